@@ -1,0 +1,3 @@
+from snapwatch.cli import main
+
+raise SystemExit(main())

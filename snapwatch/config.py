@@ -1,0 +1,221 @@
+"""Typed settings: defaults < TOML file < SNAPWATCH_* environment < command-line flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+
+from snapwatch.errors import ConfigError
+from snapwatch.redact import redact
+
+CONFIG_ENV = "SNAPWATCH_CONFIG"
+APP_NAME = "snapwatch"
+
+
+def default_config_path() -> Path:
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def default_data_dir() -> Path:
+    return platformdirs.user_data_path(APP_NAME)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    pool_min_size: int = Field(1, ge=1, description="connections kept open")
+    pool_max_size: int = Field(4, ge=1, description="most connections at once")
+    connect_timeout_seconds: float = Field(5.0, gt=0, description="give up connecting after")
+    statement_timeout_seconds: float = Field(
+        60.0, gt=0, description="cancel any single statement after"
+    )
+
+
+class SchedulerSettings(_Section):
+    enabled: bool = Field(True, description="run the embedded scheduler in the terminal app")
+    tick_interval_seconds: float = Field(60.0, gt=0, description="how often a process ticks")
+    jitter_seconds: float = Field(2.0, ge=0, description="random delay added to each tick")
+    settle_seconds: float = Field(
+        120.0, ge=0, description="wait after a slot ends before writing it (late wakes)"
+    )
+    catch_up: Literal["all", "latest"] = Field(
+        "all", description='"all": write missed slots oldest first; "latest": only the newest'
+    )
+    catch_up_max_slots: int = Field(48, ge=1, description="missed slots written per site per tick")
+    late_grace_seconds: float = Field(
+        300.0, ge=0, description="a due slot not written within this is shown as late"
+    )
+
+
+class SnapshotSettings(_Section):
+    locf_max_age_hours: float = Field(
+        48.0, gt=0, description="older observations are stale, not carried forward"
+    )
+    device_zone_radius_ft: float = Field(15.0, gt=0, description="radius of device-centred zones")
+
+
+class UiSettings(_Section):
+    refresh_seconds: float = Field(5.0, gt=0, description="poll interval of the live panes")
+    theme: str = Field("textual-dark", min_length=1, description="Textual theme name")
+
+
+class DemoSettings(_Section):
+    seed: int = Field(7, description="seed of the demo fleet (same seed, same fleet)")
+    clock_speed: float = Field(60.0, gt=0, description="demo clock runs this many times faster")
+
+
+class Settings(BaseSettings):
+    """Everything snapwatch can be told. Keys match ``config.example.toml``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SNAPWATCH_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    dsn: SecretStr | None = Field(
+        None, description="PostgreSQL connection string; unset = embedded PostgreSQL"
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="where the embedded PostgreSQL lives"
+    )
+    read_only: bool = Field(False, description="connect read-only (inspect, never write)")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="")
+    log_format: Literal["text", "json"] = Field("text", description="daemon log lines")
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    snapshot: SnapshotSettings = Field(default_factory=SnapshotSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
+    demo: DemoSettings = Field(default_factory=DemoSettings)
+
+    def dsn_value(self) -> str | None:
+        return self.dsn.get_secret_value() if self.dsn else None
+
+
+class _DictSource(PydanticBaseSettingsSource):
+    """Feeds an already-parsed TOML document to pydantic-settings."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._data = data
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return self._data
+
+
+def config_path(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> Path | None:
+    """The config file to read: named by flag or environment (then it must exist),
+    else the user config dir's file when there is one."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV]).expanduser()
+    candidate = default_config_path()
+    return candidate if candidate.is_file() else None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config path is a directory, not a file: {path}") from None
+    except PermissionError:
+        raise ConfigError(f"config file not readable: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def load_settings(
+    config: str | os.PathLike[str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> tuple[Settings, Path | None]:
+    """Build the effective settings (reading ``os.environ``) and the file they came from."""
+    path = config_path(config, os.environ)
+    data = read_toml(path) if path else {}
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+
+    class _Loaded(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, _DictSource(settings_cls, data))
+
+    where = f" (file {path})" if path else ""
+    try:
+        return _Loaded(**flags), path
+    except ValidationError as exc:
+        raise ConfigError(_first_problem(exc) + where) from None
+    except SettingsError as exc:
+        raise ConfigError(f"invalid setting: {redact(str(exc))}{where}") from None
+
+
+def _first_problem(exc: ValidationError) -> str:
+    errors = exc.errors(include_url=False)
+    err = errors[0]
+    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    value = err.get("input")
+    shown = ""
+    if err["type"] != "extra_forbidden" and isinstance(value, str | int | float | bool):
+        shown = f" (got {redact(repr(value))})" if "dsn" not in key else ""
+    return f"invalid configuration: {key}: {msg}{shown}{more}"
+
+
+def effective_toml(settings: Settings) -> str:
+    """The effective configuration as TOML, secrets masked."""
+    data = settings.model_dump(mode="python")
+    dsn = settings.dsn_value()
+    data["dsn"] = redact(dsn) if dsn else None
+    lines: list[str] = []
+    sections: list[tuple[str, dict[str, Any]]] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            sections.append((key, value))
+        else:
+            lines.append(_toml_line(key, value))
+    for name, body in sections:
+        lines.append("")
+        lines.append(f"[{name}]")
+        lines.extend(_toml_line(k, v) for k, v in body.items())
+    return "\n".join(lines) + "\n"
+
+
+def _toml_line(key: str, value: Any) -> str:
+    if value is None:
+        return f"# {key} = (not set)"
+    if isinstance(value, bool):
+        return f"{key} = {'true' if value else 'false'}"
+    if isinstance(value, int | float):
+        return f"{key} = {value}"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'{key} = "{text}"'

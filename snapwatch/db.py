@@ -1,0 +1,136 @@
+"""Connections: where the database is, opening a pool, and turning failures into one line."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from snapwatch.config import Settings
+from snapwatch.embedded import EmbeddedServer, start_embedded
+from snapwatch.errors import AuthenticationFailed, DatabaseUnreachable, SnapwatchError
+from snapwatch.redact import dsn_password, redact
+
+log = logging.getLogger(__name__)
+
+_AUTH_MARKERS = (
+    "password authentication failed",
+    "authentication failed",
+    "no password supplied",
+    "no pg_hba.conf entry",
+    'role "',
+)
+
+
+@dataclass
+class Target:
+    """A database to talk to: its DSN (secret), how to show it, and the embedded server."""
+
+    dsn: str
+    embedded: EmbeddedServer | None = None
+    secrets: tuple[str, ...] = field(default=())
+
+    @property
+    def display(self) -> str:
+        if self.embedded is not None:
+            return f"embedded PostgreSQL ({self.embedded.pgdata})"
+        return self.redact(self.dsn)
+
+    def redact(self, text: str) -> str:
+        return redact(text, *self.secrets)
+
+    def release(self) -> None:
+        if self.embedded is not None:
+            self.embedded.release()
+            self.embedded = None
+
+
+def resolve_target(settings: Settings) -> Target:
+    """The configured DSN, or the embedded server (started or attached to)."""
+    dsn = settings.dsn_value()
+    if dsn:
+        pw = dsn_password(dsn)
+        return Target(dsn=dsn, secrets=(pw,) if pw else ())
+    server = start_embedded(settings.data_dir)
+    return Target(dsn=server.uri(), embedded=server)
+
+
+def connection_kwargs(settings: Settings, *, read_only: bool = False) -> dict[str, Any]:
+    """Session settings applied to every connection."""
+    options = [f"-c statement_timeout={int(settings.database.statement_timeout_seconds * 1000)}"]
+    if read_only or settings.read_only:
+        options.append("-c default_transaction_read_only=on")
+    return {
+        "connect_timeout": max(1, round(settings.database.connect_timeout_seconds)),
+        "options": " ".join(options),
+        "application_name": "snapwatch",
+    }
+
+
+def translate(exc: BaseException, target: Target) -> SnapwatchError:
+    """One readable, redacted line for a connection failure."""
+    text = target.redact(" ".join(str(exc).split()))
+    where = target.display
+    if isinstance(exc, psycopg.OperationalError) and any(m in text for m in _AUTH_MARKERS):
+        return AuthenticationFailed(f"authentication failed for {where}: {text}")
+    if isinstance(exc, psycopg.ProgrammingError) and "invalid" in text:
+        return DatabaseUnreachable(f"invalid connection string {where}: {text}")
+    return DatabaseUnreachable(f"database unreachable ({where}): {text}")
+
+
+async def connect(
+    target: Target, settings: Settings, *, read_only: bool = False, autocommit: bool = False
+) -> AsyncConnection[dict[str, Any]]:
+    """One connection with dict rows; failures become :class:`DatabaseUnreachable`."""
+    try:
+        return await AsyncConnection.connect(
+            target.dsn,
+            autocommit=autocommit,
+            row_factory=dict_row,
+            **connection_kwargs(settings, read_only=read_only),
+        )
+    except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
+        raise translate(exc, target) from None
+
+
+class Database:
+    """An async connection pool on one target. Use ``async with Database.open(...)``."""
+
+    def __init__(self, target: Target, pool: AsyncConnectionPool[AsyncConnection[dict[str, Any]]]):
+        self.target = target
+        self.pool = pool
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls, target: Target, settings: Settings, *, read_only: bool = False
+    ) -> AsyncIterator[Database]:
+        # Probe once first: a pool only reports "timed out", the probe says why.
+        probe = await connect(target, settings, read_only=read_only)
+        await probe.close()
+        pool: AsyncConnectionPool[AsyncConnection[dict[str, Any]]] = AsyncConnectionPool(
+            target.dsn,
+            min_size=settings.database.pool_min_size,
+            max_size=max(settings.database.pool_min_size, settings.database.pool_max_size),
+            kwargs={"row_factory": dict_row, **connection_kwargs(settings, read_only=read_only)},
+            open=False,
+            name="snapwatch",
+            timeout=settings.database.connect_timeout_seconds * 2,
+        )
+        await pool.open(wait=True, timeout=settings.database.connect_timeout_seconds * 2)
+        try:
+            yield cls(target, pool)
+        finally:
+            await pool.close()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
+        async with self.pool.connection() as conn:
+            yield conn

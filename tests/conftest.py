@@ -1,0 +1,70 @@
+"""One embedded PostgreSQL per test session; every test gets a fresh database."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from snapwatch.config import Settings, load_settings
+from snapwatch.embedded import EmbeddedServer, start_embedded
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    server = start_embedded(tmp_path_factory.mktemp("embedded"))
+    yield server
+    server.release()
+
+
+def _admin(server: EmbeddedServer) -> psycopg.Connection:
+    return psycopg.connect(server.uri("postgres"), autocommit=True)
+
+
+def create_database(server: EmbeddedServer, template: str = "template0") -> str:
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    with _admin(server) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        )
+    return name
+
+
+def drop_database(server: EmbeddedServer, name: str) -> None:
+    with _admin(server) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def fresh_dsn(pg_server: EmbeddedServer) -> Iterator[str]:
+    """DSN of a new, empty database, dropped after the test."""
+    name = create_database(pg_server)
+    yield pg_server.uri(name)
+    drop_database(pg_server, name)
+
+
+@pytest.fixture
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No SNAPWATCH_* from the outside world, and config/data dirs under tmp_path."""
+    for key in list(os.environ):
+        if key.startswith("SNAPWATCH_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path
+
+
+@pytest.fixture
+def settings(fresh_dsn: str, isolated_env: Path) -> Settings:
+    return load_settings(overrides={"dsn": fresh_dsn})[0]
