@@ -15,7 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from snapwatch.config import Settings
 from snapwatch.embedded import EmbeddedServer, start_embedded
-from snapwatch.errors import AuthenticationFailed, DatabaseUnreachable, SnapwatchError
+from snapwatch.errors import AuthenticationFailed, ConfigError, DatabaseUnreachable, SnapwatchError
 from snapwatch.redact import dsn_password, redact
 
 log = logging.getLogger(__name__)
@@ -80,8 +80,8 @@ def translate(exc: BaseException, target: Target) -> SnapwatchError:
     where = target.display
     if isinstance(exc, psycopg.OperationalError) and any(m in text for m in _AUTH_MARKERS):
         return AuthenticationFailed(f"authentication failed for {where}: {text}")
-    if isinstance(exc, psycopg.ProgrammingError) and "invalid" in text:
-        return DatabaseUnreachable(f"invalid connection string {where}: {text}")
+    if isinstance(exc, psycopg.ProgrammingError):
+        return ConfigError(f"invalid DSN: {text}")
     return DatabaseUnreachable(f"database unreachable ({where}): {text}")
 
 

@@ -1,7 +1,8 @@
 """Errors that end a command with one readable line and a documented exit code.
 
 Exit codes: 0 ok, 1 some site failed, 2 bad usage or configuration,
-3 database unreachable (or authentication refused).
+3 database unreachable (or authentication refused), 4 internal error (a bug: rerun
+with --debug for the traceback).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ EXIT_OK = 0
 EXIT_SITE_FAILED = 1
 EXIT_USAGE = 2
 EXIT_DB_UNREACHABLE = 3
+EXIT_INTERNAL = 4
 
 
 class SnapwatchError(Exception):

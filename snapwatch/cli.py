@@ -1,0 +1,166 @@
+"""Command line: parse, build settings, dispatch, and turn errors into exit codes.
+
+Exit codes: 0 ok, 1 some site failed, 2 bad usage or configuration,
+3 database unreachable or authentication refused, 4 internal error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import Any
+
+from snapwatch import __version__
+from snapwatch.clock import SystemClock
+from snapwatch.config import Settings, effective_toml, load_settings
+from snapwatch.db import Target, resolve_target
+from snapwatch.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, SnapwatchError
+from snapwatch.logs import configure_logging
+from snapwatch.redact import dsn_password, redact
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default: Any = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--config", metavar="PATH", default=default, help="TOML settings file")
+    parser.add_argument("--dsn", default=default, help="PostgreSQL connection string")
+    parser.add_argument("--data-dir", metavar="DIR", default=default, help="embedded server dir")
+    parser.add_argument(
+        "--read-only", action="store_true", default=default, help="connect read-only"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="show tracebacks and debug logs"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="snapwatch",
+        description="Site snapshots on each site's cadence, and a live view of them.",
+        epilog="Exit codes: 0 ok, 1 a site failed, 2 bad usage or configuration, "
+        "3 database unreachable, 4 internal error.",
+    )
+    parser.add_argument("--version", action="version", version=f"snapwatch {__version__}")
+    _common_options(parser, suppress=False)
+    common = argparse.ArgumentParser(add_help=False)
+    _common_options(common, suppress=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo", parents=[common], help="seed a demo fleet in the embedded PostgreSQL and open it"
+    )
+    demo.add_argument("--reset", action="store_true", help="delete the demo fleet and seed again")
+    demo.add_argument("--seed", type=int, help="fleet seed (default from settings)")
+    demo.add_argument("--no-ui", action="store_true", help="seed only, do not open the app")
+
+    migrate = sub.add_parser("migrate", parents=[common], help="create or upgrade the schema")
+    migrate.add_argument("--check", action="store_true", help="print the plan, change nothing")
+
+    sub.add_parser("config", parents=[common], help="print the effective configuration")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
+    secrets: list[str] = [p for p in [dsn_password(args.dsn or "")] if p]
+    try:
+        settings, source = load_settings(
+            args.config,
+            {"dsn": args.dsn, "data_dir": args.data_dir, "read_only": args.read_only or None},
+        )
+        secrets += [p for p in [dsn_password(settings.dsn_value() or "")] if p]
+        configure_logging("debug" if debug else settings.log_level, settings.log_format, *secrets)
+        _install_sigterm()
+        handler = HANDLERS.get(args.command or "app", _run_app)
+        args.config_source = source
+        return handler(args, settings)
+    except SnapwatchError as exc:
+        _fail(str(exc), debug, secrets)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: still one line unless --debug
+        _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)", debug, secrets)
+        return EXIT_INTERNAL
+
+
+def _fail(message: str, debug: bool, secrets: list[str]) -> None:
+    if debug:
+        print(redact(traceback.format_exc(), *secrets), file=sys.stderr, end="")
+    print(f"snapwatch: error: {redact(message, *secrets)}", file=sys.stderr)
+
+
+def _install_sigterm() -> None:
+    """SIGTERM ends the process like Ctrl-C does, so exit handlers run."""
+
+    def _on_term(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(143)
+
+    signal.signal(signal.SIGTERM, _on_term)
+
+
+def _cmd_config(args: argparse.Namespace, settings: Settings) -> int:
+    source = args.config_source
+    print(f"# config file: {source if source else '(none)'}")
+    print(effective_toml(settings), end="")
+    return EXIT_OK
+
+
+def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from snapwatch.migrations import migrate
+
+    target = resolve_target(settings)
+    try:
+        plan = asyncio.run(migrate(target, settings, check=args.check))
+    finally:
+        target.release()
+    verb = "would apply" if args.check else "applied"
+    print(f"{target.display}: {verb} {len(plan.steps)} step(s)")
+    print(plan.render())
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from snapwatch.demo.session import open_demo
+
+    seed = args.seed if args.seed is not None else settings.demo.seed
+    target, result = open_demo(settings, seed=seed, reset=args.reset, clock=SystemClock())
+    try:
+        print(result.summary())
+        if args.no_ui:
+            return EXIT_OK
+        return _launch_tui(target, settings, title="snapwatch demo")
+    finally:
+        target.release()
+
+
+def _run_app(args: argparse.Namespace, settings: Settings) -> int:
+    target = resolve_target(settings)
+    try:
+        return _launch_tui(target, settings, title="snapwatch")
+    finally:
+        target.release()
+
+
+def _launch_tui(target: Target, settings: Settings, *, title: str) -> int:
+    from snapwatch.tui.app import run_app
+
+    run_app(target, settings, SystemClock(), title=title)
+    return EXIT_OK
+
+
+HANDLERS: dict[str, Handler] = {
+    "config": _cmd_config,
+    "migrate": _cmd_migrate,
+    "demo": _cmd_demo,
+}
+
+__all__ = ["EXIT_USAGE", "build_parser", "main"]

@@ -1,0 +1,78 @@
+"""The sites overview: one row per site with what an operator checks first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import AsyncConnection
+from psycopg.rows import class_row
+
+
+@dataclass(frozen=True, slots=True)
+class SiteOverview:
+    site_id: UUID
+    site_name: str
+    program_name: str
+    company_name: str | None
+    timezone: str | None
+    """IANA name; ``None`` means the column is NULL, which is treated as UTC."""
+    device_count: int
+    """Devices that count for the site (active and not inactive/decommissioned)."""
+    cadence_hours: float | None
+    """Hours between snapshots; ``None`` when the site has no usable cadence."""
+    has_open_session: bool
+    """A pending or in-progress session contains the instant asked about."""
+    last_snapshot_at: datetime | None
+
+
+# One pass over each table. The cadence rule is cadence.md's: snapshot_cadence_hours when
+# positive (the column is numeric here and integer on platform databases; the cast reads
+# both), else 24 / snapshot_cadence_per_day when positive, else none. A session is open
+# at an instant by the half-open rule start <= t < end, never by a date.
+SITE_OVERVIEW_SQL = """
+SELECT
+    s.site_id,
+    s.name AS site_name,
+    p.name AS program_name,
+    c.name AS company_name,
+    s.timezone,
+    COALESCE(d.device_count, 0)::int AS device_count,
+    CASE
+        WHEN s.snapshot_cadence_hours > 0 THEN s.snapshot_cadence_hours::float8
+        WHEN s.snapshot_cadence_per_day > 0 THEN 24.0::float8 / s.snapshot_cadence_per_day
+    END AS cadence_hours,
+    (o.site_id IS NOT NULL) AS has_open_session,
+    s.last_snapshot_at
+FROM sites AS s
+JOIN pilot_programs AS p ON p.program_id = s.program_id
+LEFT JOIN companies AS c ON c.company_id = s.company_id
+LEFT JOIN (
+    SELECT dv.site_id, count(*) AS device_count
+    FROM devices AS dv
+    WHERE dv.site_id IS NOT NULL
+      AND dv.is_active
+      AND (dv.provisioning_status IS NULL
+           OR dv.provisioning_status NOT IN ('inactive', 'decommissioned'))
+    GROUP BY dv.site_id
+) AS d ON d.site_id = s.site_id
+LEFT JOIN (
+    SELECT DISTINCT ss.site_id
+    FROM site_device_sessions AS ss
+    WHERE ss.status IN ('pending', 'in_progress')
+      AND ss.session_start_time <= %(now)s
+      AND %(now)s < ss.session_end_time
+) AS o ON o.site_id = s.site_id
+ORDER BY p.name, s.name, s.site_id
+"""
+
+
+async def fetch_site_overview(conn: AsyncConnection[Any], now: datetime) -> list[SiteOverview]:
+    """Every site, sorted by program name then site name, as of the instant ``now``."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    async with conn.cursor(row_factory=class_row(SiteOverview)) as cur:
+        await cur.execute(SITE_OVERVIEW_SQL, {"now": now})
+        return await cur.fetchall()

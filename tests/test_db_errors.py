@@ -1,0 +1,88 @@
+"""Connection failures: one readable line, the right exit code, never a password."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from snapwatch.config import Settings, load_settings
+from snapwatch.db import Database, connect, resolve_target
+from snapwatch.embedded import EmbeddedServer
+from snapwatch.errors import EXIT_DB_UNREACHABLE, AuthenticationFailed, DatabaseUnreachable
+
+DEAD_DSN = "postgresql://bob:hunter2@127.0.0.1:1/platform"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "snapwatch", *args], capture_output=True, text=True, timeout=60,
+        check=False,
+    )
+
+
+async def test_unreachable_database_is_one_redacted_line(isolated_env: Path) -> None:
+    settings, _ = load_settings(overrides={"dsn": DEAD_DSN})
+    with pytest.raises(DatabaseUnreachable) as err:
+        await connect(resolve_target(settings), settings)
+    message = str(err.value)
+    assert message.startswith("database unreachable")
+    assert "\n" not in message
+    assert "hunter2" not in message
+    assert err.value.exit_code == EXIT_DB_UNREACHABLE
+
+
+def test_cli_exits_3_with_one_line_when_database_is_down(isolated_env: Path) -> None:
+    result = cli("migrate", "--check", "--dsn", DEAD_DSN)
+    assert result.returncode == 3
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_rejects_a_malformed_dsn_without_echoing_the_password(isolated_env: Path) -> None:
+    result = cli("migrate", "--check", "--dsn", "host=db password=hunter2 bogus_option=1")
+    assert result.returncode == 2
+    assert "invalid DSN" in result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.fixture
+def password_role(pg_server: EmbeddedServer, fresh_dsn: str) -> Iterator[str]:
+    """A role that must authenticate with a password over the local socket."""
+    hba = pg_server.pgdata / "pg_hba.conf"
+    original = hba.read_text()
+    hba.write_text("local all pwuser scram-sha-256\n" + original)
+    with psycopg.connect(pg_server.uri("postgres"), autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS pwuser")
+        conn.execute("CREATE ROLE pwuser LOGIN PASSWORD 'right-pw'")
+        conn.execute("SELECT pg_reload_conf()")
+    yield fresh_dsn.replace("postgres:@", "pwuser:{pw}@", 1)
+    hba.write_text(original)
+    with psycopg.connect(pg_server.uri("postgres"), autocommit=True) as conn:
+        conn.execute("SELECT pg_reload_conf()")
+
+
+async def test_wrong_password_is_named_authentication_failure(
+    password_role: str, isolated_env: Path
+) -> None:
+    settings, _ = load_settings(overrides={"dsn": password_role.format(pw="wrong-pw")})
+    with pytest.raises(AuthenticationFailed) as err:
+        await connect(resolve_target(settings), settings)
+    assert "authentication failed" in str(err.value)
+    assert "wrong-pw" not in str(err.value)
+    ok_settings, _ = load_settings(overrides={"dsn": password_role.format(pw="right-pw")})
+    conn = await connect(resolve_target(ok_settings), ok_settings)
+    await conn.close()
+
+
+async def test_read_only_connections_refuse_writes(settings: Settings) -> None:
+    ro = settings.model_copy(update={"read_only": True})
+    async with Database.open(resolve_target(ro), ro) as db, db.connection() as conn:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            await conn.execute("CREATE TABLE must_not_exist (x int)")
