@@ -86,13 +86,14 @@ def translate(exc: BaseException, target: Target) -> SnapwatchError:
 
 
 async def connect(
-    target: Target, settings: Settings, *, read_only: bool = False, autocommit: bool = False
+    target: Target, settings: Settings, *, read_only: bool = False
 ) -> AsyncConnection[dict[str, Any]]:
-    """One connection with dict rows; failures become :class:`DatabaseUnreachable`."""
+    """One autocommit connection with dict rows (transactions are explicit, with
+    ``conn.transaction()``); failures become :class:`DatabaseUnreachable`."""
     try:
         return await AsyncConnection.connect(
             target.dsn,
-            autocommit=autocommit,
+            autocommit=True,
             row_factory=dict_row,
             **connection_kwargs(settings, read_only=read_only),
         )
@@ -119,7 +120,11 @@ class Database:
             target.dsn,
             min_size=settings.database.pool_min_size,
             max_size=max(settings.database.pool_min_size, settings.database.pool_max_size),
-            kwargs={"row_factory": dict_row, **connection_kwargs(settings, read_only=read_only)},
+            kwargs={
+                "autocommit": True,
+                "row_factory": dict_row,
+                **connection_kwargs(settings, read_only=read_only),
+            },
             open=False,
             name="snapwatch",
             timeout=settings.database.connect_timeout_seconds * 2,

@@ -68,3 +68,59 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(fresh_dsn: str, isolated_env: Path) -> Settings:
     return load_settings(overrides={"dsn": fresh_dsn})[0]
+
+
+def _migrate(dsn: str) -> None:
+    import asyncio
+
+    from pydantic import SecretStr
+
+    from snapwatch.db import Target
+    from snapwatch.migrations import migrate
+
+    # Built without reading the environment: the outside world must not change the schema.
+    settings = Settings.model_construct(dsn=SecretStr(dsn))
+    asyncio.run(migrate(Target(dsn=dsn), settings))
+
+
+@pytest.fixture(scope="session")
+def migrated_template(pg_server: EmbeddedServer) -> Iterator[str]:
+    """Name of a database migrated once per test session, to be copied as a template."""
+    name = create_database(pg_server)
+    _migrate(pg_server.uri(name))
+    yield name
+    drop_database(pg_server, name)
+
+
+@pytest.fixture
+def migrated_dsn(pg_server: EmbeddedServer, migrated_template: str) -> Iterator[str]:
+    """DSN of a new database with the full schema (platform tables and snapwatch's)."""
+    name = create_database(pg_server, template=migrated_template)
+    yield pg_server.uri(name)
+    drop_database(pg_server, name)
+
+
+@pytest.fixture(scope="module")
+def module_migrated_dsn(pg_server: EmbeddedServer, migrated_template: str) -> Iterator[str]:
+    """Like ``migrated_dsn`` but shared by every test of a module: tests must leave no
+    trace (roll their transactions back)."""
+    name = create_database(pg_server, template=migrated_template)
+    yield pg_server.uri(name)
+    drop_database(pg_server, name)
+
+
+PLATFORM_LIKE_SQL = Path(__file__).with_name("platform_like.sql")
+
+
+@pytest.fixture
+def platform_like_dsn(pg_server: EmbeddedServer) -> Iterator[str]:
+    """DSN of a new database shaped like an existing platform database, not migrated:
+    extra columns and an enum, integer ``sites.snapshot_cadence_hours``, no
+    ``sites.last_snapshot_at``, none of snapwatch's indexes, no snapwatch schema, and a
+    few rows of data (see ``platform_like.sql``)."""
+    name = create_database(pg_server)
+    dsn = pg_server.uri(name)
+    with psycopg.connect(dsn) as conn:
+        conn.execute(PLATFORM_LIKE_SQL.read_text(encoding="utf-8").encode())
+    yield dsn
+    drop_database(pg_server, name)

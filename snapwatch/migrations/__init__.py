@@ -1,0 +1,67 @@
+"""Database schema: the platform tables (on snapwatch's own database) and snapwatch's schema.
+
+``migrate`` brings a database to what snapwatch needs; ``plan`` says what that would
+change; ``require_current`` is the check every other command runs first.
+See ``design/domain.md`` ("snapwatch works in two situations").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from snapwatch.config import Settings
+from snapwatch.db import Target, connect
+from snapwatch.errors import ConfigError, SchemaError
+from snapwatch.migrations.catalog import read_catalog
+from snapwatch.migrations.planner import build_plan
+from snapwatch.migrations.runner import acquire_lock, apply_plan, release_lock
+from snapwatch.migrations.steps import MigrationPlan, Step
+
+__all__ = ["MigrationPlan", "Step", "migrate", "plan", "require_current"]
+
+NOT_CURRENT = "database schema is not up to date: run `snapwatch migrate`"
+
+
+async def plan(conn: AsyncConnection[Any]) -> MigrationPlan:
+    """What ``migrate`` would change on this connection's database. Read-only.
+
+    Raises :class:`SchemaError` when the database is one snapwatch must not change
+    (a platform database missing tables or columns snapwatch reads, or a newer schema).
+    """
+    return build_plan(await read_catalog(conn))
+
+
+async def require_current(conn: AsyncConnection[Any]) -> None:
+    """Raise :class:`SchemaError` unless the schema is exactly what snapwatch needs."""
+    if not (await plan(conn)).is_empty:
+        raise SchemaError(NOT_CURRENT)
+
+
+async def migrate(target: Target, settings: Settings, *, check: bool = False) -> MigrationPlan:
+    """Apply what is missing and return it; with ``check`` only return it.
+
+    Safe to run from several processes at once: they take turns on an advisory lock, and
+    each plans again once it holds the lock, so the later ones find nothing to do.
+    """
+    if check:
+        conn = await connect(target, settings, read_only=True)
+        async with conn:
+            return await plan(conn)
+    if settings.read_only:
+        raise ConfigError("read_only is set: migrate would change the database (use --check)")
+    conn = await connect(target, settings)
+    async with conn:
+        # No transaction may stay open while waiting for the lock or building indexes.
+        await conn.set_autocommit(True)
+        # Index builds on a large existing table may take longer than any statement timeout.
+        await conn.execute("SET statement_timeout = 0")
+        await acquire_lock(conn)
+        try:
+            todo = await plan(conn)
+            lock_timeout_ms = int(settings.database.statement_timeout_seconds * 1000)
+            await apply_plan(conn, todo, target, lock_timeout_ms)
+        finally:
+            await release_lock(conn)
+    return todo
