@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--check", action="store_true", help="print the plan, change nothing")
 
     sub.add_parser("config", parents=[common], help="print the effective configuration")
+
+    once = sub.add_parser(
+        "run-once", parents=[common], help="write what is due now (or as of --at), per site"
+    )
+    once.add_argument("--site", metavar="S", help="only this site (id, name or site_code)")
+    once.add_argument("--at", metavar="TIME", help="judge due-ness as of this ISO 8601 instant")
     return parser
 
 
@@ -142,6 +148,18 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         target.release()
 
 
+def _cmd_run_once(args: argparse.Namespace, settings: Settings) -> int:
+    from snapwatch.commands.run_once import run_once
+    from snapwatch.commands.timearg import parse_instant
+
+    at = parse_instant(args.at) if args.at else SystemClock().now()
+    target = resolve_target(settings)
+    try:
+        return asyncio.run(run_once(target, settings, at, args.site, sys.stdout))
+    finally:
+        target.release()
+
+
 def _run_app(args: argparse.Namespace, settings: Settings) -> int:
     target = resolve_target(settings)
     try:
@@ -161,6 +179,7 @@ HANDLERS: dict[str, Handler] = {
     "config": _cmd_config,
     "migrate": _cmd_migrate,
     "demo": _cmd_demo,
+    "run-once": _cmd_run_once,
 }
 
 __all__ = ["EXIT_USAGE", "build_parser", "main"]

@@ -41,9 +41,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
-def configure_logging(
-    level: str, fmt: str, *secrets: str, stream: TextIO | None = None
-) -> None:
+def configure_logging(level: str, fmt: str, *secrets: str, stream: TextIO | None = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RedactingFilter(*secrets))
     if fmt == "json":

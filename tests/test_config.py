@@ -24,7 +24,11 @@ def write(path: Path, text: str) -> Path:
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "snapwatch", *args],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 
@@ -42,8 +46,10 @@ def test_defaults_apply_when_nothing_is_configured(isolated_env: Path) -> None:
 def test_file_beats_defaults_env_beats_file_flags_beat_env(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cfg = write(isolated_env / "c.toml", '[scheduler]\ntick_interval_seconds = 30\nsettle_seconds = 10\n'
-                'catch_up_max_slots = 5\n')
+    cfg = write(
+        isolated_env / "c.toml",
+        "[scheduler]\ntick_interval_seconds = 30\nsettle_seconds = 10\ncatch_up_max_slots = 5\n",
+    )
     monkeypatch.setenv("SNAPWATCH_SCHEDULER__SETTLE_SECONDS", "20")
     monkeypatch.setenv("SNAPWATCH_SCHEDULER__CATCH_UP_MAX_SLOTS", "6")
     settings, source = load_settings(cfg, {"data_dir": str(isolated_env / "flag")})
@@ -95,7 +101,7 @@ def test_invalid_environment_value_names_the_key(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SNAPWATCH_SNAPSHOT__LOCF_MAX_AGE_HOURS", "forever")
-    with pytest.raises(ConfigError, match="snapshot.locf_max_age_hours"):
+    with pytest.raises(ConfigError, match=r"snapshot\.locf_max_age_hours"):
         load_settings()
 
 

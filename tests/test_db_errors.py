@@ -20,7 +20,10 @@ DEAD_DSN = "postgresql://bob:hunter2@127.0.0.1:1/platform"
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "snapwatch", *args], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "snapwatch", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
 

@@ -23,10 +23,16 @@ pytestmark = pytest.mark.slow
 class Holder:
     """A real snapwatch process holding the embedded server in ``data_dir``."""
 
-    def __init__(self, data_dir: Path, prefix: list[str] | None = None, env: dict[str, str] | None = None):
+    def __init__(
+        self, data_dir: Path, prefix: list[str] | None = None, env: dict[str, str] | None = None
+    ):
         self.proc = subprocess.Popen(
             [*(prefix or []), sys.executable, str(HOLDER), str(data_dir)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()

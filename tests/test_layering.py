@@ -29,10 +29,13 @@ def test_importing_the_core_does_not_import_textual() -> None:
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_plotext'))\n"
+        "ui = ('textual', 'textual_plotext')\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ui)\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "", f"core pulled in: {result.stdout.strip()}"
 
 

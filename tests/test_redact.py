@@ -10,12 +10,23 @@ from snapwatch.redact import MASK, dsn_password, redact
     ("text", "expected"),
     [
         ("postgresql://bob:hunter2@db:5432/x", f"postgresql://bob:{MASK}@db:5432/x"),
-        ("postgres://bob:p%40ss@db/x?sslmode=require", f"postgres://bob:{MASK}@db/x?sslmode=require"),
-        ("host=db user=bob password=hunter2 dbname=x", f"host=db user=bob password={MASK} dbname=x"),
+        (
+            "postgres://bob:p%40ss@db/x?sslmode=require",
+            f"postgres://bob:{MASK}@db/x?sslmode=require",
+        ),
+        (
+            "host=db user=bob password=hunter2 dbname=x",
+            f"host=db user=bob password={MASK} dbname=x",
+        ),
         ("host=db password='a b c' dbname=x", f"host=db password={MASK} dbname=x"),
-        ("postgresql://db/x?user=bob&password=hunter2&sslmode=require",
-         f"postgresql://db/x?user=bob&password={MASK}&sslmode=require"),
-        ("error near postgresql://bob:hunter2@db/x: refused", f"error near postgresql://bob:{MASK}@db/x: refused"),
+        (
+            "postgresql://db/x?user=bob&password=hunter2&sslmode=require",
+            f"postgresql://db/x?user=bob&password={MASK}&sslmode=require",
+        ),
+        (
+            "error near postgresql://bob:hunter2@db/x: refused",
+            f"error near postgresql://bob:{MASK}@db/x: refused",
+        ),
     ],
 )
 def test_redact_masks_passwords_in_every_dsn_form(text: str, expected: str) -> None:
@@ -25,7 +36,12 @@ def test_redact_masks_passwords_in_every_dsn_form(text: str, expected: str) -> N
 
 @pytest.mark.parametrize(
     "text",
-    ["postgresql://db:5432/x", "postgresql://bob@db/x", "plain message: 12:30 ok", "https://example.org/a:b"],
+    [
+        "postgresql://db:5432/x",
+        "postgresql://bob@db/x",
+        "plain message: 12:30 ok",
+        "https://example.org/a:b",
+    ],
 )
 def test_redact_leaves_text_without_passwords_alone(text: str) -> None:
     assert redact(text) == text

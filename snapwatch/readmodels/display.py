@@ -26,7 +26,7 @@ def cadence_text(hours: float | None) -> str:
 
 def timezone_text(timezone: str | None) -> str:
     """The IANA name, or a visible note that NULL is read as UTC."""
-    return timezone if timezone else UNSET_TIMEZONE
+    return UNSET_TIMEZONE if timezone is None else timezone
 
 
 def age_text(at: datetime | None, now: datetime) -> str:
