@@ -135,7 +135,7 @@ def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from snapwatch.demo.session import open_demo
+    from snapwatch.demo.launch import open_demo
 
     seed = args.seed if args.seed is not None else settings.demo.seed
     target, result = open_demo(settings, seed=seed, reset=args.reset, clock=SystemClock())

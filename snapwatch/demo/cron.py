@@ -62,7 +62,8 @@ def _exists(local: datetime, tz: tzinfo) -> bool:
     return back.replace(tzinfo=None) == local.replace(tzinfo=None)
 
 
-def fire_times(expr: str, tz: tzinfo, start: datetime, end: datetime) -> list[datetime]:
+@lru_cache(maxsize=1024)
+def fire_times(expr: str, tz: tzinfo, start: datetime, end: datetime) -> tuple[datetime, ...]:
     """UTC instants in ``[start, end)`` at which the schedule fires, oldest first."""
     schedule = parse_cron(expr)
     first: date = start.astimezone(tz).date() - timedelta(days=1)
@@ -80,4 +81,4 @@ def fire_times(expr: str, tz: tzinfo, start: datetime, end: datetime) -> list[da
                     out.append(instant)
         day += timedelta(days=1)
     out.sort()
-    return out
+    return tuple(out)

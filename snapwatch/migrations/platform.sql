@@ -187,6 +187,7 @@ CREATE INDEX idx_devices_site ON devices (site_id);
 CREATE INDEX idx_site_device_sessions_site_start ON site_device_sessions (site_id, session_start_time);
 CREATE INDEX idx_site_device_sessions_open ON site_device_sessions (session_end_time, session_start_time) WHERE status IN ('pending', 'in_progress');
 CREATE INDEX idx_device_wake_payloads_device_captured ON device_wake_payloads (device_id, captured_at DESC);
+CREATE INDEX idx_device_wake_payloads_image ON device_wake_payloads (image_id);
 CREATE INDEX idx_device_images_device_captured ON device_images (device_id, captured_at DESC);
 CREATE INDEX idx_device_images_device_scored ON device_images (device_id, captured_at DESC) WHERE mgi_score IS NOT NULL;
 CREATE INDEX idx_device_alerts_site_triggered ON device_alerts (site_id, triggered_at);
