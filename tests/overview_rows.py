@@ -1,5 +1,6 @@
-"""Small platform rows for the sites overview tests: companies → programs → sites →
-devices and sessions, written with plain SQL so the tests read like the schema."""
+"""Small platform rows for tests: companies → programs → sites → devices and sessions,
+wake payloads, images and alerts, written with plain SQL so the tests read like the
+schema."""
 
 from __future__ import annotations
 
@@ -55,7 +56,12 @@ class Rows:
         return self._insert("sites", "site_id", values)
 
     def device(
-        self, site_id: UUID, *, is_active: bool = True, provisioning_status: str | None = "active"
+        self,
+        site_id: UUID,
+        *,
+        is_active: bool = True,
+        provisioning_status: str | None = "active",
+        **columns: Any,
     ) -> UUID:
         n = next(_macs)
         return self._insert(
@@ -67,6 +73,49 @@ class Rows:
                 "site_id": site_id,
                 "is_active": is_active,
                 "provisioning_status": provisioning_status,
+                **columns,
+            },
+        )
+
+    def _site_keys(self, site_id: UUID) -> dict[str, Any]:
+        row = self.conn.execute(
+            "SELECT company_id, program_id FROM sites WHERE site_id = %s", (site_id,)
+        ).fetchone()
+        assert row is not None
+        return {"company_id": row[0], "program_id": row[1], "site_id": site_id}
+
+    def payload(self, device_id: UUID, captured_at: datetime, **telemetry: Any) -> UUID:
+        site = self.conn.execute(
+            "SELECT site_id FROM devices WHERE device_id = %s", (device_id,)
+        ).fetchone()
+        assert site is not None
+        values = {**self._site_keys(site[0]), "device_id": device_id, "captured_at": captured_at}
+        return self._insert("device_wake_payloads", "payload_id", {**values, **telemetry})
+
+    def image(self, device_id: UUID, captured_at: datetime, mgi_score: float | None) -> UUID:
+        return self._insert(
+            "device_images",
+            "image_id",
+            {
+                "device_id": device_id,
+                "captured_at": captured_at,
+                "mgi_score": mgi_score,
+                "status": "complete",
+                "observation_type": "petri",
+            },
+        )
+
+    def alert(self, site_id: UUID, device_id: UUID | None, triggered_at: datetime) -> UUID:
+        return self._insert(
+            "device_alerts",
+            "alert_id",
+            {
+                **self._site_keys(site_id),
+                "device_id": device_id,
+                "alert_type": "mgi_high",
+                "severity": "warning",
+                "message": "MGI above threshold",
+                "triggered_at": triggered_at,
             },
         )
 

@@ -1,0 +1,354 @@
+"""When a site gets snapshots: cadence, eligibility, the slot grid and due slots.
+
+Pure functions of their arguments (no database, no I/O, no clock). Every instant is a
+timezone-aware datetime and every result is in UTC. Slot arithmetic is done on UTC
+instants only, so DST days simply have fewer or more slots. Windows are half-open
+``[start, end)``: an instant exactly on a boundary belongs to the later slot.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+Trigger = Literal["schedule", "catch_up", "force"]
+CatchUp = Literal["all", "latest"]
+Pause = tuple[datetime, datetime | None]
+
+OPEN_SESSION_STATUSES = frozenset({"pending", "in_progress"})
+NOT_COUNTING_PROVISIONING = frozenset({"inactive", "decommissioned"})
+MAX_CADENCE_HOURS = 24.0
+MIN_CADENCE_HOURS = 1 / 3600  # one second: anything shorter is not a schedule
+
+_US_PER_HOUR = 3_600_000_000
+_ONE_US = timedelta(microseconds=1)
+
+
+class Reason(StrEnum):
+    """Why a site gets no snapshots right now (checked in this order)."""
+
+    NO_CADENCE = "no_cadence"
+    NO_DEVICES = "no_devices"
+    NO_OPEN_SESSION = "no_open_session"
+    PAUSED = "paused"
+
+
+# --- who is eligible -------------------------------------------------------------------
+
+
+def cadence_hours(hours: Decimal | int | float | None, per_day: int | None) -> float | None:
+    """The site's cadence in hours, or None when it has none.
+
+    ``snapshot_cadence_hours`` (integer or numeric column) wins when it holds a valid
+    cadence; otherwise ``24 / snapshot_cadence_per_day``. A valid cadence is finite,
+    at least one second and at most 24 hours; anything else counts as unset.
+    """
+    from_hours = _valid_cadence(hours)
+    if from_hours is not None:
+        return from_hours
+    if per_day is None or isinstance(per_day, bool) or per_day <= 0:
+        return None
+    return _valid_cadence(MAX_CADENCE_HOURS / per_day)
+
+
+def _valid_cadence(value: Decimal | int | float | None) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal) and not value.is_finite():
+        return None
+    hours = float(value)
+    if not math.isfinite(hours) or not MIN_CADENCE_HOURS <= hours <= MAX_CADENCE_HOURS:
+        return None
+    return hours
+
+
+def is_counting_device(is_active: bool | None, provisioning_status: str | None) -> bool:
+    """A device counts when ``is_active`` is true and it is not inactive or
+    decommissioned (a NULL provisioning status counts)."""
+    return is_active is True and provisioning_status not in NOT_COUNTING_PROVISIONING
+
+
+def session_is_open(status: str, start: datetime, end: datetime, t: datetime) -> bool:
+    """Open at instant ``t``: status 'pending' or 'in_progress' and ``start <= t < end``.
+
+    Sessions are found by instant, never by a date ('locked' is closed; there is no
+    'active' status)."""
+    return status in OPEN_SESSION_STATUSES and start <= t < end
+
+
+def eligibility(
+    cadence: float | None, counting_devices: int, open_session: bool, paused: bool
+) -> Reason | None:
+    """The first reason the site is not eligible, or None when it is."""
+    if cadence is None:
+        return Reason.NO_CADENCE
+    if counting_devices < 1:
+        return Reason.NO_DEVICES
+    if not open_session:
+        return Reason.NO_OPEN_SESSION
+    if paused:
+        return Reason.PAUSED
+    return None
+
+
+# --- the slot grid ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Slot ``k`` (1-based) of a session: the half-open window ``[start, end)``."""
+
+    k: int
+    start: datetime
+    end: datetime
+
+
+class _Grid:
+    """Slot boundaries of one session as exact microsecond offsets from its start.
+
+    Boundary k sits at ``round(k * c)`` microseconds (not ``k * round(c)``), so the
+    grid of any cadence that divides the session lands exactly on its end.
+    """
+
+    def __init__(self, start: datetime, end: datetime, cadence: float) -> None:
+        self.start = _utc(start, "session_start")
+        self.end = _utc(end, "session_end")
+        self.step = _step_us(cadence)
+        self.length = max(0, (self.end - self.start) // _ONE_US)
+        self.count = self._count()
+
+    def offset(self, k: int) -> int:
+        return min(round(k * self.step), self.length)
+
+    def _count(self) -> int:
+        if self.length == 0:
+            return 0
+        n = max(1, math.ceil(self.length / self.step))
+        while n > 1 and self.offset(n - 1) >= self.length:
+            n -= 1
+        while self.offset(n) < self.length:
+            n += 1
+        return n
+
+    def slot(self, k: int) -> Slot:
+        return Slot(
+            k=k,
+            start=self.start + timedelta(microseconds=self.offset(k - 1)),
+            end=self.start + timedelta(microseconds=self.offset(k)),
+        )
+
+    def slots(self) -> Iterable[Slot]:
+        return (self.slot(k) for k in range(1, self.count + 1))
+
+    def index_at(self, t: datetime) -> int | None:
+        at = (t - self.start) // _ONE_US
+        if at < 0 or at >= self.length:
+            return None
+        k = int(at // self.step) + 1
+        while k > 1 and self.offset(k - 1) > at:
+            k -= 1
+        while self.offset(k) <= at:
+            k += 1
+        return k
+
+
+def slot_grid(session_start: datetime, session_end: datetime, cadence_hours: float) -> list[Slot]:
+    """All slots of a session: contiguous, half-open, the last one clamped to its end."""
+    return list(_Grid(session_start, session_end, cadence_hours).slots())
+
+
+def slot_at(
+    session_start: datetime, session_end: datetime, cadence_hours: float, t: datetime
+) -> Slot | None:
+    """The slot containing ``t`` (a boundary instant belongs to the later slot), or None
+    when ``t`` is outside the session."""
+    grid = _Grid(session_start, session_end, cadence_hours)
+    k = grid.index_at(_utc(t, "t"))
+    return None if k is None else grid.slot(k)
+
+
+# --- what is due -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What the database says about one session's snapshots so far."""
+
+    covered_until: datetime | None
+    """``max(wake_round_end)`` of the session's non-provisional snapshots."""
+    last_wake_number: int
+    """``max(wake_number)`` of the session's non-provisional snapshots (0 = none)."""
+    provisional: Mapping[datetime, int]
+    """Slot start -> wake number of each provisional (forced) row of the session."""
+    site_ever_snapshotted: bool
+    """``sites.last_snapshot_at`` is not NULL."""
+
+    def __post_init__(self) -> None:
+        if self.last_wake_number < 0:
+            raise ValueError("last_wake_number cannot be negative")
+        if any(wake < 1 for wake in self.provisional.values()):
+            raise ValueError("wake numbers start at 1")
+
+
+@dataclass(frozen=True)
+class PlannedSlot:
+    """One snapshot to write: ``wake_round_start/end`` are ``slot.start/end``."""
+
+    slot: Slot
+    wake_number: int
+    trigger: Trigger
+    due_at: datetime
+    late_by_seconds: float
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class DuePlan:
+    """What one tick writes for one session, oldest first."""
+
+    slots: list[PlannedSlot]
+    skipped: int
+    """Older due slots not written because ``catch_up = "latest"`` (never written)."""
+    next_due_at: datetime | None
+    """When the next slot of the session becomes due (None: none left)."""
+    remaining: int = 0
+    """Due slots beyond ``max_slots``, left for the following ticks."""
+    paused_dropped: int = 0
+    """Completed slots not written because they ended while the site was paused."""
+
+
+def plan_due(
+    *,
+    session_start: datetime,
+    session_end: datetime,
+    cadence_hours: float,
+    now: datetime,
+    state: SessionState,
+    settle_seconds: float,
+    catch_up: CatchUp,
+    max_slots: int,
+    late_grace_seconds: float,
+    paused: Sequence[Pause] = (),
+) -> DuePlan:
+    """The slots of one session to write at ``now``.
+
+    A slot is due at ``end + settle`` unless a non-provisional snapshot covers up to its
+    end. Slots that ended inside a pause ``[paused_at, resumed_at)`` are never written;
+    while ``now`` itself is inside a pause nothing is planned. A site never snapshotted
+    gets only its latest due slot (no backfill). Otherwise ``catch_up = "all"`` writes
+    the due slots oldest first, at most ``max_slots``; ``"latest"`` only the newest.
+    """
+    if settle_seconds < 0 or late_grace_seconds < 0:
+        raise ValueError("settle and grace cannot be negative")
+    if max_slots < 1:
+        raise ValueError("max_slots must be at least 1")
+    if catch_up not in ("all", "latest"):
+        raise ValueError(f"unknown catch_up mode: {catch_up!r}")
+    now = _utc(now, "now")
+    settle = timedelta(seconds=settle_seconds)
+    pauses = [
+        (_utc(a, "paused_at"), None if b is None else _utc(b, "resumed_at")) for a, b in paused
+    ]
+    covered = None if state.covered_until is None else _utc(state.covered_until, "covered_until")
+
+    due: list[Slot] = []
+    dropped = 0
+    next_due_at: datetime | None = None
+    for slot in _Grid(session_start, session_end, cadence_hours).slots():
+        if covered is not None and slot.end <= covered:
+            continue
+        is_due = slot.end + settle <= now
+        if _in_pause(slot.end, pauses):
+            dropped += 1 if is_due else 0
+        elif is_due:
+            due.append(slot)
+        else:
+            next_due_at = slot.end + settle
+            break
+
+    if _in_pause(now, pauses):
+        return DuePlan([], 0, next_due_at, remaining=len(due), paused_dropped=dropped)
+
+    brand_new = not state.site_ever_snapshotted and covered is None
+    skipped = remaining = 0
+    if brand_new or catch_up == "latest":
+        chosen = due[-1:]
+        skipped = 0 if brand_new else max(0, len(due) - 1)
+    else:
+        chosen = due[:max_slots]
+        remaining = len(due) - len(chosen)
+
+    planned: list[PlannedSlot] = []
+    for slot, wake in zip(chosen, _wake_numbers(chosen, state), strict=True):
+        due_at = slot.end + settle
+        late_by = max(0.0, (now - due_at).total_seconds())
+        newest = slot == due[-1]
+        trigger: Trigger = (
+            "schedule" if brand_new or (newest and late_by <= late_grace_seconds) else "catch_up"
+        )
+        planned.append(PlannedSlot(slot, wake, trigger, due_at, late_by, provisional=False))
+    return DuePlan(planned, skipped, next_due_at, remaining=remaining, paused_dropped=dropped)
+
+
+def plan_force(
+    *,
+    session_start: datetime,
+    session_end: datetime,
+    cadence_hours: float,
+    now: datetime,
+    state: SessionState,
+) -> PlannedSlot | None:
+    """The current, still incomplete slot cut at ``now``, as a provisional snapshot.
+
+    None when ``now`` is outside the session, or exactly on a slot boundary (the
+    window ``[now, now)`` would be empty)."""
+    now = _utc(now, "now")
+    current = slot_at(session_start, session_end, cadence_hours, now)
+    if current is None or current.start == now:
+        return None
+    cut = Slot(k=current.k, start=current.start, end=now)
+    (wake,) = _wake_numbers([cut], state)
+    return PlannedSlot(cut, wake, "force", due_at=now, late_by_seconds=0.0, provisional=True)
+
+
+def _wake_numbers(slots: Sequence[Slot], state: SessionState) -> list[int]:
+    """Wake numbers for slots planned in order.
+
+    A slot with a provisional row reuses its wake number (the write replaces that row).
+    Any other slot gets ``max(k, previous + 1)``, stepping over wake numbers held by
+    other provisional rows, so numbers stay unique and increasing within the session
+    even when the cadence changes mid-session. Never below 1.
+    """
+    held = set(state.provisional.values())
+    previous = state.last_wake_number
+    wakes: list[int] = []
+    for slot in slots:
+        wake = state.provisional.get(slot.start)
+        if wake is None:
+            wake = max(slot.k, previous + 1, 1)
+            while wake in held:
+                wake += 1
+        previous = max(previous, wake)
+        wakes.append(wake)
+    return wakes
+
+
+def _in_pause(t: datetime, pauses: Sequence[Pause]) -> bool:
+    return any(start <= t and (end is None or t < end) for start, end in pauses)
+
+
+def _step_us(cadence: float) -> float:
+    if not math.isfinite(cadence) or cadence < MIN_CADENCE_HOURS:
+        raise ValueError(f"not a cadence: {cadence!r} hours")
+    return cadence * _US_PER_HOUR
+
+
+def _utc(at: datetime, name: str) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return at.astimezone(UTC)

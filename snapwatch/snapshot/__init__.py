@@ -1,0 +1,1 @@
+"""The snapshot document: plain inputs in, a versioned, validated document out."""

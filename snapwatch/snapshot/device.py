@@ -1,0 +1,109 @@
+"""One device's entry in the document, from its row and what it reported."""
+
+from __future__ import annotations
+
+from snapwatch.snapshot.inputs import DeviceFacts, DeviceObservations, RoundAlert
+from snapwatch.snapshot.inputs import RoundImage as ImageInput
+from snapwatch.snapshot.locf import Window
+from snapwatch.snapshot.mgi import band, in_scale, mgi_state, rejected_scores
+from snapwatch.snapshot.model import (
+    Alert,
+    DataQualityIssue,
+    Device,
+    Display,
+    Position,
+    RoundImage,
+)
+from snapwatch.snapshot.quality import checked
+from snapwatch.snapshot.telemetry import telemetry_state
+
+
+def sort_key(device: DeviceFacts) -> tuple[bool, str, str]:
+    """By ``device_code``; devices without a code last; ties by ``device_id``."""
+    return (device.device_code is None, device.device_code or "", str(device.device_id))
+
+
+def build_device(
+    facts: DeviceFacts,
+    obs: DeviceObservations,
+    *,
+    window: Window,
+    max_age_hours: float,
+    program_day: int,
+    issues: list[DataQualityIssue],
+) -> Device:
+    device_id = facts.device_id
+    telemetry = telemetry_state(device_id, obs.telemetry, window, max_age_hours, issues)
+    issues.extend(rejected_scores(device_id, obs, window))
+    mgi = mgi_state(obs, window, max_age_hours, program_day)
+    color = band(mgi.current_mgi)[1]
+    return Device(
+        device_id=device_id,
+        device_code=facts.device_code,
+        device_name=facts.device_name,
+        device_mac=facts.device_mac,
+        position=_position(facts, issues),
+        zone_id=facts.zone_id,
+        zone_label=facts.zone_label,
+        status="active" if facts.is_active else "inactive",
+        battery_voltage=checked(device_id, "battery_voltage", facts.battery_voltage, issues),
+        battery_health_percent=facts.battery_health_percent,
+        last_seen_at=facts.last_seen_at,
+        telemetry=telemetry,
+        mgi_state=mgi,
+        images_this_round=_images(obs.images, window),
+        alerts=_alerts(obs.alerts, window),
+        display=Display(color=color, shape="circle", size="medium"),
+    )
+
+
+def _position(facts: DeviceFacts, issues: list[DataQualityIssue]) -> Position | None:
+    """``{x, y}`` when both coordinates are known; never a made-up (0, 0)."""
+    x = checked(facts.device_id, "x_position", facts.x, issues)
+    y = checked(facts.device_id, "y_position", facts.y, issues)
+    return Position(x=x, y=y) if x is not None and y is not None else None
+
+
+def _images(images: tuple[ImageInput, ...], window: Window) -> list[RoundImage]:
+    inside = sorted(
+        (i for i in images if window.contains(i.captured_at)),
+        key=lambda i: (i.captured_at, str(i.image_id)),
+    )
+    return [
+        RoundImage(
+            image_id=i.image_id,
+            image_url=i.image_url,
+            mgi_score=_score(i.mgi_score),
+            captured_at=i.captured_at,
+            observation_type=i.observation_type,
+            wake_payload_id=i.wake_payload_id,
+        )
+        for i in inside
+    ]
+
+
+def _score(score: float | None) -> float | None:
+    """A score in 0..1, else null (out-of-range scores are reported, never shown)."""
+    if score is None:
+        return None
+    number = float(score)
+    return number if in_scale(number) else None
+
+
+def round_alerts(alerts: tuple[RoundAlert, ...], window: Window) -> list[RoundAlert]:
+    """The alerts triggered inside the round, oldest first."""
+    inside = (a for a in alerts if window.contains(a.triggered_at))
+    return sorted(inside, key=lambda a: (a.triggered_at, str(a.alert_id)))
+
+
+def _alerts(alerts: tuple[RoundAlert, ...], window: Window) -> list[Alert]:
+    return [
+        Alert(
+            alert_id=a.alert_id,
+            alert_type=a.alert_type,
+            severity=a.severity,
+            message=a.message,
+            triggered_at=a.triggered_at,
+        )
+        for a in round_alerts(alerts, window)
+    ]

@@ -1,0 +1,684 @@
+"""Cadence, eligibility, the slot grid and due-ness (``cadence.md``), as pure functions."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from snapwatch.cadence import (
+    DuePlan,
+    PlannedSlot,
+    Reason,
+    SessionState,
+    Slot,
+    cadence_hours,
+    eligibility,
+    is_counting_device,
+    plan_due,
+    plan_force,
+    session_is_open,
+    slot_at,
+    slot_grid,
+)
+
+DAY = datetime(2026, 5, 4, tzinfo=UTC)
+END = DAY + timedelta(days=1)
+US = timedelta(microseconds=1)
+
+
+def at(hours: float, day: datetime = DAY) -> datetime:
+    return day + timedelta(hours=hours)
+
+
+def state(
+    covered_until: datetime | None = None,
+    last_wake_number: int = 0,
+    provisional: Mapping[datetime, int] | None = None,
+    site_ever_snapshotted: bool = True,
+) -> SessionState:
+    return SessionState(
+        covered_until=covered_until,
+        last_wake_number=last_wake_number,
+        provisional=dict(provisional or {}),
+        site_ever_snapshotted=site_ever_snapshotted,
+    )
+
+
+def plan(
+    now: datetime,
+    st_: SessionState,
+    *,
+    cadence: float = 1.0,
+    settle: float = 0.0,
+    catch_up: str = "all",
+    max_slots: int = 48,
+    grace: float = 300.0,
+    paused: tuple[tuple[datetime, datetime | None], ...] = (),
+    start: datetime = DAY,
+    end: datetime = END,
+) -> DuePlan:
+    assert catch_up in ("all", "latest")
+    return plan_due(
+        session_start=start,
+        session_end=end,
+        cadence_hours=cadence,
+        now=now,
+        state=st_,
+        settle_seconds=settle,
+        catch_up="all" if catch_up == "all" else "latest",
+        max_slots=max_slots,
+        late_grace_seconds=grace,
+        paused=paused,
+    )
+
+
+@dataclass
+class FakeSession:
+    """The rows of one session's snapshots, kept the way the writer keeps them."""
+
+    ever: bool = False
+    rows: dict[int, tuple[Slot, bool]] = field(default_factory=dict)  # wake -> (round, prov.)
+
+    def state(self) -> SessionState:
+        final = {w: s for w, (s, prov) in self.rows.items() if not prov}
+        return SessionState(
+            covered_until=max((s.end for s in final.values()), default=None),
+            last_wake_number=max(final, default=0),
+            provisional={s.start: w for w, (s, prov) in self.rows.items() if prov},
+            site_ever_snapshotted=self.ever,
+        )
+
+    def write(self, planned: PlannedSlot) -> None:
+        wake = planned.wake_number
+        assert wake >= 1
+        if wake in self.rows:
+            old, old_provisional = self.rows[wake]
+            # Only a provisional row of the same slot may be replaced.
+            assert old_provisional and old.start == planned.slot.start, (wake, old, planned)
+        self.rows[wake] = (planned.slot, planned.provisional)
+        self.ever = True
+
+    def final_wakes_by_end(self) -> list[int]:
+        final = [(s.end, w) for w, (s, prov) in self.rows.items() if not prov]
+        return [w for _, w in sorted(final)]
+
+
+# --- cadence ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hours", "per_day", "expected"),
+    [
+        (3, None, 3.0),  # integer column on the platform
+        (Decimal("0.250"), None, 0.25),  # numeric(6,3) column of snapwatch's own schema
+        (Decimal("1.5"), 4, 1.5),  # hours win over per_day
+        (0.5, None, 0.5),
+        (24, None, 24.0),
+        (None, 96, 0.25),
+        (None, 48, 0.5),
+        (None, 3, 8.0),
+        (None, 1, 24.0),
+        (None, None, None),
+        (0, None, None),
+        (-1, None, None),
+        (Decimal("-0.5"), None, None),
+        (25, None, None),
+        (Decimal("24.001"), None, None),
+        (None, 0, None),
+        (None, -4, None),
+        (float("nan"), None, None),
+        (float("inf"), None, None),
+        (Decimal("NaN"), None, None),
+        (0, 12, 2.0),  # an unusable hours value falls back to per_day
+        (30, 24, 1.0),
+    ],
+)
+def test_cadence_from_hours_or_per_day(
+    hours: Decimal | int | float | None, per_day: int | None, expected: float | None
+) -> None:
+    assert cadence_hours(hours, per_day) == expected
+
+
+def test_cadence_shorter_than_a_second_is_not_a_cadence() -> None:
+    assert cadence_hours(1e-9, None) is None
+    assert cadence_hours(Decimal("0.001"), None) == 0.001  # numeric(6,3) minimum: 3.6 s
+
+
+# --- devices, sessions, eligibility ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("is_active", "status", "counts"),
+    [
+        (True, None, True),
+        (True, "active", True),
+        (True, "mapped", True),
+        (True, "pending_mapping", True),
+        (True, "system", True),
+        (True, "inactive", False),
+        (True, "decommissioned", False),
+        (False, "active", False),
+        (False, None, False),
+        (None, "active", False),
+    ],
+)
+def test_counting_device_needs_is_active_and_a_live_provisioning_status(
+    is_active: bool | None, status: str | None, counts: bool
+) -> None:
+    assert is_counting_device(is_active, status) is counts
+
+
+@pytest.mark.parametrize(
+    ("status", "t", "is_open"),
+    [
+        ("pending", DAY, True),  # start inclusive
+        ("in_progress", at(12), True),
+        ("in_progress", END - US, True),
+        ("in_progress", END, False),  # end exclusive
+        ("pending", DAY - US, False),
+        ("locked", at(12), False),  # locked = closed
+        ("active", at(12), False),  # no such status on the platform
+    ],
+)
+def test_session_is_open_by_instant(status: str, t: datetime, is_open: bool) -> None:
+    assert session_is_open(status, DAY, END, t) is is_open
+
+
+def test_session_is_found_by_instant_not_by_utc_date() -> None:
+    ny = ZoneInfo("America/New_York")
+    start = datetime(2026, 5, 4, tzinfo=ny).astimezone(UTC)  # 04:00 UTC
+    end = datetime(2026, 5, 5, tzinfo=ny).astimezone(UTC)
+    late_evening = datetime(2026, 5, 5, 1, 30, tzinfo=UTC)  # UTC date already the 5th
+    assert session_is_open("in_progress", start, end, late_evening)
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        ((1.0, 2, True, False), None),
+        ((None, 0, False, True), Reason.NO_CADENCE),
+        ((1.0, 0, False, True), Reason.NO_DEVICES),
+        ((1.0, 1, False, True), Reason.NO_OPEN_SESSION),
+        ((1.0, 1, True, True), Reason.PAUSED),
+    ],
+)
+def test_eligibility_reasons_in_order(
+    args: tuple[float | None, int, bool, bool], reason: Reason | None
+) -> None:
+    assert eligibility(*args) == reason
+
+
+def test_reasons_are_their_stored_strings() -> None:
+    assert [str(r) for r in Reason] == ["no_cadence", "no_devices", "no_open_session", "paused"]
+
+
+# --- slot grid -------------------------------------------------------------------------
+
+exact_cadences = st.one_of(
+    st.sampled_from([0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 7.0, 8.0, 24.0, 0.333, 0.001 * 7]),
+    st.integers(min_value=1, max_value=24_000).map(lambda n: n / 1000),  # numeric(6,3)
+    # per_day values whose cadence is a whole number of microseconds (1, 3, 5, 96, ...)
+    st.sampled_from([n for n in range(1, 1001) if 86_400_000_000 % n == 0]).map(lambda n: 24 / n),
+)
+
+
+def durations() -> st.SearchStrategy[timedelta]:
+    return st.integers(min_value=1, max_value=26 * 3600 * 10**6).map(
+        lambda us: timedelta(microseconds=us)
+    )
+
+
+starts = st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=starts, duration=durations(), cadence=exact_cadences)
+def test_slot_grid_is_contiguous_half_open_and_covers_the_session(
+    start: datetime, duration: timedelta, cadence: float
+) -> None:
+    end = start + duration
+    grid = slot_grid(start, end, cadence)
+    step = timedelta(microseconds=round(cadence * 3600e6))
+    assert grid[0].start == start
+    assert grid[-1].end == end
+    assert [s.k for s in grid] == list(range(1, len(grid) + 1))
+    for before, after in itertools.pairwise(grid):
+        assert before.end == after.start
+    for s in grid:
+        assert s.start < s.end
+        assert s.start == start + (s.k - 1) * step
+    for s in grid[:-1]:
+        assert s.end - s.start == step
+    assert grid[-1].end - grid[-1].start <= step  # the last slot is clamped
+    assert len(grid) == math.ceil(duration / step)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=starts,
+    duration=durations(),
+    cadence=st.floats(min_value=0.001, max_value=24.0, allow_nan=False),
+)
+def test_slot_grid_of_any_cadence_is_contiguous_and_ends_on_the_session_end(
+    start: datetime, duration: timedelta, cadence: float
+) -> None:
+    end = start + duration
+    grid = slot_grid(start, end, cadence)
+    assert grid[0].start == start and grid[-1].end == end
+    assert all(a.end == b.start for a, b in itertools.pairwise(grid))
+    assert all(s.start < s.end for s in grid)
+    exact = cadence * 3600e6
+    for s in grid[:-1]:
+        assert abs((s.end - s.start) / US - exact) <= 1  # within one microsecond
+
+
+@pytest.mark.parametrize(
+    ("cadence", "count"), [(0.25, 96), (1 / 3, 72), (24 / 7, 7), (24 / 13, 13)]
+)
+def test_cadences_that_divide_the_day_land_exactly_on_its_end(cadence: float, count: int) -> None:
+    grid = slot_grid(DAY, END, cadence)
+    assert len(grid) == count
+    assert grid[-1].end == END
+    assert grid[-1].end - grid[-1].start > timedelta(minutes=1)  # no sliver slot at the end
+
+
+def test_quarter_hour_grid_has_96_slots_on_exact_quarter_hours() -> None:
+    grid = slot_grid(DAY, END, 0.25)
+    assert [s.start for s in grid] == [DAY + i * timedelta(minutes=15) for i in range(96)]
+
+
+def test_session_end_mid_slot_clamps_the_last_slot() -> None:
+    grid = slot_grid(DAY, at(10), 3)
+    assert [(s.k, s.start, s.end) for s in grid][-1] == (4, at(9), at(10))
+    assert len(grid) == 4
+
+
+def test_empty_or_inverted_session_has_no_slots() -> None:
+    assert slot_grid(DAY, DAY, 1) == []
+    assert slot_grid(END, DAY, 1) == []
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), float("inf"), 1e-9])
+def test_slot_grid_rejects_what_is_not_a_cadence(bad: float) -> None:
+    with pytest.raises(ValueError, match="cadence"):
+        slot_grid(DAY, END, bad)
+
+
+def test_naive_instants_are_rejected() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        slot_grid(datetime(2026, 5, 4), datetime(2026, 5, 5), 1)
+
+
+def local_day(zone: str, day: date) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(zone)
+    start = datetime.combine(day, time(), tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC)
+    return start, end
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "hours"),
+    [
+        ("America/New_York", date(2026, 3, 8), 23),
+        ("America/New_York", date(2026, 11, 1), 25),
+        ("Europe/Amsterdam", date(2026, 3, 29), 23),
+        ("Europe/Amsterdam", date(2026, 10, 25), 25),
+        ("Europe/Amsterdam", date(2026, 7, 1), 24),
+    ],
+)
+def test_dst_days_have_23_or_25_hourly_slots(zone: str, day: date, hours: int) -> None:
+    start, end = local_day(zone, day)
+    grid = slot_grid(start, end, 1)
+    assert len(grid) == hours
+    assert all(s.end - s.start == timedelta(hours=1) for s in grid)
+    assert grid[-1].end == end
+    assert len(slot_grid(start, end, 0.25)) == hours * 4
+
+
+def test_local_time_instants_are_handled_as_utc_instants() -> None:
+    tz = ZoneInfo("America/New_York")
+    start_local = datetime(2026, 3, 8, tzinfo=tz)
+    end_local = datetime(2026, 3, 9, tzinfo=tz)
+    assert slot_grid(start_local, end_local, 1) == slot_grid(
+        *local_day(tz.key, date(2026, 3, 8)), 1
+    )
+    assert all(s.start.tzinfo is UTC for s in slot_grid(start_local, end_local, 1))
+
+
+def test_dst_day_wake_numbers_run_1_to_23() -> None:
+    start, end = local_day("America/New_York", date(2026, 3, 8))
+    result = plan(end, state(), start=start, end=end)
+    assert [p.wake_number for p in result.slots] == list(range(1, 24))
+
+
+def test_boundary_instant_belongs_to_the_later_slot() -> None:
+    assert slot_at(DAY, END, 3, at(3)) == Slot(2, at(3), at(6))
+    assert slot_at(DAY, END, 3, at(3) - US) == Slot(1, DAY, at(3))
+    assert slot_at(DAY, END, 0.25, at(0.25)) == Slot(2, at(0.25), at(0.5))
+
+
+def test_slot_at_outside_the_session_is_none() -> None:
+    assert slot_at(DAY, END, 1, DAY - US) is None
+    assert slot_at(DAY, END, 1, END) is None
+    assert slot_at(DAY, END, 1, DAY) == Slot(1, DAY, at(1))
+    assert slot_at(DAY, END, 1, END - US) == Slot(24, at(23), END)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=starts,
+    duration=durations(),
+    cadence=st.floats(min_value=0.001, max_value=24.0, allow_nan=False),
+    fraction=st.floats(min_value=0, max_value=1, exclude_max=True),
+)
+def test_slot_at_agrees_with_the_grid(
+    start: datetime, duration: timedelta, cadence: float, fraction: float
+) -> None:
+    t = start + timedelta(microseconds=int(duration / US * fraction))
+    found = slot_at(start, start + duration, cadence, t)
+    assert found is not None
+    assert found.start <= t < found.end
+    assert found == slot_grid(start, start + duration, cadence)[found.k - 1]
+    assert slot_at(start, start + duration, cadence, found.end) != found
+
+
+# --- due slots -------------------------------------------------------------------------
+
+
+def test_the_3_hour_example_writes_12_15_18_with_wakes_4_5_6_and_never_twice() -> None:
+    session = FakeSession(ever=False)
+    written: list[tuple[datetime, int]] = []
+    for now in [at(h) for h in (12, 12.5, 14.99, 15, 15, 16, 18, 18)]:
+        result = plan(now, session.state(), cadence=3)
+        for p in result.slots:
+            assert p.trigger == "schedule"
+            session.write(p)
+            written.append((p.slot.end, p.wake_number))
+    assert written == [(at(12), 4), (at(15), 5), (at(18), 6)]
+
+
+def test_brand_new_site_writes_only_the_latest_completed_slot_at_once() -> None:
+    result = plan(at(10.5), state(site_ever_snapshotted=False), settle=120)
+    assert [(p.slot.k, p.wake_number, p.trigger) for p in result.slots] == [(10, 10, "schedule")]
+    assert result.skipped == 0 and result.remaining == 0
+    assert result.next_due_at == at(11) + timedelta(seconds=120)
+
+
+def test_brand_new_site_before_its_first_slot_completes_waits() -> None:
+    result = plan(at(0.5), state(site_ever_snapshotted=False))
+    assert result.slots == []
+    assert result.next_due_at == at(1)
+
+
+def test_site_with_history_catches_up_a_new_session_from_slot_1() -> None:
+    result = plan(at(3), state(site_ever_snapshotted=True))
+    assert [p.slot.k for p in result.slots] == [1, 2, 3]
+
+
+def test_slot_is_not_due_before_end_plus_settle_and_due_exactly_then() -> None:
+    st_ = state(covered_until=at(1), last_wake_number=1)
+    due_at = at(2) + timedelta(seconds=120)
+    before = plan(due_at - US, st_, settle=120)
+    assert before.slots == [] and before.next_due_at == due_at
+    exactly = plan(due_at, st_, settle=120)
+    assert [(p.slot.k, p.due_at, p.late_by_seconds) for p in exactly.slots] == [(2, due_at, 0.0)]
+    assert exactly.slots[0].trigger == "schedule"
+    assert exactly.next_due_at == at(3) + timedelta(seconds=120)
+
+
+def test_catch_up_writes_oldest_first_capped_at_max_slots() -> None:
+    st_ = state(covered_until=at(2), last_wake_number=2)
+    result = plan(at(12), st_, max_slots=4)
+    assert [p.slot.k for p in result.slots] == [3, 4, 5, 6]
+    assert [p.trigger for p in result.slots] == ["catch_up"] * 4
+    assert result.remaining == 6 and result.skipped == 0
+    assert [p.late_by_seconds for p in result.slots] == [(12 - k) * 3600.0 for k in (3, 4, 5, 6)]
+
+
+def test_catch_up_all_labels_only_the_newest_on_time_slot_schedule() -> None:
+    result = plan(at(12) + timedelta(seconds=60), state(covered_until=at(9), last_wake_number=9))
+    assert [(p.slot.k, p.trigger) for p in result.slots] == [
+        (10, "catch_up"),
+        (11, "catch_up"),
+        (12, "schedule"),
+    ]
+    assert result.remaining == 0
+
+
+def test_newest_slot_beyond_the_grace_is_catch_up() -> None:
+    st_ = state(covered_until=at(11), last_wake_number=11)
+    on_time = plan(at(12) + timedelta(seconds=300), st_, grace=300)
+    late = plan(at(12) + timedelta(seconds=301), st_, grace=300)
+    assert on_time.slots[0].trigger == "schedule"
+    assert late.slots[0].trigger == "catch_up"
+    assert late.slots[0].late_by_seconds == 301
+
+
+def test_catch_up_continues_on_later_ticks_without_duplicates() -> None:
+    session = FakeSession(ever=True)
+    session.rows[2] = (Slot(2, at(1), at(2)), False)
+    for _ in range(4):
+        for p in plan(at(20), session.state(), max_slots=5).slots:
+            session.write(p)
+    assert session.final_wakes_by_end() == list(range(2, 21))
+
+
+def test_latest_writes_only_the_newest_and_counts_the_skipped() -> None:
+    st_ = state(covered_until=at(2), last_wake_number=2)
+    result = plan(at(12), st_, catch_up="latest")
+    assert [(p.slot.k, p.wake_number, p.trigger) for p in result.slots] == [(12, 12, "schedule")]
+    assert result.skipped == 9 and result.remaining == 0
+    again = plan(at(12), state(covered_until=at(12), last_wake_number=12), catch_up="latest")
+    assert again.slots == [] and again.skipped == 0
+
+
+def test_slots_completed_while_paused_are_never_caught_up() -> None:
+    st_ = state(covered_until=at(2), last_wake_number=2)
+    pause = ((at(2.5), at(6.5)),)
+    result = plan(at(8), st_, paused=pause)
+    # slot 3 [2,3) ... slot 6 [5,6) ended inside the pause; slot 7 [6,7) was in progress
+    # when the pause ended and is written normally.
+    assert [p.slot.k for p in result.slots] == [7, 8]
+    assert result.paused_dropped == 4 and result.skipped == 0
+    assert [p.wake_number for p in result.slots] == [7, 8]
+
+
+def test_pause_is_half_open_on_slot_ends() -> None:
+    result = plan(at(5), state(covered_until=at(1), last_wake_number=1), paused=((at(2), at(4)),))
+    # [1,2) ends as the pause starts and [2,3) inside it: dropped.
+    # [3,4) ends as the pause ends: it was in progress at resume and is written.
+    assert [p.slot.k for p in result.slots] == [4, 5]
+    assert result.paused_dropped == 2
+
+
+def test_nothing_is_planned_while_paused_now() -> None:
+    st_ = state(covered_until=at(2), last_wake_number=2)
+    open_ended = plan(at(8), st_, paused=((at(5.5), None),))
+    assert open_ended.slots == [] and open_ended.next_due_at is None
+    assert open_ended.remaining == 3  # slots 3-5 ended before the pause: caught up on resume
+    expiring = plan(at(8), st_, paused=((at(5.5), at(9.5)),))
+    assert expiring.slots == [] and expiring.next_due_at == at(10)
+
+
+def test_session_end_mid_slot_is_due_at_session_end_plus_settle() -> None:
+    end = at(10)
+    st_ = state(covered_until=at(9), last_wake_number=3)
+    due_at = end + timedelta(seconds=120)
+    assert plan(due_at - US, st_, cadence=3, settle=120, end=end).slots == []
+    result = plan(due_at, st_, cadence=3, settle=120, end=end)
+    assert [(p.slot, p.wake_number) for p in result.slots] == [(Slot(4, at(9), end), 4)]
+    assert result.next_due_at is None
+
+
+def test_next_due_at_is_none_when_the_session_is_fully_covered() -> None:
+    result = plan(END + timedelta(hours=1), state(covered_until=END, last_wake_number=24))
+    assert result == DuePlan([], 0, None)
+
+
+def test_provisional_slot_reuses_its_wake_number() -> None:
+    st_ = state(covered_until=at(9), last_wake_number=9, provisional={at(9): 10})
+    result = plan(at(11), st_)
+    assert [(p.slot.k, p.wake_number, p.provisional) for p in result.slots] == [
+        (10, 10, False),
+        (11, 11, False),
+    ]
+
+
+def test_new_wake_numbers_step_over_other_provisional_rows() -> None:
+    # Forced at 07:30 under a 1 h cadence (wake 8), then the cadence became 2 h.
+    st_ = state(covered_until=at(6), last_wake_number=6, provisional={at(7): 8})
+    result = plan(at(10), st_, cadence=2)
+    assert [(p.slot.k, p.wake_number) for p in result.slots] == [(4, 7), (5, 9)]
+
+
+def test_cadence_change_mid_session_keeps_wake_numbers_increasing() -> None:
+    # 1 h until 06:00 (wakes 1-6), then 3 h: slot [6,9) is k=3 but must get wake 7.
+    st_ = state(covered_until=at(6), last_wake_number=6)
+    result = plan(at(12), st_, cadence=3)
+    assert [(p.slot.k, p.wake_number) for p in result.slots] == [(3, 7), (4, 8)]
+
+
+def test_96_quarter_hour_snapshots_get_96_distinct_wake_numbers() -> None:
+    session = FakeSession(ever=True)
+    now = DAY
+    while now <= END + timedelta(minutes=5):
+        for p in plan(now, session.state(), cadence=0.25, settle=120).slots:
+            session.write(p)
+        now += timedelta(minutes=5)
+    assert session.final_wakes_by_end() == list(range(1, 97))
+
+
+def test_wake_number_is_never_0() -> None:
+    result = plan(at(1), state(last_wake_number=0))
+    assert [p.wake_number for p in result.slots] == [1]
+    forced = plan_force(
+        session_start=DAY, session_end=END, cadence_hours=1, now=at(0.1), state=state()
+    )
+    assert forced is not None and forced.wake_number == 1
+
+
+def test_invalid_arguments_are_rejected() -> None:
+    with pytest.raises(ValueError, match="max_slots"):
+        plan(at(5), state(), max_slots=0)
+    with pytest.raises(ValueError, match="negative"):
+        plan(at(5), state(), settle=-1)
+    with pytest.raises(ValueError, match="wake numbers start at 1"):
+        state(provisional={at(1): 0})
+
+
+# --- force -----------------------------------------------------------------------------
+
+
+def force(now: datetime, st_: SessionState, cadence: float = 1.0) -> PlannedSlot | None:
+    return plan_force(session_start=DAY, session_end=END, cadence_hours=cadence, now=now, state=st_)
+
+
+def test_force_writes_the_current_slot_cut_at_now_as_provisional() -> None:
+    forced = force(at(10.5), state(covered_until=at(9), last_wake_number=9))
+    assert forced == PlannedSlot(
+        slot=Slot(11, at(10), at(10.5)),
+        wake_number=11,
+        trigger="force",
+        due_at=at(10.5),
+        late_by_seconds=0.0,
+        provisional=True,
+    )
+
+
+def test_force_twice_in_one_slot_reuses_the_provisional_wake() -> None:
+    forced = force(
+        at(10.75), state(covered_until=at(9), last_wake_number=9, provisional={at(10): 11})
+    )
+    assert forced is not None and forced.wake_number == 11
+
+
+def test_force_then_regular_run_replaces_the_provisional_row() -> None:
+    session = FakeSession(ever=True)
+    for p in plan(at(10), session.state()).slots:
+        session.write(p)
+    forced = force(at(10.5), session.state())
+    assert forced is not None
+    session.write(forced)
+    for p in plan(at(11), session.state()).slots:
+        session.write(p)
+    assert session.rows[11] == (Slot(11, at(10), at(11)), False)
+    assert session.final_wakes_by_end() == list(range(1, 12))
+
+
+def test_force_outside_the_session_or_on_a_boundary_is_none() -> None:
+    assert force(DAY - US, state()) is None
+    assert force(END, state()) is None
+    assert force(at(3), state()) is None  # [03:00, 03:00) would be empty
+
+
+def test_force_after_a_cadence_change_uses_max_k_and_last_wake_plus_1() -> None:
+    forced = force(at(6.6), state(covered_until=at(6), last_wake_number=24), cadence=0.25)
+    assert forced is not None and (forced.slot.k, forced.wake_number) == (27, 27)
+    forced = force(at(6.6), state(covered_until=at(6), last_wake_number=30), cadence=0.25)
+    assert forced is not None and forced.wake_number == 31
+
+
+# --- properties ------------------------------------------------------------------------
+
+step_cadences = st.sampled_from([0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 24 / 7])
+steps = st.lists(
+    st.tuples(
+        step_cadences,
+        st.integers(min_value=0, max_value=6 * 60),  # minutes to advance
+        st.booleans(),  # force now
+        st.integers(min_value=1, max_value=5),  # max_slots
+        st.sampled_from(["all", "latest"]),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(steps=steps, ever=st.booleans())
+def test_any_sequence_of_cadence_changes_forces_and_writes_never_repeats_a_wake_number(
+    steps: list[tuple[float, int, bool, int, str]], ever: bool
+) -> None:
+    session = FakeSession(ever=ever)
+    now = DAY
+    for cadence, minutes, do_force, max_slots, mode in steps:
+        now = min(now + timedelta(minutes=minutes), END + timedelta(hours=1))
+        if do_force and (forced := force(now, session.state(), cadence)) is not None:
+            session.write(forced)  # asserts the wake is new or replaces its own row
+        result = plan(now, session.state(), cadence=cadence, max_slots=max_slots, catch_up=mode)
+        assert len(result.slots) <= max_slots
+        wakes = [p.wake_number for p in result.slots]
+        assert len(set(wakes)) == len(wakes) and min(wakes, default=1) >= 1
+        for p in result.slots:
+            session.write(p)
+        again = plan(now, session.state(), cadence=cadence, max_slots=max_slots, catch_up=mode)
+        assert all(p.slot.end > r.slot.end for p in again.slots for r in result.slots)
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps=steps)
+def test_without_forces_wake_numbers_increase_with_the_round_end(
+    steps: list[tuple[float, int, bool, int, str]],
+) -> None:
+    session = FakeSession(ever=True)
+    now = DAY
+    for cadence, minutes, _, max_slots, mode in steps:
+        now = min(now + timedelta(minutes=minutes), END + timedelta(hours=1))
+        for p in plan(
+            now, session.state(), cadence=cadence, max_slots=max_slots, catch_up=mode
+        ).slots:
+            session.write(p)
+        wakes = session.final_wakes_by_end()
+        assert wakes == sorted(set(wakes))
+        assert all(w >= 1 for w in wakes)

@@ -1,0 +1,77 @@
+"""The newcomer's path through real processes: seed the demo on a fresh embedded server,
+run one tick (every eligible site written, every other one with its reason), run again
+(nothing new), and open the app on the demo at 80×24."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from snapwatch.clock import FixedClock
+from snapwatch.config import load_settings
+from snapwatch.db import Target, connect
+from snapwatch.demo.seed import seed_demo
+from snapwatch.tui.app import SnapwatchApp
+from snapwatch.tui.sites_table import SitesTable
+
+pytestmark = pytest.mark.slow
+
+
+def cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SNAPWATCH_")}
+    return subprocess.run(
+        [sys.executable, "-m", "snapwatch", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env=env,
+    )
+
+
+def test_demo_then_run_once_writes_every_eligible_site_once(tmp_path: Path) -> None:
+    seeded = cli("demo", "--no-ui", data_dir=tmp_path)
+    assert seeded.returncode == 0, seeded.stderr
+    assert "12 sites" in seeded.stdout
+    first = cli("run-once", data_dir=tmp_path)
+    assert first.returncode == 0, first.stderr
+    lines = [
+        ln
+        for ln in first.stdout.splitlines()
+        if ln.split(" ")[0] in {"written", "skipped", "failed"}
+    ]
+    assert len(lines) == 12
+    assert sum(ln.startswith("written") for ln in lines) == 10
+    skipped = [ln for ln in lines if ln.startswith("skipped")]
+    assert any("no_devices" in ln for ln in skipped) and any(
+        "no_open_session" in ln for ln in skipped
+    )
+    second = cli("run-once", data_dir=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "0 written (0 snapshots)" in second.stdout
+    assert "not_due" in second.stdout
+
+
+async def test_app_lists_the_demo_sites_at_80x24(migrated_dsn: str, isolated_env: Path) -> None:
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    settings = load_settings(overrides={"dsn": migrated_dsn})[0]
+    conn = await connect(Target(dsn=migrated_dsn), settings)
+    await seed_demo(conn, seed=7, now=now)
+    await conn.close()
+    with psycopg.connect(migrated_dsn) as c:
+        names = {r[0] for r in c.execute("SELECT name FROM sites").fetchall()}
+    app = SnapwatchApp(Target(dsn=migrated_dsn), settings, FixedClock(now))
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(SitesTable)
+        for _ in range(500):
+            if table.row_count == len(names):
+                break
+            await pilot.pause(0.02)
+        assert table.row_count == len(names) == 12
+        assert table.virtual_size.width <= table.scrollable_content_region.width
