@@ -1,0 +1,272 @@
+"""One tick: decide what is due for every site, build the documents, write them per site.
+
+Reads are set-based (a fixed handful of queries per tick); each site is then written in
+its own transaction, so a failing site rolls back alone and the others continue.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from uuid import UUID
+
+from psycopg import AsyncConnection
+
+from snapwatch import __version__
+from snapwatch.cadence import PlannedSlot, plan_due, plan_force
+from snapwatch.config import Settings
+from snapwatch.redact import redact
+from snapwatch.sitestate import SessionView, SiteView, load_sites
+from snapwatch.snapshot.document import aggregates, build_document
+from snapwatch.snapshot.inputs import DeviceFacts, Round, RoundInputs
+from snapwatch.snapshot.reader import RoundData, RoundKey, read_devices, read_rounds
+from snapwatch.snapshot.writer import PreparedSnapshot, write_site
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["written", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class Written:
+    wake_number: int
+    trigger: str
+    snapshot_id: UUID
+    start: datetime
+    end: datetime
+    late_by_seconds: float
+
+
+@dataclass
+class SiteOutcome:
+    site_id: UUID
+    site_name: str
+    outcome: Outcome
+    reason: str | None = None
+    error: str | None = None
+    written: list[Written] = field(default_factory=list)
+    conflicts: int = 0
+    skipped_slots: int = 0
+    next_due_at: datetime | None = None
+
+
+@dataclass
+class TickReport:
+    as_of: datetime
+    outcomes: list[SiteOutcome]
+    started_at: datetime
+    finished_at: datetime
+    duration_seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[SiteOutcome]:
+        return [o for o in self.outcomes if o.outcome == "failed"]
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for o in self.outcomes if o.outcome == outcome)
+
+
+@dataclass
+class _Job:
+    """The slots one site will get in this tick."""
+
+    view: SiteView
+    slots: list[tuple[SessionView, PlannedSlot]]
+    outcome: SiteOutcome
+
+
+async def run_tick(
+    conn: AsyncConnection[dict[str, Any]],
+    settings: Settings,
+    now: datetime,
+    *,
+    site: str | None = None,
+    force: bool = False,
+) -> TickReport:
+    """Write what is due as of ``now`` (or, with ``force``, the current slot) for all sites.
+
+    ``now`` is the instant due-ness is judged at and the documents' ``generated_at``; the
+    caller takes it from the clock."""
+    started = time.perf_counter()
+    views = await load_sites(conn, now, site)
+    jobs: list[_Job] = []
+    outcomes: list[SiteOutcome] = []
+    for view in views:
+        outcome = SiteOutcome(view.facts.site_id, view.facts.site_name, "skipped")
+        outcomes.append(outcome)
+        if view.reason is not None:
+            outcome.reason = view.reason.value
+            continue
+        slots = _force_slots(view, now) if force else _due_slots(view, now, settings, outcome)
+        if not slots:
+            outcome.reason = outcome.reason or "not_due"
+            continue
+        jobs.append(_Job(view, slots, outcome))
+    await _generate_and_write(conn, settings, now, jobs)
+    elapsed = time.perf_counter() - started
+    return TickReport(now, outcomes, now, now + timedelta(seconds=elapsed), elapsed)
+
+
+def _due_slots(
+    view: SiteView, now: datetime, settings: Settings, outcome: SiteOutcome
+) -> list[tuple[SessionView, PlannedSlot]]:
+    assert view.cadence is not None and view.open_session is not None
+    sched = settings.scheduler
+    paused = [(p.start, p.until) for p in view.pauses]
+    sessions = [view.open_session]
+    previous = view.previous_session
+    if previous is not None and previous.state.covered_until is not None:
+        # Coverage continues across midnight: the previous session's last slots become
+        # due only after it ended. A previous session never snapshotted is history.
+        sessions.insert(0, previous)
+    out: list[tuple[SessionView, PlannedSlot]] = []
+    for session in sessions:
+        plan = plan_due(
+            session_start=session.facts.start,
+            session_end=session.facts.end,
+            cadence_hours=view.cadence,
+            now=now,
+            state=session.state,
+            settle_seconds=sched.settle_seconds,
+            catch_up=sched.catch_up,
+            max_slots=sched.catch_up_max_slots,
+            late_grace_seconds=sched.late_grace_seconds,
+            paused=paused,
+        )
+        out.extend((session, slot) for slot in plan.slots)
+        outcome.skipped_slots += plan.skipped
+        if session is view.open_session:
+            outcome.next_due_at = plan.next_due_at
+    if sched.catch_up == "latest" and len(out) > 1:
+        outcome.skipped_slots += len(out) - 1
+        out = out[-1:]
+    return out[: sched.catch_up_max_slots]
+
+
+def _force_slots(view: SiteView, now: datetime) -> list[tuple[SessionView, PlannedSlot]]:
+    session = view.open_session
+    assert view.cadence is not None and session is not None
+    slot = plan_force(
+        session_start=session.facts.start,
+        session_end=session.facts.end,
+        cadence_hours=view.cadence,
+        now=now,
+        state=session.state,
+    )
+    return [(session, slot)] if slot is not None else []
+
+
+async def _generate_and_write(
+    conn: AsyncConnection[dict[str, Any]],
+    settings: Settings,
+    now: datetime,
+    jobs: list[_Job],
+) -> None:
+    if not jobs:
+        return
+    devices = await read_devices(conn, [j.view.facts.site_id for j in jobs])
+    keys = [
+        RoundKey(j.view.facts.site_id, slot.slot.start, slot.slot.end)
+        for j in jobs
+        for _, slot in j.slots
+    ]
+    data = await read_rounds(conn, keys, devices)
+    for job in jobs:
+        site_devices = devices.get(job.view.facts.site_id, ())
+        try:
+            prepared = [
+                _prepare(
+                    job.view,
+                    session=session,
+                    slot=slot,
+                    devices=site_devices,
+                    data=data,
+                    settings=settings,
+                    now=now,
+                )
+                for session, slot in job.slots
+            ]
+        except Exception as exc:  # bad rows of one site must not stop the others
+            _fail(job.outcome, exc, "document")
+            continue
+        try:
+            result = await write_site(conn, job.view.facts.site_id, prepared, now)
+        except Exception as exc:
+            _fail(job.outcome, exc, "write")
+            continue
+        if result.busy:
+            job.outcome.reason = "busy: another process is writing this site"
+            continue
+        job.outcome.conflicts = len(result.conflicts)
+        job.outcome.written = [
+            Written(
+                s.wake_number,
+                s.trigger,
+                sid,
+                s.start,
+                s.end,
+                float(s.document["snapshot_metadata"]["late_by_seconds"] or 0),
+            )
+            for s, sid in result.written
+        ]
+        if job.outcome.written:
+            job.outcome.outcome = "written"
+        else:
+            job.outcome.reason = result.conflicts[0][1] if result.conflicts else "not_due"
+
+
+def _fail(outcome: SiteOutcome, exc: Exception, stage: str) -> None:
+    outcome.outcome = "failed"
+    outcome.error = redact(f"{stage}: {type(exc).__name__}: {' '.join(str(exc).split())}")
+    log.warning("site %s failed: %s", outcome.site_name, outcome.error)
+
+
+def _prepare(
+    view: SiteView,
+    *,
+    session: SessionView,
+    slot: PlannedSlot,
+    devices: tuple[DeviceFacts, ...],
+    data: dict[RoundKey, RoundData],
+    settings: Settings,
+    now: datetime,
+) -> PreparedSnapshot:
+    assert view.cadence is not None
+    round_ = Round(
+        session_id=session.facts.session_id,
+        wake_number=slot.wake_number,
+        start=slot.slot.start,
+        end=slot.slot.end,
+        trigger=slot.trigger,
+        provisional=slot.provisional,
+        late_by_seconds=slot.late_by_seconds,
+        cadence_hours=view.cadence,
+    )
+    round_data = data[RoundKey(view.facts.site_id, slot.slot.start, slot.slot.end)]
+    inputs = RoundInputs(
+        site=view.facts,
+        session=session.facts,
+        round=round_,
+        devices=devices,
+        observations=round_data.observations,
+        site_alerts=round_data.site_alerts,
+    )
+    doc = build_document(
+        inputs, generated_at=now, settings=settings.snapshot, generator_version=__version__
+    )
+    return PreparedSnapshot(
+        company_id=view.facts.company_id,
+        program_id=view.facts.program_id,
+        site_id=view.facts.site_id,
+        session_id=session.facts.session_id,
+        wake_number=slot.wake_number,
+        start=slot.slot.start,
+        end=slot.slot.end,
+        trigger=slot.trigger,
+        provisional=slot.provisional,
+        document=doc.model_dump(mode="json"),
+        aggregate=aggregates(doc),
+    )
