@@ -336,3 +336,27 @@ async def test_every_written_document_validates_against_the_shipped_schema(
     device = next(d for d in doc["devices"] if d["device_id"] == str(a))
     assert device["mgi_state"]["current_mgi"] == 0.2  # fell back past the rejected 37.5
     assert row["new_alerts_this_round"] == 2
+
+
+async def test_tick_on_a_platform_database_with_integer_cadence_and_extra_columns(
+    platform_like_dsn: str, isolated_env: Path
+) -> None:
+    from snapwatch.migrations import migrate
+
+    platform = load_settings(overrides={"dsn": platform_like_dsn})[0]
+    await migrate(resolve_target(platform), platform)
+    report = await tick(platform, datetime(2025, 1, 15, 12, 5, tzinfo=UTC))
+    barn = next(o for o in report.outcomes if o.site_name == "North barn")
+    greenhouse = next(o for o in report.outcomes if o.site_name == "Greenhouse 2")
+    # integer cadence 3 h; wake 1 (06:00-09:00) already written by the platform
+    assert [(w.wake_number, w.start.hour, w.end.hour) for w in barn.written] == [(2, 9, 12)]
+    assert greenhouse.reason == "no_devices"
+    with psycopg.connect(platform_like_dsn) as conn:
+        doc = conn.execute(
+            "SELECT site_state FROM session_wake_snapshots WHERE wake_number = 2"
+        ).fetchone()
+    assert doc is not None
+    jsonschema.validate(doc[0], shipped_schema())
+    telemetry = {d["device_code"]: d["telemetry"] for d in doc[0]["devices"]}
+    assert telemetry["DEVICE-ESP32S3-001"]["temperature"] == 71.6
+    assert telemetry["DEVICE-ESP32S3-001"]["data_freshness"] == "carried_forward"
