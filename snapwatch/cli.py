@@ -69,6 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     once.add_argument("--site", metavar="S", help="only this site (id, name or site_code)")
     once.add_argument("--at", metavar="TIME", help="judge due-ness as of this ISO 8601 instant")
+
+    insp = sub.add_parser(
+        "inspect", parents=[common], help="show one snapshot, its JSON, or its diff"
+    )
+    insp.add_argument("snapshot", nargs="?", metavar="SNAPSHOT", help="snapshot id (UUID)")
+    insp.add_argument("--site", metavar="S", help="a site's snapshot (id, name or site_code)")
+    which = insp.add_mutually_exclusive_group()
+    which.add_argument("--wake", type=int, metavar="N", help="wake N of the site's session")
+    which.add_argument("--latest", action="store_true", help="the site's newest (default)")
+    insp.add_argument("--json", dest="as_json", action="store_true", help="the stored JSON")
+    insp.add_argument("--diff", action="store_true", help="against the previous snapshot")
     return parser
 
 
@@ -160,6 +171,29 @@ def _cmd_run_once(args: argparse.Namespace, settings: Settings) -> int:
         target.release()
 
 
+def _cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
+    from snapwatch.commands.inspect import inspect
+
+    target = resolve_target(settings)
+    try:
+        return asyncio.run(
+            inspect(
+                target,
+                settings,
+                snapshot=args.snapshot,
+                site=args.site,
+                wake=args.wake,
+                latest=args.latest,
+                as_json=args.as_json,
+                diff=args.diff,
+                out=sys.stdout,
+                now=SystemClock().now(),
+            )
+        )
+    finally:
+        target.release()
+
+
 def _run_app(args: argparse.Namespace, settings: Settings) -> int:
     target = resolve_target(settings)
     try:
@@ -180,6 +214,7 @@ HANDLERS: dict[str, Handler] = {
     "migrate": _cmd_migrate,
     "demo": _cmd_demo,
     "run-once": _cmd_run_once,
+    "inspect": _cmd_inspect,
 }
 
 __all__ = ["EXIT_USAGE", "build_parser", "main"]

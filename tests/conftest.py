@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,10 +20,14 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
-    server = start_embedded(tmp_path_factory.mktemp("embedded"))
+def pg_server() -> Iterator[EmbeddedServer]:
+    # Its own directory, not under pytest's basetemp: concurrent pytest runs rotate
+    # (delete) old basetemp directories, which must never take a live server with them.
+    data_dir = Path(tempfile.mkdtemp(prefix="snapwatch-test-pg-"))
+    server = start_embedded(data_dir)
     yield server
     server.release()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _admin(server: EmbeddedServer) -> psycopg.Connection:

@@ -1,0 +1,263 @@
+"""``snapwatch inspect``: show one stored snapshot, its JSON, or its diff with the previous.
+
+A snapshot is chosen by its id, or by site (id, exact name or site_code) with
+``--wake N`` (in the site's open session, else its newest session with snapshots) or
+``--latest`` (the site's newest snapshot by round end, then creation time). The stored
+document is shown as it is; when it does not validate as a version-1 document (written
+by an older tool) a one-line warning goes to stderr and what can be read is shown.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Any, TextIO
+from uuid import UUID
+
+from psycopg import AsyncConnection
+from pydantic import ValidationError
+
+from snapwatch.clock import SystemClock
+from snapwatch.commands.inspect_diff import diff_json, diff_snapshots, render_diff
+from snapwatch.commands.inspect_render import render_snapshot
+from snapwatch.commands.inspect_view import StoredSnapshot, read_view
+from snapwatch.config import Settings
+from snapwatch.db import Target, connect
+from snapwatch.errors import EXIT_OK, SnapwatchError
+from snapwatch.migrations import require_current
+from snapwatch.snapshot.model import SnapshotDocument
+
+Conn = AsyncConnection[dict[str, Any]]
+
+_COLUMNS = """
+SELECT w.snapshot_id, w.site_id, w.session_id, w.wake_number, w.wake_round_start,
+       w.wake_round_end, w.created_at, w.site_state, s.name AS site_name, ss.session_date,
+       CASE WHEN %(pretty)s THEN jsonb_pretty(w.site_state) END AS pretty
+  FROM session_wake_snapshots w
+  LEFT JOIN sites s ON s.site_id = w.site_id
+  LEFT JOIN site_device_sessions ss ON ss.session_id = w.session_id
+"""
+
+BY_ID_SQL = _COLUMNS + " WHERE w.snapshot_id = %(id)s"
+
+LATEST_SQL = (
+    _COLUMNS + " WHERE w.site_id = %(site)s ORDER BY w.wake_round_end DESC, w.created_at DESC"
+    " LIMIT 1"
+)
+
+BY_WAKE_SQL = _COLUMNS + " WHERE w.session_id = %(session)s AND w.wake_number = %(wake)s"
+
+PREVIOUS_SQL = (
+    _COLUMNS + " WHERE w.session_id = %(session)s AND w.wake_number < %(wake)s"
+    " ORDER BY w.wake_number DESC LIMIT 1"
+)
+
+SITES_SQL = """
+SELECT site_id, name FROM sites
+ WHERE site_id::text = %(site)s OR name = %(site)s OR site_code::text = %(site)s
+ ORDER BY name, site_id
+"""
+
+# The site's session open at %(now)s (same rule as the scheduler: pending or in progress,
+# start <= now < end), else its newest session that has snapshots.
+SESSION_SQL = """
+SELECT ss.session_id, ss.session_date, o.is_open
+  FROM site_device_sessions ss
+  CROSS JOIN LATERAL (
+        SELECT ss.status IN ('pending', 'in_progress')
+               AND ss.session_start_time <= %(now)s AND %(now)s < ss.session_end_time AS is_open
+       ) o
+ WHERE ss.site_id = %(site)s
+   AND (o.is_open OR EXISTS (SELECT 1 FROM session_wake_snapshots w
+                         WHERE w.session_id = ss.session_id))
+ ORDER BY o.is_open DESC, ss.session_start_time DESC
+ LIMIT 1
+"""
+
+WAKES_SQL = """
+SELECT count(*) AS n, min(wake_number) AS first, max(wake_number) AS last
+  FROM session_wake_snapshots WHERE session_id = %(session)s
+"""
+
+
+async def inspect(
+    target: Target,
+    settings: Settings,
+    *,
+    snapshot: str | None,
+    site: str | None,
+    wake: int | None,
+    latest: bool,
+    as_json: bool,
+    diff: bool,
+    out: TextIO,
+    err: TextIO | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Print the chosen snapshot (text, its stored JSON, or the diff); return the exit code.
+
+    ``now`` decides which session is open for ``wake`` (default: the clock)."""
+    _check_selection(snapshot, site, wake, latest)
+    conn = await connect(target, settings, read_only=True)
+    try:
+        await require_current(conn)
+        row = await select_snapshot(
+            conn,
+            snapshot=snapshot,
+            site=site,
+            wake=wake,
+            now=now or SystemClock().now(),
+            pretty=as_json and not diff,
+        )
+        previous = await previous_snapshot(conn, row) if diff else None
+    finally:
+        await conn.close()
+    warnings = err if err is not None else sys.stderr
+    for stored in (row, previous):
+        if stored is not None and (problem := validation_problem(stored.site_state)):
+            warnings.write(
+                f"snapwatch: warning: snapshot {stored.snapshot_id} (wake "
+                f"{stored.wake_number}) is not a valid version-1 document ({problem}); "
+                "showing what it holds\n"
+            )
+    if diff:
+        result = diff_snapshots(read_view(row), read_view(previous) if previous else None)
+        if as_json:
+            out.write(json.dumps(diff_json(result), indent=2, ensure_ascii=False) + "\n")
+        else:
+            out.write(render_diff(result))
+    elif as_json:
+        out.write((row.pretty or json.dumps(row.site_state, indent=2)) + "\n")
+    else:
+        out.write(render_snapshot(read_view(row)))
+    return EXIT_OK
+
+
+def _check_selection(
+    snapshot: str | None, site: str | None, wake: int | None, latest: bool
+) -> None:
+    if snapshot is not None and site is not None:
+        raise SnapwatchError("give a snapshot id or --site, not both")
+    if snapshot is None and site is None:
+        raise SnapwatchError("give a snapshot id, or --site S (with --wake N or --latest)")
+    if snapshot is not None and (wake is not None or latest):
+        raise SnapwatchError("--wake and --latest choose among a site's snapshots: use --site")
+    if wake is not None and latest:
+        raise SnapwatchError("--wake and --latest are mutually exclusive")
+    if wake is not None and wake < 1:
+        raise SnapwatchError(f"invalid wake number {wake}: wakes are numbered from 1")
+
+
+async def select_snapshot(
+    conn: Conn,
+    *,
+    snapshot: str | None,
+    site: str | None,
+    wake: int | None,
+    now: datetime,
+    pretty: bool = False,
+) -> StoredSnapshot:
+    """The chosen snapshot, or :class:`SnapwatchError` naming what was not found."""
+    if snapshot is not None:
+        snapshot_id = _uuid(snapshot)
+        if snapshot_id is None:
+            raise SnapwatchError(
+                f"not a snapshot id: {snapshot!r} (a UUID; use --site to choose by site)"
+            )
+        found = await _one(conn, BY_ID_SQL, {"id": snapshot_id, "pretty": pretty})
+        if found is None:
+            raise SnapwatchError(f"snapshot {snapshot_id} not found")
+        return found
+    assert site is not None
+    site_id, site_name = await _resolve_site(conn, site)
+    if wake is None:
+        found = await _one(conn, LATEST_SQL, {"site": site_id, "pretty": pretty})
+        if found is None:
+            raise SnapwatchError(f"site {site_name!r} has no snapshots")
+        return found
+    cur = await conn.execute(SESSION_SQL, {"site": site_id, "now": now})
+    session = await cur.fetchone()
+    if session is None:
+        raise SnapwatchError(f"site {site_name!r} has no open session and no snapshots")
+    found = await _one(
+        conn, BY_WAKE_SQL, {"session": session["session_id"], "wake": wake, "pretty": pretty}
+    )
+    if found is None:
+        which = "open session" if session["is_open"] else "latest session with snapshots"
+        cur = await conn.execute(WAKES_SQL, {"session": session["session_id"]})
+        wakes = await cur.fetchone()
+        held = (
+            f"it has wakes {wakes['first']}-{wakes['last']}"
+            if wakes and wakes["n"]
+            else "it has no snapshots yet"
+        )
+        raise SnapwatchError(
+            f"site {site_name!r} has no snapshot for wake {wake} in its {which} "
+            f"({session['session_date']}; {held})"
+        )
+    return found
+
+
+async def previous_snapshot(conn: Conn, row: StoredSnapshot) -> StoredSnapshot | None:
+    """The snapshot of the same session with the highest wake number below this one's."""
+    return await _one(
+        conn,
+        PREVIOUS_SQL,
+        {"session": row.session_id, "wake": row.wake_number, "pretty": False},
+    )
+
+
+async def _resolve_site(conn: Conn, site: str) -> tuple[UUID, str]:
+    as_id = _uuid(site)
+    key = str(as_id) if as_id is not None else site
+    rows = await (await conn.execute(SITES_SQL, {"site": key})).fetchall()
+    if not rows:
+        raise SnapwatchError(f"no site matches {site!r} (give a site id, exact name or site_code)")
+    if len(rows) > 1:
+        ids = ", ".join(str(r["site_id"]) for r in rows[:3])
+        more = ", ..." if len(rows) > 3 else ""
+        raise SnapwatchError(
+            f"{len(rows)} sites match {site!r} ({ids}{more}): give the site id instead"
+        )
+    return rows[0]["site_id"], rows[0]["name"]
+
+
+async def _one(conn: Conn, query: str, params: dict[str, Any]) -> StoredSnapshot | None:
+    row = await (await conn.execute(query, params)).fetchone()
+    if row is None:
+        return None
+    return StoredSnapshot(
+        snapshot_id=row["snapshot_id"],
+        site_id=row["site_id"],
+        session_id=row["session_id"],
+        wake_number=row["wake_number"],
+        wake_round_start=row["wake_round_start"],
+        wake_round_end=row["wake_round_end"],
+        created_at=row["created_at"],
+        site_state=row["site_state"],
+        site_name=row["site_name"] or str(row["site_id"]),
+        session_date=row["session_date"],
+        pretty=row["pretty"],
+    )
+
+
+def _uuid(text: str) -> UUID | None:
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        return None
+
+
+def validation_problem(document: Any) -> str | None:
+    """``None`` when ``document`` is a valid version-1 document, else a one-line reason."""
+    try:
+        SnapshotDocument.model_validate(document)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        where = ".".join(str(part) for part in first["loc"]) or "document"
+        message = " ".join(str(first["msg"]).split())
+        more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
+        return f"{where}: {message}{more}"
+    return None

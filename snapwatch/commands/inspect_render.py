@@ -1,0 +1,369 @@
+"""Plain-text rendering of one snapshot: summary, device table, site map, data quality.
+
+Everything is aligned plain text (no colour), sized to fit 100 columns with typical
+device codes. Values missing from the document show as ``-``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from snapwatch.commands.inspect_view import (
+    BAND_ORDER,
+    FRESHNESS_LABELS,
+    DeviceView,
+    SnapshotView,
+    freshness_label,
+)
+from snapwatch.readmodels.display import cadence_text
+from snapwatch.snapshot.mgi import band as mgi_band
+
+MISSING = "-"
+LABEL_WIDTH = 12
+MAP_MAX_COLUMNS = 60
+MAP_MAX_ROWS = 16
+BAND_MARKS = {"low": "L", "moderate": "M", "elevated": "E", "high": "H"}
+UNKNOWN_MARK = "?"
+
+
+def render_snapshot(view: SnapshotView) -> str:
+    parts = [
+        "\n".join(summary_lines(view)),
+        "\n".join(device_table(view.devices)),
+        "\n".join(map_lines(view)),
+    ]
+    quality = quality_lines(view)
+    if quality:
+        parts.append("\n".join(quality))
+    return "\n\n".join(parts) + "\n"
+
+
+# --- summary ---------------------------------------------------------------------------
+
+
+def summary_lines(view: SnapshotView) -> list[str]:
+    m = view.metrics
+    rows: list[tuple[str, str]] = [
+        ("snapshot", str(view.snapshot_id)),
+        ("site", _site_text(view)),
+        ("program", _program_text(view)),
+        ("company", view.company_name or MISSING),
+        ("session", _session_text(view)),
+        ("wake", str(view.wake_number)),
+    ]
+    window = window_lines(view)
+    rows.append(("window", window[0]))
+    rows += [("", line) for line in window[1:]]
+    rows += [
+        ("trigger", view.trigger or MISSING),
+        ("provisional", _yes_no(view.provisional)),
+        ("late by", _late_text(view.late_by_seconds)),
+        ("generated", utc_text(view.generated_at) if view.generated_at else MISSING),
+        ("cadence", cadence_text(view.cadence_hours) if view.cadence_hours else MISSING),
+        ("devices", _count(m.active_devices)),
+        (
+            "telemetry",
+            freshness_counts(
+                {
+                    "current_wake": m.reporting,
+                    "carried_forward": m.carried_forward,
+                    "stale": m.stale,
+                    "no_data": m.without_data,
+                }
+            ),
+        ),
+        ("MGI data", freshness_counts(_mgi_counts(view.devices))),
+        ("round", f"{_plural(m.new_images, 'image')}, {_plural(m.new_alerts, 'alert')}"),
+        ("MGI", _mgi_summary(m.avg_mgi, m.max_mgi)),
+        ("climate", _climate(m.avg_temperature, m.avg_humidity)),
+    ]
+    return [f"{label:<{LABEL_WIDTH}}{value}".rstrip() for label, value in rows]
+
+
+def _site_text(view: SnapshotView) -> str:
+    facts = []
+    if view.site_code is not None:
+        facts.append(f"code {view.site_code}")
+    if view.site_type:
+        facts.append(view.site_type)
+    if view.length is not None and view.width is not None:
+        facts.append(f"{_feet(view.length)} × {_feet(view.width)} ft")
+    return f"{view.site_name} ({', '.join(facts)})" if facts else view.site_name
+
+
+def _program_text(view: SnapshotView) -> str:
+    name = view.program_name or MISSING
+    if view.program_day is None:
+        return name
+    of = f" of {view.total_days}" if view.total_days is not None else ""
+    return f"{name}, day {view.program_day}{of}"
+
+
+def _session_text(view: SnapshotView) -> str:
+    when = view.session_date.isoformat() if view.session_date else MISSING
+    status = view.session_status or MISSING
+    expected = (
+        f" ({view.expected_wake_count} wakes expected)"
+        if view.expected_wake_count is not None
+        else ""
+    )
+    return f"{when}, {status}{expected}"
+
+
+def window_lines(view: SnapshotView) -> list[str]:
+    """The round in UTC, then in the site's time zone (or why there is none)."""
+    start, end = view.wake_round_start, view.wake_round_end
+    lines = [span_text(start, end, UTC, "UTC")]
+    zone = site_zone(view.timezone)
+    if view.timezone_assumed:
+        lines.append("(site time zone not set: UTC assumed)")
+    elif zone is None:
+        what = f"{view.timezone!r} unknown" if view.timezone else "missing"
+        lines.append(f"(site time zone {what}: local time not shown)")
+    elif view.timezone != "UTC":
+        name = start.astimezone(zone).tzname() or ""
+        lines.append(f"{span_text(start, end, zone, name)} ({view.timezone})")
+    return lines
+
+
+def site_zone(name: str | None) -> tzinfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def span_text(start: datetime, end: datetime, zone: tzinfo, label: str) -> str:
+    """``2025-03-10 13:30–14:00 UTC``; the end gets its date when it is another day."""
+    a, b = start.astimezone(zone), end.astimezone(zone)
+    fmt = "%H:%M:%S" if a.second or b.second else "%H:%M"
+    end_text = b.strftime(fmt) if a.date() == b.date() else f"{b.date()} {b.strftime(fmt)}"
+    sep = "–" if a.date() == b.date() else " – "
+    end_label = b.tzname() or label
+    tail = label if end_label == label else f"{label}/{end_label}"
+    return f"{a.date()} {a.strftime(fmt)}{sep}{end_text} {tail}"
+
+
+def utc_text(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def duration_text(seconds: float) -> str:
+    """``45s``, ``18m 30s``, ``2h 05m``, ``1d 02h``."""
+    total = round(abs(seconds))
+    if total < 60:
+        return f"{total}s"
+    if total < 3600:
+        return f"{total // 60}m {total % 60:02d}s"
+    if total < 86400:
+        return f"{total // 3600}h {total % 3600 // 60:02d}m"
+    return f"{total // 86400}d {total % 86400 // 3600:02d}h"
+
+
+def _late_text(seconds: float | None) -> str:
+    if seconds is None:
+        return MISSING
+    return "on time" if seconds <= 0 else duration_text(seconds)
+
+
+def _yes_no(value: bool | None) -> str:
+    return MISSING if value is None else ("yes" if value else "no")
+
+
+def _count(value: int | None) -> str:
+    return MISSING if value is None else str(value)
+
+
+def _plural(value: int | None, word: str) -> str:
+    return f"{_count(value)} {word}{'' if value == 1 else 's'}"
+
+
+def _mgi_counts(devices: Sequence[DeviceView]) -> dict[str, int | None]:
+    counts: dict[str, int | None] = dict.fromkeys(FRESHNESS_LABELS, 0)
+    for device in devices:
+        if device.mgi_freshness in counts:
+            counts[device.mgi_freshness] = (counts[device.mgi_freshness] or 0) + 1
+    return counts
+
+
+def freshness_counts(counts: dict[str, int | None]) -> str:
+    """``2 new, 1 carried forward, 0 stale, 0 without data``."""
+    words = {
+        "current_wake": "new",
+        "carried_forward": "carried forward",
+        "stale": "stale",
+        "no_data": "without data",
+    }
+    return ", ".join(f"{_count(counts.get(key))} {word}" for key, word in words.items())
+
+
+def _mgi_summary(avg: float | None, peak: float | None) -> str:
+    if avg is None and peak is None:
+        return "no device has an MGI"
+    band = f" ({mgi_band(peak)[0]})" if peak is not None else ""
+    return f"avg {mgi_text(avg)}, max {mgi_text(peak)}{band}"
+
+
+def _climate(temperature: float | None, humidity: float | None) -> str:
+    t = MISSING if temperature is None else f"{temperature:.1f}"
+    h = MISSING if humidity is None else f"{humidity:.1f}"
+    return f"avg {t} °F, {h} %RH"
+
+
+def mgi_text(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.3f}"
+
+
+def _feet(value: float) -> str:
+    return f"{value:g}"
+
+
+# --- devices ---------------------------------------------------------------------------
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
+    """Aligned columns, two spaces apart; columns in ``right`` are right-aligned."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        out = [
+            cell.rjust(w) if i in right else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(out).rstrip()
+
+    return [line(headers), *(line(r) for r in rows)]
+
+
+def device_table(devices: Sequence[DeviceView]) -> list[str]:
+    if not devices:
+        return ["no devices in this snapshot"]
+    headers = ["DEVICE", "POSITION", "MGI", "BAND", "MGI DATA", "VEL/DAY"]
+    headers += ["TELEMETRY", "°F", "%RH"]
+    rows = [
+        [
+            d.code,
+            position_text(d.position),
+            mgi_text(d.mgi),
+            d.band,
+            freshness_text(d.mgi_freshness, d.mgi_hours),
+            signed(d.velocity_per_day),
+            freshness_text(d.telemetry_freshness, d.telemetry_hours),
+            MISSING if d.temperature is None else f"{d.temperature:.1f}",
+            MISSING if d.humidity is None else f"{d.humidity:.1f}",
+        ]
+        for d in devices
+    ]
+    return table(headers, rows, right={2, 5, 7, 8})
+
+
+def position_text(position: tuple[float, float] | None) -> str:
+    if position is None:
+        return "unplaced"
+    return f"{position[0]:.1f}, {position[1]:.1f}"
+
+
+def hours_text(hours: float) -> str:
+    """``0.5h``, ``12h``, ``3d``: short enough for a table cell."""
+    if hours < 10:
+        return f"{hours:.1f}h"
+    if hours < 48:
+        return f"{hours:.0f}h"
+    return f"{hours / 24:.0f}d"
+
+
+def freshness_text(freshness: str | None, hours: float | None) -> str:
+    label = freshness_label(freshness)
+    if hours is None or freshness == "no_data":
+        return label
+    return f"{label} {hours_text(hours)}"
+
+
+def signed(value: float | None, digits: int = 3) -> str:
+    """``+0.062``, ``-0.110``; a value that rounds to zero is ``0.000`` (no ``-0.000``)."""
+    if value is None:
+        return MISSING
+    text = f"{value:+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
+
+
+# --- map -------------------------------------------------------------------------------
+
+
+def map_lines(view: SnapshotView) -> list[str]:
+    """The site outline with each placed device as its MGI band's letter.
+
+    X runs left to right and Y top to bottom, origin at the top-left corner. A cell
+    holding several devices shows the highest band among them."""
+    placed = [d for d in view.devices if d.position is not None]
+    unplaced = len(view.devices) - len(placed)
+    if not placed:
+        note = f" ({unplaced} unplaced)" if unplaced else ""
+        return [f"map: no placed devices{note}"]
+    length, width, measured = _extent(view, placed)
+    cols, rows = _grid(length, width)
+    grid = [[" "] * cols for _ in range(rows)]
+    rank = [[-1] * cols for _ in range(rows)]
+    for d in placed:
+        assert d.position is not None
+        c = _cell(d.position[0], length, cols)
+        r = _cell(d.position[1], width, rows)
+        order = BAND_ORDER.get(d.band, -1)
+        if grid[r][c] == " " or order > rank[r][c]:
+            grid[r][c] = BAND_MARKS.get(d.band, UNKNOWN_MARK)
+            rank[r][c] = max(order, rank[r][c])
+    size = f"{_feet(length)} × {_feet(width)} ft"
+    title = f"map: {size}" if measured else f"map: site size unknown, devices span {size}"
+    if unplaced:
+        title += f"; {unplaced} unplaced device(s) not shown"
+    border = "+" + "-" * cols + "+"
+    legend = "L low  M moderate  E elevated  H high  ? unknown  (x →, y ↓, origin top-left)"
+    return [title, border, *("|" + "".join(row) + "|" for row in grid), border, legend]
+
+
+def _extent(view: SnapshotView, placed: Sequence[DeviceView]) -> tuple[float, float, bool]:
+    xs = [d.position[0] for d in placed if d.position is not None]
+    ys = [d.position[1] for d in placed if d.position is not None]
+    if view.length and view.width and view.length > 0 and view.width > 0:
+        return view.length, view.width, True
+    return max(*xs, 1.0), max(*ys, 1.0), False
+
+
+def _grid(length: float, width: float) -> tuple[int, int]:
+    """Columns and rows keeping the site's proportions (a cell is twice as tall as wide)."""
+    cols = MAP_MAX_COLUMNS
+    rows = max(1, round(width / length * cols / 2))
+    if rows > MAP_MAX_ROWS:
+        rows = MAP_MAX_ROWS
+        cols = max(4, round(length / width * rows * 2))
+    return cols, rows
+
+
+def _cell(value: float, extent: float, cells: int) -> int:
+    return min(cells - 1, max(0, int(value / extent * cells)))
+
+
+# --- data quality ----------------------------------------------------------------------
+
+
+def quality_lines(view: SnapshotView) -> list[str]:
+    if not view.data_quality:
+        return []
+    lines = [f"data quality: {len(view.data_quality)} warning(s)"]
+    rows = [
+        [
+            view.device_code(q.device_id) or q.device_id or "site",
+            q.field or MISSING,
+            MISSING if q.value is None else str(q.value),
+            q.problem or MISSING,
+        ]
+        for q in view.data_quality
+    ]
+    lines += ["  " + line for line in table(["DEVICE", "FIELD", "VALUE", "PROBLEM"], rows, set())]
+    return lines
