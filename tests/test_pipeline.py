@@ -360,3 +360,33 @@ async def test_tick_on_a_platform_database_with_integer_cadence_and_extra_column
     telemetry = {d["device_code"]: d["telemetry"] for d in doc[0]["devices"]}
     assert telemetry["DEVICE-ESP32S3-001"]["temperature"] == 71.6
     assert telemetry["DEVICE-ESP32S3-001"]["data_freshness"] == "carried_forward"
+
+
+async def test_paused_site_is_skipped_and_its_paused_slots_never_caught_up(
+    cfg: Settings, rows: Rows
+) -> None:
+    site = make_site(rows)
+    rows.device(site)
+    await tick(cfg, DAY + 1 * H + timedelta(minutes=3))  # wake 1
+    rows.conn.execute(
+        "INSERT INTO snapwatch.pauses (site_id, paused_by, paused_at, resumed_at)"
+        " VALUES (%s, 'ops', %s, %s)",
+        (site, DAY + 1 * H + timedelta(minutes=30), DAY + 4 * H + timedelta(minutes=30)),
+    )
+    during = await tick(cfg, DAY + 3 * H + timedelta(minutes=3))
+    assert outcome(during, site).reason == "paused"
+    after = await tick(cfg, DAY + 5 * H + timedelta(minutes=3))
+    # slots ending 02:00, 03:00, 04:00 fell in the pause; 05:00 is the next one
+    assert [w.wake_number for w in outcome(after, site).written] == [5]
+
+
+async def test_global_pause_skips_every_site(cfg: Settings, rows: Rows) -> None:
+    site = make_site(rows)
+    rows.device(site)
+    rows.conn.execute(
+        "INSERT INTO snapwatch.pauses (site_id, paused_by, paused_at) VALUES (NULL, 'ops', %s)",
+        (DAY,),
+    )
+    report = await tick(cfg, DAY + 3 * H + timedelta(minutes=3))
+    assert outcome(report, site).reason == "paused"
+    assert snapshots(rows, site) == []
