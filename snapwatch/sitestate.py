@@ -52,18 +52,20 @@ SELECT x.site_id, x.session_id, x.session_date, x.session_start_time, x.session_
          LIMIT 2) x
 """
 
+# Reads only the snapshot rows' keys and window columns (never the documents).
 SNAPSHOT_STATE_SQL = """
-SELECT session_id,
-       max(wake_round_end) FILTER (WHERE NOT provisional) AS covered_until,
-       coalesce(max(wake_number) FILTER (WHERE NOT provisional), 0) AS last_wake_number,
-       coalesce(array_agg(wake_round_start) FILTER (WHERE provisional), '{}') AS prov_starts,
-       coalesce(array_agg(wake_number) FILTER (WHERE provisional), '{}') AS prov_wakes
-  FROM (SELECT session_id, wake_number, wake_round_start, wake_round_end,
-               coalesce((site_state #>> '{snapshot_metadata,provisional}')::boolean, false)
-                 AS provisional
-          FROM session_wake_snapshots
-         WHERE session_id = ANY(%(sessions)s::uuid[])) w
- GROUP BY session_id
+SELECT w.session_id,
+       max(w.wake_round_end) FILTER (WHERE p.session_id IS NULL) AS covered_until,
+       coalesce(max(w.wake_number) FILTER (WHERE p.session_id IS NULL), 0) AS last_wake_number,
+       coalesce(array_agg(w.wake_round_start) FILTER (WHERE p.session_id IS NOT NULL), '{}')
+         AS prov_starts,
+       coalesce(array_agg(w.wake_number) FILTER (WHERE p.session_id IS NOT NULL), '{}')
+         AS prov_wakes
+  FROM session_wake_snapshots w
+  LEFT JOIN snapwatch.provisional_snapshots p
+         ON p.session_id = w.session_id AND p.wake_number = w.wake_number
+ WHERE w.session_id = ANY(%(sessions)s::uuid[])
+ GROUP BY w.session_id
 """
 
 PAUSES_SQL = """

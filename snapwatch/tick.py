@@ -208,7 +208,7 @@ async def _generate_and_write(
                 sid,
                 s.start,
                 s.end,
-                float(s.document["snapshot_metadata"]["late_by_seconds"] or 0),
+                s.late_by_seconds,
             )
             for s, sid in result.written
         ]
@@ -267,6 +267,7 @@ def _prepare(
         end=slot.slot.end,
         trigger=slot.trigger,
         provisional=slot.provisional,
-        document=doc.model_dump(mode="json"),
+        document=doc.model_dump_json(),
+        late_by_seconds=slot.late_by_seconds,
         aggregate=aggregates(doc),
     )

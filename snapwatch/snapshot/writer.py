@@ -15,48 +15,80 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
-from psycopg.types.json import Jsonb
 
 from snapwatch.snapshot.aggregates import Aggregates
 
 NOTIFY_CHANNEL = "snapwatch_snapshots"
 
-LOCK_SITE_SQL = "SELECT site_id FROM sites WHERE site_id = %(site)s FOR UPDATE SKIP LOCKED"
+# Claim the site; NULL covered_until when the session has no regular snapshot yet.
+CLAIM_SQL = """
+SELECT s.site_id,
+       (SELECT max(w.wake_round_end)
+          FROM session_wake_snapshots w
+         WHERE w.session_id = %(session)s
+           AND NOT EXISTS (SELECT 1 FROM snapwatch.provisional_snapshots p
+                            WHERE p.session_id = w.session_id
+                              AND p.wake_number = w.wake_number)) AS covered_until
+  FROM sites s
+ WHERE s.site_id = %(site)s
+   FOR UPDATE OF s SKIP LOCKED
+"""
 
 COVERED_SQL = """
-SELECT max(wake_round_end) AS covered_until
-  FROM session_wake_snapshots
- WHERE session_id = %(session)s
-   AND NOT coalesce((site_state #>> '{snapshot_metadata,provisional}')::boolean, false)
+SELECT max(w.wake_round_end) AS covered_until
+  FROM session_wake_snapshots w
+ WHERE w.session_id = %(session)s
+   AND NOT EXISTS (SELECT 1 FROM snapwatch.provisional_snapshots p
+                    WHERE p.session_id = w.session_id AND p.wake_number = w.wake_number)
 """
 
+# Insert, or replace a provisional row in place; a regular row is never overwritten
+# (then nothing is returned). The provisional bookkeeping follows in the same statement.
 UPSERT_SQL = """
-INSERT INTO session_wake_snapshots AS w (
-    company_id, program_id, site_id, session_id, wake_number, wake_round_start,
-    wake_round_end, site_state, active_devices_count, new_images_this_round,
-    new_alerts_this_round, avg_temperature, avg_humidity, avg_mgi, max_mgi, created_at)
-VALUES (%(company_id)s, %(program_id)s, %(site_id)s, %(session_id)s, %(wake_number)s,
-        %(start)s, %(end)s, %(doc)s, %(active_devices_count)s, %(new_images_this_round)s,
-        %(new_alerts_this_round)s, %(avg_temperature)s, %(avg_humidity)s, %(avg_mgi)s,
-        %(max_mgi)s, %(now)s)
-ON CONFLICT (session_id, wake_number) DO UPDATE
-   SET wake_round_start = EXCLUDED.wake_round_start,
-       wake_round_end = EXCLUDED.wake_round_end,
-       site_state = EXCLUDED.site_state,
-       active_devices_count = EXCLUDED.active_devices_count,
-       new_images_this_round = EXCLUDED.new_images_this_round,
-       new_alerts_this_round = EXCLUDED.new_alerts_this_round,
-       avg_temperature = EXCLUDED.avg_temperature,
-       avg_humidity = EXCLUDED.avg_humidity,
-       avg_mgi = EXCLUDED.avg_mgi,
-       max_mgi = EXCLUDED.max_mgi,
-       created_at = EXCLUDED.created_at
- WHERE coalesce((w.site_state #>> '{snapshot_metadata,provisional}')::boolean, false)
-RETURNING snapshot_id
+WITH upserted AS (
+    INSERT INTO session_wake_snapshots AS w (
+        company_id, program_id, site_id, session_id, wake_number, wake_round_start,
+        wake_round_end, site_state, active_devices_count, new_images_this_round,
+        new_alerts_this_round, avg_temperature, avg_humidity, avg_mgi, max_mgi, created_at)
+    VALUES (%(company_id)s, %(program_id)s, %(site_id)s, %(session_id)s, %(wake_number)s,
+            %(start)s, %(end)s, %(doc)s::jsonb, %(active_devices_count)s,
+            %(new_images_this_round)s, %(new_alerts_this_round)s, %(avg_temperature)s,
+            %(avg_humidity)s, %(avg_mgi)s, %(max_mgi)s, %(now)s)
+    ON CONFLICT (session_id, wake_number) DO UPDATE
+       SET wake_round_start = EXCLUDED.wake_round_start,
+           wake_round_end = EXCLUDED.wake_round_end,
+           site_state = EXCLUDED.site_state,
+           active_devices_count = EXCLUDED.active_devices_count,
+           new_images_this_round = EXCLUDED.new_images_this_round,
+           new_alerts_this_round = EXCLUDED.new_alerts_this_round,
+           avg_temperature = EXCLUDED.avg_temperature,
+           avg_humidity = EXCLUDED.avg_humidity,
+           avg_mgi = EXCLUDED.avg_mgi,
+           max_mgi = EXCLUDED.max_mgi,
+           created_at = EXCLUDED.created_at
+     WHERE EXISTS (SELECT 1 FROM snapwatch.provisional_snapshots p
+                    WHERE p.session_id = w.session_id AND p.wake_number = w.wake_number)
+    RETURNING snapshot_id, session_id, wake_number
+), marked AS (
+    INSERT INTO snapwatch.provisional_snapshots (session_id, wake_number)
+    SELECT session_id, wake_number FROM upserted WHERE %(provisional)s
+    ON CONFLICT DO NOTHING
+), cleared AS (
+    DELETE FROM snapwatch.provisional_snapshots p
+     USING upserted u
+     WHERE NOT %(provisional)s
+       AND p.session_id = u.session_id AND p.wake_number = u.wake_number
+)
+SELECT snapshot_id FROM upserted
 """
 
-TOUCH_SITE_SQL = "UPDATE sites SET last_snapshot_at = %(now)s WHERE site_id = %(site)s"
-NOTIFY_SQL = "SELECT pg_notify(%(channel)s, %(payload)s)"
+# The write time on the site, and one notification per snapshot, in one statement.
+FINISH_SQL = """
+WITH touched AS (
+    UPDATE sites SET last_snapshot_at = %(now)s WHERE site_id = %(site)s RETURNING site_id
+)
+SELECT pg_notify(%(channel)s, payload) FROM unnest(%(payloads)s::text[]) AS n(payload)
+"""
 
 
 @dataclass(frozen=True)
@@ -70,7 +102,8 @@ class PreparedSnapshot:
     end: datetime
     trigger: str
     provisional: bool
-    document: dict[str, Any]
+    document: str  # the document as JSON text
+    late_by_seconds: float
     aggregate: Aggregates
 
 
@@ -92,12 +125,24 @@ async def write_site(
 ) -> SiteWrite:
     """Write ``snapshots`` of one site in one transaction (the caller's connection)."""
     result = SiteWrite()
+    if not snapshots:
+        return result
     async with conn.transaction():
-        if await (await conn.execute(LOCK_SITE_SQL, {"site": site_id})).fetchone() is None:
+        claim = await (
+            await conn.execute(CLAIM_SQL, {"site": site_id, "session": snapshots[0].session_id})
+        ).fetchone()
+        if claim is None:
             result.busy = True
             return result
+        covered: dict[UUID, datetime | None] = {snapshots[0].session_id: claim["covered_until"]}
         for snap in snapshots:
-            if not snap.provisional and await _covered(conn, snap):
+            if snap.session_id not in covered:
+                row = await (
+                    await conn.execute(COVERED_SQL, {"session": snap.session_id})
+                ).fetchone()
+                covered[snap.session_id] = row["covered_until"] if row else None
+            until = covered[snap.session_id]
+            if not snap.provisional and until is not None and until >= snap.end:
                 result.conflicts.append((snap, "already written by another process"))
                 continue
             row = await (await conn.execute(UPSERT_SQL, _params(snap, now))).fetchone()
@@ -106,16 +151,12 @@ async def write_site(
             else:
                 result.written.append((snap, row["snapshot_id"]))
         if result.written:
-            await conn.execute(TOUCH_SITE_SQL, {"now": now, "site": site_id})
-            for snap, snapshot_id in result.written:
-                await conn.execute(NOTIFY_SQL, _notify(snap, snapshot_id))
+            payloads = [_notify_payload(snap, sid) for snap, sid in result.written]
+            await conn.execute(
+                FINISH_SQL,
+                {"now": now, "site": site_id, "channel": NOTIFY_CHANNEL, "payloads": payloads},
+            )
     return result
-
-
-async def _covered(conn: AsyncConnection[dict[str, Any]], snap: PreparedSnapshot) -> bool:
-    row = await (await conn.execute(COVERED_SQL, {"session": snap.session_id})).fetchone()
-    covered = row["covered_until"] if row else None
-    return covered is not None and covered >= snap.end
 
 
 def _params(snap: PreparedSnapshot, now: datetime) -> dict[str, Any]:
@@ -128,7 +169,8 @@ def _params(snap: PreparedSnapshot, now: datetime) -> dict[str, Any]:
         "wake_number": snap.wake_number,
         "start": snap.start,
         "end": snap.end,
-        "doc": Jsonb(snap.document),
+        "doc": snap.document,
+        "provisional": snap.provisional,
         "active_devices_count": agg.active_devices_count,
         "new_images_this_round": agg.new_images_this_round,
         "new_alerts_this_round": agg.new_alerts_this_round,
@@ -140,12 +182,13 @@ def _params(snap: PreparedSnapshot, now: datetime) -> dict[str, Any]:
     }
 
 
-def _notify(snap: PreparedSnapshot, snapshot_id: UUID) -> dict[str, Any]:
-    payload = {
-        "snapshot_id": str(snapshot_id),
-        "site_id": str(snap.site_id),
-        "session_id": str(snap.session_id),
-        "wake_number": snap.wake_number,
-        "trigger": snap.trigger,
-    }
-    return {"channel": NOTIFY_CHANNEL, "payload": json.dumps(payload)}
+def _notify_payload(snap: PreparedSnapshot, snapshot_id: UUID) -> str:
+    return json.dumps(
+        {
+            "snapshot_id": str(snapshot_id),
+            "site_id": str(snap.site_id),
+            "session_id": str(snap.session_id),
+            "wake_number": snap.wake_number,
+            "trigger": snap.trigger,
+        }
+    )
