@@ -1,0 +1,620 @@
+"""Benchmark of one scheduler tick: does its cost depend on the length of the history?
+
+Starts an embedded PostgreSQL, builds the same fleet twice (``bench_long`` with
+``--days`` of history, ``bench_short`` with one day), and times a tick that writes one
+snapshot for every site, alternating the two databases, against the bare index reads
+a tick cannot avoid. See ``benchmarks/README.md``.
+
+    python benchmarks/tick.py [--sites 500] [--devices 20] [--days 14] [--data-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from fleet import FleetSpec, build_fleet, default_anchor
+from psycopg import AsyncConnection, sql
+
+import snapwatch.tick as tick_module
+from snapwatch import sitestate
+from snapwatch.config import Settings, load_settings
+from snapwatch.db import Target, connect
+from snapwatch.embedded import EmbeddedServer, start_embedded
+from snapwatch.migrations import migrate, plan
+from snapwatch.snapshot import reader, writer
+from snapwatch.tick import TickReport, run_tick
+
+Conn = AsyncConnection[dict[str, Any]]
+
+GOAL_HISTORY_RATIO = 1.25
+GOAL_READS_RATIO = 3.0
+GOAL_DOCUMENT_BYTES = 50_000  # for a 20-device site (design/snapshot-v1.md)
+
+# The two reads every document needs, for every device: the newest telemetry and the
+# newest in-range score before the instant, through the (device_id, captured_at DESC)
+# indexes. Same shape as the reader's queries, one row per device.
+BARE_TELEMETRY_SQL = reader.TELEMETRY_SQL
+BARE_SCORE_SQL = reader.MGI_SQL.replace("LIMIT 2", "LIMIT 1")
+
+DOCUMENT_SIZE_SQL = """
+SELECT count(*) AS documents,
+       avg(octet_length(site_state::text)::float8 / nullif(active_devices_count, 0))
+         AS bytes_per_device,
+       avg(octet_length(site_state::text)) AS avg_bytes,
+       max(octet_length(site_state::text)) AS max_bytes,
+       avg(pg_column_size(site_state)) AS avg_stored_bytes
+  FROM session_wake_snapshots
+"""
+
+COUNTS_SQL = """
+SELECT (SELECT count(*) FROM sites) AS sites,
+       (SELECT count(*) FROM devices) AS devices,
+       (SELECT count(*) FROM site_device_sessions) AS sessions,
+       (SELECT count(*) FROM device_wake_payloads) AS payloads,
+       (SELECT count(*) FROM device_images) AS images,
+       (SELECT count(*) FROM device_alerts) AS alerts,
+       pg_database_size(current_database()) AS bytes
+"""
+
+RESET_STATEMENTS = (
+    "DELETE FROM session_wake_snapshots",
+    "UPDATE sites SET last_snapshot_at = NULL",
+    "VACUUM (ANALYZE) session_wake_snapshots",
+    "VACUUM (ANALYZE) sites",
+)
+
+# The middle of a day: the open session already holds its earlier hourly slots and the
+# previous session all 24, as copies of the document written for the newest slot (kept
+# as they are, compressed: a tick reads only their round and provisional flag).
+STEADY_FILL_SQL = """
+INSERT INTO session_wake_snapshots (
+    company_id, program_id, site_id, session_id, wake_number, wake_round_start,
+    wake_round_end, site_state, active_devices_count, new_images_this_round,
+    new_alerts_this_round, avg_temperature, avg_humidity, avg_mgi, max_mgi, created_at)
+SELECT w.company_id, w.program_id, w.site_id, ss.session_id, k,
+       ss.session_start_time + (k - 1) * interval '1 hour',
+       ss.session_start_time + k * interval '1 hour',
+       w.site_state,
+       w.active_devices_count, w.new_images_this_round, w.new_alerts_this_round,
+       w.avg_temperature, w.avg_humidity, w.avg_mgi, w.max_mgi, w.created_at
+  FROM session_wake_snapshots w
+  JOIN site_device_sessions cur ON cur.session_id = w.session_id
+  JOIN site_device_sessions ss
+    ON ss.site_id = w.site_id AND ss.session_date IN (cur.session_date, cur.session_date - 1)
+ CROSS JOIN generate_series(1, 24) AS k
+ WHERE ss.session_date < cur.session_date OR k < w.wake_number
+"""
+
+# Statement texts of a tick, named for the breakdown and for EXPLAIN.
+STATEMENT_NAMES: dict[str, str] = {
+    sitestate.SITES_SQL: "load_sites: sites",
+    sitestate.SESSIONS_SQL: "load_sites: sessions",
+    sitestate.SNAPSHOT_STATE_SQL: "load_sites: snapshot state",
+    sitestate.PAUSES_SQL: "load_sites: pauses",
+    reader.DEVICES_SQL: "read_devices",
+    reader.TELEMETRY_SQL: "read_rounds: telemetry",
+    reader.MGI_SQL: "read_rounds: mgi",
+    reader.LATEST_SCORE_SQL: "read_rounds: latest score",
+    reader.IMAGES_SQL: "read_rounds: images",
+    reader.ALERTS_SQL: "read_rounds: alerts",
+    writer.CLAIM_SQL: "write: claim site",
+    writer.COVERED_SQL: "write: covered",
+    writer.UPSERT_SQL: "write: upsert",
+    writer.FINISH_SQL: "write: touch site + notify",
+}
+
+# Explained with the parameters of a real tick (the writes only read).
+EXPLAINED_STEADY = (sitestate.SNAPSHOT_STATE_SQL, writer.COVERED_SQL)
+EXPLAINED = (
+    sitestate.SITES_SQL,
+    sitestate.SESSIONS_SQL,
+    sitestate.SNAPSHOT_STATE_SQL,
+    reader.DEVICES_SQL,
+    reader.TELEMETRY_SQL,
+    reader.MGI_SQL,
+    reader.LATEST_SCORE_SQL,
+    reader.IMAGES_SQL,
+    reader.ALERTS_SQL,
+    writer.COVERED_SQL,
+)
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+# --- instrumentation -------------------------------------------------------------------
+
+
+@dataclass
+class Probe:
+    """Per-phase wall time and statements of one tick, by wrapping its collaborators."""
+
+    phases: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    statements: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    statement_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    transactions: int = 0
+    first_params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def executes(self) -> int:
+        return sum(self.statements.values())
+
+    @contextmanager
+    def attached(self, conn: Conn) -> Iterator[None]:
+        saved = {
+            name: getattr(tick_module, name)
+            for name in ("load_sites", "read_devices", "read_rounds", "write_site", "_prepare")
+        }
+        for name in ("load_sites", "read_devices", "read_rounds", "write_site"):
+            setattr(tick_module, name, self._timed_async(name, saved[name]))
+        tick_module._prepare = self._timed_sync("documents", saved["_prepare"])
+        conn.execute = self._counted_execute(conn.execute)  # type: ignore[method-assign]
+        conn.transaction = self._counted_transaction(conn.transaction)  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            for name, fn in saved.items():
+                setattr(tick_module, name, fn)
+            del conn.execute
+            del conn.transaction
+
+    def _timed_async(
+        self, name: str, fn: Callable[..., Awaitable[Any]]
+    ) -> Callable[..., Awaitable[Any]]:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await fn(*args, **kwargs)
+            finally:
+                self.phases[name] += time.perf_counter() - started
+
+        return wrapper
+
+    def _timed_sync(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.phases[name] += time.perf_counter() - started
+
+        return wrapper
+
+    def _counted_execute(self, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def wrapper(query: Any, params: Any = None, **kwargs: Any) -> Any:
+            name = STATEMENT_NAMES.get(query, "other") if isinstance(query, str) else "other"
+            self.first_params.setdefault(query, params)
+            started = time.perf_counter()
+            try:
+                return await fn(query, params, **kwargs)
+            finally:
+                self.statements[name] += 1
+                self.statement_seconds[name] += time.perf_counter() - started
+
+        return wrapper
+
+    def _counted_transaction(
+        self, fn: Callable[..., AbstractAsyncContextManager[Any]]
+    ) -> Callable[..., AbstractAsyncContextManager[Any]]:
+        def wrapper(*args: Any, **kwargs: Any) -> AbstractAsyncContextManager[Any]:
+            self.transactions += 1
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+
+# --- one database ----------------------------------------------------------------------
+
+
+@dataclass
+class Bench:
+    name: str
+    spec: FleetSpec
+    settings: Settings
+    conn: Conn
+    devices: list[UUID] = field(default_factory=list)
+    ticks: list[float] = field(default_factory=list)
+    reads: list[float] = field(default_factory=list)
+    build: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
+    sizes: dict[str, Any] = field(default_factory=dict)
+    probe: Probe | None = None
+    probe_seconds: float = 0.0
+    steady: Probe | None = None
+    steady_seconds: float = 0.0
+    steady_rows: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.spec.days} d"
+
+
+async def reset(conn: Conn) -> None:
+    """Back to "never snapshotted": every site is brand new and writes one slot."""
+    for statement in RESET_STATEMENTS:
+        await conn.execute(statement)
+
+
+async def timed_tick(bench: Bench, now: datetime) -> tuple[float, TickReport]:
+    await reset(bench.conn)
+    started = time.perf_counter()
+    report = await run_tick(bench.conn, bench.settings, now)
+    return time.perf_counter() - started, report
+
+
+def check_report(bench: Bench, report: TickReport) -> int:
+    """The number of sites written; stops the benchmark when it is not one slot per site."""
+    written = report.count("written")
+    slots = sum(len(o.written) for o in report.outcomes)
+    if written != bench.spec.sites or slots != bench.spec.sites:
+        say(f"{bench.name}: expected {bench.spec.sites} sites with one slot each, got")
+        say(f"  written={written} slots={slots} failed={len(report.failed)}")
+        for o in report.outcomes[:5]:
+            say(f"  {o.site_name}: {o.outcome} reason={o.reason} error={o.error}")
+        raise SystemExit(1)
+    return written
+
+
+async def bare_reads(bench: Bench, now: datetime) -> float:
+    args = {"devices": bench.devices, "ends": [now] * len(bench.devices)}
+    started = time.perf_counter()
+    for query in (BARE_TELEMETRY_SQL, BARE_SCORE_SQL):
+        rows = await (await bench.conn.execute(query, args)).fetchall()
+        if len(rows) != len(bench.devices):
+            raise SystemExit(f"bare read returned {len(rows)} rows for {len(bench.devices)}")
+    return time.perf_counter() - started
+
+
+async def explain(bench: Bench, probe: Probe, queries: tuple[str, ...], state: str) -> None:
+    """EXPLAIN ANALYZE of a tick's statements, with the parameters the tick used."""
+    for query in queries:
+        if query not in probe.first_params:
+            continue
+        say(f"--- {STATEMENT_NAMES[query]} ({bench.name}, {state}) ---")
+        statement = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + query
+        cur = await bench.conn.execute(statement, probe.first_params[query])
+        for row in await cur.fetchall():
+            text = str(next(iter(row.values())))
+            say("  " + (text if len(text) <= 160 else text[:150] + " ...[cut]"))
+
+
+async def probed_tick(bench: Bench, now: datetime) -> tuple[float, Probe]:
+    probe = Probe()
+    with probe.attached(bench.conn):
+        started = time.perf_counter()
+        report = await run_tick(bench.conn, bench.settings, now)
+        seconds = time.perf_counter() - started
+    check_report(bench, report)
+    return seconds, probe
+
+
+async def fill_sessions(bench: Bench, slot_end: datetime) -> float:
+    """Give every site the earlier snapshots of its open session and a complete previous
+    session, then remove the newest slot again so that a tick writes it."""
+    started = time.perf_counter()
+    await bench.conn.execute("SET statement_timeout = 0")
+    await bench.conn.execute(STEADY_FILL_SQL)
+    await bench.conn.execute(
+        "DELETE FROM session_wake_snapshots WHERE wake_round_end = %(end)s", {"end": slot_end}
+    )
+    await bench.conn.execute("RESET statement_timeout")
+    await bench.conn.execute("VACUUM (ANALYZE) session_wake_snapshots")
+    return time.perf_counter() - started
+
+
+# --- setting up ------------------------------------------------------------------------
+
+
+def admin(server: EmbeddedServer) -> psycopg.Connection[Any]:
+    return psycopg.connect(server.uri("postgres"), autocommit=True)
+
+
+def database_comment(server: EmbeddedServer, name: str) -> str | None:
+    with admin(server) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            (name,),
+        ).fetchone()
+    return row[0] if row else None
+
+
+def recreate_database(server: EmbeddedServer, name: str) -> None:
+    ident = sql.Identifier(name)
+    with admin(server) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
+
+
+def set_comment(server: EmbeddedServer, name: str, text: str) -> None:
+    with admin(server) as conn:
+        conn.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(text))
+        )
+
+
+async def prepare(server: EmbeddedServer, name: str, spec: FleetSpec, reuse: bool) -> Bench:
+    uri = server.uri(name)
+    settings = load_settings(overrides={"dsn": uri})[0]
+    build: dict[str, float] = {}
+    if reuse and database_comment(server, name) == spec.label():
+        say(f"  {name}: reusing the existing fleet ({spec.label()})")
+    else:
+        say(f"  {name}: building {spec.days} d of history ...")
+        started = time.perf_counter()
+        recreate_database(server, name)
+        await migrate(Target(dsn=uri), settings)
+        build["migrate"] = time.perf_counter() - started
+        builder = await connect(Target(dsn=uri), settings)
+        second = await connect(Target(dsn=uri), settings)
+        async with builder, second:
+            build.update(await build_fleet(builder, spec, second=second, report=lambda _: None))
+            todo = await plan(builder)
+            if not todo.is_empty:
+                raise SystemExit(f"{name}: schema differs from what migrate makes: {todo}")
+        set_comment(server, name, spec.label())
+        build["total"] = time.perf_counter() - started
+        say(f"  {name}: built in {build['total']:.1f} s ({format_steps(build)})")
+    conn = await connect(Target(dsn=uri), settings)
+    bench = Bench(name, spec, settings, conn, build=build)
+    rows = await (await conn.execute("SELECT device_id FROM devices ORDER BY device_id")).fetchall()
+    bench.devices = [r["device_id"] for r in rows]
+    row = await (await conn.execute(COUNTS_SQL)).fetchone()
+    bench.counts = dict(row or {})
+    return bench
+
+
+def format_steps(times: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.1f}" for k, v in times.items() if k != "total")
+
+
+# --- the run ---------------------------------------------------------------------------
+
+
+async def measure(args: argparse.Namespace, server: EmbeddedServer) -> None:
+    anchor = default_anchor()
+    say("building the fleets")
+    long_ = await prepare(
+        server, "bench_long", FleetSpec(args.sites, args.devices, args.days, anchor), args.reuse
+    )
+    short = await prepare(
+        server, "bench_short", FleetSpec(args.sites, args.devices, 1, anchor), args.reuse
+    )
+    benches = (long_, short)
+    settle = long_.settings.scheduler.settle_seconds
+    now = anchor + timedelta(seconds=settle)
+    try:
+        say(f"measuring: {args.rounds} rounds, alternating, tick as of {now.isoformat()}")
+        say(f"  {'round':<6}{'db':<13}{'tick s':>8}{'written':>9}{'bare reads s':>14}")
+        for r in range(args.rounds):
+            order = benches if r % 2 == 0 else benches[::-1]
+            for bench in order:
+                seconds, report = await timed_tick(bench, now)
+                written = check_report(bench, report)
+                reads = await bare_reads(bench, now)
+                bench.ticks.append(seconds)
+                bench.reads.append(reads)
+                say(f"  {r + 1:<6}{bench.name:<13}{seconds:>8.3f}{written:>9}{reads:>14.3f}")
+        for bench in benches:
+            row = await (await bench.conn.execute(DOCUMENT_SIZE_SQL)).fetchone()
+            bench.sizes = dict(row or {})
+        for bench in benches:
+            await reset(bench.conn)
+            bench.probe_seconds, bench.probe = await probed_tick(bench, now)
+        if args.steady:
+            say("steady state: filling the sessions with their earlier snapshots")
+            for bench in benches:
+                fill = await fill_sessions(bench, anchor)
+                row = await (
+                    await bench.conn.execute("SELECT count(*) AS n FROM session_wake_snapshots")
+                ).fetchone()
+                bench.steady_rows = int(row["n"]) if row else 0
+                say(f"  {bench.name}: {bench.steady_rows:,} snapshots in {fill:.1f} s")
+                bench.steady_seconds, bench.steady = await probed_tick(bench, now)
+            if args.explain and long_.steady is not None:
+                await explain(long_, long_.steady, EXPLAINED_STEADY, "steady state")
+        if args.explain and long_.probe is not None:
+            await reset(long_.conn)
+            await explain(long_, long_.probe, EXPLAINED, "new sites")
+        await print_summary(args, server, long_, short)
+    finally:
+        for bench in benches:
+            await bench.conn.close()
+
+
+WIDTH = 44
+
+
+def line(label: str, long_value: str, short_value: str = "", goal: str = "") -> None:
+    say(f"{label:<{WIDTH}}{long_value:>10}{short_value:>10}  {goal}".rstrip())
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+async def print_summary(
+    args: argparse.Namespace, server: EmbeddedServer, long_: Bench, short: Bench
+) -> None:
+    row = await (await long_.conn.execute("SELECT version() AS v")).fetchone()
+    version = str(row["v"]).split(",")[0] if row else "?"
+    tick_l, tick_s = statistics.median(long_.ticks), statistics.median(short.ticks)
+    reads_l, reads_s = statistics.median(long_.reads), statistics.median(short.reads)
+    history = tick_l / tick_s
+    over_l, over_s = tick_l / reads_l, tick_s / reads_s
+    sl, ss = long_.sizes, short.sizes
+    max_doc_20 = sl["max_bytes"] * 20 / args.devices  # scaled to a 20-device site
+
+    say()
+    say("== snapwatch tick benchmark ==")
+    say(
+        f"machine     {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}"
+    )
+    say(f"PostgreSQL  {version} (embedded, {server.pgdata})")
+    say(
+        f"scale       {args.sites} sites x {args.devices} devices = "
+        f"{args.sites * args.devices} devices, cadence 1 h, one slot per site per tick"
+    )
+    for b in (long_, short):
+        c = b.counts
+        say(
+            f"            {b.name}: {b.spec.days} d history, {c['payloads']:,} payloads, "
+            f"{c['images']:,} images, {c['alerts']:,} alerts, {c['sessions']:,} sessions, "
+            f"{c['bytes'] / 2**20:,.0f} MiB"
+        )
+        if b.build:
+            say(f"            build {b.build['total']:.1f} s ({format_steps(b.build)})")
+    say(f"rounds      {args.rounds} per database, alternating; medians below")
+    say()
+    line("figure", f"{long_.spec.days} d", f"{short.spec.days} d", "goal")
+    line("(a) tick writing every site, s", f"{tick_l:.3f}", f"{tick_s:.3f}")
+    line("    per site, ms", f"{tick_l / args.sites * 1e3:.2f}", f"{tick_s / args.sites * 1e3:.2f}")
+    line(
+        "(b) ratio tick long / tick short",
+        f"{history:.2f}",
+        "",
+        f"<= {GOAL_HISTORY_RATIO}  {verdict(history <= GOAL_HISTORY_RATIO)}",
+    )
+    line("    bare reads (2 LATERAL, every device), s", f"{reads_l:.3f}", f"{reads_s:.3f}")
+    line(
+        "(c) ratio tick / bare reads",
+        f"{over_l:.2f}",
+        f"{over_s:.2f}",
+        f"<= {GOAL_READS_RATIO:g}  {verdict(max(over_l, over_s) <= GOAL_READS_RATIO)}",
+    )
+    line(
+        "(d) document bytes per device, avg",
+        f"{sl['bytes_per_device']:,.0f}",
+        f"{ss['bytes_per_device']:,.0f}",
+    )
+    line("    document bytes, avg", f"{sl['avg_bytes']:,.0f}", f"{ss['avg_bytes']:,.0f}")
+    line(
+        "    document bytes, max",
+        f"{sl['max_bytes']:,}",
+        f"{ss['max_bytes']:,}",
+        f"< {GOAL_DOCUMENT_BYTES:,} at 20 devices  {verdict(max_doc_20 < GOAL_DOCUMENT_BYTES)}",
+    )
+    line(
+        "    stored (compressed) bytes, avg",
+        f"{sl['avg_stored_bytes']:,.0f}",
+        f"{ss['avg_stored_bytes']:,.0f}",
+    )
+    say()
+    for b in (long_, short):
+        say(f"{b.name} ticks, s:      {' '.join(f'{t:.3f}' for t in b.ticks)}")
+        say(f"{b.name} bare reads, s: {' '.join(f'{t:.3f}' for t in b.reads)}")
+    print_breakdown(long_, short)
+
+
+def print_breakdown(long_: Bench, short: Bench) -> None:
+    if long_.probe is not None and short.probe is not None:
+        say()
+        say("one more tick, instrumented (every site new, as above)")
+        print_probes(long_, short, steady=False)
+    if long_.steady is not None and short.steady is not None:
+        say()
+        say(
+            f"steady state: the open session holds its earlier slots, the previous one all "
+            f"24 ({long_.steady_rows:,} / {short.steady_rows:,} snapshots); one tick"
+        )
+        print_probes(long_, short, steady=True)
+
+
+def print_probes(long_: Bench, short: Bench, *, steady: bool) -> None:
+    pl, ps = (long_.steady, short.steady) if steady else (long_.probe, short.probe)
+    assert pl is not None and ps is not None
+    seconds_l = long_.steady_seconds if steady else long_.probe_seconds
+    seconds_s = short.steady_seconds if steady else short.probe_seconds
+    line("phase, s", f"{long_.spec.days} d", f"{short.spec.days} d")
+    for phase in ("load_sites", "read_devices", "read_rounds", "documents", "write_site"):
+        line(f"  {phase}", f"{pl.phases[phase]:.3f}", f"{ps.phases[phase]:.3f}")
+    rest_l = seconds_l - sum(pl.phases.values())
+    rest_s = seconds_s - sum(ps.phases.values())
+    line("  planning and the rest", f"{rest_l:.3f}", f"{rest_s:.3f}")
+    line("  whole tick", f"{seconds_l:.3f}", f"{seconds_s:.3f}")
+    line(
+        "statement (execute incl. round trip), s",
+        f"{long_.spec.days} d",
+        f"{short.spec.days} d",
+        "count",
+    )
+    for name in dict.fromkeys([*STATEMENT_NAMES.values(), "other"]):
+        if pl.statements.get(name) or ps.statements.get(name):
+            line(
+                f"  {name}",
+                f"{pl.statement_seconds[name]:.3f}",
+                f"{ps.statement_seconds[name]:.3f}",
+                str(pl.statements[name]),
+            )
+    say(
+        f"statements per tick: {pl.executes} executes + {pl.transactions} transactions "
+        f"(BEGIN/COMMIT) = {pl.executes + 2 * pl.transactions} round trips"
+    )
+
+
+# --- entry point -----------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sites", type=int, default=500)
+    parser.add_argument("--devices", type=int, default=20, help="devices per site")
+    parser.add_argument("--days", type=int, default=14, help="history of bench_long")
+    parser.add_argument("--rounds", type=int, default=5, help="ticks per database")
+    parser.add_argument("--data-dir", type=Path, help="keep the server here (default: temp)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --data-dir: keep fleets of the same scale"
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="print EXPLAIN ANALYZE of the tick's reads"
+    )
+    parser.add_argument(
+        "--steady",
+        action="store_true",
+        help="also time a tick in the middle of a day (sessions holding earlier snapshots)",
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: 50 sites, 2 days")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sites, args.days, args.rounds = 50, 2, 3
+    if min(args.sites, args.devices, args.days, args.rounds) < 1:
+        parser.error("--sites, --devices, --days and --rounds must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="snapwatch-bench-") as tmp:
+        data_dir = args.data_dir or Path(tmp)
+        say(f"starting embedded PostgreSQL in {data_dir}")
+        server = start_embedded(data_dir, database="postgres")
+        try:
+            asyncio.run(measure(args, server))
+        finally:
+            server.release()
+    say(f"total run time {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
