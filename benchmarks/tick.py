@@ -51,7 +51,18 @@ GOAL_DOCUMENT_BYTES = 50_000  # for a 20-device site (design/snapshot-v1.md)
 # newest in-range score before the instant, through the (device_id, captured_at DESC)
 # indexes. Same shape as the reader's queries, one row per device.
 BARE_TELEMETRY_SQL = reader.TELEMETRY_SQL
-BARE_SCORE_SQL = reader.MGI_SQL.replace("LIMIT 2", "LIMIT 1")
+BARE_SCORE_SQL = """
+SELECT d.device_id, m.*
+  FROM unnest(%(sites)s::uuid[], %(ends)s::timestamptz[]) AS r(site_id, e)
+  JOIN devices d ON d.site_id = r.site_id AND d.is_active
+ CROSS JOIN LATERAL (
+        SELECT g.image_id, g.captured_at, g.mgi_score::float8
+          FROM device_images g
+         WHERE g.device_id = d.device_id AND g.captured_at < r.e
+           AND g.mgi_score IS NOT NULL AND g.mgi_score BETWEEN 0 AND 1
+         ORDER BY g.captured_at DESC
+         LIMIT 1) m
+"""
 
 DOCUMENT_SIZE_SQL = """
 SELECT count(*) AS documents,
@@ -110,8 +121,7 @@ STATEMENT_NAMES: dict[str, str] = {
     sitestate.PAUSES_SQL: "load_sites: pauses",
     reader.DEVICES_SQL: "read_devices",
     reader.TELEMETRY_SQL: "read_rounds: telemetry",
-    reader.MGI_SQL: "read_rounds: mgi",
-    reader.LATEST_SCORE_SQL: "read_rounds: latest score",
+    reader.SCORES_SQL: "read_rounds: scores",
     reader.IMAGES_SQL: "read_rounds: images",
     reader.ALERTS_SQL: "read_rounds: alerts",
     writer.CLAIM_SQL: "write: claim site",
@@ -128,8 +138,7 @@ EXPLAINED = (
     sitestate.SNAPSHOT_STATE_SQL,
     reader.DEVICES_SQL,
     reader.TELEMETRY_SQL,
-    reader.MGI_SQL,
-    reader.LATEST_SCORE_SQL,
+    reader.SCORES_SQL,
     reader.IMAGES_SQL,
     reader.ALERTS_SQL,
     writer.COVERED_SQL,
@@ -231,6 +240,7 @@ class Bench:
     settings: Settings
     conn: Conn
     devices: list[UUID] = field(default_factory=list)
+    sites: list[UUID] = field(default_factory=list)
     ticks: list[float] = field(default_factory=list)
     reads: list[float] = field(default_factory=list)
     build: dict[str, float] = field(default_factory=dict)
@@ -274,7 +284,8 @@ def check_report(bench: Bench, report: TickReport) -> int:
 
 
 async def bare_reads(bench: Bench, now: datetime) -> float:
-    args = {"devices": bench.devices, "ends": [now] * len(bench.devices)}
+    n = len(bench.sites)
+    args = {"sites": bench.sites, "starts": [now - timedelta(hours=1)] * n, "ends": [now] * n}
     started = time.perf_counter()
     for query in (BARE_TELEMETRY_SQL, BARE_SCORE_SQL):
         rows = await (await bench.conn.execute(query, args)).fetchall()
@@ -376,6 +387,8 @@ async def prepare(server: EmbeddedServer, name: str, spec: FleetSpec, reuse: boo
     bench = Bench(name, spec, settings, conn, build=build)
     rows = await (await conn.execute("SELECT device_id FROM devices ORDER BY device_id")).fetchall()
     bench.devices = [r["device_id"] for r in rows]
+    rows = await (await conn.execute("SELECT site_id FROM sites ORDER BY site_id")).fetchall()
+    bench.sites = [r["site_id"] for r in rows]
     row = await (await conn.execute(COUNTS_SQL)).fetchone()
     bench.counts = dict(row or {})
     return bench

@@ -10,7 +10,13 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
-from snapwatch.cadence import Reason, SessionState, cadence_hours, eligibility, session_is_open
+from snapwatch.cadence import (
+    Reason,
+    SessionState,
+    cadence_hours,
+    eligibility,
+    session_is_open,
+)
 from snapwatch.snapshot.inputs import SessionFacts, SiteFacts
 
 # A previous session's last slots are still written after midnight (its final slot is due
@@ -25,11 +31,8 @@ SELECT s.site_id, s.name AS site_name, s.site_code, s.type AS site_type,
        s.program_id, p.name AS program_name, p.start_date AS program_start_date,
        p.end_date AS program_end_date, coalesce(s.company_id, p.company_id) AS company_id,
        c.name AS company_name,
-       (SELECT count(*) FROM devices d
-         WHERE d.site_id = s.site_id AND d.is_active IS TRUE
-           AND (d.provisioning_status IS NULL
-                OR d.provisioning_status NOT IN ('inactive', 'decommissioned'))
-       ) AS device_count
+       (SELECT count(*) FROM snapwatch.counting_devices d
+         WHERE d.site_id = s.site_id) AS device_count
   FROM sites s
   JOIN pilot_programs p ON p.program_id = s.program_id
   LEFT JOIN companies c ON c.company_id = coalesce(s.company_id, p.company_id)

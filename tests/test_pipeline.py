@@ -390,3 +390,30 @@ async def test_global_pause_skips_every_site(cfg: Settings, rows: Rows) -> None:
     report = await tick(cfg, DAY + 3 * H + timedelta(minutes=3))
     assert outcome(report, site).reason == "paused"
     assert snapshots(rows, site) == []
+
+
+@pytest.mark.parametrize("is_active", [True, False, None])
+@pytest.mark.parametrize(
+    "status",
+    [
+        None,
+        "pending_approval",
+        "pending_mapping",
+        "mapped",
+        "active",
+        "inactive",
+        "decommissioned",
+        "system",
+    ],
+)
+def test_the_counting_view_and_the_counting_rule_agree(
+    rows: Rows, is_active: bool | None, status: str | None
+) -> None:
+    from snapwatch.cadence import is_counting_device
+
+    site = make_site(rows)
+    device = rows.device(site, is_active=is_active, provisioning_status=status)  # type: ignore[arg-type]
+    counted = rows.conn.execute(
+        "SELECT count(*) FROM snapwatch.counting_devices WHERE device_id = %s", (device,)
+    ).fetchone()
+    assert counted == (int(is_counting_device(is_active, status)),)

@@ -51,11 +51,8 @@ JOIN pilot_programs AS p ON p.program_id = s.program_id
 LEFT JOIN companies AS c ON c.company_id = s.company_id
 LEFT JOIN (
     SELECT dv.site_id, count(*) AS device_count
-    FROM devices AS dv
+    FROM snapwatch.counting_devices AS dv
     WHERE dv.site_id IS NOT NULL
-      AND dv.is_active
-      AND (dv.provisioning_status IS NULL
-           OR dv.provisioning_status NOT IN ('inactive', 'decommissioned'))
     GROUP BY dv.site_id
 ) AS d ON d.site_id = s.site_id
 LEFT JOIN (

@@ -1,8 +1,10 @@
 """Set-based reads of everything the documents of one tick need.
 
-Whatever the number of sites and rounds, a tick runs the same six queries. Each one walks
-an index on (device_id, captured_at DESC) per (device, round) pair, so its cost grows with
-the number of due devices, not with the length of the stored history.
+Whatever the number of sites and rounds, a tick runs the same five queries. The rounds
+are sent as three arrays (site, start, end); PostgreSQL joins each round to the site's
+counting devices and walks an index on (device_id, captured_at DESC) per (device, round)
+pair, so the cost grows with the number of due devices, not with the length of the
+stored history.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
+from psycopg.rows import tuple_row
 
 from snapwatch.snapshot.inputs import (
     DeviceFacts,
@@ -29,23 +32,23 @@ SELECT d.site_id, d.device_id, d.device_code, d.device_name, d.device_mac,
        d.x_position::float8 AS x, d.y_position::float8 AS y, d.zone_id, d.zone_label,
        d.is_active, d.provisioning_status, d.battery_voltage::float8 AS battery_voltage,
        d.battery_health_percent, d.last_seen_at
-  FROM devices d
- WHERE d.site_id = ANY(%(sites)s::uuid[]) AND d.is_active IS TRUE
-   AND (d.provisioning_status IS NULL
-        OR d.provisioning_status NOT IN ('inactive', 'decommissioned'))
+  FROM snapwatch.counting_devices d
+ WHERE d.site_id = ANY(%(sites)s::uuid[])
 """
 
-# Per (device, round): the newest payload with any telemetry captured before the round end.
+# Each query pairs every round (r.i numbers them from 1) with the counting devices of its
+# site. The newest payload with any telemetry captured before the round end:
 TELEMETRY_SQL = """
-SELECT r.i, t.*
-  FROM unnest(%(devices)s::uuid[], %(ends)s::timestamptz[]) WITH ORDINALITY AS r(device_id, e, i)
-  CROSS JOIN LATERAL (
-        SELECT p.payload_id, p.captured_at, p.temperature::float8 AS temperature,
-               p.humidity::float8 AS humidity, p.pressure::float8 AS pressure,
-               p.gas_resistance::float8 AS gas_resistance,
-               p.battery_voltage::float8 AS battery_voltage, p.wifi_rssi, p.image_id
+SELECT r.i, d.device_id, t.*
+  FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
+       WITH ORDINALITY AS r(site_id, s, e, i)
+  JOIN snapwatch.counting_devices d ON d.site_id = r.site_id
+ CROSS JOIN LATERAL (
+        SELECT p.payload_id, p.captured_at, p.temperature::float8,
+               p.humidity::float8, p.pressure::float8, p.gas_resistance::float8,
+               p.battery_voltage::float8, p.wifi_rssi, p.image_id
           FROM device_wake_payloads p
-         WHERE p.device_id = r.device_id AND p.captured_at < r.e
+         WHERE p.device_id = d.device_id AND p.captured_at < r.e
            AND (p.temperature IS NOT NULL OR p.humidity IS NOT NULL
                 OR p.pressure IS NOT NULL OR p.gas_resistance IS NOT NULL
                 OR p.battery_voltage IS NOT NULL OR p.wifi_rssi IS NOT NULL)
@@ -53,47 +56,46 @@ SELECT r.i, t.*
          LIMIT 1) t
 """
 
-# Per (device, round): the two newest scores in 0..1 captured before the round end.
-MGI_SQL = """
-SELECT r.i, m.*
-  FROM unnest(%(devices)s::uuid[], %(ends)s::timestamptz[]) WITH ORDINALITY AS r(device_id, e, i)
-  CROSS JOIN LATERAL (
-        SELECT g.image_id, g.captured_at, g.mgi_score::float8 AS mgi_score
-          FROM device_images g
-         WHERE g.device_id = r.device_id AND g.captured_at < r.e
-           AND g.mgi_score IS NOT NULL AND g.mgi_score BETWEEN 0 AND 1
-         ORDER BY g.captured_at DESC
-         LIMIT 2) m
+# The two newest scores in 0..1 before the round end (valid = true), and the newest score
+# of any value when it is outside 0..1: passed over, and reported as rejected.
+SCORES_SQL = """
+SELECT r.i, d.device_id, m.*
+  FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
+       WITH ORDINALITY AS r(site_id, s, e, i)
+  JOIN snapwatch.counting_devices d ON d.site_id = r.site_id
+ CROSS JOIN LATERAL (
+        (SELECT g.image_id, g.captured_at, g.mgi_score::float8, true AS valid
+           FROM device_images g
+          WHERE g.device_id = d.device_id AND g.captured_at < r.e
+            AND g.mgi_score IS NOT NULL AND g.mgi_score BETWEEN 0 AND 1
+          ORDER BY g.captured_at DESC
+          LIMIT 2)
+        UNION ALL
+        (SELECT x.image_id, x.captured_at, x.mgi_score, false
+           FROM (SELECT g.image_id, g.captured_at, g.mgi_score::float8 AS mgi_score
+                   FROM device_images g
+                  WHERE g.device_id = d.device_id AND g.captured_at < r.e
+                    AND g.mgi_score IS NOT NULL
+                  ORDER BY g.captured_at DESC
+                  LIMIT 1) x
+          WHERE NOT (x.mgi_score BETWEEN 0 AND 1))) m
 """
 
-# Per (device, round): the newest score of any value before the round end. When it is
-# outside 0..1 it was passed over by the query above and is reported as rejected.
-LATEST_SCORE_SQL = """
-SELECT r.i, m.*
-  FROM unnest(%(devices)s::uuid[], %(ends)s::timestamptz[]) WITH ORDINALITY AS r(device_id, e, i)
-  CROSS JOIN LATERAL (
-        SELECT g.image_id, g.captured_at, g.mgi_score::float8 AS mgi_score
-          FROM device_images g
-         WHERE g.device_id = r.device_id AND g.captured_at < r.e AND g.mgi_score IS NOT NULL
-         ORDER BY g.captured_at DESC
-         LIMIT 1) m
- WHERE NOT (m.mgi_score BETWEEN 0 AND 1)
-"""
-
-# Per (device, round): images captured inside the round, scored or not, in range or not.
+# Images captured inside the round, scored or not, in range or not.
 IMAGES_SQL = """
-SELECT r.i, g.*
-  FROM unnest(%(devices)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
-       WITH ORDINALITY AS r(device_id, s, e, i)
-  CROSS JOIN LATERAL (
-        SELECT x.image_id, x.image_url, x.mgi_score::float8 AS mgi_score, x.captured_at,
+SELECT r.i, d.device_id, g.*
+  FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
+       WITH ORDINALITY AS r(site_id, s, e, i)
+  JOIN snapwatch.counting_devices d ON d.site_id = r.site_id
+ CROSS JOIN LATERAL (
+        SELECT x.image_id, x.image_url, x.mgi_score::float8, x.captured_at,
                x.observation_type, x.wake_payload_id
           FROM device_images x
-         WHERE x.device_id = r.device_id AND x.captured_at >= r.s AND x.captured_at < r.e
+         WHERE x.device_id = d.device_id AND x.captured_at >= r.s AND x.captured_at < r.e
          ORDER BY x.captured_at) g
 """
 
-# Per (site, round): alerts triggered inside the round.
+# Alerts triggered inside the round, whichever device (or none) they name.
 ALERTS_SQL = """
 SELECT r.i, a.*
   FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
@@ -147,51 +149,6 @@ async def read_rounds(
     devices: dict[UUID, tuple[DeviceFacts, ...]],
 ) -> dict[RoundKey, RoundData]:
     """Observations for every round, in one query per kind of observation."""
-    pairs = [(key, d.device_id) for key in rounds for d in devices.get(key.site_id, ())]
-    accs = [_Acc() for _ in pairs]
-    dev_ids = [d for _, d in pairs]
-    starts = [k.start for k, _ in pairs]
-    ends = [k.end for k, _ in pairs]
-    if pairs:
-        args = {"devices": dev_ids, "ends": ends}
-        for r in await (await conn.execute(TELEMETRY_SQL, args)).fetchall():
-            i = r.pop("i")
-            accs[i - 1].telemetry = TelemetryRow(**r)
-        for r in await (await conn.execute(MGI_SQL, args)).fetchall():
-            accs[r.pop("i") - 1].mgi.append(ScoredImage(**r))
-        for r in await (await conn.execute(LATEST_SCORE_SQL, args)).fetchall():
-            accs[r.pop("i") - 1].rejected.append(ScoredImage(**r))
-        args = {"devices": dev_ids, "starts": starts, "ends": ends}
-        for r in await (await conn.execute(IMAGES_SQL, args)).fetchall():
-            accs[r.pop("i") - 1].images.append(RoundImage(**r))
-    alerts = await _read_alerts(conn, rounds)
-    out: dict[RoundKey, RoundData] = {key: RoundData() for key in rounds}
-    index = {(key, dev): i for i, (key, dev) in enumerate(pairs)}
-    for key in rounds:
-        data = out[key]
-        site_alerts: list[RoundAlert] = []
-        for alert in alerts.get(key, []):
-            pos = index.get((key, alert.device_id)) if alert.device_id else None
-            if pos is None:
-                site_alerts.append(alert)
-            else:
-                accs[pos].alerts.append(alert)
-        data.site_alerts = tuple(site_alerts)
-        for dev in devices.get(key.site_id, ()):
-            acc = accs[index[(key, dev.device_id)]]
-            data.observations[dev.device_id] = DeviceObservations(
-                telemetry=acc.telemetry,
-                mgi=tuple(sorted(acc.mgi, key=lambda m: m.captured_at, reverse=True)),
-                rejected_mgi=tuple(acc.rejected),
-                images=tuple(acc.images),
-                alerts=tuple(acc.alerts),
-            )
-    return out
-
-
-async def _read_alerts(
-    conn: AsyncConnection[dict[str, Any]], rounds: list[RoundKey]
-) -> dict[RoundKey, list[RoundAlert]]:
     if not rounds:
         return {}
     args = {
@@ -199,7 +156,52 @@ async def _read_alerts(
         "starts": [k.start for k in rounds],
         "ends": [k.end for k in rounds],
     }
-    out: dict[RoundKey, list[RoundAlert]] = defaultdict(list)
-    for r in await (await conn.execute(ALERTS_SQL, args)).fetchall():
-        out[rounds[r.pop("i") - 1]].append(RoundAlert(**r))
-    return out
+    accs: dict[tuple[int, UUID], _Acc] = defaultdict(_Acc)
+    for i, device_id, *rest in await _rows(conn, TELEMETRY_SQL, args):
+        accs[i, device_id].telemetry = TelemetryRow(*rest)
+    for i, device_id, image_id, at, score, valid in await _rows(conn, SCORES_SQL, args):
+        acc = accs[i, device_id]
+        (acc.mgi if valid else acc.rejected).append(ScoredImage(image_id, at, score))
+    for i, device_id, *rest in await _rows(conn, IMAGES_SQL, args):
+        accs[i, device_id].images.append(RoundImage(*rest))
+    alerts: dict[int, list[RoundAlert]] = defaultdict(list)
+    for i, *rest in await _rows(conn, ALERTS_SQL, args):
+        alerts[i].append(RoundAlert(*rest))
+    return {
+        key: _round_data(accs, i, devices.get(key.site_id, ()), alerts[i])
+        for i, key in enumerate(rounds, start=1)
+    }
+
+
+def _round_data(
+    accs: dict[tuple[int, UUID], _Acc],
+    i: int,
+    devices: tuple[DeviceFacts, ...],
+    alerts: list[RoundAlert],
+) -> RoundData:
+    known = {d.device_id for d in devices}
+    site_alerts: list[RoundAlert] = []
+    for alert in alerts:
+        if alert.device_id in known:
+            accs[i, alert.device_id].alerts.append(alert)
+        else:
+            site_alerts.append(alert)
+    data = RoundData(site_alerts=tuple(site_alerts))
+    for dev in devices:
+        acc = accs.get((i, dev.device_id)) or _Acc()
+        data.observations[dev.device_id] = DeviceObservations(
+            telemetry=acc.telemetry,
+            mgi=tuple(sorted(acc.mgi, key=lambda m: m.captured_at, reverse=True)),
+            rejected_mgi=tuple(acc.rejected),
+            images=tuple(acc.images),
+            alerts=tuple(acc.alerts),
+        )
+    return data
+
+
+async def _rows(
+    conn: AsyncConnection[dict[str, Any]], query: str, args: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    async with conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(query, args)
+        return await cur.fetchall()
