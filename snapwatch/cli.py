@@ -15,11 +15,13 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
+import psycopg
+
 from snapwatch import __version__
 from snapwatch.clock import SystemClock
 from snapwatch.config import Settings, effective_toml, load_settings
 from snapwatch.db import Target, resolve_target
-from snapwatch.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, SnapwatchError
+from snapwatch.errors import EXIT_DB_UNREACHABLE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, SnapwatchError
 from snapwatch.logs import configure_logging
 from snapwatch.redact import dsn_password, redact
 
@@ -104,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except psycopg.OperationalError as exc:  # the server went away mid-command
+        _fail(f"database connection lost: {' '.join(str(exc).split())}", debug, secrets)
+        return EXIT_DB_UNREACHABLE
     except Exception as exc:  # a bug: still one line unless --debug
         _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)", debug, secrets)
         return EXIT_INTERNAL

@@ -98,3 +98,22 @@ def test_a_killed_process_leaves_each_site_whole_or_untouched(migrated_dsn: str)
     finisher = run_once(migrated_dsn, AT)
     assert finisher.wait(timeout=180) == 0
     assert set(snapshot_counts(migrated_dsn).values()) == {EXPECTED_PER_SITE}
+
+
+def test_connection_killed_mid_run_is_exit_3_in_one_line(migrated_dsn: str) -> None:
+    build_fleet(migrated_dsn)
+    victim = run_once(migrated_dsn, AT)
+    with psycopg.connect(migrated_dsn, autocommit=True) as admin:
+        deadline = time.monotonic() + 60
+        while victim.poll() is None and time.monotonic() < deadline:
+            row = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = 'snapwatch' AND datname = current_database()"
+            ).fetchone()
+            if row is not None and row[0] > 0:
+                break
+            time.sleep(0.005)
+    _, err = victim.communicate(timeout=60)
+    assert victim.returncode == 3, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "database connection lost" in lines[0], err
