@@ -39,8 +39,9 @@ async def record_run(
     rows: list[tuple[Any, ...]] = []
     for o in report.outcomes:
         if o.written:
+            note = f"{o.skipped_slots} older slot(s) skipped" if o.skipped_slots else None
             rows += [
-                (o.site_id, "written", None, w.wake_number, w.trigger, w.snapshot_id, None)
+                (o.site_id, "written", note, w.wake_number, w.trigger, w.snapshot_id, None)
                 for w in o.written
             ]
         else:

@@ -186,6 +186,7 @@ async def _generate_and_write(
                     data=data,
                     settings=settings,
                     now=now,
+                    skipped_slots=job.outcome.skipped_slots,
                 )
                 for session, slot in job.slots
             ]
@@ -233,6 +234,7 @@ def _prepare(
     data: dict[RoundKey, RoundData],
     settings: Settings,
     now: datetime,
+    skipped_slots: int,
 ) -> PreparedSnapshot:
     assert view.cadence is not None
     round_ = Round(
@@ -244,6 +246,7 @@ def _prepare(
         provisional=slot.provisional,
         late_by_seconds=slot.late_by_seconds,
         cadence_hours=view.cadence,
+        skipped_slots=skipped_slots,
     )
     round_data = data[RoundKey(view.facts.site_id, slot.slot.start, slot.slot.end)]
     inputs = RoundInputs(

@@ -157,6 +157,12 @@ async def test_catch_up_latest_writes_only_the_newest_and_records_skipped(
     report = await tick(latest, DAY + 6 * H + timedelta(minutes=5))
     assert [w.wake_number for w in outcome(report, site).written] == [6]
     assert outcome(report, site).skipped_slots == 3
+    [_, row] = snapshots(rows, site)
+    assert row["site_state"]["snapshot_metadata"]["skipped_slots"] == 3
+    recorded = rows.conn.execute(
+        "SELECT reason FROM snapwatch.run_sites WHERE site_id = %s AND wake_number = 6", (site,)
+    ).fetchone()
+    assert recorded == ("3 older slot(s) skipped",)
 
 
 async def test_provisional_forced_row_is_replaced_by_the_regular_one(
