@@ -125,13 +125,12 @@ STATEMENT_NAMES: dict[str, str] = {
     reader.IMAGES_SQL: "read_rounds: images",
     reader.ALERTS_SQL: "read_rounds: alerts",
     writer.CLAIM_SQL: "write: claim site",
-    writer.COVERED_SQL: "write: covered",
     writer.UPSERT_SQL: "write: upsert",
     writer.FINISH_SQL: "write: touch site + notify",
 }
 
-# Explained with the parameters of a real tick (the writes only read).
-EXPLAINED_STEADY = (sitestate.SNAPSHOT_STATE_SQL, writer.COVERED_SQL)
+# Explained with the parameters of a real tick (the claim locks a site row only briefly).
+EXPLAINED_STEADY = (sitestate.SNAPSHOT_STATE_SQL, writer.CLAIM_SQL)
 EXPLAINED = (
     sitestate.SITES_SQL,
     sitestate.SESSIONS_SQL,
@@ -141,7 +140,7 @@ EXPLAINED = (
     reader.SCORES_SQL,
     reader.IMAGES_SQL,
     reader.ALERTS_SQL,
-    writer.COVERED_SQL,
+    writer.CLAIM_SQL,
 )
 
 

@@ -21,7 +21,7 @@ from snapwatch import __version__
 from snapwatch.clock import SystemClock
 from snapwatch.config import Settings, effective_toml, load_settings
 from snapwatch.db import Target, resolve_target
-from snapwatch.errors import EXIT_DB_UNREACHABLE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, SnapwatchError
+from snapwatch.errors import EXIT_DB_UNREACHABLE, EXIT_INTERNAL, EXIT_OK, SnapwatchError
 from snapwatch.logs import configure_logging
 from snapwatch.redact import dsn_password, redact
 
@@ -221,5 +221,3 @@ HANDLERS: dict[str, Handler] = {
     "run-once": _cmd_run_once,
     "inspect": _cmd_inspect,
 }
-
-__all__ = ["EXIT_USAGE", "build_parser", "main"]

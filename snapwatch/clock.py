@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -29,24 +28,6 @@ class FixedClock:
 
     def set(self, at: datetime) -> None:
         self._at = _aware(at)
-
-    def advance(self, delta: timedelta) -> None:
-        self._at += delta
-
-
-class AcceleratedClock:
-    """Runs ``speed`` times faster than real time from ``start`` (the demo)."""
-
-    def __init__(self, start: datetime, speed: float) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
-        self._start = _aware(start)
-        self._speed = speed
-        self._origin = time.monotonic()
-
-    def now(self) -> datetime:
-        elapsed = time.monotonic() - self._origin
-        return self._start + timedelta(seconds=elapsed * self._speed)
 
 
 def _aware(at: datetime) -> datetime:

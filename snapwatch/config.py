@@ -46,9 +46,6 @@ class DatabaseSettings(_Section):
 
 
 class SchedulerSettings(_Section):
-    enabled: bool = Field(True, description="run the embedded scheduler in the terminal app")
-    tick_interval_seconds: float = Field(60.0, gt=0, description="how often a process ticks")
-    jitter_seconds: float = Field(2.0, ge=0, description="random delay added to each tick")
     settle_seconds: float = Field(
         120.0, ge=0, description="wait after a slot ends before writing it (late wakes)"
     )
@@ -75,7 +72,6 @@ class UiSettings(_Section):
 
 class DemoSettings(_Section):
     seed: int = Field(7, description="seed of the demo fleet (same seed, same fleet)")
-    clock_speed: float = Field(60.0, gt=0, description="demo clock runs this many times faster")
 
 
 class Settings(BaseSettings):

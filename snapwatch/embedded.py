@@ -74,13 +74,6 @@ class EmbeddedServer:
     def uri(self, database: str = DATABASE_NAME) -> str:
         return str(self.handle.get_uri(database))
 
-    def users(self) -> list[int]:
-        path = self.pgdata / PID_LIST
-        try:
-            return [int(p) for p in json.loads(path.read_text())]
-        except (FileNotFoundError, ValueError):
-            return []
-
     def release(self) -> None:
         """Stop using the server; it stops when no other snapwatch process uses it."""
         self.handle.cleanup()

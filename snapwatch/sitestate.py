@@ -72,7 +72,7 @@ SELECT w.session_id,
 """
 
 PAUSES_SQL = """
-SELECT site_id, paused_at, least(resumed_at, expires_at) AS until, reason, paused_by
+SELECT site_id, paused_at, least(resumed_at, expires_at) AS until
   FROM snapwatch.pauses
  WHERE paused_at <= %(now)s
    AND coalesce(least(resumed_at, expires_at), 'infinity'::timestamptz) > %(since)s
@@ -84,8 +84,6 @@ class Pause:
     site_id: UUID | None  # None = every site
     start: datetime
     until: datetime | None
-    reason: str | None
-    by: str
 
     def active_at(self, t: datetime) -> bool:
         return self.start <= t and (self.until is None or t < self.until)
@@ -95,7 +93,6 @@ class Pause:
 class SessionView:
     facts: SessionFacts
     state: SessionState
-    locked_at: datetime | None
 
 
 @dataclass
@@ -129,7 +126,7 @@ async def load_sites(
     for r in sessions:
         per_site[r["site_id"]].append(r)
     pauses = [
-        Pause(r["site_id"], r["paused_at"], r["until"], r["reason"], r["paused_by"])
+        Pause(r["site_id"], r["paused_at"], r["until"])
         for r in await (await conn.execute(PAUSES_SQL, {"now": now, "since": since})).fetchall()
     ]
     for view in views:
@@ -220,5 +217,4 @@ def _session_view(r: dict[str, Any], state: dict[str, Any] | None, ever: bool) -
             provisional=provisional,
             site_ever_snapshotted=ever,
         ),
-        locked_at=r["locked_at"],
     )

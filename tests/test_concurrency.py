@@ -85,7 +85,7 @@ def test_a_killed_process_leaves_each_site_whole_or_untouched(migrated_dsn: str)
                 break
             time.sleep(0.01)
     victim.send_signal(signal.SIGKILL)
-    victim.wait(timeout=30)
+    assert victim.wait(timeout=30) == -signal.SIGKILL  # killed while still running
     with psycopg.connect(migrated_dsn) as conn:
         per_site = conn.execute(
             "SELECT s.name, s.last_snapshot_at, count(w.snapshot_id) FROM sites s"

@@ -36,7 +36,7 @@ def test_defaults_apply_when_nothing_is_configured(isolated_env: Path) -> None:
     settings, source = load_settings()
     assert source is None
     assert settings.dsn is None
-    assert settings.scheduler.tick_interval_seconds == 60
+    assert settings.scheduler.late_grace_seconds == 300
     assert settings.scheduler.settle_seconds == 120
     assert settings.scheduler.catch_up_max_slots == 48
     assert settings.snapshot.locf_max_age_hours == 48
@@ -48,13 +48,13 @@ def test_file_beats_defaults_env_beats_file_flags_beat_env(
 ) -> None:
     cfg = write(
         isolated_env / "c.toml",
-        "[scheduler]\ntick_interval_seconds = 30\nsettle_seconds = 10\ncatch_up_max_slots = 5\n",
+        "[scheduler]\nlate_grace_seconds = 30\nsettle_seconds = 10\ncatch_up_max_slots = 5\n",
     )
     monkeypatch.setenv("SNAPWATCH_SCHEDULER__SETTLE_SECONDS", "20")
     monkeypatch.setenv("SNAPWATCH_SCHEDULER__CATCH_UP_MAX_SLOTS", "6")
     settings, source = load_settings(cfg, {"data_dir": str(isolated_env / "flag")})
     assert source == cfg
-    assert settings.scheduler.tick_interval_seconds == 30  # file over default
+    assert settings.scheduler.late_grace_seconds == 30  # file over default
     assert settings.scheduler.settle_seconds == 20  # env over file
     assert settings.scheduler.catch_up_max_slots == 6
     assert settings.data_dir == isolated_env / "flag"  # flag over everything
@@ -78,7 +78,7 @@ def test_config_file_is_found_by_flag_then_env_then_user_config_dir(
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
-        ("[scheduler]\ntick_interval_seconds = -5\n", "scheduler.tick_interval_seconds"),
+        ("[scheduler]\ncatch_up_max_slots = -5\n", "scheduler.catch_up_max_slots"),
         ('[scheduler]\ncatch_up = "some"\n', "scheduler.catch_up"),
         ("[scheduler]\ntick_interval = 5\n", "scheduler.tick_interval: unknown key"),
         ("colour = 1\n", "colour: unknown key"),
@@ -111,12 +111,12 @@ def test_missing_named_config_file_is_an_error(isolated_env: Path) -> None:
 
 
 def test_cli_config_error_is_one_line_exit_2_without_traceback(isolated_env: Path) -> None:
-    cfg = write(isolated_env / "bad.toml", "[scheduler]\ntick_interval_seconds = 0\n")
+    cfg = write(isolated_env / "bad.toml", "[scheduler]\ncatch_up_max_slots = 0\n")
     result = run_cli("config", "--config", str(cfg))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "scheduler.tick_interval_seconds" in lines[0]
+    assert "scheduler.catch_up_max_slots" in lines[0]
     assert "Traceback" not in result.stderr
 
 
@@ -132,7 +132,7 @@ def test_cli_config_prints_effective_settings_with_password_redacted(
     assert "filepw" not in result.stdout
     assert "postgresql://bob:****@db/x" in result.stdout
     parsed = tomllib.loads(result.stdout)
-    assert parsed["scheduler"]["tick_interval_seconds"] == 60
+    assert parsed["scheduler"]["settle_seconds"] == 120
     env["SNAPWATCH_DSN"] = "host=db user=bob password=envpw"
     result = run_cli("config", env=env)
     assert "envpw" not in result.stdout + result.stderr

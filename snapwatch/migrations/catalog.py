@@ -48,8 +48,6 @@ JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
 WHERE n.nspname = 'public'
 """
 
-_HAS_SCHEMA = "SELECT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = %s) AS found"
-
 _VERSIONS = "SELECT version FROM snapwatch.schema_migrations"
 
 
@@ -68,7 +66,6 @@ class Catalog:
     public_tables: frozenset[str]
     columns: dict[str, frozenset[str]]
     indexes: tuple[ExistingIndex, ...]
-    has_own_schema: bool
     own_tables: frozenset[str]
     applied_versions: frozenset[int]
 
@@ -93,9 +90,6 @@ async def read_catalog(conn: AsyncConnection[Any]) -> Catalog:
             )
             for row in await cur.fetchall()
         )
-        await cur.execute(_HAS_SCHEMA, (SCHEMA,))
-        found = await cur.fetchone()
-        has_schema = bool(found and found["found"])
         own_tables = frozenset(r["name"] for r in tables if r["schema"] == SCHEMA)
         applied: set[int] = set()
         if "schema_migrations" in own_tables:
@@ -105,7 +99,6 @@ async def read_catalog(conn: AsyncConnection[Any]) -> Catalog:
         public_tables=frozenset(r["name"] for r in tables if r["schema"] == "public"),
         columns={table: frozenset(names) for table, names in columns.items()},
         indexes=indexes,
-        has_own_schema=has_schema,
         own_tables=own_tables,
         applied_versions=frozenset(applied),
     )

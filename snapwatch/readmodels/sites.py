@@ -8,7 +8,9 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
-from psycopg.rows import class_row
+from psycopg.rows import dict_row
+
+from snapwatch.cadence import cadence_hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +30,9 @@ class SiteOverview:
     last_snapshot_at: datetime | None
 
 
-# One pass over each table. The cadence rule is cadence.md's: snapshot_cadence_hours when
-# positive (the column is numeric here and integer on platform databases; the cast reads
-# both), else 24 / snapshot_cadence_per_day when positive, else none. A session is open
-# at an instant by the half-open rule start <= t < end, never by a date.
+# One pass over each table. The cadence columns are read raw (numeric here, integer on
+# platform databases; the cast reads both) and turned into hours by cadence.cadence_hours.
+# A session is open at an instant by the half-open rule start <= t < end, never by a date.
 SITE_OVERVIEW_SQL = """
 SELECT
     s.site_id,
@@ -40,10 +41,8 @@ SELECT
     c.name AS company_name,
     s.timezone,
     COALESCE(d.device_count, 0)::int AS device_count,
-    CASE
-        WHEN s.snapshot_cadence_hours > 0 THEN s.snapshot_cadence_hours::float8
-        WHEN s.snapshot_cadence_per_day > 0 THEN 24.0::float8 / s.snapshot_cadence_per_day
-    END AS cadence_hours,
+    s.snapshot_cadence_hours::float8 AS cadence_hours_raw,
+    s.snapshot_cadence_per_day AS cadence_per_day,
     (o.site_id IS NOT NULL) AS has_open_session,
     s.last_snapshot_at
 FROM sites AS s
@@ -70,6 +69,12 @@ async def fetch_site_overview(conn: AsyncConnection[Any], now: datetime) -> list
     """Every site, sorted by program name then site name, as of the instant ``now``."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    async with conn.cursor(row_factory=class_row(SiteOverview)) as cur:
+    async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(SITE_OVERVIEW_SQL, {"now": now})
-        return await cur.fetchall()
+        rows = await cur.fetchall()
+    return [_overview(row) for row in rows]
+
+
+def _overview(row: dict[str, Any]) -> SiteOverview:
+    hours = cadence_hours(row.pop("cadence_hours_raw"), row.pop("cadence_per_day"))
+    return SiteOverview(**row, cadence_hours=hours)

@@ -130,7 +130,6 @@ def _site_metadata(inputs: RoundInputs, dims: Dimensions, tz: SiteTimezone) -> S
 
 def _metrics(devices: Sequence[Device], site_alerts: int) -> SessionMetrics:
     freshness = [d.telemetry.data_freshness for d in devices]
-    stats = averages(devices)
     return SessionMetrics(
         active_devices_count=len(devices),
         new_images_this_round=sum(len(d.images_this_round) for d in devices),
@@ -139,8 +138,5 @@ def _metrics(devices: Sequence[Device], site_alerts: int) -> SessionMetrics:
         devices_carried_forward=freshness.count("carried_forward"),
         devices_stale=freshness.count("stale"),
         devices_without_data=freshness.count("no_data"),
-        avg_temperature=stats.avg_temperature,
-        avg_humidity=stats.avg_humidity,
-        avg_mgi=stats.avg_mgi,
-        max_mgi=stats.max_mgi,
+        **averages(devices),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import TypedDict
 
 from snapwatch.snapshot.model import Device
 
@@ -23,8 +23,9 @@ def maximum(values: Iterable[float | None]) -> float | None:
     return max(present) if present else None
 
 
-@dataclass(frozen=True)
-class DeviceAverages:
+class DeviceAverages(TypedDict):
+    """The four statistics zones and session metrics carry, spread into them with ``**``."""
+
     avg_temperature: float | None
     avg_humidity: float | None
     avg_mgi: float | None

@@ -20,26 +20,20 @@ from snapwatch.snapshot.aggregates import Aggregates
 
 NOTIFY_CHANNEL = "snapwatch_snapshots"
 
-# Claim the site; NULL covered_until when the session has no regular snapshot yet.
+# Claim the site and, under that lock, read how far each session's regular (not
+# provisional) snapshots already reach: no row when another process holds the site.
 CLAIM_SQL = """
-SELECT s.site_id,
+SELECT x.session_id,
        (SELECT max(w.wake_round_end)
           FROM session_wake_snapshots w
-         WHERE w.session_id = %(session)s
+         WHERE w.session_id = x.session_id
            AND NOT EXISTS (SELECT 1 FROM snapwatch.provisional_snapshots p
                             WHERE p.session_id = w.session_id
                               AND p.wake_number = w.wake_number)) AS covered_until
   FROM sites s
+ CROSS JOIN unnest(%(sessions)s::uuid[]) AS x(session_id)
  WHERE s.site_id = %(site)s
    FOR UPDATE OF s SKIP LOCKED
-"""
-
-COVERED_SQL = """
-SELECT max(w.wake_round_end) AS covered_until
-  FROM session_wake_snapshots w
- WHERE w.session_id = %(session)s
-   AND NOT EXISTS (SELECT 1 FROM snapwatch.provisional_snapshots p
-                    WHERE p.session_id = w.session_id AND p.wake_number = w.wake_number)
 """
 
 # Insert, or replace a provisional row in place; a regular row is never overwritten
@@ -127,20 +121,16 @@ async def write_site(
     result = SiteWrite()
     if not snapshots:
         return result
+    sessions = list(dict.fromkeys(snap.session_id for snap in snapshots))
     async with conn.transaction():
-        claim = await (
-            await conn.execute(CLAIM_SQL, {"site": site_id, "session": snapshots[0].session_id})
-        ).fetchone()
-        if claim is None:
+        claimed = await (
+            await conn.execute(CLAIM_SQL, {"site": site_id, "sessions": sessions})
+        ).fetchall()
+        if not claimed:
             result.busy = True
             return result
-        covered: dict[UUID, datetime | None] = {snapshots[0].session_id: claim["covered_until"]}
+        covered = {row["session_id"]: row["covered_until"] for row in claimed}
         for snap in snapshots:
-            if snap.session_id not in covered:
-                row = await (
-                    await conn.execute(COVERED_SQL, {"session": snap.session_id})
-                ).fetchone()
-                covered[snap.session_id] = row["covered_until"] if row else None
             until = covered[snap.session_id]
             if not snap.provisional and until is not None and until >= snap.end:
                 result.conflicts.append((snap, "already written by another process"))

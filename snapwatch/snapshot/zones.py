@@ -102,7 +102,6 @@ def site_zones(specs: Sequence[SiteZoneSpec], devices: Sequence[Device]) -> list
     zones: list[SiteZone] = []
     for spec in specs:
         members = [d for d in devices if d.position is not None and inside(spec.bounds, d.position)]
-        stats = averages(members)
         zones.append(
             SiteZone(
                 zone_id=spec.zone_id,
@@ -112,10 +111,7 @@ def site_zones(specs: Sequence[SiteZoneSpec], devices: Sequence[Device]) -> list
                 risk_level=spec.risk_level,
                 device_ids=[d.device_id for d in members],
                 device_count=len(members),
-                avg_temperature=stats.avg_temperature,
-                avg_humidity=stats.avg_humidity,
-                avg_mgi=stats.avg_mgi,
-                max_mgi=stats.max_mgi,
+                **averages(members),
             )
         )
     return zones
@@ -147,7 +143,6 @@ def device_zones(
     zones: list[DeviceZone] = []
     for device, center in placed:
         members = [d for d, at in placed if within(center, radius, at)]
-        stats = averages(members)
         zones.append(
             DeviceZone(
                 zone_id=f"device_zone_{device.device_id}",
@@ -161,10 +156,7 @@ def device_zones(
                 device_code=device.device_code,
                 device_ids=[d.device_id for d in members],
                 device_count=len(members),
-                avg_temperature=stats.avg_temperature,
-                avg_humidity=stats.avg_humidity,
-                avg_mgi=stats.avg_mgi,
-                max_mgi=stats.max_mgi,
+                **averages(members),
             )
         )
     return zones
