@@ -21,7 +21,6 @@ CatchUp = Literal["all", "latest"]
 Pause = tuple[datetime, datetime | None]
 
 OPEN_SESSION_STATUSES = frozenset({"pending", "in_progress"})
-NOT_COUNTING_PROVISIONING = frozenset({"inactive", "decommissioned"})
 MAX_CADENCE_HOURS = 24.0
 MIN_CADENCE_HOURS = 1 / 3600  # one second: anything shorter is not a schedule
 
@@ -65,12 +64,6 @@ def _valid_cadence(value: Decimal | int | float | None) -> float | None:
     if not math.isfinite(hours) or not MIN_CADENCE_HOURS <= hours <= MAX_CADENCE_HOURS:
         return None
     return hours
-
-
-def is_counting_device(is_active: bool | None, provisioning_status: str | None) -> bool:
-    """A device counts when ``is_active`` is true and it is not inactive or
-    decommissioned (a NULL provisioning status counts)."""
-    return is_active is True and provisioning_status not in NOT_COUNTING_PROVISIONING
 
 
 def session_is_open(status: str, start: datetime, end: datetime, t: datetime) -> bool:
@@ -185,14 +178,23 @@ class SessionState:
     """``max(wake_number)`` of the session's non-provisional snapshots (0 = none)."""
     provisional: Mapping[datetime, int]
     """Slot start -> wake number of each provisional (forced) row of the session."""
-    site_ever_snapshotted: bool
-    """``sites.last_snapshot_at`` is not NULL."""
 
     def __post_init__(self) -> None:
         if self.last_wake_number < 0:
             raise ValueError("last_wake_number cannot be negative")
         if any(wake < 1 for wake in self.provisional.values()):
             raise ValueError("wake numbers start at 1")
+
+
+@dataclass(frozen=True)
+class SessionWindow:
+    """One session as the planner sees it: its span, its snapshots, when it was closed."""
+
+    start: datetime
+    end: datetime
+    state: SessionState
+    closed_at: datetime | None = None
+    """Locked before its end: slots ending after this instant are owed nothing."""
 
 
 @dataclass(frozen=True)
@@ -208,40 +210,44 @@ class PlannedSlot:
 
 
 @dataclass(frozen=True)
-class DuePlan:
-    """What one tick writes for one session, oldest first."""
+class SitePlan:
+    """What one tick writes for one site, oldest first across its sessions."""
 
-    slots: list[PlannedSlot]
+    slots: list[tuple[int, PlannedSlot]]
+    """(index into the sessions planned, slot to write)."""
     skipped: int
     """Older due slots not written because ``catch_up = "latest"`` (never written)."""
     next_due_at: datetime | None
-    """When the next slot of the session becomes due (None: none left)."""
+    """When the next slot of these sessions becomes due (None: none left)."""
     remaining: int = 0
-    """Due slots beyond ``max_slots``, left for the following ticks."""
+    """Due slots beyond ``max_slots`` (or held by a pause), left for later ticks."""
     paused_dropped: int = 0
-    """Completed slots not written because they ended while the site was paused."""
+    """Completed slots never written because they ended while the site was paused."""
+    waiting_for: PlannedSlot | None = None
+    """The oldest due slot still unwritten (written by this plan or not), if any."""
 
 
-def plan_due(
+def plan_site(
     *,
-    session_start: datetime,
-    session_end: datetime,
+    sessions: Sequence[SessionWindow],
     cadence_hours: float,
     now: datetime,
-    state: SessionState,
     settle_seconds: float,
     catch_up: CatchUp,
     max_slots: int,
     late_grace_seconds: float,
     paused: Sequence[Pause] = (),
-) -> DuePlan:
-    """The slots of one session to write at ``now``.
+) -> SitePlan:
+    """The slots of a site's sessions (oldest session first) to write at ``now``.
 
-    A slot is due at ``end + settle`` unless a non-provisional snapshot covers up to its
-    end. Slots that ended inside a pause ``[paused_at, resumed_at)`` are never written;
-    while ``now`` itself is inside a pause nothing is planned. A site never snapshotted
-    gets only its latest due slot (no backfill). Otherwise ``catch_up = "all"`` writes
-    the due slots oldest first, at most ``max_slots``; ``"latest"`` only the newest.
+    Every completed slot is owed exactly one snapshot, whenever snapwatch first saw the
+    site: slot k is due at ``end + settle`` unless a non-provisional snapshot covers up to
+    its end. Owed slots are written oldest first, at most ``max_slots`` per tick, or only
+    the newest with ``catch_up = "latest"`` (the others counted as skipped). The newest
+    is ``schedule`` when written within ``late_grace_seconds`` of its due time, every
+    other one ``catch_up``. Not owed: slots that ended inside a pause
+    ``[paused_at, until)``, and slots that ended after their session was closed early.
+    While ``now`` itself is inside a pause nothing is planned.
     """
     if settle_seconds < 0 or late_grace_seconds < 0:
         raise ValueError("settle and grace cannot be negative")
@@ -254,45 +260,86 @@ def plan_due(
     pauses = [
         (_utc(a, "paused_at"), None if b is None else _utc(b, "resumed_at")) for a, b in paused
     ]
-    covered = None if state.covered_until is None else _utc(state.covered_until, "covered_until")
-
-    due: list[Slot] = []
+    due: list[tuple[int, Slot]] = []
     dropped = 0
     next_due_at: datetime | None = None
-    for slot in _Grid(session_start, session_end, cadence_hours).slots():
-        if covered is not None and slot.end <= covered:
-            continue
-        is_due = slot.end + settle <= now
-        if _in_pause(slot.end, pauses):
-            dropped += 1 if is_due else 0
-        elif is_due:
-            due.append(slot)
-        else:
-            next_due_at = slot.end + settle
-            break
+    for index, session in enumerate(sessions):
+        owed, not_yet, lost = _owed_slots(session, cadence_hours, now, settle, pauses)
+        due += [(index, slot) for slot in owed]
+        dropped += lost
+        if not_yet is not None and (next_due_at is None or not_yet < next_due_at):
+            next_due_at = not_yet
 
+    waiting = _planned(due[:1], sessions, now, settle, late_grace_seconds, newest=None)
+    first = waiting[0][1] if waiting else None
     if _in_pause(now, pauses):
-        return DuePlan([], 0, next_due_at, remaining=len(due), paused_dropped=dropped)
-
-    brand_new = not state.site_ever_snapshotted and covered is None
+        return SitePlan([], 0, next_due_at, len(due), dropped, first)
     skipped = remaining = 0
-    if brand_new or catch_up == "latest":
+    if catch_up == "latest":
         chosen = due[-1:]
-        skipped = 0 if brand_new else max(0, len(due) - 1)
+        skipped = max(0, len(due) - 1)
     else:
         chosen = due[:max_slots]
         remaining = len(due) - len(chosen)
+    newest = due[-1][1] if due else None
+    planned = _planned(chosen, sessions, now, settle, late_grace_seconds, newest=newest)
+    return SitePlan(planned, skipped, next_due_at, remaining, dropped, first)
 
-    planned: list[PlannedSlot] = []
-    for slot, wake in zip(chosen, _wake_numbers(chosen, state), strict=True):
+
+def _owed_slots(
+    session: SessionWindow,
+    cadence: float,
+    now: datetime,
+    settle: timedelta,
+    pauses: Sequence[Pause],
+) -> tuple[list[Slot], datetime | None, int]:
+    """(due unwritten slots, when the next one becomes due, slots lost to a pause)."""
+    covered = session.state.covered_until
+    covered = None if covered is None else _utc(covered, "covered_until")
+    closed = None if session.closed_at is None else _utc(session.closed_at, "closed_at")
+    owed: list[Slot] = []
+    lost = 0
+    for slot in _Grid(session.start, session.end, cadence).slots():
+        if covered is not None and slot.end <= covered:
+            continue
+        if closed is not None and slot.end > closed:
+            break
+        is_due = slot.end + settle <= now
+        if _in_pause(slot.end, pauses):
+            lost += 1 if is_due else 0
+            continue
+        if not is_due:
+            return owed, slot.end + settle, lost
+        if covered is not None and slot.start < covered:
+            # The cadence changed mid-session: start where the written ones stopped.
+            owed.append(Slot(slot.k, covered, slot.end))
+        else:
+            owed.append(slot)
+    return owed, None, lost
+
+
+def _planned(
+    chosen: Sequence[tuple[int, Slot]],
+    sessions: Sequence[SessionWindow],
+    now: datetime,
+    settle: timedelta,
+    late_grace_seconds: float,
+    *,
+    newest: Slot | None,
+) -> list[tuple[int, PlannedSlot]]:
+    wakes: dict[int, list[int]] = {}
+    for index in dict.fromkeys(i for i, _ in chosen):
+        mine = [slot for i, slot in chosen if i == index]
+        wakes[index] = _wake_numbers(mine, sessions[index].state)
+    out: list[tuple[int, PlannedSlot]] = []
+    for index, slot in chosen:
         due_at = slot.end + settle
         late_by = max(0.0, (now - due_at).total_seconds())
-        newest = slot == due[-1]
-        trigger: Trigger = (
-            "schedule" if brand_new or (newest and late_by <= late_grace_seconds) else "catch_up"
-        )
-        planned.append(PlannedSlot(slot, wake, trigger, due_at, late_by, provisional=False))
-    return DuePlan(planned, skipped, next_due_at, remaining=remaining, paused_dropped=dropped)
+        on_time = slot == newest and late_by <= late_grace_seconds
+        trigger: Trigger = "schedule" if on_time else "catch_up"
+        wake = wakes[index].pop(0)
+        out.append((index, PlannedSlot(slot, wake, trigger, due_at, late_by, provisional=False)))
+    return out
 
 
 def plan_force(

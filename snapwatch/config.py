@@ -56,6 +56,20 @@ class SchedulerSettings(_Section):
     late_grace_seconds: float = Field(
         300.0, ge=0, description="a due slot not written within this is shown as late"
     )
+    tick_seconds: float = Field(60.0, gt=0, description="interval between two ticks")
+    jitter_seconds: float = Field(
+        2.0, ge=0, description="random delay added to each tick (spreads processes)"
+    )
+    run_retention_days: float = Field(
+        14.0, gt=0, description="run history older than this is deleted"
+    )
+
+
+class DaemonSettings(_Section):
+    metrics_port: int | None = Field(
+        None, ge=1, le=65535, description="serve Prometheus metrics and /healthz on this port"
+    )
+    metrics_host: str = Field("127.0.0.1", min_length=1, description="address metrics bind to")
 
 
 class SnapshotSettings(_Section):
@@ -95,6 +109,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", description="daemon log lines")
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     snapshot: SnapshotSettings = Field(default_factory=SnapshotSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)

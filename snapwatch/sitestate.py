@@ -1,29 +1,54 @@
-"""Every site as the scheduler sees it at one instant, read set-based in four queries."""
+"""Every site as snapwatch sees it at one instant, read set-based in four queries.
+
+The one place that says which company a site belongs to, which devices count, which
+sessions are open and still owed snapshots, and what a site selector (``--site``) means.
+The scheduler, ``status``, the sites overview and ``inspect`` all read sites through it.
+"""
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, sql
+from psycopg.rows import dict_row
 
 from snapwatch.cadence import (
     Reason,
     SessionState,
+    SessionWindow,
+    SitePlan,
     cadence_hours,
     eligibility,
+    plan_site,
     session_is_open,
 )
+from snapwatch.config import SchedulerSettings
+from snapwatch.errors import SnapwatchError
 from snapwatch.snapshot.inputs import SessionFacts, SiteFacts
+
+# A device counts for its site when it is active and not inactive or decommissioned (a NULL
+# provisioning_status counts). A predicate on ``devices d``, not a view: a view would stop
+# the platform from dropping or retyping the columns it names. The cast reads enums too.
+COUNTING_DEVICE = """(d.is_active IS TRUE
+       AND (d.provisioning_status IS NULL
+            OR d.provisioning_status::text NOT IN ('inactive', 'decommissioned')))"""
 
 # A previous session's last slots are still written after midnight (its final slot is due
 # only after the session ended); older sessions are history.
 PREVIOUS_SESSION_LOOKBACK = timedelta(hours=48)
 
-SITES_SQL = """
+
+def with_counting_devices(query: str) -> str:
+    """``query`` with the counting-device predicate in place of ``{counting_device}``."""
+    return sql.SQL(query).format(counting_device=sql.SQL(COUNTING_DEVICE)).as_string()
+
+
+SITES_SQL = with_counting_devices("""
 SELECT s.site_id, s.name AS site_name, s.site_code, s.type AS site_type,
        s.length::float8 AS length, s.width::float8 AS width, s.height::float8 AS height,
        s.timezone, s.zones, s.snapshot_cadence_hours::float8 AS cadence_hours_raw,
@@ -31,18 +56,28 @@ SELECT s.site_id, s.name AS site_name, s.site_code, s.type AS site_type,
        s.program_id, p.name AS program_name, p.start_date AS program_start_date,
        p.end_date AS program_end_date, coalesce(s.company_id, p.company_id) AS company_id,
        c.name AS company_name,
-       (SELECT count(*) FROM snapwatch.counting_devices d
-         WHERE d.site_id = s.site_id) AS device_count
+       (SELECT count(*) FROM devices d
+         WHERE d.site_id = s.site_id AND {counting_device}) AS device_count
   FROM sites s
   JOIN pilot_programs p ON p.program_id = s.program_id
   LEFT JOIN companies c ON c.company_id = coalesce(s.company_id, p.company_id)
- WHERE %(site)s::text IS NULL
-    OR s.site_id::text = %(site)s OR s.name = %(site)s OR s.site_code::text = %(site)s
+ WHERE %(site)s::uuid IS NULL OR s.site_id = %(site)s::uuid
  ORDER BY p.name, s.name, s.site_id
+""")
+
+# Every way to name a site: its id, its site_code, or its name (case-insensitive).
+SELECTOR_SQL = """
+SELECT s.site_id, s.name, s.site_code,
+       (s.site_id::text = lower(%(text)s)) AS by_id,
+       (s.site_code::text = %(text)s) AS by_code,
+       (lower(s.name) = lower(%(text)s)) AS by_name
+  FROM sites s
+ ORDER BY s.name, s.site_id
 """
 
-# The two newest sessions of each site that had started by now: the open one and the one
-# before it (whose last slot becomes due just after it ends).
+# The two newest sessions of each site that had started by now: the current one and the one
+# before it (whose last slot becomes due just after it ends). Open-ness is decided in
+# Python by cadence.session_is_open, never here.
 SESSIONS_SQL = """
 SELECT x.site_id, x.session_id, x.session_date, x.session_start_time, x.session_end_time,
        x.status, x.expected_wake_count, x.locked_at
@@ -93,6 +128,11 @@ class Pause:
 class SessionView:
     facts: SessionFacts
     state: SessionState
+    closed_at: datetime | None = None
+    """Locked before its end (slots ending later are owed nothing)."""
+
+    def window(self) -> SessionWindow:
+        return SessionWindow(self.facts.start, self.facts.end, self.state, self.closed_at)
 
 
 @dataclass
@@ -102,32 +142,86 @@ class SiteView:
     device_count: int
     last_snapshot_at: datetime | None
     open_session: SessionView | None = None
-    previous_session: SessionView | None = None
+    sessions: list[SessionView] = field(default_factory=list)
+    """The sessions still owed snapshots: the current one and the one before, oldest first."""
     pauses: list[Pause] = field(default_factory=list)
     reason: Reason | None = None
 
     def paused_at(self, t: datetime) -> Pause | None:
         return next((p for p in self.pauses if p.active_at(t)), None)
 
+    def plan(self, now: datetime, sched: SchedulerSettings) -> SitePlan | None:
+        """What is owed at ``now``: also the last slots of a session that has just ended
+        while no new one is open yet. None when the site has no cadence or no devices."""
+        if self.cadence is None or self.device_count < 1 or not self.sessions:
+            return None
+        return plan_site(
+            sessions=[s.window() for s in self.sessions],
+            cadence_hours=self.cadence,
+            now=now,
+            settle_seconds=sched.settle_seconds,
+            catch_up=sched.catch_up,
+            max_slots=sched.catch_up_max_slots,
+            late_grace_seconds=sched.late_grace_seconds,
+            paused=[(p.start, p.until) for p in self.pauses],
+        )
+
+
+@dataclass(frozen=True)
+class SiteRef:
+    site_id: UUID
+    name: str
+
+
+class SiteNotFound(SnapwatchError):
+    """A site selector that names no site, or more than one."""
+
+
+async def resolve_site(conn: AsyncConnection[Any], text: str) -> SiteRef:
+    """The one site ``text`` names: its id, its site_code, or its name in any case.
+
+    Raises :class:`SiteNotFound` (one line, with close matches) when it names none or
+    several."""
+    wanted = text.strip()
+    rows = await _rows(conn, SELECTOR_SQL, {"text": wanted})
+    for key in ("by_id", "by_code", "by_name"):
+        hits = [r for r in rows if r[key]]
+        if len(hits) == 1:
+            return SiteRef(hits[0]["site_id"], hits[0]["name"])
+        if len(hits) > 1:
+            named = ", ".join(f"{r['name']!r} ({r['site_id']})" for r in hits[:4])
+            more = ", ..." if len(hits) > 4 else ""
+            raise SiteNotFound(f"{len(hits)} sites match {text!r}: {named}{more}; give the site id")
+    raise SiteNotFound(f"no site matches {text!r}{_close_matches(wanted, rows)}")
+
+
+def _close_matches(text: str, rows: list[dict[str, Any]]) -> str:
+    names = {r["name"].lower(): r["name"] for r in rows}
+    lowered = text.lower()
+    found = [names[n] for n in difflib.get_close_matches(lowered, list(names), n=3, cutoff=0.5)]
+    found += [name for low, name in names.items() if lowered and lowered in low]
+    unique = list(dict.fromkeys(found))[:3]
+    if not unique:
+        return " (give a site id, site_code or name)"
+    return " (did you mean " + ", ".join(repr(n) for n in unique) + "?)"
+
 
 async def load_sites(
-    conn: AsyncConnection[dict[str, Any]], now: datetime, site: str | None = None
+    conn: AsyncConnection[Any], now: datetime, site: UUID | None = None
 ) -> list[SiteView]:
-    """All sites (or the one named), with eligibility at ``now`` and their sessions."""
+    """All sites (or the one given), with eligibility at ``now`` and their sessions."""
     since = now - PREVIOUS_SESSION_LOOKBACK
-    rows = await (await conn.execute(SITES_SQL, {"site": site})).fetchall()
+    rows = await _rows(conn, SITES_SQL, {"site": site})
     views = [_site_view(r) for r in rows]
     by_id = {v.facts.site_id: v for v in views}
-    sessions = await (
-        await conn.execute(SESSIONS_SQL, {"sites": list(by_id), "now": now, "since": since})
-    ).fetchall()
+    sessions = await _rows(conn, SESSIONS_SQL, {"sites": list(by_id), "now": now, "since": since})
     states = await _snapshot_states(conn, [r["session_id"] for r in sessions])
     per_site: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
     for r in sessions:
         per_site[r["site_id"]].append(r)
     pauses = [
         Pause(r["site_id"], r["paused_at"], r["until"])
-        for r in await (await conn.execute(PAUSES_SQL, {"now": now, "since": since})).fetchall()
+        for r in await _rows(conn, PAUSES_SQL, {"now": now, "since": since})
     ]
     for view in views:
         _attach_sessions(view, per_site.get(view.facts.site_id, []), states, now)
@@ -168,12 +262,20 @@ def _site_view(r: dict[str, Any]) -> SiteView:
 
 
 async def _snapshot_states(
-    conn: AsyncConnection[dict[str, Any]], session_ids: list[UUID]
+    conn: AsyncConnection[Any], session_ids: list[UUID]
 ) -> dict[UUID, dict[str, Any]]:
     if not session_ids:
         return {}
-    cur = await conn.execute(SNAPSHOT_STATE_SQL, {"sessions": session_ids})
-    return {r["session_id"]: r for r in await cur.fetchall()}
+    rows = await _rows(conn, SNAPSHOT_STATE_SQL, {"sessions": session_ids})
+    return {r["session_id"]: r for r in rows}
+
+
+async def _rows(
+    conn: AsyncConnection[Any], query: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, params)
+        return await cur.fetchall()
 
 
 def _attach_sessions(
@@ -182,20 +284,14 @@ def _attach_sessions(
     states: dict[UUID, dict[str, Any]],
     now: datetime,
 ) -> None:
-    ever = view.last_snapshot_at is not None
-    rows = sorted(rows, key=lambda r: r["session_start_time"], reverse=True)
-    for r in rows:
-        session = _session_view(r, states.get(r["session_id"]), ever)
+    for r in sorted(rows, key=lambda r: r["session_start_time"]):
+        session = _session_view(r, states.get(r["session_id"]))
+        view.sessions.append(session)
         if session_is_open(r["status"], r["session_start_time"], r["session_end_time"], now):
             view.open_session = session
-        elif view.open_session is not None and view.previous_session is None:
-            # Closed by now; its last slots still count if it was not locked early.
-            locked = r["locked_at"]
-            if locked is None or locked >= r["session_end_time"]:
-                view.previous_session = session
 
 
-def _session_view(r: dict[str, Any], state: dict[str, Any] | None, ever: bool) -> SessionView:
+def _session_view(r: dict[str, Any], state: dict[str, Any] | None) -> SessionView:
     facts = SessionFacts(
         session_id=r["session_id"],
         session_date=r["session_date"],
@@ -205,16 +301,16 @@ def _session_view(r: dict[str, Any], state: dict[str, Any] | None, ever: bool) -
         expected_wake_count=int(r["expected_wake_count"]),
     )
     provisional = dict(zip(state["prov_starts"], state["prov_wakes"], strict=True)) if state else {}
-    covered = state["covered_until"] if state else None
-    if covered is None and provisional:
-        # Only forced rows so far: forcing must not turn into a backfill of the session.
-        ever = False
+    locked = r["locked_at"]
+    # A locked session owes the slots that ended before it was locked; without a lock time
+    # it is taken as locked at its end.
+    closed = locked if r["status"] == "locked" and locked is not None else None
     return SessionView(
         facts=facts,
         state=SessionState(
-            covered_until=covered,
+            covered_until=state["covered_until"] if state else None,
             last_wake_number=int(state["last_wake_number"]) if state else 0,
             provisional=provisional,
-            site_ever_snapshotted=ever,
         ),
+        closed_at=closed if closed is not None and closed < facts.end else None,
     )

@@ -7,16 +7,17 @@ its own transaction, so a failing site rolls back alone and the others continue.
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from psycopg import AsyncConnection
 
 from snapwatch import __version__
-from snapwatch.cadence import PlannedSlot, plan_due, plan_force
+from snapwatch.cadence import PlannedSlot, plan_force
+from snapwatch.clock import Clock, SystemClock
 from snapwatch.config import Settings
 from snapwatch.redact import redact
 from snapwatch.sitestate import SessionView, SiteView, load_sites
@@ -56,10 +57,14 @@ class SiteOutcome:
 @dataclass
 class TickReport:
     as_of: datetime
+    """The instant due-ness was judged at (the injected clock's now)."""
     outcomes: list[SiteOutcome]
     started_at: datetime
+    """Wall-clock start and finish, apart from ``as_of`` (which may be simulated)."""
     finished_at: datetime
     duration_seconds: float = 0.0
+    stopped: bool = False
+    """Stopped early on request: the sites not reached are reported as skipped."""
 
     @property
     def failed(self) -> list[SiteOutcome]:
@@ -83,70 +88,60 @@ async def run_tick(
     settings: Settings,
     now: datetime,
     *,
-    site: str | None = None,
+    site: UUID | None = None,
     force: bool = False,
+    wall: Clock | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> TickReport:
     """Write what is due as of ``now`` (or, with ``force``, the current slot) for all sites.
 
     ``now`` is the instant due-ness is judged at and the documents' ``generated_at``; the
-    caller takes it from the clock."""
-    started = time.perf_counter()
+    caller takes it from the clock. ``wall`` times the run (default the system clock).
+    ``should_stop`` is asked between sites: once it says so, the site in hand is finished
+    and the rest are reported as skipped ("stopping")."""
+    wall = wall or SystemClock()
+    started = wall.now()
     views = await load_sites(conn, now, site)
     jobs: list[_Job] = []
     outcomes: list[SiteOutcome] = []
     for view in views:
         outcome = SiteOutcome(view.facts.site_id, view.facts.site_name, "skipped")
         outcomes.append(outcome)
-        if view.reason is not None:
-            outcome.reason = view.reason.value
-            continue
-        slots = _force_slots(view, now) if force else _due_slots(view, now, settings, outcome)
+        slots = (
+            _force_slots(view, now, outcome) if force else _due_slots(view, now, settings, outcome)
+        )
         if not slots:
             outcome.reason = outcome.reason or "not_due"
             continue
         jobs.append(_Job(view, slots, outcome))
-    await _generate_and_write(conn, settings, now, jobs)
-    elapsed = time.perf_counter() - started
-    return TickReport(now, outcomes, now, now + timedelta(seconds=elapsed), elapsed)
+    stopped = await _generate_and_write(conn, settings, now, jobs, should_stop or _never)
+    finished = wall.now()
+    elapsed = (finished - started).total_seconds()
+    return TickReport(now, outcomes, started, finished, elapsed, stopped)
+
+
+def _never() -> bool:
+    return False
 
 
 def _due_slots(
     view: SiteView, now: datetime, settings: Settings, outcome: SiteOutcome
 ) -> list[tuple[SessionView, PlannedSlot]]:
-    assert view.cadence is not None and view.open_session is not None
-    sched = settings.scheduler
-    paused = [(p.start, p.until) for p in view.pauses]
-    sessions = [view.open_session]
-    previous = view.previous_session
-    if previous is not None and previous.state.covered_until is not None:
-        # Coverage continues across midnight: the previous session's last slots become
-        # due only after it ended. A previous session never snapshotted is history.
-        sessions.insert(0, previous)
-    out: list[tuple[SessionView, PlannedSlot]] = []
-    for session in sessions:
-        plan = plan_due(
-            session_start=session.facts.start,
-            session_end=session.facts.end,
-            cadence_hours=view.cadence,
-            now=now,
-            state=session.state,
-            settle_seconds=sched.settle_seconds,
-            catch_up=sched.catch_up,
-            max_slots=sched.catch_up_max_slots,
-            late_grace_seconds=sched.late_grace_seconds,
-            paused=paused,
-        )
-        out.extend((session, slot) for slot in plan.slots)
-        outcome.skipped_slots += plan.skipped
-        if session is view.open_session:
-            outcome.next_due_at = plan.next_due_at
-    if sched.catch_up == "latest" and len(out) > 1:
-        outcome.skipped_slots += len(out) - 1
-        out = out[-1:]
-    return out[: sched.catch_up_max_slots]
+    plan = view.plan(now, settings.scheduler)
+    outcome.reason = view.reason.value if view.reason is not None else None
+    if plan is None:
+        return []
+    outcome.skipped_slots = plan.skipped
+    outcome.next_due_at = plan.next_due_at
+    return [(view.sessions[index], slot) for index, slot in plan.slots]
 
 
-def _force_slots(view: SiteView, now: datetime) -> list[tuple[SessionView, PlannedSlot]]:
+def _force_slots(
+    view: SiteView, now: datetime, outcome: SiteOutcome
+) -> list[tuple[SessionView, PlannedSlot]]:
+    if view.reason is not None:
+        outcome.reason = view.reason.value
+        return []
     session = view.open_session
     assert view.cadence is not None and session is not None
     slot = plan_force(
@@ -156,7 +151,10 @@ def _force_slots(view: SiteView, now: datetime) -> list[tuple[SessionView, Plann
         now=now,
         state=session.state,
     )
-    return [(session, slot)] if slot is not None else []
+    if slot is None:
+        outcome.reason = "slot boundary: nothing to force yet"
+        return []
+    return [(session, slot)]
 
 
 async def _generate_and_write(
@@ -164,9 +162,11 @@ async def _generate_and_write(
     settings: Settings,
     now: datetime,
     jobs: list[_Job],
-) -> None:
+    should_stop: Callable[[], bool],
+) -> bool:
+    """Write every job's site; True when stopped before the last one."""
     if not jobs:
-        return
+        return False
     devices = await read_devices(conn, [j.view.facts.site_id for j in jobs])
     keys = [
         RoundKey(j.view.facts.site_id, slot.slot.start, slot.slot.end)
@@ -174,7 +174,11 @@ async def _generate_and_write(
         for _, slot in j.slots
     ]
     data = await read_rounds(conn, keys, devices)
-    for job in jobs:
+    for n, job in enumerate(jobs):
+        if should_stop():
+            for rest in jobs[n:]:
+                rest.outcome.reason = "stopping: left for the next tick"
+            return True
         site_devices = devices.get(job.view.facts.site_id, ())
         try:
             prepared = [
@@ -217,6 +221,7 @@ async def _generate_and_write(
             job.outcome.outcome = "written"
         else:
             job.outcome.reason = result.conflicts[0][1] if result.conflicts else "not_due"
+    return False
 
 
 def _fail(outcome: SiteOutcome, exc: Exception, stage: str) -> None:

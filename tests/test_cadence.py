@@ -15,16 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snapwatch.cadence import (
-    DuePlan,
     PlannedSlot,
     Reason,
     SessionState,
+    SessionWindow,
     Slot,
     cadence_hours,
     eligibility,
-    is_counting_device,
-    plan_due,
     plan_force,
+    plan_site,
     session_is_open,
     slot_at,
     slot_grid,
@@ -43,14 +42,23 @@ def state(
     covered_until: datetime | None = None,
     last_wake_number: int = 0,
     provisional: Mapping[datetime, int] | None = None,
-    site_ever_snapshotted: bool = True,
 ) -> SessionState:
     return SessionState(
         covered_until=covered_until,
         last_wake_number=last_wake_number,
         provisional=dict(provisional or {}),
-        site_ever_snapshotted=site_ever_snapshotted,
     )
+
+
+@dataclass(frozen=True)
+class DuePlan:
+    """One session's share of a site plan, as the tests of a single session read it."""
+
+    slots: list[PlannedSlot]
+    skipped: int
+    next_due_at: datetime | None
+    remaining: int = 0
+    paused_dropped: int = 0
 
 
 def plan(
@@ -67,17 +75,23 @@ def plan(
     end: datetime = END,
 ) -> DuePlan:
     assert catch_up in ("all", "latest")
-    return plan_due(
-        session_start=start,
-        session_end=end,
+    result = plan_site(
+        sessions=[SessionWindow(start, end, st_)],
         cadence_hours=cadence,
         now=now,
-        state=st_,
         settle_seconds=settle,
         catch_up="all" if catch_up == "all" else "latest",
         max_slots=max_slots,
         late_grace_seconds=grace,
         paused=paused,
+    )
+    assert all(index == 0 for index, _ in result.slots)
+    return DuePlan(
+        [slot for _, slot in result.slots],
+        result.skipped,
+        result.next_due_at,
+        result.remaining,
+        result.paused_dropped,
     )
 
 
@@ -85,7 +99,6 @@ def plan(
 class FakeSession:
     """The rows of one session's snapshots, kept the way the writer keeps them."""
 
-    ever: bool = False
     rows: dict[int, tuple[Slot, bool]] = field(default_factory=dict)  # wake -> (round, prov.)
 
     def state(self) -> SessionState:
@@ -94,7 +107,6 @@ class FakeSession:
             covered_until=max((s.end for s in final.values()), default=None),
             last_wake_number=max(final, default=0),
             provisional={s.start: w for w, (s, prov) in self.rows.items() if prov},
-            site_ever_snapshotted=self.ever,
         )
 
     def write(self, planned: PlannedSlot) -> None:
@@ -105,7 +117,6 @@ class FakeSession:
             # Only a provisional row of the same slot may be replaced.
             assert old_provisional and old.start == planned.slot.start, (wake, old, planned)
         self.rows[wake] = (planned.slot, planned.provisional)
-        self.ever = True
 
     def final_wakes_by_end(self) -> list[int]:
         final = [(s.end, w) for w, (s, prov) in self.rows.items() if not prov]
@@ -154,27 +165,6 @@ def test_cadence_shorter_than_a_second_is_not_a_cadence() -> None:
 
 
 # --- devices, sessions, eligibility ----------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("is_active", "status", "counts"),
-    [
-        (True, None, True),
-        (True, "active", True),
-        (True, "mapped", True),
-        (True, "pending_mapping", True),
-        (True, "system", True),
-        (True, "inactive", False),
-        (True, "decommissioned", False),
-        (False, "active", False),
-        (False, None, False),
-        (None, "active", False),
-    ],
-)
-def test_counting_device_needs_is_active_and_a_live_provisioning_status(
-    is_active: bool | None, status: str | None, counts: bool
-) -> None:
-    assert is_counting_device(is_active, status) is counts
 
 
 @pytest.mark.parametrize(
@@ -397,33 +387,53 @@ def test_slot_at_agrees_with_the_grid(
 
 
 def test_the_3_hour_example_writes_12_15_18_with_wakes_4_5_6_and_never_twice() -> None:
-    session = FakeSession(ever=False)
-    written: list[tuple[datetime, int]] = []
+    session = FakeSession()
+    written: list[tuple[datetime, int, str]] = []
     for now in [at(h) for h in (12, 12.5, 14.99, 15, 15, 16, 18, 18)]:
-        result = plan(now, session.state(), cadence=3)
-        for p in result.slots:
-            assert p.trigger == "schedule"
+        for p in plan(now, session.state(), cadence=3).slots:
             session.write(p)
-            written.append((p.slot.end, p.wake_number))
-    assert written == [(at(12), 4), (at(15), 5), (at(18), 6)]
+            written.append((p.slot.end, p.wake_number, p.trigger))
+    # The first run at 12:00 also writes the session's earlier slots, as catch-up.
+    assert written == [
+        (at(3), 1, "catch_up"),
+        (at(6), 2, "catch_up"),
+        (at(9), 3, "catch_up"),
+        (at(12), 4, "schedule"),
+        (at(15), 5, "schedule"),
+        (at(18), 6, "schedule"),
+    ]
 
 
-def test_brand_new_site_writes_only_the_latest_completed_slot_at_once() -> None:
-    result = plan(at(10.5), state(site_ever_snapshotted=False), settle=120)
-    assert [(p.slot.k, p.wake_number, p.trigger) for p in result.slots] == [(10, 10, "schedule")]
+def test_first_run_writes_every_completed_slot_oldest_first_the_newest_on_schedule() -> None:
+    result = plan(at(10) + timedelta(seconds=180), state(), settle=120)
+    assert [(p.slot.k, p.wake_number) for p in result.slots] == [(k, k) for k in range(1, 11)]
+    assert [p.trigger for p in result.slots] == ["catch_up"] * 9 + ["schedule"]
     assert result.skipped == 0 and result.remaining == 0
     assert result.next_due_at == at(11) + timedelta(seconds=120)
+    late = plan(at(10.5), state(), settle=120)
+    assert [p.trigger for p in late.slots] == ["catch_up"] * 10  # the newest is 28 min late
 
 
-def test_brand_new_site_before_its_first_slot_completes_waits() -> None:
-    result = plan(at(0.5), state(site_ever_snapshotted=False))
+def test_first_run_is_bounded_by_catch_up_max_slots_and_continues_next_tick() -> None:
+    session = FakeSession()
+    first = plan(at(10.5), session.state(), max_slots=4)
+    assert [p.slot.k for p in first.slots] == [1, 2, 3, 4] and first.remaining == 6
+    for p in first.slots:
+        session.write(p)
+    second = plan(at(10.5), session.state(), max_slots=48)
+    assert [p.slot.k for p in second.slots] == [5, 6, 7, 8, 9, 10]
+
+
+def test_first_run_with_latest_writes_only_the_newest_and_counts_the_rest() -> None:
+    result = plan(at(10) + timedelta(seconds=60), state(), catch_up="latest")
+    assert [(p.slot.k, p.trigger) for p in result.slots] == [(10, "schedule")]
+    assert result.skipped == 9
+
+
+def test_first_run_before_the_first_slot_completes_waits() -> None:
+    result = plan(at(0.5), state())
     assert result.slots == []
     assert result.next_due_at == at(1)
-
-
-def test_site_with_history_catches_up_a_new_session_from_slot_1() -> None:
-    result = plan(at(3), state(site_ever_snapshotted=True))
-    assert [p.slot.k for p in result.slots] == [1, 2, 3]
 
 
 def test_slot_is_not_due_before_end_plus_settle_and_due_exactly_then() -> None:
@@ -466,7 +476,7 @@ def test_newest_slot_beyond_the_grace_is_catch_up() -> None:
 
 
 def test_catch_up_continues_on_later_ticks_without_duplicates() -> None:
-    session = FakeSession(ever=True)
+    session = FakeSession()
     session.rows[2] = (Slot(2, at(1), at(2)), False)
     for _ in range(4):
         for p in plan(at(20), session.state(), max_slots=5).slots:
@@ -550,7 +560,7 @@ def test_cadence_change_mid_session_keeps_wake_numbers_increasing() -> None:
 
 
 def test_96_quarter_hour_snapshots_get_96_distinct_wake_numbers() -> None:
-    session = FakeSession(ever=True)
+    session = FakeSession()
     now = DAY
     while now <= END + timedelta(minutes=5):
         for p in plan(now, session.state(), cadence=0.25, settle=120).slots:
@@ -604,7 +614,7 @@ def test_force_twice_in_one_slot_reuses_the_provisional_wake() -> None:
 
 
 def test_force_then_regular_run_replaces_the_provisional_row() -> None:
-    session = FakeSession(ever=True)
+    session = FakeSession()
     for p in plan(at(10), session.state()).slots:
         session.write(p)
     forced = force(at(10.5), session.state())
@@ -646,11 +656,11 @@ steps = st.lists(
 
 
 @settings(max_examples=100, deadline=None)
-@given(steps=steps, ever=st.booleans())
+@given(steps=steps)
 def test_any_sequence_of_cadence_changes_forces_and_writes_never_repeats_a_wake_number(
-    steps: list[tuple[float, int, bool, int, str]], ever: bool
+    steps: list[tuple[float, int, bool, int, str]],
 ) -> None:
-    session = FakeSession(ever=ever)
+    session = FakeSession()
     now = DAY
     for cadence, minutes, do_force, max_slots, mode in steps:
         now = min(now + timedelta(minutes=minutes), END + timedelta(hours=1))
@@ -671,7 +681,7 @@ def test_any_sequence_of_cadence_changes_forces_and_writes_never_repeats_a_wake_
 def test_without_forces_wake_numbers_increase_with_the_round_end(
     steps: list[tuple[float, int, bool, int, str]],
 ) -> None:
-    session = FakeSession(ever=True)
+    session = FakeSession()
     now = DAY
     for cadence, minutes, _, max_slots, mode in steps:
         now = min(now + timedelta(minutes=minutes), END + timedelta(hours=1))
@@ -682,3 +692,152 @@ def test_without_forces_wake_numbers_increase_with_the_round_end(
         wakes = session.final_wakes_by_end()
         assert wakes == sorted(set(wakes))
         assert all(w >= 1 for w in wakes)
+
+
+# --- every completed slot, exactly once, across sessions -------------------------------
+
+
+def local_day_sessions(zone: str, first: date, days: int) -> list[tuple[datetime, datetime]]:
+    """One session per site-local day: local midnight to the next local midnight."""
+    tz = ZoneInfo(zone)
+    out = []
+    for n in range(days):
+        day = first + timedelta(days=n)
+        start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+        out.append((start, end))
+    return out
+
+
+def expected_windows(start: datetime, end: datetime, cadence: float) -> list[tuple[datetime, datetime]]:
+    """The slot grid written out independently: start + k*c, the last one clamped."""
+    step = timedelta(hours=cadence)
+    out, k = [], 1
+    while start + (k - 1) * step < end:
+        out.append((start + (k - 1) * step, min(start + k * step, end)))
+        k += 1
+    return out
+
+
+def simulate(
+    sessions: list[tuple[datetime, datetime]],
+    cadence: float,
+    ticks: list[datetime],
+    *,
+    settle: float = 120.0,
+    max_slots: int = 48,
+) -> dict[int, FakeSession]:
+    """Tick at each instant, planning the two newest sessions that have started."""
+    written: dict[int, FakeSession] = {i: FakeSession() for i in range(len(sessions))}
+    for now in ticks:
+        started = [i for i, (s, e) in enumerate(sessions) if s <= now and e > now - 2 * 24 * H]
+        chosen = started[-2:]
+        result = plan_site(
+            sessions=[SessionWindow(*sessions[i], written[i].state()) for i in chosen],
+            cadence_hours=cadence,
+            now=now,
+            settle_seconds=settle,
+            catch_up="all",
+            max_slots=max_slots,
+            late_grace_seconds=300,
+        )
+        for index, p in result.slots:
+            written[chosen[index]].write(p)
+    return written
+
+
+H = timedelta(hours=1)
+CADENCES = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 12.0, 24.0]
+ZONES_AND_DAYS = [
+    ("UTC", date(2026, 6, 9)),
+    ("America/New_York", date(2026, 3, 7)),  # spring forward on the 8th
+    ("America/Los_Angeles", date(2026, 10, 31)),  # fall back on 1 November
+    ("Europe/Berlin", date(2026, 3, 28)),  # spring forward on the 29th
+    ("Asia/Kolkata", date(2026, 6, 9)),  # +05:30
+    ("Pacific/Auckland", date(2026, 4, 4)),  # fall back on the 5th
+]
+
+
+@pytest.mark.parametrize("cadence", CADENCES)
+@pytest.mark.parametrize(("zone", "first"), ZONES_AND_DAYS)
+def test_every_completed_slot_of_every_session_gets_exactly_one_snapshot(
+    cadence: float, zone: str, first: date
+) -> None:
+    sessions = local_day_sessions(zone, first, 3)
+    # snapwatch first sees the site at 05:00 local on day 1, ticks every 7 minutes, is
+    # down for five hours on day 2, and stops 10 minutes after day 3 (its last) ended.
+    t0 = sessions[0][0] + 5 * H
+    stop = sessions[-1][1] + timedelta(minutes=10)
+    ticks, t = [], t0
+    while t <= stop:
+        if not (sessions[1][0] + 9 * H <= t < sessions[1][0] + 14 * H):
+            ticks.append(t)
+        t += timedelta(minutes=7)
+    written = simulate(sessions, cadence, ticks)
+    for i, (start, end) in enumerate(sessions):
+        got = sorted((s.start, s.end) for s, prov in written[i].rows.values() if not prov)
+        assert got == expected_windows(start, end, cadence), (zone, cadence, i)
+        wakes = written[i].final_wakes_by_end()
+        assert wakes == list(range(1, len(wakes) + 1))
+
+
+@pytest.mark.parametrize(("zone", "first"), ZONES_AND_DAYS)
+def test_a_24_hour_site_gets_its_only_slot_just_after_midnight(zone: str, first: date) -> None:
+    previous, current = local_day_sessions(zone, first, 2)
+    due = previous[1] + timedelta(seconds=120)
+    before = simulate([previous, current], 24.0, [due - timedelta(seconds=1)])
+    assert all(not s.rows for s in before.values())
+    after = simulate([previous, current], 24.0, [due])
+    (row,) = after[0].rows.values()
+    assert row == (Slot(1, previous[0], previous[1]), False)
+    assert not after[1].rows  # today's slot is due tomorrow
+
+
+def test_the_last_slot_is_owed_even_while_no_new_session_is_open() -> None:
+    # The session has ended and the next one does not exist yet.
+    result = plan(END + timedelta(minutes=3), state(), cadence=24.0, settle=120)
+    assert [(p.slot.start, p.slot.end, p.wake_number) for p in result.slots] == [(DAY, END, 1)]
+    assert result.slots[0].trigger == "schedule"
+
+
+def test_a_session_locked_early_owes_only_the_slots_that_ended_before_the_lock() -> None:
+    locked = at(10.5)
+    result = plan_site(
+        sessions=[SessionWindow(DAY, END, state(), closed_at=locked)],
+        cadence_hours=1.0,
+        now=at(20),
+        settle_seconds=0,
+        catch_up="all",
+        max_slots=48,
+        late_grace_seconds=300,
+    )
+    assert [p.slot.k for _, p in result.slots] == list(range(1, 11))
+    assert result.next_due_at is None
+
+
+def test_catch_up_cap_spans_both_sessions_oldest_first() -> None:
+    previous, current = (DAY - timedelta(days=1), DAY), (DAY, END)
+    result = plan_site(
+        sessions=[SessionWindow(*previous, state()), SessionWindow(*current, state())],
+        cadence_hours=1.0,
+        now=at(3),
+        settle_seconds=0,
+        catch_up="all",
+        max_slots=25,
+        late_grace_seconds=300,
+    )
+    assert [(i, p.slot.k) for i, p in result.slots] == [(0, k) for k in range(1, 25)] + [(1, 1)]
+    assert result.remaining == 2
+    assert result.waiting_for is not None and result.waiting_for.slot.k == 1
+
+
+def test_a_cadence_change_mid_session_never_overlaps_the_written_windows() -> None:
+    session = FakeSession()
+    for p in plan(at(10), session.state(), cadence=1.0).slots:
+        session.write(p)
+    after = plan(at(13), session.state(), cadence=1.5).slots
+    # the 1.5 h grid's slot [9, 10.5) starts where the hourly ones stopped
+    assert [(p.slot.start, p.slot.end, p.wake_number) for p in after] == [
+        (at(10), at(10.5), 11),
+        (at(10.5), at(12), 12),
+    ]

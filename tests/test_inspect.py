@@ -67,7 +67,10 @@ class World:
 
 @pytest.fixture
 async def world(migrated_dsn: str, isolated_env: Path) -> AsyncIterator[World]:
-    settings = load_settings(overrides={"dsn": migrated_dsn})[0]
+    loaded = load_settings(overrides={"dsn": migrated_dsn})[0]
+    # The site's first snapshot is wake 2 (only the newest slot, written 8 min after due).
+    sched = loaded.scheduler.model_copy(update={"catch_up": "latest", "late_grace_seconds": 900})
+    settings = loaded.model_copy(update={"scheduler": sched})
     async with await psycopg.AsyncConnection.connect(
         migrated_dsn, autocommit=True, row_factory=dict_row
     ) as conn:
@@ -143,7 +146,7 @@ async def add_image(conn: Conn, device_id: UUID, when: datetime, score: float) -
 
 
 async def tick(world: World, now: datetime) -> UUID:
-    report = await run_tick(world.conn, world.settings, now, site=str(SITE_ID))
+    report = await run_tick(world.conn, world.settings, now, site=SITE_ID)
     (outcome,) = report.outcomes
     assert outcome.outcome == "written", outcome
     return outcome.written[-1].snapshot_id

@@ -30,6 +30,7 @@ from snapwatch.migrations.runner import LOCK_KEY
 
 OWN_TABLES = {
     "schema_migrations",
+    "clocks",
     "pauses",
     "scheduler_instances",
     "runs",
@@ -37,7 +38,11 @@ OWN_TABLES = {
     "provisional_snapshots",
 }
 # Keyed like the snapshot row it marks, not by a uuid of its own.
-NATURAL_KEY_TABLES = {"snapwatch.schema_migrations", "snapwatch.provisional_snapshots"}
+NATURAL_KEY_TABLES = {
+    "snapwatch.schema_migrations",
+    "snapwatch.provisional_snapshots",
+    "snapwatch.clocks",
+}
 INDEX_NAMES = {spec.name for spec in PLATFORM_INDEXES}
 
 COMPANY = "00000000-0000-0000-0000-0000000000c1"

@@ -86,15 +86,17 @@ async def test_every_site_gets_a_snapshot_or_a_named_reason(cfg: Settings, rows:
     assert all(o.reason or o.written for o in report.outcomes)  # nothing skipped silently
 
 
-async def test_first_run_writes_the_latest_completed_slot_at_once(
+async def test_first_run_writes_every_completed_slot_of_the_session_at_once(
     cfg: Settings, rows: Rows
 ) -> None:
     site = make_site(rows, cadence=3)
     rows.device(site)
-    report = await tick(cfg, DAY + 13 * H)  # 12:00 slot ended, settle passed
-    [written] = outcome(report, site).written
-    assert (written.wake_number, written.start, written.end) == (4, DAY + 9 * H, DAY + 12 * H)
-    assert written.trigger == "schedule"
+    report = await tick(cfg, DAY + 12 * H + timedelta(minutes=3))  # 12:00 slot due
+    written = outcome(report, site).written
+    assert [(w.wake_number, w.start, w.end) for w in written] == [
+        (k, DAY + 3 * (k - 1) * H, DAY + 3 * k * H) for k in (1, 2, 3, 4)
+    ]
+    assert [w.trigger for w in written] == ["catch_up"] * 3 + ["schedule"]
 
 
 async def test_rerun_of_the_same_slot_writes_no_second_row(cfg: Settings, rows: Rows) -> None:
@@ -106,7 +108,7 @@ async def test_rerun_of_the_same_slot_writes_no_second_row(cfg: Settings, rows: 
     assert outcome(first, site).outcome == "written"
     assert outcome(second, site).outcome == "skipped"
     assert outcome(second, site).reason == "not_due"
-    assert len(snapshots(rows, site)) == 1
+    assert len(snapshots(rows, site)) == 5
 
 
 async def test_timeline_of_a_3h_cadence_writes_each_window_once(cfg: Settings, rows: Rows) -> None:
@@ -116,7 +118,7 @@ async def test_timeline_of_a_3h_cadence_writes_each_window_once(cfg: Settings, r
         await tick(cfg, DAY + hour * H + timedelta(minutes=2))
         await tick(cfg, DAY + hour * H + timedelta(minutes=30))
     got = [(s["wake_number"], s["wake_round_end"]) for s in snapshots(rows, site)]
-    assert got == [(4, DAY + 12 * H), (5, DAY + 15 * H), (6, DAY + 18 * H)]
+    assert got == [(k, DAY + 3 * k * H) for k in range(1, 7)]
 
 
 async def test_catch_up_writes_missed_slots_oldest_first_as_of_their_window(
@@ -157,7 +159,7 @@ async def test_catch_up_latest_writes_only_the_newest_and_records_skipped(
     report = await tick(latest, DAY + 6 * H + timedelta(minutes=5))
     assert [w.wake_number for w in outcome(report, site).written] == [6]
     assert outcome(report, site).skipped_slots == 3
-    [_, row] = snapshots(rows, site)
+    [_, _, row] = snapshots(rows, site)
     assert row["site_state"]["snapshot_metadata"]["skipped_slots"] == 3
     recorded = rows.conn.execute(
         "SELECT reason FROM snapwatch.run_sites WHERE site_id = %s AND wake_number = 6", (site,)
@@ -177,7 +179,8 @@ async def test_provisional_forced_row_is_replaced_by_the_regular_one(
     assert row["site_state"]["snapshot_metadata"]["provisional"] is True
     rows.payload(device, DAY + 4 * H + timedelta(minutes=40), temperature=71.5)
     await tick(cfg, DAY + 5 * H + timedelta(minutes=3))
-    [row] = snapshots(rows, site)
+    *earlier, row = snapshots(rows, site)
+    assert [r["wake_number"] for r in earlier] == [1, 2, 3, 4]
     meta = row["site_state"]["snapshot_metadata"]
     assert (row["wake_number"], meta["provisional"], meta["trigger"]) == (5, False, "schedule")
     assert row["wake_round_end"] == DAY + 5 * H
@@ -228,7 +231,7 @@ async def test_write_sets_last_snapshot_at_and_aggregates_null_without_data(
     rows.device(site)  # never reported anything
     now = DAY + 2 * H + timedelta(minutes=3)
     await tick(cfg, now)
-    [row] = snapshots(rows, site)
+    [_, row] = snapshots(rows, site)
     assert (row["avg_temperature"], row["avg_humidity"], row["avg_mgi"], row["max_mgi"]) == (
         None,
     ) * 4
@@ -246,7 +249,7 @@ async def test_devices_that_missed_wakes_stay_in_every_snapshot(cfg: Settings, r
     rows.payload(talking, DAY + 1 * H + timedelta(minutes=5), temperature=68.0, humidity=70.0)
     rows.payload(silent, DAY - 60 * H, temperature=50.0)  # beyond the 48 h max age
     await tick(cfg, DAY + 2 * H + timedelta(minutes=3))
-    [row] = snapshots(rows, site)
+    [_, row] = snapshots(rows, site)
     devices = {d["device_code"]: d for d in row["site_state"]["devices"]}
     assert devices["A-1"]["telemetry"]["data_freshness"] == "current_wake"
     assert devices["A-2"]["telemetry"]["data_freshness"] == "stale"
@@ -290,7 +293,7 @@ async def test_session_is_found_by_instant_not_by_utc_date(cfg: Settings, rows: 
     local_start = datetime(2026, 6, 10, 7, tzinfo=UTC)
     rows.session(site, local_start, local_start + 24 * H, "in_progress")
     report = await tick(cfg, datetime(2026, 6, 11, 3, 5, tzinfo=UTC))  # UTC date is the 11th
-    [w] = outcome(report, site).written
+    *_, w = outcome(report, site).written
     assert w.wake_number == 20 and w.end == datetime(2026, 6, 11, 3, tzinfo=UTC)
 
 
@@ -302,10 +305,10 @@ async def test_snapshot_notify_is_sent_on_write(
     listener = psycopg.connect(migrated_dsn, autocommit=True)
     listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
     await tick(cfg, DAY + 2 * H + timedelta(minutes=3))
-    notes = list(listener.notifies(timeout=5, stop_after=1))
+    notes = list(listener.notifies(timeout=5, stop_after=2))
     listener.close()
-    payload = json.loads(notes[0].payload)
-    assert payload["site_id"] == str(site) and payload["wake_number"] == 2
+    payloads = [json.loads(n.payload) for n in notes]
+    assert [(p["site_id"], p["wake_number"]) for p in payloads] == [(str(site), 1), (str(site), 2)]
 
 
 async def test_every_written_document_validates_against_the_shipped_schema(
@@ -400,26 +403,29 @@ async def test_global_pause_skips_every_site(cfg: Settings, rows: Rows) -> None:
 
 @pytest.mark.parametrize("is_active", [True, False, None])
 @pytest.mark.parametrize(
-    "status",
+    ("status", "live"),
     [
-        None,
-        "pending_approval",
-        "pending_mapping",
-        "mapped",
-        "active",
-        "inactive",
-        "decommissioned",
-        "system",
+        (None, True),
+        ("pending_approval", True),
+        ("pending_mapping", True),
+        ("mapped", True),
+        ("active", True),
+        ("inactive", False),
+        ("decommissioned", False),
+        ("system", True),
     ],
 )
-def test_the_counting_view_and_the_counting_rule_agree(
-    rows: Rows, is_active: bool | None, status: str | None
+def test_a_device_counts_when_active_and_not_inactive_or_decommissioned(
+    rows: Rows, is_active: bool | None, status: str | None, live: bool
 ) -> None:
-    from snapwatch.cadence import is_counting_device
+    from snapwatch.sitestate import with_counting_devices
 
     site = make_site(rows)
     device = rows.device(site, is_active=is_active, provisioning_status=status)  # type: ignore[arg-type]
     counted = rows.conn.execute(
-        "SELECT count(*) FROM snapwatch.counting_devices WHERE device_id = %s", (device,)
+        with_counting_devices(
+            "SELECT count(*) FROM devices d WHERE d.device_id = %s AND {counting_device}"
+        ),
+        (device,),
     ).fetchone()
-    assert counted == (int(is_counting_device(is_active, status)),)
+    assert counted == (int(is_active is True and live),)

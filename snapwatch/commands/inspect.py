@@ -1,6 +1,6 @@
 """``snapwatch inspect``: show one stored snapshot, its JSON, or its diff with the previous.
 
-A snapshot is chosen by its id, or by site (id, exact name or site_code) with
+A snapshot is chosen by its id, or by site (id, site_code or name, any case) with
 ``--wake N`` (in the site's open session, else its newest session with snapshots) or
 ``--latest`` (the site's newest snapshot by round end, then creation time). The stored
 document is shown as it is; when it does not validate as a version-1 document (written
@@ -26,6 +26,7 @@ from snapwatch.config import Settings
 from snapwatch.db import Target, connect
 from snapwatch.errors import EXIT_OK, SnapwatchError
 from snapwatch.migrations import require_current
+from snapwatch.sitestate import load_sites, resolve_site
 from snapwatch.snapshot.model import SnapshotDocument
 
 Conn = AsyncConnection[dict[str, Any]]
@@ -53,25 +54,13 @@ PREVIOUS_SQL = (
     " ORDER BY w.wake_number DESC LIMIT 1"
 )
 
-SITES_SQL = """
-SELECT site_id, name FROM sites
- WHERE site_id::text = %(site)s OR name = %(site)s OR site_code::text = %(site)s
- ORDER BY name, site_id
-"""
-
-# The site's session open at %(now)s (same rule as the scheduler: pending or in progress,
-# start <= now < end), else its newest session that has snapshots.
-SESSION_SQL = """
-SELECT ss.session_id, ss.session_date, o.is_open
+# The site's newest session holding snapshots (when no session is open).
+NEWEST_SESSION_SQL = """
+SELECT ss.session_id, ss.session_date
   FROM site_device_sessions ss
-  CROSS JOIN LATERAL (
-        SELECT ss.status IN ('pending', 'in_progress')
-               AND ss.session_start_time <= %(now)s AND %(now)s < ss.session_end_time AS is_open
-       ) o
  WHERE ss.site_id = %(site)s
-   AND (o.is_open OR EXISTS (SELECT 1 FROM session_wake_snapshots w
-                         WHERE w.session_id = ss.session_id))
- ORDER BY o.is_open DESC, ss.session_start_time DESC
+   AND EXISTS (SELECT 1 FROM session_wake_snapshots w WHERE w.session_id = ss.session_id)
+ ORDER BY ss.session_start_time DESC
  LIMIT 1
 """
 
@@ -170,21 +159,28 @@ async def select_snapshot(
             raise SnapwatchError(f"snapshot {snapshot_id} not found")
         return found
     assert site is not None
-    site_id, site_name = await _resolve_site(conn, site)
+    ref = await resolve_site(conn, site)
+    site_id, site_name = ref.site_id, ref.name
     if wake is None:
         found = await _one(conn, LATEST_SQL, {"site": site_id, "pretty": pretty})
         if found is None:
             raise SnapwatchError(f"site {site_name!r} has no snapshots")
         return found
-    cur = await conn.execute(SESSION_SQL, {"site": site_id, "now": now})
-    session = await cur.fetchone()
-    if session is None:
-        raise SnapwatchError(f"site {site_name!r} has no open session and no snapshots")
+    (view,) = await load_sites(conn, now, site_id)
+    if view.open_session is not None:
+        facts = view.open_session.facts
+        session = {"session_id": facts.session_id, "session_date": facts.session_date}
+        which = "open session"
+    else:
+        cur = await conn.execute(NEWEST_SESSION_SQL, {"site": site_id})
+        newest = await cur.fetchone()
+        if newest is None:
+            raise SnapwatchError(f"site {site_name!r} has no open session and no snapshots")
+        session, which = newest, "latest session with snapshots"
     found = await _one(
         conn, BY_WAKE_SQL, {"session": session["session_id"], "wake": wake, "pretty": pretty}
     )
     if found is None:
-        which = "open session" if session["is_open"] else "latest session with snapshots"
         cur = await conn.execute(WAKES_SQL, {"session": session["session_id"]})
         wakes = await cur.fetchone()
         held = (
@@ -206,21 +202,6 @@ async def previous_snapshot(conn: Conn, row: StoredSnapshot) -> StoredSnapshot |
         PREVIOUS_SQL,
         {"session": row.session_id, "wake": row.wake_number, "pretty": False},
     )
-
-
-async def _resolve_site(conn: Conn, site: str) -> tuple[UUID, str]:
-    as_id = _uuid(site)
-    key = str(as_id) if as_id is not None else site
-    rows = await (await conn.execute(SITES_SQL, {"site": key})).fetchall()
-    if not rows:
-        raise SnapwatchError(f"no site matches {site!r} (give a site id, exact name or site_code)")
-    if len(rows) > 1:
-        ids = ", ".join(str(r["site_id"]) for r in rows[:3])
-        more = ", ..." if len(rows) > 3 else ""
-        raise SnapwatchError(
-            f"{len(rows)} sites match {site!r} ({ids}{more}): give the site id instead"
-        )
-    return rows[0]["site_id"], rows[0]["name"]
 
 
 async def _one(conn: Conn, query: str, params: dict[str, Any]) -> StoredSnapshot | None:

@@ -2,36 +2,91 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 from snapwatch.config import Settings
 from snapwatch.db import Target, connect
 from snapwatch.errors import EXIT_OK, EXIT_SITE_FAILED
 from snapwatch.migrations import require_current
 from snapwatch.runlog import record_run
+from snapwatch.sitestate import resolve_site
 from snapwatch.tick import SiteOutcome, TickReport, run_tick
 
 
 async def run_once(
-    target: Target, settings: Settings, at: datetime, site: str | None, out: TextIO
+    target: Target,
+    settings: Settings,
+    at: datetime,
+    site: str | None,
+    out: TextIO,
+    *,
+    as_json: bool = False,
 ) -> int:
     conn = await connect(target, settings)
     try:
         await require_current(conn)
-        report = await run_tick(conn, settings, at, site=site)
+        site_id = (await resolve_site(conn, site)).site_id if site is not None else None
+        report = await run_tick(conn, settings, at, site=site_id)
         await record_run(conn, report, None)
     finally:
         await conn.close()
-    out.write(render_report(report, target.display, site))
+    if as_json:
+        out.write(json.dumps(report_json(report, target.display), indent=2) + "\n")
+    else:
+        out.write(render_report(report, target.display))
     return EXIT_SITE_FAILED if report.failed else EXIT_OK
 
 
-def render_report(report: TickReport, where: str, site: str | None) -> str:
+def report_json(report: TickReport, where: str) -> dict[str, Any]:
+    """The tick as plain JSON values: one object per site, one per snapshot written."""
+    return {
+        "database": where,
+        "as_of": report.as_of.isoformat(),
+        "started_at": report.started_at.isoformat(),
+        "finished_at": report.finished_at.isoformat(),
+        "duration_seconds": round(report.duration_seconds, 3),
+        "sites": [_site_json(o) for o in report.outcomes],
+        "summary": {
+            "sites": len(report.outcomes),
+            "written": report.count("written"),
+            "skipped": report.count("skipped"),
+            "failed": len(report.failed),
+            "snapshots": sum(len(o.written) for o in report.outcomes),
+        },
+    }
+
+
+def _site_json(o: SiteOutcome) -> dict[str, Any]:
+    return {
+        "site_id": str(o.site_id),
+        "site_name": o.site_name,
+        "outcome": o.outcome,
+        "reason": o.reason,
+        "error": o.error,
+        "next_due_at": o.next_due_at.isoformat() if o.next_due_at else None,
+        "skipped_slots": o.skipped_slots,
+        "conflicts": o.conflicts,
+        "written": [
+            {
+                "wake_number": w.wake_number,
+                "trigger": w.trigger,
+                "snapshot_id": str(w.snapshot_id),
+                "wake_round_start": w.start.isoformat(),
+                "wake_round_end": w.end.isoformat(),
+                "late_by_seconds": round(w.late_by_seconds, 3),
+            }
+            for w in o.written
+        ],
+    }
+
+
+def render_report(report: TickReport, where: str) -> str:
     lines = [f"run as of {report.as_of.isoformat()} on {where}"]
     if not report.outcomes:
-        lines.append(f"no site matches {site!r}" if site else "no sites in the database")
+        lines.append("no sites in the database")
     width = max((len(o.site_name) for o in report.outcomes), default=0)
     lines += [_line(o, width) for o in report.outcomes]
     snapshots = sum(len(o.written) for o in report.outcomes)

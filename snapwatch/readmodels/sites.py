@@ -8,9 +8,8 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
-from psycopg.rows import dict_row
 
-from snapwatch.cadence import cadence_hours
+from snapwatch.sitestate import SiteView, load_sites
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,51 +29,24 @@ class SiteOverview:
     last_snapshot_at: datetime | None
 
 
-# One pass over each table. The cadence columns are read raw (numeric here, integer on
-# platform databases; the cast reads both) and turned into hours by cadence.cadence_hours.
-# A session is open at an instant by the half-open rule start <= t < end, never by a date.
-SITE_OVERVIEW_SQL = """
-SELECT
-    s.site_id,
-    s.name AS site_name,
-    p.name AS program_name,
-    c.name AS company_name,
-    s.timezone,
-    COALESCE(d.device_count, 0)::int AS device_count,
-    s.snapshot_cadence_hours::float8 AS cadence_hours_raw,
-    s.snapshot_cadence_per_day AS cadence_per_day,
-    (o.site_id IS NOT NULL) AS has_open_session,
-    s.last_snapshot_at
-FROM sites AS s
-JOIN pilot_programs AS p ON p.program_id = s.program_id
-LEFT JOIN companies AS c ON c.company_id = s.company_id
-LEFT JOIN (
-    SELECT dv.site_id, count(*) AS device_count
-    FROM snapwatch.counting_devices AS dv
-    WHERE dv.site_id IS NOT NULL
-    GROUP BY dv.site_id
-) AS d ON d.site_id = s.site_id
-LEFT JOIN (
-    SELECT DISTINCT ss.site_id
-    FROM site_device_sessions AS ss
-    WHERE ss.status IN ('pending', 'in_progress')
-      AND ss.session_start_time <= %(now)s
-      AND %(now)s < ss.session_end_time
-) AS o ON o.site_id = s.site_id
-ORDER BY p.name, s.name, s.site_id
-"""
-
-
 async def fetch_site_overview(conn: AsyncConnection[Any], now: datetime) -> list[SiteOverview]:
     """Every site, sorted by program name then site name, as of the instant ``now``."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(SITE_OVERVIEW_SQL, {"now": now})
-        rows = await cur.fetchall()
-    return [_overview(row) for row in rows]
+    views = await load_sites(conn, now)
+    return [_overview(view) for view in views]
 
 
-def _overview(row: dict[str, Any]) -> SiteOverview:
-    hours = cadence_hours(row.pop("cadence_hours_raw"), row.pop("cadence_per_day"))
-    return SiteOverview(**row, cadence_hours=hours)
+def _overview(view: SiteView) -> SiteOverview:
+    facts = view.facts
+    return SiteOverview(
+        site_id=facts.site_id,
+        site_name=facts.site_name,
+        program_name=facts.program_name,
+        company_name=facts.company_name,
+        timezone=facts.timezone,
+        device_count=view.device_count,
+        cadence_hours=view.cadence,
+        has_open_session=view.open_session is not None,
+        last_snapshot_at=view.last_snapshot_at,
+    )

@@ -18,6 +18,7 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from psycopg.rows import tuple_row
 
+from snapwatch.sitestate import with_counting_devices
 from snapwatch.snapshot.inputs import (
     DeviceFacts,
     DeviceObservations,
@@ -27,22 +28,22 @@ from snapwatch.snapshot.inputs import (
     TelemetryRow,
 )
 
-DEVICES_SQL = """
+DEVICES_SQL = with_counting_devices("""
 SELECT d.site_id, d.device_id, d.device_code, d.device_name, d.device_mac,
        d.x_position::float8 AS x, d.y_position::float8 AS y, d.zone_id, d.zone_label,
        d.is_active, d.provisioning_status, d.battery_voltage::float8 AS battery_voltage,
        d.battery_health_percent, d.last_seen_at
-  FROM snapwatch.counting_devices d
- WHERE d.site_id = ANY(%(sites)s::uuid[])
-"""
+  FROM devices d
+ WHERE d.site_id = ANY(%(sites)s::uuid[]) AND {counting_device}
+""")
 
 # Each query pairs every round (r.i numbers them from 1) with the counting devices of its
 # site. The newest payload with any telemetry captured before the round end:
-TELEMETRY_SQL = """
+TELEMETRY_SQL = with_counting_devices("""
 SELECT r.i, d.device_id, t.*
   FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
        WITH ORDINALITY AS r(site_id, s, e, i)
-  JOIN snapwatch.counting_devices d ON d.site_id = r.site_id
+  JOIN devices d ON d.site_id = r.site_id AND {counting_device}
  CROSS JOIN LATERAL (
         SELECT p.payload_id, p.captured_at, p.temperature::float8,
                p.humidity::float8, p.pressure::float8, p.gas_resistance::float8,
@@ -54,15 +55,15 @@ SELECT r.i, d.device_id, t.*
                 OR p.battery_voltage IS NOT NULL OR p.wifi_rssi IS NOT NULL)
          ORDER BY p.captured_at DESC
          LIMIT 1) t
-"""
+""")
 
 # The two newest scores in 0..1 before the round end (valid = true), and the newest score
 # of any value when it is outside 0..1: passed over, and reported as rejected.
-SCORES_SQL = """
+SCORES_SQL = with_counting_devices("""
 SELECT r.i, d.device_id, m.*
   FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
        WITH ORDINALITY AS r(site_id, s, e, i)
-  JOIN snapwatch.counting_devices d ON d.site_id = r.site_id
+  JOIN devices d ON d.site_id = r.site_id AND {counting_device}
  CROSS JOIN LATERAL (
         (SELECT g.image_id, g.captured_at, g.mgi_score::float8, true AS valid
            FROM device_images g
@@ -79,21 +80,21 @@ SELECT r.i, d.device_id, m.*
                   ORDER BY g.captured_at DESC
                   LIMIT 1) x
           WHERE NOT (x.mgi_score BETWEEN 0 AND 1))) m
-"""
+""")
 
 # Images captured inside the round, scored or not, in range or not.
-IMAGES_SQL = """
+IMAGES_SQL = with_counting_devices("""
 SELECT r.i, d.device_id, g.*
   FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
        WITH ORDINALITY AS r(site_id, s, e, i)
-  JOIN snapwatch.counting_devices d ON d.site_id = r.site_id
+  JOIN devices d ON d.site_id = r.site_id AND {counting_device}
  CROSS JOIN LATERAL (
         SELECT x.image_id, x.image_url, x.mgi_score::float8, x.captured_at,
                x.observation_type, x.wake_payload_id
           FROM device_images x
          WHERE x.device_id = d.device_id AND x.captured_at >= r.s AND x.captured_at < r.e
          ORDER BY x.captured_at) g
-"""
+""")
 
 # Alerts triggered inside the round, whichever device (or none) they name.
 ALERTS_SQL = """
