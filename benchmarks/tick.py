@@ -257,7 +257,8 @@ class Bench:
 
 
 async def reset(conn: Conn) -> None:
-    """Back to "never snapshotted": every site is brand new and writes one slot."""
+    """Back to "never snapshotted": every site is brand new and (catch_up "latest") writes
+    its newest slot."""
     for statement in RESET_STATEMENTS:
         await conn.execute(statement)
 
@@ -383,7 +384,10 @@ async def prepare(server: EmbeddedServer, name: str, spec: FleetSpec, reuse: boo
         build["total"] = time.perf_counter() - started
         say(f"  {name}: built in {build['total']:.1f} s ({format_steps(build)})")
     conn = await connect(Target(dsn=uri), settings)
-    bench = Bench(name, spec, settings, conn, build=build)
+    # One snapshot per site and tick: a site never snapshotted would otherwise also catch up
+    # every earlier slot of its sessions; "latest" writes only the newest.
+    latest = settings.scheduler.model_copy(update={"catch_up": "latest"})
+    bench = Bench(name, spec, settings.model_copy(update={"scheduler": latest}), conn, build=build)
     rows = await (await conn.execute("SELECT device_id FROM devices ORDER BY device_id")).fetchall()
     bench.devices = [r["device_id"] for r in rows]
     rows = await (await conn.execute("SELECT site_id FROM sites ORDER BY site_id")).fetchall()
