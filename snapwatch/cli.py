@@ -21,7 +21,13 @@ from snapwatch import __version__
 from snapwatch.clock import SystemClock
 from snapwatch.config import Settings, effective_toml, load_settings
 from snapwatch.db import Target, resolve_target
-from snapwatch.errors import EXIT_DB_UNREACHABLE, EXIT_INTERNAL, EXIT_OK, SnapwatchError
+from snapwatch.errors import (
+    EXIT_DB_UNREACHABLE,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_SITE_FAILED,
+    SnapwatchError,
+)
 from snapwatch.logs import configure_logging
 from snapwatch.redact import dsn_password, redact
 
@@ -39,6 +45,45 @@ def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     parser.add_argument(
         "--debug", action="store_true", default=default, help="show tracebacks and debug logs"
     )
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), default=default, help="log lines (log_format)"
+    )
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port (1-65535): {text!r}")
+    return int(text)
+
+
+def _daemon_options(parser: argparse.ArgumentParser) -> None:
+    """``--daemon`` and what it takes (see ``snapwatch.daemon``)."""
+    group = parser.add_argument_group("daemon")
+    group.add_argument("--daemon", action="store_true", help="run the scheduler headless")
+    group.add_argument("--metrics-port", type=_port, metavar="N", help="serve /metrics, /healthz")
+    group.add_argument("--metrics-host", metavar="H", help="metrics address (127.0.0.1)")
+    group.add_argument(
+        "--tick-seconds", type=_positive_float, metavar="S", help="interval between ticks"
+    )
+    group.add_argument(
+        "--speed", type=_positive_float, metavar="X", help="shared accelerated clock, X times"
+    )
+    group.add_argument(
+        "--clock-name", default="default", metavar="NAME", help="which shared clock (default)"
+    )
+    group.add_argument(
+        "--clock-start", metavar="ISO", help="where a new shared clock starts (default now)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"snapwatch {__version__}")
     _common_options(parser, suppress=False)
+    _daemon_options(parser)
     common = argparse.ArgumentParser(add_help=False)
     _common_options(common, suppress=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -71,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     once.add_argument("--site", metavar="S", help="only this site (id, name or site_code)")
     once.add_argument("--at", metavar="TIME", help="judge due-ness as of this ISO 8601 instant")
+    once.add_argument("--json", dest="as_json", action="store_true", help="print the run as JSON")
 
     insp = sub.add_parser(
         "inspect", parents=[common], help="show one snapshot, its JSON, or its diff"
@@ -82,7 +129,32 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--latest", action="store_true", help="the site's newest (default)")
     insp.add_argument("--json", dest="as_json", action="store_true", help="the stored JSON")
     insp.add_argument("--diff", action="store_true", help="against the previous snapshot")
+    _add_status_and_actions(sub, common)
     return parser
+
+
+def _add_status_and_actions(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``status`` and the operator's actions; the scope rule is checked by the handlers
+    (one line, exit 2) rather than by argparse."""
+    status = sub.add_parser(
+        "status", parents=[common], help="sites, due times, schedulers, pauses and pg_cron"
+    )
+    status.add_argument("--json", dest="as_json", action="store_true", help="one JSON object")
+    status.add_argument("--site", metavar="S", help="only this site (id, name or site_code)")
+    helps = {
+        "force": "write the current slot now, as a provisional snapshot",
+        "pause": "pause snapshots of a site or of every site",
+        "resume": "resume snapshots of a site or of every site",
+    }
+    for name, text in helps.items():
+        action = sub.add_parser(name, parents=[common], help=text)
+        action.add_argument("--site", metavar="S", help="this site (id, name or site_code)")
+        action.add_argument("--all", dest="every", action="store_true", help="every site")
+        if name == "pause":
+            action.add_argument("--reason", metavar="R", help="why (shown to everyone)")
+            action.add_argument(
+                "--for", dest="duration", metavar="DURATION", help="expire after 2h, 90m, 1d..."
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,12 +165,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings, source = load_settings(
             args.config,
-            {"dsn": args.dsn, "data_dir": args.data_dir, "read_only": args.read_only or None},
+            {
+                "dsn": args.dsn,
+                "data_dir": args.data_dir,
+                "read_only": args.read_only or None,
+                "log_format": args.log_format,
+            },
         )
         secrets += [p for p in [dsn_password(settings.dsn_value() or "")] if p]
         configure_logging("debug" if debug else settings.log_level, settings.log_format, *secrets)
         _install_sigterm()
-        handler = HANDLERS.get(args.command or "app", _run_app)
+        handler = _cmd_daemon if args.daemon else HANDLERS.get(args.command or "app", _run_app)
         args.config_source = source
         return handler(args, settings)
     except SnapwatchError as exc:
@@ -137,15 +214,22 @@ def _cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from snapwatch.commands.actions import refuse_read_only
     from snapwatch.migrations import migrate
 
+    if not args.check:
+        refuse_read_only("migrate", settings)
     target = resolve_target(settings)
+    where = target.display
     try:
         plan = asyncio.run(migrate(target, settings, check=args.check))
     finally:
         target.release()
-    verb = "would apply" if args.check else "applied"
-    print(f"{target.display}: {verb} {len(plan.steps)} step(s)")
+    if args.check:  # exit 1 when changes are pending, like `diff`
+        print(f"{where}: {plan.version_line()}; would apply {len(plan.steps)} step(s)")
+        print(plan.render())
+        return EXIT_SITE_FAILED if plan.steps else EXIT_OK
+    print(f"{where}: applied {len(plan.steps)} step(s)")
     print(plan.render())
     return EXIT_OK
 
@@ -165,13 +249,17 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_run_once(args: argparse.Namespace, settings: Settings) -> int:
+    from snapwatch.commands.actions import refuse_read_only
     from snapwatch.commands.run_once import run_once
     from snapwatch.commands.timearg import parse_instant
 
+    refuse_read_only("run-once", settings)
     at = parse_instant(args.at) if args.at else SystemClock().now()
     target = resolve_target(settings)
     try:
-        return asyncio.run(run_once(target, settings, at, args.site, sys.stdout))
+        return asyncio.run(
+            run_once(target, settings, at, args.site, sys.stdout, as_json=args.as_json)
+        )
     finally:
         target.release()
 
@@ -199,6 +287,76 @@ def _cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
         target.release()
 
 
+def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from snapwatch.commands.status import status
+
+    target = resolve_target(settings)
+    try:
+        return asyncio.run(
+            status(
+                target,
+                settings,
+                SystemClock().now(),
+                site=args.site,
+                as_json=args.as_json,
+                out=sys.stdout,
+                err=sys.stderr,
+            )
+        )
+    finally:
+        target.release()
+
+
+def _cmd_action(args: argparse.Namespace, settings: Settings) -> int:
+    """force, pause and resume: scope and read-only checked before anything connects."""
+    from snapwatch.commands import actions
+    from snapwatch.durations import parse_duration
+
+    actions.require_scope(args.command, args.site, args.every)
+    actions.refuse_read_only(args.command, settings)
+    duration = parse_duration(args.duration) if getattr(args, "duration", None) else None
+    now = SystemClock().now()
+    target = resolve_target(settings)
+    try:
+        if args.command == "force":
+            run = actions.force_command(target, settings, now, site=args.site, out=sys.stdout)
+        elif args.command == "pause":
+            run = actions.pause_command(
+                target,
+                settings,
+                now,
+                site=args.site,
+                reason=args.reason,
+                duration=duration,
+                out=sys.stdout,
+            )
+        else:
+            run = actions.resume_command(target, settings, now, site=args.site, out=sys.stdout)
+        return asyncio.run(run)
+    finally:
+        target.release()
+
+
+def _cmd_daemon(args: argparse.Namespace, settings: Settings) -> int:
+    """``--daemon``: the scheduler without the app; usage checked before anything starts
+    (read_only by ``run_daemon``)."""
+    from snapwatch.commands.timearg import parse_instant
+    from snapwatch.daemon import DaemonOptions, run_daemon
+    from snapwatch.errors import ConfigError
+
+    if args.command is not None:
+        raise ConfigError(f"--daemon runs alone, without a command (got {args.command!r})")
+    options = DaemonOptions(
+        tick_seconds=args.tick_seconds,
+        metrics_port=args.metrics_port,
+        metrics_host=args.metrics_host,
+        speed=args.speed,
+        clock_name=args.clock_name,
+        clock_start=parse_instant(args.clock_start) if args.clock_start else None,
+    )
+    return run_daemon(settings, options)
+
+
 def _run_app(args: argparse.Namespace, settings: Settings) -> int:
     target = resolve_target(settings)
     try:
@@ -220,4 +378,8 @@ HANDLERS: dict[str, Handler] = {
     "demo": _cmd_demo,
     "run-once": _cmd_run_once,
     "inspect": _cmd_inspect,
+    "status": _cmd_status,
+    "force": _cmd_action,
+    "pause": _cmd_action,
+    "resume": _cmd_action,
 }

@@ -10,6 +10,7 @@ from typing import Any
 
 import psycopg
 from psycopg import AsyncConnection
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
@@ -19,6 +20,8 @@ from snapwatch.errors import AuthenticationFailed, ConfigError, DatabaseUnreacha
 from snapwatch.redact import dsn_password, redact
 
 log = logging.getLogger(__name__)
+
+MAX_PORT = 65535
 
 _AUTH_MARKERS = (
     "password authentication failed",
@@ -57,9 +60,25 @@ def resolve_target(settings: Settings) -> Target:
     dsn = settings.dsn_value()
     if dsn:
         pw = dsn_password(dsn)
+        check_dsn(dsn, (pw,) if pw else ())
         return Target(dsn=dsn, secrets=(pw,) if pw else ())
     server = start_embedded(settings.data_dir)
     return Target(dsn=server.uri(), embedded=server)
+
+
+def check_dsn(dsn: str, secrets: tuple[str, ...] = ()) -> None:
+    """Refuse, before connecting, a DSN that libpq would misread as a network problem:
+    unparseable text, or a port that is not a number in 1..65535 (in a URI's host list
+    or a ``port=`` keyword; an empty port means the default). Raises :class:`ConfigError`."""
+    try:
+        params = conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as exc:
+        raise ConfigError(f"invalid DSN: {redact(' '.join(str(exc).split()), *secrets)}") from None
+    for port in str(params.get("port") or "").split(","):
+        text = port.strip()
+        if text and not (text.isdigit() and 1 <= int(text) <= MAX_PORT):
+            shown = redact(text, *secrets)
+            raise ConfigError(f"invalid DSN: port {shown!r} is not a number from 1 to {MAX_PORT}")
 
 
 def connection_kwargs(settings: Settings, *, read_only: bool = False) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +25,9 @@ SELECT %(run)s, * FROM unnest(%(sites)s::uuid[], %(outcomes)s::text[], %(reasons
                               %(wakes)s::int[], %(triggers)s::text[], %(snapshots)s::uuid[],
                               %(errors)s::text[])
 """
+
+# run_sites rows go with their run (ON DELETE CASCADE).
+PRUNE_SQL = "DELETE FROM snapwatch.runs WHERE started_at < %(before)s"
 
 
 def run_status(report: TickReport) -> str:
@@ -80,3 +84,10 @@ async def record_run(
             },
         )
     return UUID(str(run["run_id"]))
+
+
+async def prune_runs(conn: AsyncConnection[Any], before: datetime) -> int:
+    """Delete the run history of ticks started (wall clock) before ``before``; returns
+    how many runs went. History is for operators looking back days, not an archive."""
+    cur = await conn.execute(PRUNE_SQL, {"before": before})
+    return cur.rowcount

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from own_server import OwnServer
+from pgcron_server import PgCronServer, PgCronUnavailable, start_pgcron_server
 from psycopg import sql
 
 from snapwatch.config import Settings, load_settings
@@ -130,3 +132,22 @@ def platform_like_dsn(pg_server: EmbeddedServer) -> Iterator[str]:
         conn.execute(PLATFORM_LIKE_SQL.read_text(encoding="utf-8").encode())
     yield dsn
     drop_database(pg_server, name)
+
+
+@pytest.fixture(scope="session")
+def pgcron_server() -> Iterator[PgCronServer]:
+    """A PostgreSQL 15 cluster with pg_cron (tests/pgcron_server.py), or a skip saying why."""
+    try:
+        server = start_pgcron_server()
+    except PgCronUnavailable as exc:
+        pytest.skip(f"pg_cron tests need PostgreSQL 15 with pg_cron: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_server() -> Iterator[OwnServer]:
+    """A server of the test's own, to stop and start (never the shared test server)."""
+    server = OwnServer()
+    yield server
+    server.close()

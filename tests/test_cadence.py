@@ -709,7 +709,9 @@ def local_day_sessions(zone: str, first: date, days: int) -> list[tuple[datetime
     return out
 
 
-def expected_windows(start: datetime, end: datetime, cadence: float) -> list[tuple[datetime, datetime]]:
+def expected_windows(
+    start: datetime, end: datetime, cadence: float
+) -> list[tuple[datetime, datetime]]:
     """The slot grid written out independently: start + k*c, the last one clamped."""
     step = timedelta(hours=cadence)
     out, k = [], 1

@@ -36,7 +36,9 @@ def cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 def site_lines(stdout: str) -> list[str]:
-    return [ln for ln in stdout.splitlines() if ln.split(" ")[0] in {"written", "skipped", "failed"}]
+    return [
+        ln for ln in stdout.splitlines() if ln.split(" ")[0] in {"written", "skipped", "failed"}
+    ]
 
 
 def test_demo_then_run_once_writes_every_eligible_site_once(tmp_path: Path) -> None:

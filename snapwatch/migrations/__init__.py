@@ -15,6 +15,7 @@ from snapwatch.config import Settings
 from snapwatch.db import Target, connect
 from snapwatch.errors import ConfigError, SchemaError
 from snapwatch.migrations.catalog import read_catalog
+from snapwatch.migrations.own import LATEST_VERSION
 from snapwatch.migrations.planner import build_plan
 from snapwatch.migrations.runner import acquire_lock, apply_plan, release_lock
 from snapwatch.migrations.steps import MigrationPlan, Step
@@ -30,7 +31,11 @@ async def plan(conn: AsyncConnection[Any]) -> MigrationPlan:
     Raises :class:`SchemaError` when the database is one snapwatch must not change
     (a platform database missing tables or columns snapwatch reads, or a newer schema).
     """
-    return build_plan(await read_catalog(conn))
+    catalog = await read_catalog(conn)
+    todo = build_plan(catalog)
+    todo.schema_version = max(catalog.applied_versions, default=0)
+    todo.latest_version = LATEST_VERSION
+    return todo
 
 
 async def require_current(conn: AsyncConnection[Any]) -> None:

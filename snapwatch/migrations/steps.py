@@ -17,10 +17,20 @@ class Step:
 @dataclass
 class MigrationPlan:
     steps: list[Step] = field(default_factory=list)
+    schema_version: int = 0
+    """snapwatch's own schema version in the database when planned (0: none yet)."""
+    latest_version: int = 0
+    """The version this snapwatch brings the schema to."""
 
     @property
     def is_empty(self) -> bool:
         return not self.steps
+
+    def version_line(self) -> str:
+        """``schema version 3 of 4`` (or ``no snapwatch schema yet``)."""
+        if self.schema_version == 0:
+            return f"no snapwatch schema yet (this snapwatch brings version {self.latest_version})"
+        return f"schema version {self.schema_version} of {self.latest_version}"
 
     def render(self) -> str:
         """One line per step, or "nothing to do"."""

@@ -1,0 +1,406 @@
+"""``snapwatch status``: sites, scheduler instances, pauses and pg_cron, as tables or JSON.
+
+Read-only and informative: it exits 0 whatever the health says (3 when the database is
+unreachable). A pg_cron job that still runs an old snapshot generator while snapwatch
+schedules is the one thing it shouts about: first line of the output and on stderr (with
+``--json`` the document stays pure JSON and carries it as ``pg_cron.warning``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any, TextIO
+from uuid import UUID
+
+from psycopg import AsyncConnection
+
+from snapwatch.actions import PauseRecord, active_pauses
+from snapwatch.config import Settings
+from snapwatch.db import Target, connect
+from snapwatch.durations import relative
+from snapwatch.errors import EXIT_OK
+from snapwatch.health import (
+    InstanceHealth,
+    InstanceState,
+    SiteHealth,
+    SiteState,
+    count_instance_states,
+    count_states,
+    instance_health,
+    read_site_health,
+)
+from snapwatch.instances import read_instances
+from snapwatch.migrations import require_current
+from snapwatch.pgcron import CronJob, CronReport, read_cron
+from snapwatch.sitestate import resolve_site
+
+WIDTH = 100
+"""Text output fits this many columns."""
+REASON_BESIDE = 12
+"""Room a site's reason needs beside its row; with less, reasons go below the rows."""
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    as_of: datetime
+    database: str
+    sites: list[SiteHealth]
+    instances: list[InstanceHealth]
+    pauses: list[PauseRecord]
+    cron: CronReport
+    warning: str | None
+    """The pg_cron conflict warning, when an old generator runs beside a live scheduler."""
+
+
+async def read_status(
+    conn: AsyncConnection[dict[str, Any]],
+    now: datetime,
+    settings: Settings,
+    *,
+    database: str,
+    site: UUID | None = None,
+) -> StatusReport:
+    """Everything ``status`` shows, as of ``now`` (instances at the database's own now)."""
+    sites = await read_site_health(conn, now, settings, site=site)
+    instances = [instance_health(row) for row in await read_instances(conn)]
+    pauses = [
+        p for p in await active_pauses(conn, now) if site is None or p.site_id in (None, site)
+    ]
+    cron = await read_cron(conn, now)
+    warning = conflict_warning(cron, instances)
+    return StatusReport(now, database, sites, instances, pauses, cron, warning)
+
+
+def conflict_warning(cron: CronReport, instances: Sequence[InstanceHealth]) -> str | None:
+    """pg_cron's conflict warning when snapwatch schedules: some instance is live (neither
+    stopped nor down)."""
+    return cron.warning(any(i.live for i in instances))
+
+
+async def status(
+    target: Target,
+    settings: Settings,
+    now: datetime,
+    *,
+    site: str | None,
+    as_json: bool,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    conn = await connect(target, settings, read_only=True)
+    try:
+        await require_current(conn)
+        site_id = (await resolve_site(conn, site)).site_id if site is not None else None
+        report = await read_status(conn, now, settings, database=target.display, site=site_id)
+    finally:
+        await conn.close()
+    emit(report, as_json=as_json, out=out, err=err)
+    return EXIT_OK
+
+
+def emit(report: StatusReport, *, as_json: bool, out: TextIO, err: TextIO) -> None:
+    """The report as text or JSON on ``out``; the pg_cron conflict also on ``err``."""
+    if report.warning:
+        err.write(f"snapwatch: warning: {report.warning}\n")
+    if as_json:
+        out.write(json.dumps(status_json(report), indent=2) + "\n")
+    else:
+        out.write(render_status(report))
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def status_json(report: StatusReport) -> dict[str, Any]:
+    """One JSON object: sites (with a summary), instances, pauses, pg_cron; ISO times."""
+    return {
+        "as_of": report.as_of.isoformat(),
+        "database": report.database,
+        "summary": {
+            "sites": count_states(report.sites),
+            "instances": count_instance_states(report.instances),
+        },
+        "sites": [_plain(dataclasses.asdict(s)) for s in report.sites],
+        "instances": [
+            _plain(
+                {
+                    **dataclasses.asdict(i),
+                    "live": i.live,
+                    "heartbeat_age_seconds": i.heartbeat_age_seconds,
+                }
+            )
+            for i in report.instances
+        ],
+        "pauses": [_pause_json(p) for p in report.pauses],
+        "pg_cron": _plain(
+            {
+                "installed": report.cron.installed,
+                "readable": report.cron.readable,
+                "version": report.cron.version,
+                "timezone": report.cron.timezone,
+                "note": report.cron.note,
+                "warning": report.warning,
+                "jobs": [dataclasses.asdict(j) for j in report.cron.jobs],
+            }
+        ),
+    }
+
+
+def _pause_json(pause: PauseRecord) -> Any:
+    fields = {k: v for k, v in dataclasses.asdict(pause).items() if k != "created"}
+    return _plain({**fields, "scope": pause.scope})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+# --- text ----------------------------------------------------------------------------------
+
+
+def render_status(report: StatusReport) -> str:
+    lines: list[str] = []
+    if report.warning:
+        lines += [f"!!! {report.warning}", ""]
+    lines.append(f"status as of {report.as_of:%Y-%m-%d %H:%M:%S} UTC")
+    lines.append(_cut(f"database {report.database}", WIDTH))
+    lines += ["", *_sites(report), "", *_instances(report), "", *_pauses(report)]
+    lines += ["", *_cron(report)]
+    return "\n".join(lines) + "\n"
+
+
+def _label(state: str) -> str:
+    return state.replace("_", " ")
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {_label(state)}" for state, n in counts.items() if n)
+
+
+def _sites(report: StatusReport) -> list[str]:
+    """One row per site under its program's heading; a reason that does not fit beside
+    its row (a pause note, an error) goes on the line below it, whole up to the width."""
+    sites = report.sites
+    head = f"SITES {len(sites)}" + (f": {_summary(count_states(sites))}" if sites else "")
+    if not sites:
+        return [head, "no sites in the database"]
+    now = report.as_of
+    rows = [
+        [
+            s.site_name,
+            _label(s.state.value),
+            _window(s),
+            _ago(s.waiting_since, now),
+            _next(s.next_due_at, now),
+            _ago(s.last_snapshot_at, now),
+        ]
+        for s in sites
+    ]
+    headers = ["SITE", "STATE", "WAITING FOR", "SINCE", "NEXT DUE", "LAST SNAP"]
+    lines = table(headers, rows, shrink={0: 12})
+    at = max(len(line) for line in lines) + 2
+    beside = at + REASON_BESIDE <= WIDTH
+    out = [head, f"{lines[0]:<{at}}REASON" if beside else lines[0]]
+    program: str | None = None
+    for site, line in zip(sites, lines[1:], strict=True):
+        if site.program_name != program:
+            program = site.program_name
+            out.append(_cut(f"[{program}]", WIDTH))
+        reason = _site_reason(site)
+        if not reason:
+            out.append(line)
+        elif beside and at + len(reason) <= WIDTH:
+            out.append(f"{line:<{at}}{reason}")
+        else:
+            out += [line, _cut(f"    {reason}", WIDTH)]
+    return out
+
+
+def _site_reason(site: SiteHealth) -> str:
+    """What the row does not already say: due and late sites are told by WAITING FOR."""
+    if site.state in (SiteState.DUE, SiteState.LATE, SiteState.ON_TIME):
+        return ""
+    if site.state is SiteState.FAILING:
+        return f"last run failed: {site.reason}"
+    return site.reason or ""
+
+
+def _instances(report: StatusReport) -> list[str]:
+    instances = report.instances
+    head = f"INSTANCES {len(instances)}"
+    if not instances:
+        return [head + ": none (no scheduler has run against this database)"]
+    head += f": {_summary(count_instance_states(instances))}"
+    headers = [
+        "STATE",
+        "HOST",
+        "PID",
+        "MODE",
+        "VERSION",
+        "CLOCK",
+        "LAST TICK",
+        "NEXT TICK",
+        "TOOK",
+        "LAST OK",
+    ]
+    rows: list[list[str]] = []
+    notes: dict[int, list[str]] = {}
+    for n, i in enumerate(instances):
+        at = i.db_now
+        took = "-" if i.last_duration_ms is None else f"{i.last_duration_ms / 1000:.2f}s"
+        rows.append(
+            [
+                i.state.value,
+                i.host,
+                str(i.pid),
+                i.mode,
+                i.version or "-",
+                i.clock,
+                _ago(i.last_tick_at, at),
+                _ago(i.next_tick_at, at),
+                took,
+                _ago(i.last_success_at, at),
+            ]
+        )
+        extra = [] if i.state is InstanceState.OK else [i.reason]
+        if i.last_error and i.state is not InstanceState.FAILED:
+            extra.append(f"last error: {i.last_error}")
+        notes[n] = extra
+    lines = table(headers, rows, shrink={1: 10, 5: 6, 4: 7})
+    out = [head, lines[0]]
+    for n, line in enumerate(lines[1:]):
+        out.append(line)
+        out += [_cut(f"    {note}", WIDTH) for note in notes[n]]
+    return out
+
+
+def _pauses(report: StatusReport) -> list[str]:
+    pauses = report.pauses
+    if not pauses:
+        return ["PAUSES none"]
+    now = report.as_of
+    rows = [
+        [
+            p.scope,
+            p.paused_by,
+            _ago(p.paused_at, now),
+            "until resumed" if p.expires_at is None else _next(p.expires_at, now),
+            p.reason or "",
+        ]
+        for p in pauses
+    ]
+    headers = ["SCOPE", "BY", "SINCE", "UNTIL", "REASON"]
+    return [f"PAUSES {len(pauses)}", *table(headers, rows, shrink={4: 12, 0: 12, 1: 12})]
+
+
+def _cron(report: StatusReport) -> list[str]:
+    cron = report.cron
+    if not cron.installed:
+        return [f"PG_CRON {cron.note or 'not installed'}"]
+    version = f" {cron.version}" if cron.version else ""
+    head = f"PG_CRON{version}: {len(cron.jobs)} job(s), times in UTC"
+    notes = [f"note: {cron.note}"] if cron.note else []
+    if not cron.jobs:
+        return [head, *notes]
+    now = report.as_of
+    rows = [
+        [
+            str(j.jobid),
+            j.name or "-",
+            j.schedule,
+            "yes" if j.active else "no",
+            j.last_status or "-",
+            _ago(j.last_start, now),
+            "-" if j.last_duration_seconds is None else f"{j.last_duration_seconds:.1f}s",
+            _next(j.next_run, now),
+        ]
+        for j in cron.jobs
+    ]
+    headers = ["JOB", "NAME", "SCHEDULE", "ACTIVE", "LAST RUN", "STARTED", "TOOK", "NEXT RUN"]
+    lines = table(headers, rows, shrink={1: 10, 2: 10})
+    out = [head, *notes, lines[0]]
+    for job, line in zip(cron.jobs, lines[1:], strict=True):
+        out.append(line)
+        out += [_cut(f"    {flag}", WIDTH) for flag in _job_flags(job)]
+    return out
+
+
+def _job_flags(job: CronJob) -> list[str]:
+    flags = []
+    if job.calls_old_generator:
+        flags.append("calls an old snapshot generator")
+    if job.stuck:
+        flags.append("stuck: running longer than its interval")
+    if job.schedule_error:
+        flags.append(f"schedule not understood: {job.schedule_error}")
+    if job.last_message and job.last_status == "failed":
+        flags.append(f"message: {job.last_message}")
+    return flags
+
+
+# --- cells and tables ------------------------------------------------------------------------
+
+
+def _clock(t: datetime, now: datetime) -> str:
+    near = abs((t - now).total_seconds()) < 20 * 3600
+    return f"{t:%H:%M}" if near else f"{t:%m-%d %H:%M}"
+
+
+def _ago(t: datetime | None, now: datetime) -> str:
+    """``5m ago`` or ``in 5m`` (``-`` when unknown)."""
+    return "-" if t is None else relative((t - now).total_seconds())
+
+
+def _next(t: datetime | None, now: datetime) -> str:
+    return "-" if t is None else f"{_clock(t, now)} ({relative((t - now).total_seconds())})"
+
+
+def _window(s: SiteHealth) -> str:
+    if s.waiting_for_wake is None or s.waiting_for_start is None or s.waiting_for_end is None:
+        return "-"
+    return f"#{s.waiting_for_wake} {s.waiting_for_start:%H:%M}-{s.waiting_for_end:%H:%M}"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    shrink: dict[int, int],
+    width: int = WIDTH,
+) -> list[str]:
+    """Aligned columns two spaces apart, fitting ``width``: when too wide, the columns in
+    ``shrink`` (index → narrowest width, in the order given) give up space and their cells
+    are cut with an ellipsis."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    excess = sum(widths) + 2 * (len(widths) - 1) - width
+    for column, narrowest in shrink.items():
+        if excess <= 0:
+            break
+        cut = min(excess, max(0, widths[column] - narrowest))
+        widths[column] -= cut
+        excess -= cut
+
+    def line(cells: Sequence[str]) -> str:
+        text = "  ".join(f"{_cut(c, w):<{w}}" for c, w in zip(cells, widths, strict=True))
+        return _cut(text.rstrip(), width)  # the narrowest columns still too wide: cut
+
+    return [line(headers), *(line(r) for r in rows)]

@@ -1,0 +1,282 @@
+"""``snapwatch --daemon``: the scheduler without a terminal, for systemd and containers.
+
+What it promises:
+
+- it logs events, as human lines or JSON lines (:mod:`snapwatch.logs`);
+- SIGTERM or SIGINT stop it: the site in hand is finished, the instance row is marked
+  stopped, and it exits 0 within seconds; a second signal exits at once (whatever a
+  site was writing rolls back: a snapshot is one transaction);
+- it never exits because the database went away, at start or later: the schedule keeps
+  running, the database session reconnects with backoff (the outage is logged once when
+  it starts and once when it ends), and missed slots are caught up by the normal due
+  rules. What it cannot fix by waiting ends it at once: bad configuration or DSN syntax,
+  a schema that needs ``snapwatch migrate`` (exit 2), refused credentials (exit 3);
+- with a metrics port, Prometheus metrics on ``/metrics`` and a health check on
+  ``/healthz``.
+
+No Textual here: the daemon imports the core only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from snapwatch import __version__
+from snapwatch.clock import Clock, SystemClock, open_shared_clock
+from snapwatch.commands.actions import refuse_read_only
+from snapwatch.config import Settings
+from snapwatch.db import Target, resolve_target, translate
+from snapwatch.dbsession import DbSession, DbState
+from snapwatch.errors import EXIT_OK, ConfigError
+from snapwatch.health import count_states, read_site_health
+from snapwatch.instances import Identity
+from snapwatch.logs import log_event
+from snapwatch.metrics import Health, Metrics, MetricsServer, wsgi_app
+from snapwatch.scheduler import AfterTick, Conn, Scheduler, TickOutcome
+
+log = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@dataclass(frozen=True)
+class DaemonOptions:
+    """What the command line adds to the settings."""
+
+    tick_seconds: float | None = None
+    """Overrides ``scheduler.tick_seconds``."""
+    metrics_port: int | None = None
+    """Overrides ``daemon.metrics_port``."""
+    metrics_host: str | None = None
+    """Overrides ``daemon.metrics_host``."""
+    speed: float | None = None
+    """Run on the shared accelerated clock ``clock_name`` at this speed (None: system)."""
+    clock_name: str = "default"
+    clock_start: datetime | None = None
+    """Where a new shared clock starts (default: now)."""
+
+
+def run_daemon(settings: Settings, options: DaemonOptions) -> int:
+    """Run until a stop signal; returns the exit code. Raises
+    :class:`~snapwatch.errors.SnapwatchError` for what waiting cannot fix."""
+    refuse_read_only("--daemon", settings)
+    if settings.dsn_value():
+        check_dsn(Target(dsn=settings.dsn_value() or ""))
+    target = resolve_target(settings)
+    try:
+        return asyncio.run(Daemon(target, settings, options).run())
+    finally:
+        target.release()
+
+
+def check_dsn(target: Target) -> None:
+    """Refuse a DSN that can never connect (bad syntax, unknown option, non-numeric
+    port) before anything starts: that is configuration, not an outage to wait out."""
+    try:
+        params = conninfo_to_dict(target.dsn)
+    except psycopg.ProgrammingError as exc:
+        raise translate(exc, target) from None
+    ports = str(params.get("port") or "").split(",")
+    if any(p.strip() and not p.strip().isdigit() for p in ports):
+        raise ConfigError(f"invalid DSN: port {params.get('port')!r} is not a number")
+
+
+class Daemon:
+    def __init__(self, target: Target, settings: Settings, options: DaemonOptions) -> None:
+        self.target = target
+        self.settings = settings
+        self.options = options
+        self.wall: Clock = SystemClock()
+        self.tick_seconds = options.tick_seconds or settings.scheduler.tick_seconds
+        self.metrics = Metrics()
+        self.health: Health | None = None
+        self.stop = asyncio.Event()
+        self._signals = 0
+
+    async def run(self) -> int:
+        self._install_signals()
+        # The tick's own per-site warning would repeat each site_failed event.
+        logging.getLogger("snapwatch.tick").setLevel(logging.ERROR)
+        me = Identity.current()
+        server = self._metrics_server()
+        log_event(
+            log,
+            logging.INFO,
+            "starting",
+            f"snapwatch {__version__} daemon starting on {self.target.display}",
+            version=__version__,
+            pid=me.pid,
+            host=me.host,
+            database=self.target.display,
+        )
+        if server is not None:
+            server.start()
+            log_event(
+                log,
+                logging.INFO,
+                "metrics_listening",
+                f"metrics on http://{_hostport(server.host, server.port)}/metrics",
+                host=server.host,
+                port=server.port,
+            )
+        db = DbSession(self.target, self.settings, on_change=self._db_changed)
+        try:
+            scheduler = await self._start(db)
+            if scheduler is not None:
+                await self.stop.wait()
+                await scheduler.stop()
+        finally:
+            await db.close()
+            if server is not None:
+                server.stop()
+        log_event(log, logging.INFO, "stopped", "stopped")
+        return EXIT_OK
+
+    async def _start(self, db: DbSession) -> Scheduler | None:
+        """Wait for the database (logged once), choose the clock, start ticking. None
+        when a stop was asked for first."""
+        clock: Clock | None = None
+        while clock is None:
+            conn = await db.wait_connected(self.stop)
+            if conn is None:
+                return None
+            try:
+                clock = await self._clock(conn)
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                await db.lost(exc)
+        scheduler = Scheduler(
+            db,
+            self.settings,
+            clock,
+            mode="daemon",
+            wall=self.wall,
+            on_tick=self._ticked,
+            tick_seconds=self.tick_seconds,
+            after_tick=self._site_health_reader(),
+        )
+        if self.health is not None:
+            self.health.limit_seconds = 2 * scheduler.tick_seconds + scheduler.jitter_seconds
+        if self.stop.is_set():
+            return None
+        await scheduler.start()
+        log_event(
+            log,
+            logging.INFO,
+            "started",
+            f"ticking every {scheduler.tick_seconds:g} s on the {clock.describe()} clock",
+            tick_seconds=scheduler.tick_seconds,
+            clock=clock.describe(),
+            as_of=clock.now(),
+        )
+        return scheduler
+
+    async def _clock(self, conn: Conn) -> Clock:
+        if self.options.speed is None:
+            return self.wall
+        return await open_shared_clock(
+            conn,
+            self.options.clock_name,
+            start=self.options.clock_start or self.wall.now(),
+            speed=self.options.speed,
+            wall=self.wall,
+        )
+
+    # -- metrics and health ----------------------------------------------------------
+
+    def _metrics_server(self) -> MetricsServer | None:
+        port = self.options.metrics_port or self.settings.daemon.metrics_port
+        if port is None:
+            return None
+        host = self.options.metrics_host or self.settings.daemon.metrics_host
+        self.health = Health(self.tick_seconds, wall=self.wall)
+        return MetricsServer(wsgi_app(self.metrics, self.health), host, port)
+
+    def _site_health_reader(self) -> AfterTick | None:
+        """Sites by health state for ``snapwatch_sites``, read after each tick (only when
+        metrics are served: it costs a read of every site)."""
+        if self.health is None:
+            return None
+        settings, metrics = self.settings, self.metrics
+
+        async def after_tick(conn: Conn, now: datetime) -> None:
+            metrics.site_states(count_states(await read_site_health(conn, now, settings)))
+
+        return after_tick
+
+    def _db_changed(self, state: DbState) -> None:
+        self.metrics.database(state)
+        if self.health is not None:
+            self.health.database(state)
+
+    # -- each tick ---------------------------------------------------------------------
+
+    def _ticked(self, outcome: TickOutcome) -> None:
+        self.metrics.tick(outcome)
+        if self.health is not None:
+            self.health.tick(outcome)
+        report = outcome.report
+        if report is None:
+            return  # an outage is logged by the session, a raising tick by the scheduler
+        for site in report.failed:
+            log_event(
+                log,
+                logging.WARNING,
+                "site_failed",
+                f"site {site.site_name} failed: {site.error}",
+                site_id=site.site_id,
+                site=site.site_name,
+                error=site.error,
+            )
+        log_event(
+            log,
+            logging.WARNING if report.failed else logging.INFO,
+            "tick",
+            as_of=report.as_of,
+            written=report.count("written"),
+            skipped=report.count("skipped"),
+            failed=len(report.failed),
+            snapshots=sum(len(o.written) for o in report.outcomes),
+            duration_seconds=round(outcome.duration_seconds, 3),
+            next_tick=outcome.next_tick_at,
+            paused=outcome.paused,
+            stopped=report.stopped,
+        )
+
+    # -- signals -------------------------------------------------------------------------
+
+    def _install_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            loop.add_signal_handler(signum, self._on_signal, signum)
+
+    def _on_signal(self, signum: int) -> None:
+        self._signals += 1
+        name = signal.Signals(signum).name
+        if self._signals == 1:
+            log_event(
+                log,
+                logging.INFO,
+                "stopping",
+                f"{name}: finishing the site in hand, then stopping",
+                signal=name,
+            )
+            self.stop.set()
+            return
+        log_event(log, logging.WARNING, "exiting_now", f"second {name}: exiting now", signal=name)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        sys.stderr.flush()
+        os._exit(128 + signum)
+
+
+def _hostport(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

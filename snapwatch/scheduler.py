@@ -1,0 +1,413 @@
+"""The scheduler: one interval job per process that ticks, records and heartbeats.
+
+The only module that imports APScheduler. It decides nothing about due-ness (the
+database and :func:`snapwatch.tick.run_tick` do); it runs a tick every
+``tick_seconds`` (``AsyncIOScheduler``, in-memory job store, ``coalesce=True``,
+``max_instances=1``, ``misfire_grace_time=None``, a small jitter that spreads processes,
+and a first tick at once), and around each tick:
+
+- (re)connects through the :class:`~snapwatch.dbsession.DbSession` (an outage is the
+  session's to report, once);
+- registers the instance on the first tick that reaches the database;
+- runs the tick (paused sites are reported, not written; a global pause also shows on the
+  instance row), records it in the run history and heartbeats with its figures;
+- records how far a shared accelerated clock got, and prunes old run history hourly.
+
+No failure escapes the job: a tick that raises is recorded (when the database is there
+to record it), logged once for a run of identical failures, reported through
+``on_tick``, and the next tick tries again. Every tick, good or bad, is reported through
+``on_tick(TickOutcome)`` so that a daemon (logs, metrics) or an app can show it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+from psycopg import AsyncConnection
+
+from snapwatch.actions import active_pauses
+from snapwatch.clock import LIVE_SECONDS, AcceleratedClock, Clock, SystemClock, record_reached
+from snapwatch.config import Settings
+from snapwatch.dbsession import DbSession
+from snapwatch.errors import DatabaseUnreachable, SnapwatchError
+from snapwatch.instances import Mode, mark_stopped, record_tick, register
+from snapwatch.logs import log_event
+from snapwatch.redact import redact
+from snapwatch.runlog import prune_runs, record_run
+from snapwatch.tick import TickReport, run_tick
+
+log = logging.getLogger(__name__)
+
+Conn = AsyncConnection[dict[str, Any]]
+AfterTick = Callable[[Conn, datetime], Awaitable[None]]
+
+TICK_JOB = "tick"
+CLOCK_JOB = "clock"
+PRUNE_EVERY_SECONDS = 3600.0
+CLOCK_BEAT_SECONDS = LIVE_SECONDS / 3
+"""A shared clock is marked live at least this often, also between slow ticks."""
+JITTER_SHARE = 0.1
+"""Unless ``jitter_seconds`` is configured, the default jitter is capped at this share of
+the tick interval (a 0.5 s tick must not wait up to the 2 s meant for minute ticks)."""
+
+
+@dataclass(frozen=True)
+class TickOutcome:
+    """One tick as the scheduler saw it: the report (None when the tick did not get that
+    far) or the error, on the wall clock."""
+
+    started_at: datetime
+    finished_at: datetime
+    report: TickReport | None
+    error: str | None
+    """None = success. Else the first failed site's line or the tick's exception line."""
+    paused: bool = False
+    """A global pause was active (the tick wrote nothing)."""
+    db_down: bool = False
+    """The tick failed because the database was unreachable."""
+    next_tick_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def duration_seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+async def global_pause_active(conn: Conn, now: datetime) -> bool:
+    """Whether a pause of every site is in force at ``now`` (the as-of clock's time)."""
+    return bool(await active_pauses(conn, now, site=None, scoped=True))
+
+
+def first_failure(report: TickReport) -> str | None:
+    failed = report.failed
+    if not failed:
+        return None
+    more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+    return f"site {failed[0].site_name} failed: {failed[0].error}{more}"
+
+
+class Scheduler:
+    """Ticks on an interval in the running event loop until :meth:`stop`."""
+
+    def __init__(
+        self,
+        db: DbSession,
+        settings: Settings,
+        clock: Clock,
+        *,
+        mode: Mode,
+        wall: Clock | None = None,
+        on_tick: Callable[[TickOutcome], None] | None = None,
+        tick_seconds: float | None = None,
+        jitter_seconds: float | None = None,
+        after_tick: AfterTick | None = None,
+    ) -> None:
+        """``clock`` gives the as-of instant of each tick (it may be accelerated);
+        ``wall`` times ticks and stamps them. ``after_tick`` runs after a recorded tick on
+        its connection (e.g. to read site health for metrics); its failures are logged
+        and never fail the tick."""
+        self._db = db
+        self._settings = settings
+        self.clock = clock
+        self._mode: Mode = mode
+        self._wall: Clock = wall or SystemClock()
+        self._on_tick = on_tick
+        self._after_tick = after_tick
+        self.tick_seconds = float(tick_seconds or settings.scheduler.tick_seconds)
+        if self.tick_seconds <= 0:
+            raise ValueError("tick_seconds must be positive")
+        sched = settings.scheduler
+        if jitter_seconds is None:
+            jitter_seconds = sched.jitter_seconds
+            if "jitter_seconds" not in sched.model_fields_set:  # the default: keep it small
+                jitter_seconds = min(jitter_seconds, self.tick_seconds * JITTER_SHARE)
+        self.jitter_seconds = jitter_seconds
+        self._aps: Any = None
+        self._lock = asyncio.Lock()
+        self._stopping = False
+        self._stopped = False
+        self._job_task: asyncio.Task[Any] | None = None
+        self._instance_id: UUID | None = None
+        self._last: TickOutcome | None = None
+        self._last_success: TickOutcome | None = None
+        self._logged_error: str | None = None
+        self._pruned_at: float | None = None
+
+    # -- what an app or a daemon shows ------------------------------------------------
+
+    @property
+    def instance_id(self) -> UUID | None:
+        return self._instance_id
+
+    @property
+    def last_tick(self) -> TickOutcome | None:
+        return self._last
+
+    @property
+    def last_success(self) -> TickOutcome | None:
+        return self._last_success
+
+    @property
+    def next_tick_at(self) -> datetime | None:
+        """When the interval job fires next (wall clock), None when not running."""
+        if self._aps is None or self._stopping:
+            return None
+        job = self._aps.get_job(TICK_JOB)
+        at = job.next_run_time if job is not None else None
+        return at.astimezone(UTC) if at is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self._aps is not None and not self._stopping
+
+    @property
+    def shared_clock(self) -> AcceleratedClock | None:
+        clock = self.clock
+        return clock if isinstance(clock, AcceleratedClock) and clock.name is not None else None
+
+    # -- life cycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start ticking in the running loop; the first tick runs at once."""
+        if self._aps is not None or self._stopped:
+            raise RuntimeError("a scheduler starts once")
+        aps = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
+        aps.add_job(
+            self._job,
+            IntervalTrigger(seconds=self.tick_seconds, jitter=self.jitter_seconds, timezone=UTC),
+            id=TICK_JOB,
+            name="snapwatch tick",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=SystemClock().now(),
+        )
+        if self.shared_clock is not None and self.tick_seconds > CLOCK_BEAT_SECONDS:
+            aps.add_job(
+                self._keep_clock,
+                IntervalTrigger(seconds=CLOCK_BEAT_SECONDS, timezone=UTC),
+                id=CLOCK_JOB,
+                name="snapwatch shared clock",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=None,
+            )
+        aps.start()
+        self._aps = aps
+
+    async def stop(self) -> None:
+        """Stop ticking: the tick in hand finishes the site it is writing (the rest are
+        left for the next process to tick), is recorded, and the instance is marked
+        stopped. Idempotent."""
+        if self._stopped:
+            return
+        self._stopping = True
+        if self._aps is not None:
+            self._aps.pause()
+        async with self._lock:  # the tick in hand, if any, finishes first
+            await self._goodbye()
+        task = self._job_task
+        if task is not None and task is not asyncio.current_task() and not task.done():
+            await asyncio.wait({task})
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+        self._stopped = True
+
+    async def tick_now(self) -> TickOutcome:
+        """Tick at once (an app's "run now", tests); waits for a tick in progress first,
+        never runs beside one."""
+        if self._stopping:
+            raise RuntimeError("the scheduler is stopping")
+        async with self._lock:
+            return await self._tick()
+
+    # -- the jobs ---------------------------------------------------------------------
+
+    async def _job(self) -> None:
+        self._job_task = asyncio.current_task()
+        async with self._lock:
+            if not self._stopping:
+                await self._tick()
+
+    async def _keep_clock(self) -> None:
+        """Between slow ticks, keep the shared clock marked live (see ``open_shared_clock``)."""
+        clock = self.shared_clock
+        if clock is None or self._stopping or self._lock.locked():
+            return
+        async with self._lock:
+            try:
+                async with self._db.use() as conn:
+                    await record_reached(conn, clock)
+            except DatabaseUnreachable:
+                pass
+            except Exception as exc:
+                log_event(log, logging.WARNING, "clock_unrecorded", error=_line(exc))
+
+    def _should_stop(self) -> bool:
+        return self._stopping
+
+    async def _tick(self) -> TickOutcome:
+        started = self._wall.now()
+        try:
+            async with self._db.use(check=True) as conn:
+                outcome = await self._run(conn, started)
+        except DatabaseUnreachable as exc:
+            outcome = self._failed(started, str(exc), db_down=True)
+        except Exception as exc:  # the scheduler outlives any tick
+            outcome = self._failed(started, _line(exc))
+            await self._record_failure(outcome)
+            if outcome.error != self._logged_error:
+                log_event(
+                    log,
+                    logging.ERROR,
+                    "tick_failed",
+                    f"tick failed: {outcome.error}",
+                    error=outcome.error,
+                    exc_info=exc,
+                )
+                self._logged_error = outcome.error
+        self._last = outcome
+        if outcome.ok:
+            self._last_success = outcome
+        if outcome.report is not None:
+            self._logged_error = None
+        self._report(outcome)
+        return outcome
+
+    async def _run(self, conn: Conn, started: datetime) -> TickOutcome:
+        if self._instance_id is None:
+            self._instance_id = await register(
+                conn, self._mode, clock=self.clock.describe(), tick_seconds=self.tick_seconds
+            )
+        as_of = self.clock.now()
+        paused = await global_pause_active(conn, as_of)
+        report = await run_tick(
+            conn, self._settings, as_of, wall=self._wall, should_stop=self._should_stop
+        )
+        await record_run(conn, report, self._instance_id)
+        error = first_failure(report)
+        next_tick = self.next_tick_at
+        finished = self._wall.now()
+        await record_tick(
+            conn,
+            self._instance_id,
+            started=started,
+            finished=finished,
+            next_tick_at=next_tick,
+            paused=paused,
+            error=error,
+        )
+        if self.shared_clock is not None:
+            await record_reached(conn, self.shared_clock)
+        await self._prune(conn)
+        if self._after_tick is not None:
+            await self._guarded(conn, self._after_tick(conn, as_of), "after_tick_failed")
+        return TickOutcome(
+            started, self._wall.now(), report, error, paused=paused, next_tick_at=next_tick
+        )
+
+    async def _prune(self, conn: Conn) -> None:
+        now = time.monotonic()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = now
+        days = self._settings.scheduler.run_retention_days
+        before = self._wall.now() - timedelta(days=days)
+        deleted = await self._guarded(conn, prune_runs(conn, before), "prune_failed")
+        if deleted:
+            log_event(
+                log,
+                logging.INFO,
+                "runs_pruned",
+                f"deleted {deleted} run(s) older than {days:g} days",
+                deleted=deleted,
+                before=before,
+            )
+
+    async def _guarded(self, conn: Conn, work: Awaitable[Any], event: str) -> Any:
+        """Side work of a tick: its failure is logged, never the tick's (unless the
+        connection itself broke, which the session must hear about)."""
+        try:
+            return await work
+        except psycopg.Error as exc:
+            if conn.closed or conn.broken:
+                raise
+            log_event(log, logging.WARNING, event, error=_line(exc))
+        except Exception as exc:
+            log_event(log, logging.WARNING, event, error=_line(exc), exc_info=exc)
+        return None
+
+    def _failed(self, started: datetime, error: str, *, db_down: bool = False) -> TickOutcome:
+        return TickOutcome(
+            started,
+            self._wall.now(),
+            None,
+            error,
+            db_down=db_down,
+            next_tick_at=self.next_tick_at,
+        )
+
+    async def _record_failure(self, outcome: TickOutcome) -> None:
+        """Put a failed tick on the instance row, when the database is there for it."""
+        if self._instance_id is None:
+            return
+        try:
+            async with self._db.use() as conn:
+                await record_tick(
+                    conn,
+                    self._instance_id,
+                    started=outcome.started_at,
+                    finished=outcome.finished_at,
+                    next_tick_at=outcome.next_tick_at,
+                    paused=False,
+                    error=outcome.error,
+                )
+        except Exception as exc:
+            log.debug("failed tick not recorded: %s", _line(exc))
+
+    def _report(self, outcome: TickOutcome) -> None:
+        if self._on_tick is None:
+            return
+        try:
+            self._on_tick(outcome)
+        except Exception:
+            log.exception("tick listener failed")
+
+    async def _goodbye(self) -> None:
+        """Record the clock one last time and mark the instance stopped."""
+        if self._instance_id is None:
+            return
+        try:
+            async with self._db.use() as conn:
+                if self.shared_clock is not None:
+                    await record_reached(conn, self.shared_clock)
+                await mark_stopped(conn, self._instance_id)
+        except Exception as exc:
+            log_event(
+                log,
+                logging.WARNING,
+                "stop_unrecorded",
+                f"instance not marked stopped: {_line(exc)}",
+                error=_line(exc),
+            )
+
+
+def _line(exc: BaseException) -> str:
+    """An exception as one line, redacted."""
+    if isinstance(exc, SnapwatchError):
+        return redact(str(exc))
+    text = " ".join(str(exc).split())
+    return redact(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
