@@ -104,8 +104,6 @@ class Daemon:
 
     async def run(self) -> int:
         self._install_signals()
-        # The tick's own per-site warning would repeat each site_failed event.
-        logging.getLogger("snapwatch.tick").setLevel(logging.ERROR)
         me = Identity.current()
         server = self._metrics_server()
         log_event(

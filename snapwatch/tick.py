@@ -6,7 +6,6 @@ its own transaction, so a failing site rolls back alone and the others continue.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,8 +24,6 @@ from snapwatch.snapshot.document import aggregates, build_document
 from snapwatch.snapshot.inputs import DeviceFacts, Round, RoundInputs
 from snapwatch.snapshot.reader import RoundData, RoundKey, read_devices, read_rounds
 from snapwatch.snapshot.writer import PreparedSnapshot, write_site
-
-log = logging.getLogger(__name__)
 
 Outcome = Literal["written", "skipped", "failed"]
 
@@ -227,7 +224,6 @@ async def _generate_and_write(
 def _fail(outcome: SiteOutcome, exc: Exception, stage: str) -> None:
     outcome.outcome = "failed"
     outcome.error = redact(f"{stage}: {type(exc).__name__}: {' '.join(str(exc).split())}")
-    log.warning("site %s failed: %s", outcome.site_name, outcome.error)
 
 
 def _prepare(
