@@ -1,4 +1,5 @@
-"""pg_cron seen from snapwatch: its jobs, their latest runs, and old generators still running.
+"""pg_cron seen from snapwatch.scheduler import crontab_trigger
+from snapwatch: its jobs, their latest runs, and old generators still running.
 
 Before snapwatch, platforms generated snapshots with pg_cron jobs calling SQL functions such
 as ``generate_session_wake_snapshot()``. The health view lists the database's pg_cron jobs
@@ -31,8 +32,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
-from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped, unused-ignore]
 from psycopg import errors
+
+from snapwatch.scheduler import crontab_trigger
 
 OLD_GENERATORS: tuple[str, ...] = (
     "generate_session_wake_snapshot",
@@ -251,7 +253,7 @@ def _plan(schedule: str, tz: tzinfo, dom_and_dow: bool = False) -> _Plan:
 
         def trigger(day: str, weekday: str) -> Any:
             expr = f"{minute} {hour} {day} {month} {weekday}"
-            return CronTrigger.from_crontab(expr, timezone=tz)
+            return crontab_trigger(expr, tz)
 
         # Both day fields restricted: either one matching fires (Vixie cron's rule), unless
         # cron.match_dom_and_dow (pg_cron 1.6.5+) asks for both.

@@ -26,12 +26,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
 
 import psycopg
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from psycopg import AsyncConnection
 
@@ -411,3 +412,12 @@ def _line(exc: BaseException) -> str:
         return redact(str(exc))
     text = " ".join(str(exc).split())
     return redact(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
+
+
+def crontab_trigger(expr: str, tz: tzinfo) -> Any:
+    """APScheduler's ``CronTrigger`` for a five-field crontab line in ``tz`` (its
+    ``get_next_fire_time(previous, now)`` gives fire times). Cron expressions anywhere in
+    snapwatch (pg_cron jobs, the demo's device schedules) are read through this one
+    function, so APScheduler stays behind this module. Raises ValueError (or TypeError /
+    KeyError from APScheduler) when ``expr`` is not a crontab line."""
+    return CronTrigger.from_crontab(expr, timezone=tz)

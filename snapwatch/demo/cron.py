@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped, unused-ignore]
+from snapwatch.scheduler import crontab_trigger
 
 _ORDINARY_DAY = date(2001, 1, 15)
 """Any day without a DST change in UTC (a daily schedule fires the same on all of them)."""
@@ -40,7 +40,7 @@ class CronSchedule:
 @lru_cache(maxsize=256)
 def _trigger(expr: str, tz: tzinfo) -> Any:
     try:
-        return CronTrigger.from_crontab(expr, timezone=tz)
+        return crontab_trigger(expr, tz)
     except (TypeError, KeyError) as exc:
         raise ValueError(f"bad cron expression {expr!r}: {exc}") from exc
 
