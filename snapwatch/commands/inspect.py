@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from snapwatch.clock import SystemClock
 from snapwatch.commands.inspect_diff import diff_json, diff_snapshots, render_diff
+from snapwatch.commands.inspect_json import document_json
 from snapwatch.commands.inspect_render import render_snapshot
 from snapwatch.commands.inspect_view import StoredSnapshot, read_view
 from snapwatch.config import Settings
@@ -33,8 +34,7 @@ Conn = AsyncConnection[dict[str, Any]]
 
 _COLUMNS = """
 SELECT w.snapshot_id, w.site_id, w.session_id, w.wake_number, w.wake_round_start,
-       w.wake_round_end, w.created_at, w.site_state, s.name AS site_name, ss.session_date,
-       CASE WHEN %(pretty)s THEN jsonb_pretty(w.site_state) END AS pretty
+       w.wake_round_end, w.created_at, w.site_state, s.name AS site_name, ss.session_date
   FROM session_wake_snapshots w
   LEFT JOIN sites s ON s.site_id = w.site_id
   LEFT JOIN site_device_sessions ss ON ss.session_id = w.session_id
@@ -97,7 +97,6 @@ async def inspect(
             site=site,
             wake=wake,
             now=now or SystemClock().now(),
-            pretty=as_json and not diff,
         )
         previous = await previous_snapshot(conn, row) if diff else None
     finally:
@@ -117,7 +116,7 @@ async def inspect(
         else:
             out.write(render_diff(result))
     elif as_json:
-        out.write((row.pretty or json.dumps(row.site_state, indent=2)) + "\n")
+        out.write(document_json(row.site_state) + "\n")
     else:
         out.write(render_snapshot(read_view(row)))
     return EXIT_OK
@@ -145,7 +144,6 @@ async def select_snapshot(
     site: str | None,
     wake: int | None,
     now: datetime,
-    pretty: bool = False,
 ) -> StoredSnapshot:
     """The chosen snapshot, or :class:`SnapwatchError` naming what was not found."""
     if snapshot is not None:
@@ -154,7 +152,7 @@ async def select_snapshot(
             raise SnapwatchError(
                 f"not a snapshot id: {snapshot!r} (a UUID; use --site to choose by site)"
             )
-        found = await _one(conn, BY_ID_SQL, {"id": snapshot_id, "pretty": pretty})
+        found = await _one(conn, BY_ID_SQL, {"id": snapshot_id})
         if found is None:
             raise SnapwatchError(f"snapshot {snapshot_id} not found")
         return found
@@ -162,7 +160,7 @@ async def select_snapshot(
     ref = await resolve_site(conn, site)
     site_id, site_name = ref.site_id, ref.name
     if wake is None:
-        found = await _one(conn, LATEST_SQL, {"site": site_id, "pretty": pretty})
+        found = await _one(conn, LATEST_SQL, {"site": site_id})
         if found is None:
             raise SnapwatchError(f"site {site_name!r} has no snapshots")
         return found
@@ -177,9 +175,7 @@ async def select_snapshot(
         if newest is None:
             raise SnapwatchError(f"site {site_name!r} has no open session and no snapshots")
         session, which = newest, "latest session with snapshots"
-    found = await _one(
-        conn, BY_WAKE_SQL, {"session": session["session_id"], "wake": wake, "pretty": pretty}
-    )
+    found = await _one(conn, BY_WAKE_SQL, {"session": session["session_id"], "wake": wake})
     if found is None:
         cur = await conn.execute(WAKES_SQL, {"session": session["session_id"]})
         wakes = await cur.fetchone()
@@ -200,7 +196,7 @@ async def previous_snapshot(conn: Conn, row: StoredSnapshot) -> StoredSnapshot |
     return await _one(
         conn,
         PREVIOUS_SQL,
-        {"session": row.session_id, "wake": row.wake_number, "pretty": False},
+        {"session": row.session_id, "wake": row.wake_number},
     )
 
 
@@ -219,7 +215,6 @@ async def _one(conn: Conn, query: str, params: dict[str, Any]) -> StoredSnapshot
         site_state=row["site_state"],
         site_name=row["site_name"] or str(row["site_id"]),
         session_date=row["session_date"],
-        pretty=row["pretty"],
     )
 
 

@@ -42,8 +42,6 @@ class StoredSnapshot:
     site_state: Any
     site_name: str
     session_date: date | None
-    pretty: str | None = None
-    """The stored JSON pretty-printed by the server (only when asked for)."""
 
 
 def dig(value: Any, *path: str) -> Any:
