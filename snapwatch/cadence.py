@@ -135,8 +135,15 @@ class _Grid:
             end=self.start + timedelta(microseconds=self.offset(k)),
         )
 
-    def slots(self) -> Iterable[Slot]:
-        return (self.slot(k) for k in range(1, self.count + 1))
+    def slots(self, after: datetime | None = None) -> Iterable[Slot]:
+        """The slots in order; with ``after``, only those ending after that instant (the
+        first is found by arithmetic, so a long covered session costs nothing)."""
+        first = 1
+        if after is not None:
+            if after >= self.end:
+                return iter(())
+            first = self.index_at(after) or 1
+        return (self.slot(k) for k in range(first, self.count + 1))
 
     def index_at(self, t: datetime) -> int | None:
         at = (t - self.start) // _ONE_US
@@ -299,9 +306,8 @@ def _owed_slots(
     closed = None if session.closed_at is None else _utc(session.closed_at, "closed_at")
     owed: list[Slot] = []
     lost = 0
-    for slot in _Grid(session.start, session.end, cadence).slots():
-        if covered is not None and slot.end <= covered:
-            continue
+    grid = _Grid(session.start, session.end, cadence)
+    for slot in grid.slots(after=covered):
         if closed is not None and slot.end > closed:
             break
         is_due = slot.end + settle <= now

@@ -253,10 +253,14 @@ def count_instance_states(instances: Iterable[InstanceHealth]) -> dict[str, int]
 # The latest decisive outcome per site: a failure, or a write (which clears a failure).
 # Skips (not due, paused, busy) say nothing about whether the site's writes work.
 LAST_OUTCOME_SQL = """
-SELECT DISTINCT ON (site_id) site_id, outcome, error
-  FROM snapwatch.run_sites
- WHERE site_id = ANY(%(sites)s::uuid[]) AND outcome IN ('written', 'failed')
- ORDER BY site_id, recorded_at DESC
+SELECT x.site_id, o.outcome, o.error
+  FROM unnest(%(sites)s::uuid[]) AS x(site_id)
+ CROSS JOIN LATERAL (
+        SELECT r.outcome, r.error
+          FROM snapwatch.run_sites r
+         WHERE r.site_id = x.site_id AND r.outcome IN ('written', 'failed')
+         ORDER BY r.recorded_at DESC
+         LIMIT 1) o
 """
 
 

@@ -192,3 +192,4 @@ CREATE INDEX idx_device_images_device_captured ON device_images (device_id, capt
 CREATE INDEX idx_device_images_device_scored ON device_images (device_id, captured_at DESC) WHERE mgi_score IS NOT NULL;
 CREATE INDEX idx_device_alerts_site_triggered ON device_alerts (site_id, triggered_at);
 CREATE INDEX idx_session_wake_snapshots_site_round ON session_wake_snapshots (site_id, wake_round_start DESC);
+CREATE INDEX idx_session_wake_snapshots_created ON session_wake_snapshots (created_at DESC);
