@@ -13,9 +13,18 @@ import psycopg
 import pytest
 from overview_rows import Rows
 from psycopg import AsyncConnection, AsyncCursor
+from psycopg.rows import dict_row
 
+from snapwatch.actions import pause
+from snapwatch.commands.status import read_status
+from snapwatch.config import Settings, load_settings
+from snapwatch.health import InstanceState, SiteState, read_site_health
+from snapwatch.instances import Identity, mark_stopped, register
 from snapwatch.readmodels.display import age_text, cadence_text, timezone_text
+from snapwatch.readmodels.health import job_health
 from snapwatch.readmodels.sites import SiteOverview, fetch_site_overview
+from snapwatch.runlog import record_run
+from snapwatch.tick import run_tick
 
 NOW = datetime(2025, 3, 10, 15, 30, tzinfo=UTC)
 
@@ -213,8 +222,146 @@ async def test_overview_is_a_fixed_number_of_queries_whatever_the_number_of_site
     got = await fetch_site_overview(conn, NOW)
     assert len(got) == 30
     assert all(s.device_count == 1 and s.has_open_session for s in got)
-    # the site-state rule's four set-based reads: sites, sessions, snapshot state, pauses
-    assert len(statements) == 4
+    # the site-state rule's four set-based reads (sites, sessions, snapshot state, pauses)
+    # and health's two: each site's latest write outcome, the pause notes
+    assert len(statements) == 6
+    for i in range(30, 90):
+        rows.site(program, f"Site {i:02d}", snapshot_cadence_hours=1)
+    statements.clear()
+    assert len(await fetch_site_overview(conn, NOW)) == 90
+    assert len(statements) == 6
+
+
+@pytest.fixture
+def cfg(migrated_dsn: str, isolated_env: Any) -> Settings:
+    return load_settings(overrides={"dsn": migrated_dsn})[0]
+
+
+async def test_each_site_carries_its_health_state_reason_and_waiting_slot(
+    rows: Rows, program: UUID, cfg: Settings, migrated_dsn: str
+) -> None:
+    m = timedelta(minutes=1)
+    sites: dict[str, UUID] = {}
+
+    def site(name: str, start: datetime | None, **columns: Any) -> UUID:
+        site_id = rows.site(program, name, **({"snapshot_cadence_hours": 1} | columns))
+        rows.device(site_id)
+        if start is not None:
+            rows.session(site_id, start, start + timedelta(hours=24), "in_progress")
+        sites[name] = site_id
+        return site_id
+
+    site("Written", NOW - 150 * m)
+    site("Due", NOW - 63 * m)  # slot 1 ended 3 min ago: due for 1 min (settle 2 min)
+    site("Late", NOW - 150 * m)  # slot 1 (to 14:00) has waited 88 min (grace 5 min)
+    site("Paused", NOW - 150 * m)
+    site("Broken", NOW - 150 * m)
+    site("No session", None)
+    site("No cadence", NOW - 150 * m, snapshot_cadence_hours=None)
+    empty = rows.site(program, "No devices", snapshot_cadence_hours=1)
+    rows.session(empty, NOW - 150 * m, NOW + 20 * 60 * m, "in_progress")
+    # Broken cannot be written: its snapshot row needs a company.
+    rows.conn.execute("UPDATE sites SET company_id = NULL WHERE site_id = %s", (sites["Broken"],))
+    rows.conn.execute("UPDATE pilot_programs SET company_id = NULL")
+    async with await AsyncConnection.connect(
+        migrated_dsn, autocommit=True, row_factory=dict_row
+    ) as conn:
+        await pause(
+            conn,
+            NOW - 10 * m,
+            site=sites["Paused"],
+            reason="fumigation",
+            until=None,
+            who="ops@pier4",
+        )
+        for name in ("Written", "Broken"):
+            await record_run(conn, await run_tick(conn, cfg, NOW, site=sites[name]), None)
+        got = {s.site_name: s for s in await fetch_site_overview(conn, NOW, cfg)}
+        health = {h.site_name: h for h in await read_site_health(conn, NOW, cfg)}
+
+    assert got["Written"].state is SiteState.ON_TIME and got["Written"].reason is None
+    assert got["Written"].next_due_at == NOW + 30 * m + 2 * m
+    assert got["Written"].last_error is None
+    assert (got["Due"].state, got["Due"].waiting_for_wake, got["Due"].late_by_seconds) == (
+        "due",
+        1,
+        60.0,
+    )
+    assert (got["Late"].state, got["Late"].waiting_for_wake) == (SiteState.LATE, 1)
+    assert got["Late"].late_by_seconds == 88 * 60.0
+    assert got["Paused"].state == "paused"
+    assert got["Paused"].reason == 'paused by ops@pier4: "fumigation"'
+    assert got["Broken"].state == "failing"
+    assert "company_id" in (got["Broken"].last_error or "")
+    assert got["Broken"].reason == got["Broken"].last_error
+    for name, reason in [
+        ("No session", "no_open_session"),
+        ("No cadence", "no_cadence"),
+        ("No devices", "no_devices"),
+    ]:
+        assert (got[name].state, got[name].reason) == (SiteState.NOT_ELIGIBLE, reason)
+        assert got[name].next_due_at is None
+    # One rule: the overview says exactly what `status` and the daemon's metrics say.
+    assert set(got) == set(health)
+    for name, h in health.items():
+        o = got[name]
+        assert (o.state, o.reason, o.next_due_at, o.waiting_for_wake, o.late_by_seconds) == (
+            h.state,
+            h.reason,
+            h.next_due_at,
+            h.waiting_for_wake,
+            h.late_by_seconds,
+        ), name
+
+
+async def test_a_failed_write_stays_visible_as_last_error_until_a_write_succeeds(
+    rows: Rows, program: UUID, cfg: Settings, migrated_dsn: str
+) -> None:
+    site = rows.site(program, "Flaky", snapshot_cadence_hours=1)
+    rows.device(site)
+    rows.session(site, NOW - timedelta(hours=2), NOW + timedelta(hours=22), "in_progress")
+    async with await AsyncConnection.connect(
+        migrated_dsn, autocommit=True, row_factory=dict_row
+    ) as conn:
+        await conn.execute("INSERT INTO snapwatch.runs (status) VALUES ('failed') RETURNING run_id")
+        run = await (await conn.execute("SELECT run_id FROM snapwatch.runs")).fetchone()
+        assert run is not None
+        await conn.execute(
+            "INSERT INTO snapwatch.run_sites (run_id, site_id, outcome, error, recorded_at)"
+            " VALUES (%s, %s, 'failed', 'disk full', %s)",
+            (run["run_id"], site, NOW - timedelta(hours=1)),
+        )
+        written = await run_tick(conn, cfg, NOW - timedelta(minutes=57))
+        assert [w.wake_number for o in written.outcomes for w in o.written] == [1]
+        # Not due now (slot 2 not yet settled) and failed last: on time, error still shown.
+        early = (await fetch_site_overview(conn, NOW - timedelta(minutes=57), cfg))[0]
+        assert (early.state, early.last_error) == (SiteState.ON_TIME, "disk full")
+        await record_run(conn, written, None)
+        later = (await fetch_site_overview(conn, NOW - timedelta(minutes=57), cfg))[0]
+        assert (later.state, later.last_error) == (SiteState.ON_TIME, None)
+
+
+async def test_job_health_lists_instances_and_pg_cron_as_status_does(
+    cfg: Settings, migrated_dsn: str
+) -> None:
+    async with await AsyncConnection.connect(
+        migrated_dsn, autocommit=True, row_factory=dict_row
+    ) as conn:
+        live = await register(
+            conn, "daemon", clock="system", tick_seconds=60, identity=Identity("ops-1", 11, "ops")
+        )
+        gone = await register(
+            conn, "tui", clock="system", tick_seconds=60, identity=Identity("ops-2", 22, "ops")
+        )
+        await mark_stopped(conn, gone)
+        got = await job_health(conn, NOW)
+        report = await read_status(conn, NOW, cfg, database="test")
+    states = {i.instance_id: i.state for i in got.instances}
+    assert states == {live: InstanceState.OK, gone: InstanceState.STOPPED}
+    assert got.counts()["ok"] == 1 and got.counts()["stopped"] == 1
+    assert got.cron.installed is False and got.warning is None
+    assert [i.instance_id for i in got.instances] == [i.instance_id for i in report.instances]
+    assert (got.cron.note, got.warning) == (report.cron.note, report.warning)
 
 
 async def test_now_must_be_timezone_aware(conn: AsyncConnection[Any]) -> None:

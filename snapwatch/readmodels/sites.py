@@ -1,4 +1,14 @@
-"""The sites overview: one row per site with what an operator checks first."""
+"""The sites overview: one row per site with what an operator checks first.
+
+A row joins two views of the same read: the site's facts (program, company, zone, open
+session) from :func:`snapwatch.sitestate.load_sites` and its judged health (state, reason,
+the slot it waits for) from :func:`snapwatch.health.site_health`, so the Sites pane, the
+``status`` command and the daemon's metrics can never disagree about a site's state. The
+sites are read once: health is judged on the same :class:`~snapwatch.sitestate.SiteView`
+objects, with the two look-ups :func:`snapwatch.health.read_site_health` makes (each
+site's latest failure and the pause notes), so a refresh is a fixed six queries whatever
+the number of sites.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +19,13 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
+from snapwatch.config import SchedulerSettings, Settings
+from snapwatch.health import SiteHealth, SiteState, site_health
+
+# The failure and pause-note look-ups of read_site_health, so that the state rule stays in
+# snapwatch.health while the sites are read only once.
+from snapwatch.health import _last_errors as last_errors
+from snapwatch.health import _pause_notes as pause_notes
 from snapwatch.sitestate import SiteView, load_sites
 
 
@@ -27,17 +44,48 @@ class SiteOverview:
     has_open_session: bool
     """A pending or in-progress session contains the instant asked about."""
     last_snapshot_at: datetime | None
+    state: SiteState
+    """on_time / due / late / paused / not_eligible / failing (a ``StrEnum``: compares
+    equal to those strings)."""
+    reason: str | None
+    """not_eligible: the raw reason value (``no_cadence``, ``no_devices``,
+    ``no_open_session``); paused: who paused it and why; failing: the error; due/late:
+    which wake waits and for how long; on_time: None."""
+    next_due_at: datetime | None
+    """When the next slot becomes due (None without a plan)."""
+    waiting_for_wake: int | None
+    """Wake number of the oldest due, unwritten slot."""
+    late_by_seconds: float | None
+    """How long that slot has waited since it became due."""
+    last_error: str | None
+    """The error of the site's latest write when that write failed (None once a later
+    write succeeded), whatever the state: a failed site that is not due says so too."""
 
 
-async def fetch_site_overview(conn: AsyncConnection[Any], now: datetime) -> list[SiteOverview]:
-    """Every site, sorted by program name then site name, as of the instant ``now``."""
+async def fetch_site_overview(
+    conn: AsyncConnection[Any], now: datetime, settings: Settings | None = None
+) -> list[SiteOverview]:
+    """Every site, sorted by program name then site name, as of the instant ``now``.
+
+    ``settings`` gives the scheduler's settle and grace times that decide due and late
+    (the built-in defaults when omitted)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    sched = settings.scheduler if settings is not None else SchedulerSettings()
     views = await load_sites(conn, now)
-    return [_overview(view) for view in views]
+    errors = await last_errors(conn, [v.facts.site_id for v in views])
+    notes = await pause_notes(conn, now)
+    out = []
+    for view in views:
+        site_id = view.facts.site_id
+        error = errors.get(site_id)
+        note = notes.get(site_id, notes.get(None))
+        health = site_health(view, now, sched, error, pause_note=note)
+        out.append(_overview(view, health, error))
+    return out
 
 
-def _overview(view: SiteView) -> SiteOverview:
+def _overview(view: SiteView, health: SiteHealth, last_error: str | None) -> SiteOverview:
     facts = view.facts
     return SiteOverview(
         site_id=facts.site_id,
@@ -49,4 +97,10 @@ def _overview(view: SiteView) -> SiteOverview:
         cadence_hours=view.cadence,
         has_open_session=view.open_session is not None,
         last_snapshot_at=view.last_snapshot_at,
+        state=health.state,
+        reason=health.reason,
+        next_due_at=health.next_due_at,
+        waiting_for_wake=health.waiting_for_wake,
+        late_by_seconds=health.late_by_seconds,
+        last_error=last_error,
     )

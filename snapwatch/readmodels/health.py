@@ -1,0 +1,47 @@
+"""The Job health pane: every scheduler instance, pg_cron's jobs and the conflict warning.
+
+The judgements are :mod:`snapwatch.health`'s (instances at the database's own ``now()``)
+and :mod:`snapwatch.pgcron`'s; the warning is :func:`snapwatch.commands.status.
+conflict_warning`, so the pane and ``snapwatch status`` say the same. Sites are left out:
+the Sites pane has them (:mod:`snapwatch.readmodels.sites`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from snapwatch.commands.status import conflict_warning
+from snapwatch.health import InstanceHealth, count_instance_states, instance_health
+from snapwatch.instances import read_instances
+from snapwatch.pgcron import CronReport, read_cron
+
+
+@dataclass(frozen=True, slots=True)
+class JobHealth:
+    as_of: datetime
+    """The instant pg_cron's next runs are computed at (instances are judged at the
+    database's ``now()``, :attr:`InstanceHealth.db_now`)."""
+    instances: tuple[InstanceHealth, ...]
+    """Live instances and those stopped within a day, newest first."""
+    cron: CronReport
+    warning: str | None
+    """The pg_cron conflict: an active job still calls an old snapshot generator while a
+    snapwatch scheduler is live."""
+
+    def counts(self) -> dict[str, int]:
+        """Instances per state; every state present."""
+        return count_instance_states(self.instances)
+
+
+async def job_health(conn: AsyncConnection[dict[str, Any]], now: datetime) -> JobHealth:
+    """Instances, pg_cron and the warning, as of ``now`` (three reads and a probe).
+
+    ``conn`` returns dict rows (as :func:`snapwatch.db.connect`, the pool and
+    :class:`~snapwatch.dbsession.DbSession` give), which pg_cron's reader expects."""
+    instances = tuple(instance_health(row) for row in await read_instances(conn))
+    cron = await read_cron(conn, now)
+    return JobHealth(now, instances, cron, conflict_warning(cron, instances))
