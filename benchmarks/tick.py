@@ -12,25 +12,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psutil
 import psycopg
 from fleet import FleetSpec, build_fleet, default_anchor
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection, AsyncCursor, sql
 
 import snapwatch.tick as tick_module
 from snapwatch import sitestate
@@ -46,6 +50,10 @@ Conn = AsyncConnection[dict[str, Any]]
 GOAL_HISTORY_RATIO = 1.25
 GOAL_READS_RATIO = 3.0
 GOAL_DOCUMENT_BYTES = 50_000  # for a 20-device site (design/snapshot-v1.md)
+GOAL_DEVICE_BYTES = 1_500  # compact JSON per device, zones included
+GOAL_MEMORY_RATIO = 1.5  # peak RSS of a tick at 10x the sites
+GOAL_PER_SITE_RATIO = 1.3  # wall time per site at 10x the sites
+MEMORY_SCALE = 10  # the large fleet of (e): 10x --sites, 1 day of history
 
 # The two reads every document needs, for every device: the newest telemetry and the
 # newest in-range score before the instant, through the (device_id, captured_at DESC)
@@ -67,12 +75,18 @@ SELECT d.device_id, m.*
 DOCUMENT_SIZE_SQL = """
 SELECT count(*) AS documents,
        avg(octet_length(site_state::text)::float8 / nullif(active_devices_count, 0))
-         AS bytes_per_device,
-       avg(octet_length(site_state::text)) AS avg_bytes,
-       max(octet_length(site_state::text)) AS max_bytes,
+         AS text_bytes_per_device,
+       avg(octet_length(site_state::text)) AS avg_text_bytes,
+       avg(pg_column_size(site_state)::float8 / nullif(active_devices_count, 0))
+         AS stored_bytes_per_device,
        avg(pg_column_size(site_state)) AS avg_stored_bytes
   FROM session_wake_snapshots
 """
+
+# The documents themselves, to measure them as compact JSON (jsonb's text has spaces).
+DOCUMENTS_SQL = (
+    "SELECT site_state::text AS doc, active_devices_count AS n FROM session_wake_snapshots"
+)
 
 COUNTS_SQL = """
 SELECT (SELECT count(*) FROM sites) AS sites,
@@ -124,13 +138,11 @@ STATEMENT_NAMES: dict[str, str] = {
     reader.SCORES_SQL: "read_rounds: scores",
     reader.IMAGES_SQL: "read_rounds: images",
     reader.ALERTS_SQL: "read_rounds: alerts",
-    writer.CLAIM_SQL: "write: claim site",
-    writer.UPSERT_SQL: "write: upsert",
-    writer.FINISH_SQL: "write: touch site + notify",
+    writer.WRITE_SQL: "write_site: claim, re-check, upsert, touch, notify",
 }
 
 # Explained with the parameters of a real tick (the claim locks a site row only briefly).
-EXPLAINED_STEADY = (sitestate.SNAPSHOT_STATE_SQL, writer.CLAIM_SQL)
+EXPLAINED_STEADY = (sitestate.SNAPSHOT_STATE_SQL,)
 EXPLAINED = (
     sitestate.SITES_SQL,
     sitestate.SESSIONS_SQL,
@@ -140,7 +152,6 @@ EXPLAINED = (
     reader.SCORES_SQL,
     reader.IMAGES_SQL,
     reader.ALERTS_SQL,
-    writer.CLAIM_SQL,
 )
 
 
@@ -151,14 +162,20 @@ def say(text: str = "") -> None:
 # --- instrumentation -------------------------------------------------------------------
 
 
+TIMED_ASYNC = ("load_sites", "read_devices", "read_rounds", "write_site")
+TIMED_SYNC = {"_due_slots": "planning", "_prepare": "documents"}
+
+
 @dataclass
 class Probe:
-    """Per-phase wall time and statements of one tick, by wrapping its collaborators."""
+    """Per-phase wall time and statements of one tick, by wrapping its collaborators.
+
+    ``write_site`` runs while the next site's document is built, so its time overlaps
+    ``documents``; the time the tick waits for writes is what the other phases leave."""
 
     phases: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     statements: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     statement_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    transactions: int = 0
     first_params: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -166,23 +183,20 @@ class Probe:
         return sum(self.statements.values())
 
     @contextmanager
-    def attached(self, conn: Conn) -> Iterator[None]:
-        saved = {
-            name: getattr(tick_module, name)
-            for name in ("load_sites", "read_devices", "read_rounds", "write_site", "_prepare")
-        }
-        for name in ("load_sites", "read_devices", "read_rounds", "write_site"):
+    def attached(self) -> Iterator[None]:
+        saved = {name: getattr(tick_module, name) for name in (*TIMED_ASYNC, *TIMED_SYNC)}
+        for name in TIMED_ASYNC:
             setattr(tick_module, name, self._timed_async(name, saved[name]))
-        tick_module._prepare = self._timed_sync("documents", saved["_prepare"])
-        conn.execute = self._counted_execute(conn.execute)  # type: ignore[method-assign]
-        conn.transaction = self._counted_transaction(conn.transaction)  # type: ignore[method-assign]
+        for name, phase in TIMED_SYNC.items():
+            setattr(tick_module, name, self._timed_sync(phase, saved[name]))
+        execute = AsyncCursor.execute
+        AsyncCursor.execute = self._counted_execute(execute)  # type: ignore[method-assign]
         try:
             yield
         finally:
             for name, fn in saved.items():
                 setattr(tick_module, name, fn)
-            del conn.execute
-            del conn.transaction
+            AsyncCursor.execute = execute  # type: ignore[method-assign]
 
     def _timed_async(
         self, name: str, fn: Callable[..., Awaitable[Any]]
@@ -207,24 +221,15 @@ class Probe:
         return wrapper
 
     def _counted_execute(self, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        async def wrapper(query: Any, params: Any = None, **kwargs: Any) -> Any:
+        async def wrapper(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
             name = STATEMENT_NAMES.get(query, "other") if isinstance(query, str) else "other"
             self.first_params.setdefault(query, params)
             started = time.perf_counter()
             try:
-                return await fn(query, params, **kwargs)
+                return await fn(cursor, query, params, **kwargs)
             finally:
                 self.statements[name] += 1
                 self.statement_seconds[name] += time.perf_counter() - started
-
-        return wrapper
-
-    def _counted_transaction(
-        self, fn: Callable[..., AbstractAsyncContextManager[Any]]
-    ) -> Callable[..., AbstractAsyncContextManager[Any]]:
-        def wrapper(*args: Any, **kwargs: Any) -> AbstractAsyncContextManager[Any]:
-            self.transactions += 1
-            return fn(*args, **kwargs)
 
         return wrapper
 
@@ -309,7 +314,7 @@ async def explain(bench: Bench, probe: Probe, queries: tuple[str, ...], state: s
 
 async def probed_tick(bench: Bench, now: datetime) -> tuple[float, Probe]:
     probe = Probe()
-    with probe.attached(bench.conn):
+    with probe.attached():
         started = time.perf_counter()
         report = await run_tick(bench.conn, bench.settings, now)
         seconds = time.perf_counter() - started
@@ -329,6 +334,126 @@ async def fill_sessions(bench: Bench, slot_end: datetime) -> float:
     await bench.conn.execute("RESET statement_timeout")
     await bench.conn.execute("VACUUM (ANALYZE) session_wake_snapshots")
     return time.perf_counter() - started
+
+
+async def document_sizes(conn: Conn) -> dict[str, Any]:
+    """Bytes per device and per document: as compact JSON (what snapwatch writes), as
+    jsonb's text output (``site_state::text``, with spaces) and as stored (TOAST)."""
+    row = await (await conn.execute(DOCUMENT_SIZE_SQL)).fetchone()
+    sizes = dict(row or {})
+    per_device: list[float] = []
+    per_document: list[int] = []
+    for r in await (await conn.execute(DOCUMENTS_SQL)).fetchall():
+        compact = json.dumps(json.loads(r["doc"]), separators=(",", ":"), ensure_ascii=False)
+        length = len(compact.encode())
+        per_document.append(length)
+        if r["n"]:
+            per_device.append(length / r["n"])
+    sizes["bytes_per_device"] = statistics.fmean(per_device) if per_device else 0.0
+    sizes["avg_bytes"] = statistics.fmean(per_document) if per_document else 0.0
+    sizes["max_bytes"] = max(per_document, default=0)
+    return sizes
+
+
+# --- (e) memory and time per site, each tick in a fresh process --------------------------
+
+
+@dataclass
+class ChildTick:
+    sites: int
+    seconds: float
+    rss_before: int
+    peak_rss: int
+
+    @property
+    def growth(self) -> int:
+        return max(0, self.peak_rss - self.rss_before)
+
+
+async def child_tick(uri: str, at: datetime) -> dict[str, Any]:
+    """One tick writing every site of the database at ``uri``, in this (fresh) process:
+    its wall time and the process's resident memory before it and at its peak."""
+    settings = load_settings(overrides={"dsn": uri})[0]
+    latest = settings.scheduler.model_copy(update={"catch_up": "latest"})
+    settings = settings.model_copy(update={"scheduler": latest})
+    conn = await connect(Target(dsn=uri), settings)
+    try:
+        await reset(conn)
+        rss_before = psutil.Process().memory_info().rss
+        started = time.perf_counter()
+        report = await run_tick(conn, settings, at)
+        seconds = time.perf_counter() - started
+        peak = peak_rss()
+    finally:
+        await conn.close()
+    return {
+        "sites": report.count("written"),
+        "seconds": seconds,
+        "rss_before": rss_before,
+        "peak_rss": peak,
+        "failed": len(report.failed),
+    }
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory, in bytes. ``VmHWM`` on Linux: ``ru_maxrss``
+    survives ``exec`` and would report the parent's peak that the child was forked from."""
+    try:
+        for text in Path("/proc/self/status").read_text().splitlines():
+            if text.startswith("VmHWM:"):
+                return int(text.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def run_child(uri: str, at: datetime) -> ChildTick:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child-tick", uri, "--child-at", at.isoformat()],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"child tick failed: {out.stderr.strip()[-2000:]}")
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    if got["failed"]:
+        raise SystemExit(f"child tick: {got['failed']} sites failed")
+    return ChildTick(got["sites"], got["seconds"], got["rss_before"], got["peak_rss"])
+
+
+@dataclass
+class Memory:
+    small: list[ChildTick]
+    large: list[ChildTick]
+    large_name: str
+    large_counts: dict[str, Any]
+
+
+async def measure_memory(
+    args: argparse.Namespace,
+    server: EmbeddedServer,
+    small: Bench,
+    wide_spec: FleetSpec,
+    now: datetime,
+) -> Memory:
+    """(e): one tick at ``--sites`` (``bench_short``) and at 10x as many sites (1 day of
+    history each), alternating, every tick in a fresh process."""
+    say(f"memory: a tick at {small.spec.sites} and at {wide_spec.sites} sites, each alone")
+    wide = await prepare(server, "bench_wide", wide_spec, args.reuse)
+    await wide.conn.close()
+    small_uri, wide_uri = server.uri(small.name), server.uri(wide.name)
+    memory = Memory([], [], wide.name, wide.counts)
+    for r in range(args.memory_rounds):
+        order = ((small_uri, memory.small), (wide_uri, memory.large))
+        for uri, into in order if r % 2 == 0 else order[::-1]:
+            got = run_child(uri, now)
+            into.append(got)
+            say(
+                f"  {got.sites:>6} sites  tick {got.seconds:7.3f} s  rss before "
+                f"{got.rss_before / 2**20:6.1f} MiB  peak {got.peak_rss / 2**20:6.1f} MiB"
+            )
+    return memory
 
 
 # --- setting up ------------------------------------------------------------------------
@@ -429,8 +554,7 @@ async def measure(args: argparse.Namespace, server: EmbeddedServer) -> None:
                 bench.reads.append(reads)
                 say(f"  {r + 1:<6}{bench.name:<13}{seconds:>8.3f}{written:>9}{reads:>14.3f}")
         for bench in benches:
-            row = await (await bench.conn.execute(DOCUMENT_SIZE_SQL)).fetchone()
-            bench.sizes = dict(row or {})
+            bench.sizes = await document_sizes(bench.conn)
         for bench in benches:
             await reset(bench.conn)
             bench.probe_seconds, bench.probe = await probed_tick(bench, now)
@@ -449,7 +573,9 @@ async def measure(args: argparse.Namespace, server: EmbeddedServer) -> None:
         if args.explain and long_.probe is not None:
             await reset(long_.conn)
             await explain(long_, long_.probe, EXPLAINED, "new sites")
-        await print_summary(args, server, long_, short)
+        wide_spec = FleetSpec(args.sites * MEMORY_SCALE, args.devices, 1, anchor)
+        memory = await measure_memory(args, server, short, wide_spec, now)
+        await print_summary(args, server, long_, short, memory)
     finally:
         for bench in benches:
             await bench.conn.close()
@@ -467,7 +593,7 @@ def verdict(ok: bool) -> str:
 
 
 async def print_summary(
-    args: argparse.Namespace, server: EmbeddedServer, long_: Bench, short: Bench
+    args: argparse.Namespace, server: EmbeddedServer, long_: Bench, short: Bench, memory: Memory
 ) -> None:
     row = await (await long_.conn.execute("SELECT version() AS v")).fetchone()
     version = str(row["v"]).split(",")[0] if row else "?"
@@ -477,6 +603,7 @@ async def print_summary(
     over_l, over_s = tick_l / reads_l, tick_s / reads_s
     sl, ss = long_.sizes, short.sizes
     max_doc_20 = sl["max_bytes"] * 20 / args.devices  # scaled to a 20-device site
+    per_device = max(sl["bytes_per_device"], ss["bytes_per_device"])
 
     say()
     say("== snapwatch tick benchmark ==")
@@ -517,9 +644,20 @@ async def print_summary(
         f"<= {GOAL_READS_RATIO:g}  {verdict(max(over_l, over_s) <= GOAL_READS_RATIO)}",
     )
     line(
-        "(d) document bytes per device, avg",
+        "(d) document bytes per device (compact JSON)",
         f"{sl['bytes_per_device']:,.0f}",
         f"{ss['bytes_per_device']:,.0f}",
+        f"<= {GOAL_DEVICE_BYTES:,}  {verdict(per_device <= GOAL_DEVICE_BYTES)}",
+    )
+    line(
+        "    as jsonb text (site_state::text)",
+        f"{sl['text_bytes_per_device']:,.0f}",
+        f"{ss['text_bytes_per_device']:,.0f}",
+    )
+    line(
+        "    stored (TOAST, compressed)",
+        f"{sl['stored_bytes_per_device']:,.0f}",
+        f"{ss['stored_bytes_per_device']:,.0f}",
     )
     line("    document bytes, avg", f"{sl['avg_bytes']:,.0f}", f"{ss['avg_bytes']:,.0f}")
     line(
@@ -529,15 +667,79 @@ async def print_summary(
         f"< {GOAL_DOCUMENT_BYTES:,} at 20 devices  {verdict(max_doc_20 < GOAL_DOCUMENT_BYTES)}",
     )
     line(
-        "    stored (compressed) bytes, avg",
+        "    stored bytes, avg",
         f"{sl['avg_stored_bytes']:,.0f}",
         f"{ss['avg_stored_bytes']:,.0f}",
     )
+    print_memory(memory)
+    print_shares(long_, short)
     say()
     for b in (long_, short):
         say(f"{b.name} ticks, s:      {' '.join(f'{t:.3f}' for t in b.ticks)}")
         say(f"{b.name} bare reads, s: {' '.join(f'{t:.3f}' for t in b.reads)}")
     print_breakdown(long_, short)
+
+
+def print_memory(memory: Memory) -> None:
+    small, large = memory.small, memory.large
+    n_small, n_large = small[0].sites, large[0].sites
+    peak_s = statistics.median(t.peak_rss for t in small)
+    peak_l = statistics.median(t.peak_rss for t in large)
+    grow_s = statistics.median(t.growth for t in small)
+    grow_l = statistics.median(t.growth for t in large)
+    site_s = statistics.median(t.seconds / t.sites for t in small)
+    site_l = statistics.median(t.seconds / t.sites for t in large)
+    ratio_peak, ratio_site = peak_l / peak_s, site_l / site_s
+    line("(e) one tick, 1 d of history, own process", f"{n_small} s", f"{n_large} s")
+    line("    peak RSS, MiB", f"{peak_s / 2**20:.1f}", f"{peak_l / 2**20:.1f}")
+    line(
+        "    ratio of peak RSS",
+        "",
+        f"{ratio_peak:.2f}",
+        f"<= {GOAL_MEMORY_RATIO}  {verdict(ratio_peak <= GOAL_MEMORY_RATIO)}",
+    )
+    line("    RSS growth during the tick, MiB", f"{grow_s / 2**20:.1f}", f"{grow_l / 2**20:.1f}")
+    line(
+        "    tick, s",
+        f"{statistics.median(t.seconds for t in small):.3f}",
+        f"{statistics.median(t.seconds for t in large):.3f}",
+    )
+    line("    per site, ms", f"{site_s * 1e3:.2f}", f"{site_l * 1e3:.2f}")
+    line(
+        "    ratio of time per site",
+        "",
+        f"{ratio_site:.2f}",
+        f"<= {GOAL_PER_SITE_RATIO}  {verdict(ratio_site <= GOAL_PER_SITE_RATIO)}",
+    )
+
+
+def print_shares(long_: Bench, short: Bench) -> None:
+    """(f): where the instrumented tick's wall time goes."""
+    line("(f) share of the instrumented tick", f"{long_.spec.days} d", f"{short.spec.days} d")
+    rows: dict[str, list[str]] = {}
+    for bench in (long_, short):
+        probe, seconds = bench.probe, bench.probe_seconds
+        if probe is None or not seconds:
+            return
+        for label, value in shares(probe, seconds).items():
+            rows.setdefault(label, []).append(f"{value * 100:.0f} %")
+    for label, values in rows.items():
+        line(f"    {label}", *values)
+
+
+def shares(probe: Probe, seconds: float) -> dict[str, float]:
+    p = probe.phases
+    reading = p["load_sites"] + p["read_devices"] + p["read_rounds"]
+    building = p["documents"]
+    planning = p["planning"]
+    waiting = max(0.0, seconds - reading - building - planning)
+    return {
+        "reading (sites, devices, observations)": reading / seconds,
+        "building documents": building / seconds,
+        "writing, not hidden behind building": waiting / seconds,
+        "planning slots": planning / seconds,
+        "write statements, overlapping building": p["write_site"] / seconds,
+    }
 
 
 def print_breakdown(long_: Bench, short: Bench) -> None:
@@ -560,12 +762,17 @@ def print_probes(long_: Bench, short: Bench, *, steady: bool) -> None:
     seconds_l = long_.steady_seconds if steady else long_.probe_seconds
     seconds_s = short.steady_seconds if steady else short.probe_seconds
     line("phase, s", f"{long_.spec.days} d", f"{short.spec.days} d")
-    for phase in ("load_sites", "read_devices", "read_rounds", "documents", "write_site"):
+    for phase in ("load_sites", "planning", "read_devices", "read_rounds", "documents"):
         line(f"  {phase}", f"{pl.phases[phase]:.3f}", f"{ps.phases[phase]:.3f}")
-    rest_l = seconds_l - sum(pl.phases.values())
-    rest_s = seconds_s - sum(ps.phases.values())
-    line("  planning and the rest", f"{rest_l:.3f}", f"{rest_s:.3f}")
+    rest_l = seconds_l - sum(v for k, v in pl.phases.items() if k != "write_site")
+    rest_s = seconds_s - sum(v for k, v in ps.phases.items() if k != "write_site")
+    line("  waiting for writes and the rest", f"{rest_l:.3f}", f"{rest_s:.3f}")
     line("  whole tick", f"{seconds_l:.3f}", f"{seconds_s:.3f}")
+    line(
+        "  (write_site, overlapping documents)",
+        f"{pl.phases['write_site']:.3f}",
+        f"{ps.phases['write_site']:.3f}",
+    )
     line(
         "statement (execute incl. round trip), s",
         f"{long_.spec.days} d",
@@ -580,10 +787,7 @@ def print_probes(long_: Bench, short: Bench, *, steady: bool) -> None:
                 f"{ps.statement_seconds[name]:.3f}",
                 str(pl.statements[name]),
             )
-    say(
-        f"statements per tick: {pl.executes} executes + {pl.transactions} transactions "
-        f"(BEGIN/COMMIT) = {pl.executes + 2 * pl.transactions} round trips"
-    )
+    say(f"statements per tick: {pl.executes} (each one round trip, autocommit)")
 
 
 # --- entry point -----------------------------------------------------------------------
@@ -608,16 +812,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also time a tick in the middle of a day (sessions holding earlier snapshots)",
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: 50 sites, 2 days")
+    parser.add_argument("--memory-rounds", type=int, default=2, help="ticks per fleet size for (e)")
+    parser.add_argument("--child-tick", metavar="URI", help=argparse.SUPPRESS)
+    parser.add_argument("--child-at", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
-        args.sites, args.days, args.rounds = 50, 2, 3
-    if min(args.sites, args.devices, args.days, args.rounds) < 1:
-        parser.error("--sites, --devices, --days and --rounds must be at least 1")
+        args.sites, args.days, args.rounds, args.memory_rounds = 50, 2, 3, 1
+    if min(args.sites, args.devices, args.days, args.rounds, args.memory_rounds) < 1:
+        parser.error("--sites, --devices, --days, --rounds and --memory-rounds must be >= 1")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.child_tick:
+        at = datetime.fromisoformat(args.child_at)
+        print(json.dumps(asyncio.run(child_tick(args.child_tick, at))), flush=True)
+        return 0
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="snapwatch-bench-") as tmp:

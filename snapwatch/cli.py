@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 
 from snapwatch import __version__
-from snapwatch.clock import SystemClock
+from snapwatch.clock import Clock, SystemClock
 from snapwatch.config import Settings, effective_toml, load_settings
 from snapwatch.db import Target, resolve_target
 from snapwatch.errors import (
@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"snapwatch {__version__}")
     _common_options(parser, suppress=False)
     _daemon_options(parser)
+    parser.add_argument(
+        "--no-scheduler", action="store_true", help="the app only watches (no embedded scheduler)"
+    )
     common = argparse.ArgumentParser(add_help=False)
     _common_options(common, suppress=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -106,6 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--reset", action="store_true", help="delete the demo fleet and seed again")
     demo.add_argument("--seed", type=int, help="fleet seed (default from settings)")
     demo.add_argument("--no-ui", action="store_true", help="seed only, do not open the app")
+    demo.add_argument(
+        "--speed",
+        dest="demo_speed",
+        type=_positive_float,
+        metavar="X",
+        help="simulated seconds per second on the shared demo clock (default 120)",
+    )
+    demo.add_argument(
+        "--no-scheduler",
+        dest="demo_no_scheduler",
+        action="store_true",
+        help="watch only: no embedded scheduler",
+    )
 
     migrate = sub.add_parser("migrate", parents=[common], help="create or upgrade the schema")
     migrate.add_argument("--check", action="store_true", help="print the plan, change nothing")
@@ -243,7 +259,20 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(result.summary())
         if args.no_ui:
             return EXIT_OK
-        return _launch_tui(target, settings, title="snapwatch demo")
+        from snapwatch.tui.demo_glue import prepare_demo
+
+        wall = SystemClock()
+        run = prepare_demo(target, settings, seed=seed, speed=args.demo_speed, wall=wall)
+        return _launch_tui(
+            target,
+            settings,
+            title="snapwatch demo",
+            clock=run.clock,
+            wall=wall,
+            scheduler=not (args.demo_no_scheduler or args.no_scheduler),
+            jobs=[] if settings.read_only else run.jobs,  # --read-only: the demo only watches
+            tick_seconds=run.timing.tick_seconds,
+        )
     finally:
         target.release()
 
@@ -360,16 +389,37 @@ def _cmd_daemon(args: argparse.Namespace, settings: Settings) -> int:
 def _run_app(args: argparse.Namespace, settings: Settings) -> int:
     target = resolve_target(settings)
     try:
-        return _launch_tui(target, settings, title="snapwatch")
+        return _launch_tui(target, settings, title="snapwatch", scheduler=not args.no_scheduler)
     finally:
         target.release()
 
 
-def _launch_tui(target: Target, settings: Settings, *, title: str) -> int:
+def _launch_tui(
+    target: Target,
+    settings: Settings,
+    *,
+    title: str,
+    clock: Clock | None = None,
+    wall: Clock | None = None,
+    scheduler: bool = True,
+    jobs: Sequence[Any] = (),
+    tick_seconds: float | None = None,
+) -> int:
+    """The app until it quits: with the embedded scheduler unless ``scheduler`` is False
+    or the settings are read-only (then it only watches)."""
     from snapwatch.tui.app import run_app
 
-    run_app(target, settings, SystemClock(), title=title)
-    return EXIT_OK
+    wall = wall or SystemClock()
+    return run_app(
+        target,
+        settings,
+        clock or wall,
+        title=title,
+        scheduler=scheduler,
+        wall=wall,
+        jobs=jobs,
+        tick_seconds=tick_seconds,
+    )
 
 
 HANDLERS: dict[str, Handler] = {

@@ -63,6 +63,9 @@ class SchedulerSettings(_Section):
     run_retention_days: float = Field(
         14.0, gt=0, description="run history older than this is deleted"
     )
+    batch_sites: int = Field(
+        200, ge=1, description="due sites read, built and written together (bounds memory)"
+    )
 
 
 class DaemonSettings(_Section):
@@ -77,11 +80,49 @@ class SnapshotSettings(_Section):
         48.0, gt=0, description="older observations are stale, not carried forward"
     )
     device_zone_radius_ft: float = Field(15.0, gt=0, description="radius of device-centred zones")
+    images_per_device_max: int = Field(
+        12, ge=0, description="newest images of the round listed per device; the rest counted"
+    )
 
 
 class UiSettings(_Section):
     refresh_seconds: float = Field(5.0, gt=0, description="poll interval of the live panes")
     theme: str = Field("textual-dark", min_length=1, description="Textual theme name")
+    snapshots_shown: int = Field(50, ge=1, le=1000, description="rows in the recent-snapshots pane")
+    sparkline_points: int = Field(
+        24, ge=2, le=200, description="recent snapshots in each device's MGI sparkline"
+    )
+    wide_min_width: int = Field(
+        100, ge=40, description="from this many columns (and wide_min_height rows) all panes show"
+    )
+    wide_min_height: int = Field(30, ge=10, description="rows needed to show all panes at once")
+    max_poll_share: float = Field(
+        0.01, gt=0, le=1, description="most of a core timed reads may use (slows big fleets)"
+    )
+
+
+class KeysSettings(_Section):
+    """The terminal app's keys, by binding id (Textual key names; ``,`` separates keys)."""
+
+    force: str = Field("f", min_length=1, description="force a snapshot of the selected site")
+    force_all: str = Field("F", min_length=1, description="force every eligible site")
+    pause: str = Field("p", min_length=1, description="pause or resume the selected site")
+    pause_all: str = Field("P", min_length=1, description="pause or resume every site")
+    freeze: str = Field("space", min_length=1, description="freeze or unfreeze the view")
+    inspect: str = Field("enter", min_length=1, description="the selected site's latest snapshot")
+    filter: str = Field("slash", min_length=1, description="filter the sites")
+    sort: str = Field("s", min_length=1, description="cycle the sites' sort order")
+    scope: str = Field("a", min_length=1, description="snapshots of all sites or the selected")
+    refresh: str = Field("r", min_length=1, description="read everything again now")
+    log: str = Field("l", min_length=1, description="the app's log")
+    help: str = Field("question_mark", min_length=1, description="the keys")
+    quit: str = Field("q", min_length=1, description="quit")
+    next_pane: str = Field("tab", min_length=1, description="the next pane (or tab)")
+    previous_pane: str = Field("shift+tab", min_length=1, description="the previous pane")
+    pane_sites: str = Field("1", min_length=1, description="the sites pane")
+    pane_snapshots: str = Field("2", min_length=1, description="the snapshots pane")
+    pane_devices: str = Field("3", min_length=1, description="the devices pane")
+    pane_health: str = Field("4", min_length=1, description="the job health pane")
 
 
 class DemoSettings(_Section):
@@ -112,6 +153,7 @@ class Settings(BaseSettings):
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     snapshot: SnapshotSettings = Field(default_factory=SnapshotSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
+    keys: KeysSettings = Field(default_factory=KeysSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
 
     def dsn_value(self) -> str | None:

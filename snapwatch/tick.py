@@ -1,11 +1,15 @@
 """One tick: decide what is due for every site, build the documents, write them per site.
 
-Reads are set-based (a fixed handful of queries per tick); each site is then written in
-its own transaction, so a failing site rolls back alone and the others continue.
+Due sites are taken in batches of ``scheduler.batch_sites``, so a tick's memory does not
+grow with the fleet. Each batch is read set-based (a fixed handful of queries); each site
+is then written by one statement, its own transaction, so a failing site rolls back
+alone and the others continue. While PostgreSQL writes one site, the next site's
+document is built: the write is sent, and awaited only once that document is ready.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,12 +24,15 @@ from snapwatch.clock import Clock, SystemClock
 from snapwatch.config import Settings
 from snapwatch.redact import redact
 from snapwatch.sitestate import SessionView, SiteView, load_sites
-from snapwatch.snapshot.document import aggregates, build_document
+from snapwatch.snapshot.document import document_aggregates, document_data
 from snapwatch.snapshot.inputs import DeviceFacts, Round, RoundInputs
+from snapwatch.snapshot.jsontext import dumps
 from snapwatch.snapshot.reader import RoundData, RoundKey, read_devices, read_rounds
-from snapwatch.snapshot.writer import PreparedSnapshot, write_site
+from snapwatch.snapshot.writer import PreparedSnapshot, SiteWrite, write_site
 
 Outcome = Literal["written", "skipped", "failed"]
+
+STOPPING = "stopping: left for the next tick"
 
 
 @dataclass(frozen=True)
@@ -94,8 +101,8 @@ async def run_tick(
 
     ``now`` is the instant due-ness is judged at and the documents' ``generated_at``; the
     caller takes it from the clock. ``wall`` times the run (default the system clock).
-    ``should_stop`` is asked between sites: once it says so, the site in hand is finished
-    and the rest are reported as skipped ("stopping")."""
+    ``should_stop`` is asked between sites: once it says so, the site being written is
+    finished and the rest are reported as skipped ("stopping")."""
     wall = wall or SystemClock()
     started = wall.now()
     views = await load_sites(conn, now, site)
@@ -161,9 +168,30 @@ async def _generate_and_write(
     jobs: list[_Job],
     should_stop: Callable[[], bool],
 ) -> bool:
-    """Write every job's site; True when stopped before the last one."""
-    if not jobs:
-        return False
+    """Write every job's site, a batch at a time; True when stopped before the last one."""
+    size = settings.scheduler.batch_sites
+    for first in range(0, len(jobs), size):
+        if should_stop() or await _batch(
+            conn, settings, now, jobs[first : first + size], should_stop
+        ):
+            for rest in jobs[first:]:
+                if rest.outcome.outcome == "skipped" and rest.outcome.reason is None:
+                    rest.outcome.reason = STOPPING
+            return True
+    return False
+
+
+async def _batch(
+    conn: AsyncConnection[dict[str, Any]],
+    settings: Settings,
+    now: datetime,
+    jobs: list[_Job],
+    should_stop: Callable[[], bool],
+) -> bool:
+    """Read, build and write one batch of sites; True when stopped before the last one.
+
+    Each site's write is sent before the next site's document is built and awaited after
+    it, so the database writes while Python builds (one write in flight at a time)."""
     devices = await read_devices(conn, [j.view.facts.site_id for j in jobs])
     keys = [
         RoundKey(j.view.facts.site_id, slot.slot.start, slot.slot.end)
@@ -171,54 +199,81 @@ async def _generate_and_write(
         for _, slot in j.slots
     ]
     data = await read_rounds(conn, keys, devices)
-    for n, job in enumerate(jobs):
-        if should_stop():
-            for rest in jobs[n:]:
-                rest.outcome.reason = "stopping: left for the next tick"
-            return True
-        site_devices = devices.get(job.view.facts.site_id, ())
-        try:
-            prepared = [
-                _prepare(
-                    job.view,
-                    session=session,
-                    slot=slot,
-                    devices=site_devices,
-                    data=data,
-                    settings=settings,
-                    now=now,
-                    skipped_slots=job.outcome.skipped_slots,
-                )
-                for session, slot in job.slots
-            ]
-        except Exception as exc:  # bad rows of one site must not stop the others
-            _fail(job.outcome, exc, "document")
-            continue
-        try:
-            result = await write_site(conn, job.view.facts.site_id, prepared, now)
-        except Exception as exc:
-            _fail(job.outcome, exc, "write")
-            continue
-        if result.busy:
-            job.outcome.reason = "busy: another process is writing this site"
-            continue
-        job.outcome.conflicts = len(result.conflicts)
-        job.outcome.written = [
-            Written(
-                s.wake_number,
-                s.trigger,
-                sid,
-                s.start,
-                s.end,
-                s.late_by_seconds,
-            )
-            for s, sid in result.written
-        ]
-        if job.outcome.written:
-            job.outcome.outcome = "written"
-        else:
-            job.outcome.reason = result.conflicts[0][1] if result.conflicts else "not_due"
+    in_flight: asyncio.Task[None] | None = None
+    try:
+        for job in jobs:
+            if should_stop():
+                return True
+            prepared = _documents(job, devices, data, settings, now)
+            if in_flight is not None:
+                await in_flight
+                in_flight = None
+                if should_stop():  # asked while the last site was written: this one waits
+                    return True
+            if prepared:
+                in_flight = asyncio.create_task(_write(conn, job, prepared, now))
+                await asyncio.sleep(0)  # let it send the statement, then build the next
+    finally:
+        if in_flight is not None:
+            await in_flight
     return False
+
+
+def _documents(
+    job: _Job,
+    devices: dict[UUID, tuple[DeviceFacts, ...]],
+    data: dict[RoundKey, RoundData],
+    settings: Settings,
+    now: datetime,
+) -> list[PreparedSnapshot]:
+    """The site's documents; none (and the site failed) when its rows cannot be built."""
+    site_devices = devices.get(job.view.facts.site_id, ())
+    try:
+        return [
+            _prepare(
+                job.view,
+                session=session,
+                slot=slot,
+                devices=site_devices,
+                data=data,
+                settings=settings,
+                now=now,
+                skipped_slots=job.outcome.skipped_slots,
+            )
+            for session, slot in job.slots
+        ]
+    except Exception as exc:  # bad rows of one site must not stop the others
+        _fail(job.outcome, exc, "document")
+        return []
+
+
+async def _write(
+    conn: AsyncConnection[dict[str, Any]],
+    job: _Job,
+    prepared: list[PreparedSnapshot],
+    now: datetime,
+) -> None:
+    try:
+        result = await write_site(conn, job.view.facts.site_id, prepared, now)
+    except Exception as exc:
+        _fail(job.outcome, exc, "write")
+        return
+    _record(job.outcome, result)
+
+
+def _record(outcome: SiteOutcome, result: SiteWrite) -> None:
+    if result.busy:
+        outcome.reason = "busy: another process is writing this site"
+        return
+    outcome.conflicts = len(result.conflicts)
+    outcome.written = [
+        Written(s.wake_number, s.trigger, sid, s.start, s.end, s.late_by_seconds)
+        for s, sid in result.written
+    ]
+    if outcome.written:
+        outcome.outcome = "written"
+    else:
+        outcome.reason = result.conflicts[0][1] if result.conflicts else "not_due"
 
 
 def _fail(outcome: SiteOutcome, exc: Exception, stage: str) -> None:
@@ -258,7 +313,7 @@ def _prepare(
         observations=round_data.observations,
         site_alerts=round_data.site_alerts,
     )
-    doc = build_document(
+    doc = document_data(
         inputs, generated_at=now, settings=settings.snapshot, generator_version=__version__
     )
     return PreparedSnapshot(
@@ -271,7 +326,7 @@ def _prepare(
         end=slot.slot.end,
         trigger=slot.trigger,
         provisional=slot.provisional,
-        document=doc.model_dump_json(),
+        document=dumps(doc),
         late_by_seconds=slot.late_by_seconds,
-        aggregate=aggregates(doc),
+        aggregate=document_aggregates(doc),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ import pytest
 from snapshot_factory import (
     END,
     GENERATED_AT,
+    SETTINGS,
     START,
     alert,
     as_json,
@@ -32,9 +34,11 @@ from snapshot_factory import (
     validate,
 )
 
+from snapwatch.config import SnapshotSettings
 from snapwatch.snapshot.aggregates import to_cents
-from snapwatch.snapshot.document import aggregates
+from snapwatch.snapshot.document import aggregates, document_data
 from snapwatch.snapshot.inputs import DeviceFacts, DeviceObservations, RoundInputs
+from snapwatch.snapshot.jsontext import dumps
 from snapwatch.snapshot.model import SnapshotDocument
 from snapwatch.snapshot.stats import mean
 
@@ -183,10 +187,10 @@ V1_PATHS = [
     "devices[].mgi_state.previous_mgi",
     "devices[].mgi_state.previous_captured_at",
     "devices[].mgi_state.delta",
-    "devices[].mgi_state.velocity_per_hour",
     "devices[].mgi_state.velocity_per_day",
     "devices[].mgi_state.speed_per_day",
     "devices[].mgi_state.band",
+    "devices[].images_omitted",
     "environmental_zones[].source",
     "environmental_zones[].device_ids",
     "environmental_zones[].device_count",
@@ -236,8 +240,9 @@ def test_map_ui_reads_velocity_from_the_nested_object() -> None:
     doc = as_json(build(full_site()))
     a = doc["devices"][0]
     assert a["device_code"] == "DEVICE-A"
-    assert a["mgi_state"]["mgi_velocity"]["per_hour"] == pytest.approx(0.1 / 12)
-    assert a["mgi_state"]["velocity_per_hour"] == a["mgi_state"]["mgi_velocity"]["per_hour"]
+    assert a["mgi_state"]["mgi_velocity"]["per_hour"] == pytest.approx(0.1 / 12, rel=1e-5)
+    assert a["mgi_state"]["velocity_per_day"] == pytest.approx(0.2, rel=1e-5)
+    assert "velocity_per_hour" not in a["mgi_state"]  # the nested object holds it, once
 
 
 def test_schema_version_and_generator() -> None:
@@ -384,9 +389,9 @@ def test_document_round_trips_through_json() -> None:
     assert SnapshotDocument.model_validate_json(doc.model_dump_json()) == doc
 
 
-def test_twenty_device_document_stays_under_50_kb() -> None:
-    """A full round: every device reports telemetry and an image, has two scores, three
-    site zones, a few alerts; measured as compact JSON and as spaced JSON text."""
+def twenty_devices(images_per_device: int = 1) -> RoundInputs:
+    """A full round: every device reports telemetry and ``images_per_device`` images (the
+    newest scored), has two scores, three site zones, a few alerts."""
     devices = tuple(
         device(
             f"d{i:02d}",
@@ -400,7 +405,14 @@ def test_twenty_device_document_stays_under_50_kb() -> None:
         d.device_id: DeviceObservations(
             telemetry=telemetry(START + hours(1), image_id=uid(f"img{i}"), temperature=71.37),
             mgi=(scored(START + hours(1), 0.3137, f"{i}a"), scored(START - hours(1), 0.2921)),
-            images=(image(START + hours(1), 0.3137, f"{i}a"),),
+            images=tuple(
+                image(
+                    START + hours(1) - timedelta(minutes=k),
+                    0.3137,
+                    f"{i}a" if k == 0 else f"{i}-{k}",
+                )
+                for k in range(images_per_device)
+            ),
             alerts=(alert(START + hours(1), f"{i}", d.device_id),) if i < 3 else (),
         )
         for i, d in enumerate(devices)
@@ -413,11 +425,79 @@ def test_twenty_device_document_stays_under_50_kb() -> None:
         }
         for i in range(3)
     ]
-    doc = build(inputs(devices, obs, site_facts=site(zones=zones)))
+    return inputs(devices, obs, site_facts=site(zones=zones))
+
+
+def written_text(data: RoundInputs, settings: SnapshotSettings = SETTINGS) -> str:
+    """The document exactly as a tick writes it (plain data, compact JSON)."""
+    return dumps(
+        document_data(data, generated_at=GENERATED_AT, settings=settings, generator_version="0.1.0")
+    )
+
+
+def test_twenty_device_document_stays_under_50_kb() -> None:
+    """Measured as written (compact JSON) and as spaced JSON text."""
+    doc = build(twenty_devices())
     compact = len(doc.model_dump_json().encode())
     spaced = len(json.dumps(doc.model_dump(mode="json"), ensure_ascii=False).encode())
     assert compact < 45_000, compact
     assert spaced < 48_000, spaced
+    assert len(written_text(twenty_devices()).encode()) == compact
+
+
+@pytest.mark.parametrize("data", [full_site(), twenty_devices(), twenty_devices(15)])
+def test_the_written_text_is_the_validated_document(data: RoundInputs) -> None:
+    """A tick writes plain data without the model; it is the model's document, key for
+    key and number for number, and valid against the schema."""
+    written = json.loads(written_text(data))
+    validate(written)
+    assert written == as_json(build(data))
+
+
+def test_written_numbers_carry_no_float_noise() -> None:
+    text = written_text(twenty_devices())
+    assert not re.findall(r"\d\.\d{9,}", text)
+
+
+def test_images_beyond_the_bound_are_counted_not_listed() -> None:
+    facts = device("a")
+    shots = tuple(
+        image(START + timedelta(minutes=5 * k), None if k else 40.0, f"i{k}") for k in range(15)
+    )  # the oldest has another scorer's 0-100 score
+    doc = build(inputs((facts,), {facts.device_id: DeviceObservations(images=shots)}))
+    d = doc.devices[0]
+    assert [i.captured_at for i in d.images_this_round] == [s.captured_at for s in shots[3:]]
+    assert d.images_omitted == 3
+    assert doc.session_metrics.new_images_this_round == 15
+    assert aggregates(doc).new_images_this_round == 15
+    assert [(p.field, p.value) for p in doc.data_quality] == [("mgi_score", 40.0)]
+
+
+def test_the_image_bound_is_configurable_down_to_none() -> None:
+    facts = device("a")
+    shots = (image(START, 0.1, "x"), image(START + hours(1), 0.2, "y"))
+    data = inputs((facts,), {facts.device_id: DeviceObservations(images=shots)})
+    one = build(data, SnapshotSettings(images_per_device_max=1)).devices[0]
+    assert ([i.mgi_score for i in one.images_this_round], one.images_omitted) == ([0.2], 1)
+    none = build(data, SnapshotSettings(images_per_device_max=0)).devices[0]
+    assert (none.images_this_round, none.images_omitted) == ([], 2)
+
+
+def test_a_long_cadence_cannot_grow_the_document_without_bound() -> None:
+    """24 images per device in the round (hourly wakes, a daily snapshot) weigh what 12
+    do: the older ones are only counted."""
+    bounded = len(written_text(twenty_devices(24)))
+    twelve = len(written_text(twenty_devices(12)))
+    assert abs(bounded - twelve) < 100
+    assert bounded < len(written_text(twenty_devices(13))) + 100
+
+
+def test_device_zones_do_not_repeat_their_devices_values() -> None:
+    zones = as_json(build(twenty_devices()))["environmental_zones"]
+    device_zone = next(z for z in zones if z["source"] == "device")
+    site_zone = next(z for z in zones if z["source"] == "site")
+    assert "avg_temperature" not in device_zone and "max_mgi" not in device_zone
+    assert site_zone["avg_temperature"] == 71.37
 
 
 # --- JSON Schema (pitfall 19) ------------------------------------------------------------------
@@ -474,9 +554,9 @@ def test_session_metrics_of_a_full_site() -> None:
     assert m.new_alerts_this_round == 2  # one device alert + one site alert
     assert (m.devices_reporting, m.devices_carried_forward) == (2, 1)
     assert (m.devices_stale, m.devices_without_data) == (0, 1)
-    assert m.avg_temperature == pytest.approx((72.0 + 68.0 + 75.5) / 3)
-    assert m.avg_humidity == pytest.approx(59.0)  # b's NULL humidity is not a 0
-    assert m.avg_mgi == pytest.approx((0.3 + 0.05 + 0.45) / 3)
+    assert m.avg_temperature == round((72.0 + 68.0 + 75.5) / 3, 4)
+    assert m.avg_humidity == 59.0  # b's NULL humidity is not a 0
+    assert m.avg_mgi == round((0.3 + 0.05 + 0.45) / 3, 4)
     assert m.max_mgi == 0.45
 
 
@@ -520,12 +600,14 @@ def test_aggregates_equal_the_documents_device_values_rounded_to_cents() -> None
     agg = aggregates(doc)
     devices = doc.devices
     assert agg.active_devices_count == len(devices)
-    assert agg.new_images_this_round == sum(len(d.images_this_round) for d in devices)
+    assert agg.new_images_this_round == sum(
+        len(d.images_this_round) + d.images_omitted for d in devices
+    )
     temps = [d.telemetry.temperature for d in devices]
     mgis = [d.mgi_state.current_mgi for d in devices]
-    assert agg.avg_temperature == to_cents(mean(temps))
-    assert agg.avg_humidity == to_cents(mean(d.telemetry.humidity for d in devices))
-    assert agg.avg_mgi == to_cents(mean(mgis))
+    assert agg.avg_temperature == to_cents(round(mean(temps) or 0, 4))
+    assert agg.avg_humidity == to_cents(round(mean(d.telemetry.humidity for d in devices) or 0, 4))
+    assert agg.avg_mgi == to_cents(round(mean(mgis) or 0, 4))
     assert agg.max_mgi == to_cents(max(m for m in mgis if m is not None))
     assert agg.avg_temperature == Decimal("71.83")
     assert agg.avg_mgi == Decimal("0.27")
@@ -538,7 +620,7 @@ def test_aggregates_round_half_away_from_zero_like_numeric() -> None:
     assert to_cents(None) is None
 
 
-def test_document_keeps_full_precision() -> None:
+def test_document_keeps_averages_to_4_decimals_and_the_columns_round_them_to_cents() -> None:
     facts = (device("a"), device("b"), device("c"))
     values = (70.1, 70.2, 70.4)
     obs = {
@@ -546,7 +628,7 @@ def test_document_keeps_full_precision() -> None:
         for f, v in zip(facts, values, strict=True)
     }
     doc = build(inputs(facts, obs))
-    assert doc.session_metrics.avg_temperature == math.fsum(values) / 3
+    assert doc.session_metrics.avg_temperature == round(math.fsum(values) / 3, 4) == 70.2333
     assert aggregates(doc).avg_temperature == Decimal("70.23")
 
 

@@ -193,7 +193,9 @@ def test_mgi_older_than_max_age_is_stale_with_null_score_and_unknown_band() -> N
     assert (m.data_freshness, m.is_current, m.current_mgi) == ("stale", False, None)
     assert m.hours_since_last == MAX_AGE + 0.25
     assert m.band == "unknown"
-    assert [m.previous_mgi, m.delta, m.velocity_per_hour, m.speed_per_day, m.image_id] == [None] * 5
+    assert [m.previous_mgi, m.delta, m.mgi_velocity.per_hour, m.speed_per_day, m.image_id] == [
+        None
+    ] * 5
 
 
 def test_mgi_without_any_score_is_no_data() -> None:

@@ -23,6 +23,7 @@ from snapshot_factory import (
 from snapwatch.snapshot.inputs import DeviceObservations
 from snapwatch.snapshot.mgi import band
 from snapwatch.snapshot.model import MgiState
+from snapwatch.snapshot.precision import significant
 
 
 def mgi_of(obs: DeviceObservations) -> MgiState:
@@ -36,7 +37,7 @@ def test_velocity_with_one_image_is_null() -> None:
     m = mgi_of(DeviceObservations(mgi=(scored(START + hours(1), 0.2),)))
     assert m.current_mgi == 0.2
     assert [m.previous_mgi, m.previous_captured_at, m.delta] == [None, None, None]
-    assert [m.velocity_per_hour, m.velocity_per_day, m.mgi_velocity.per_hour] == [None] * 3
+    assert [m.velocity_per_day, m.mgi_velocity.per_hour] == [None] * 2
 
 
 def test_velocity_with_two_images_is_delta_over_the_hours_between_them() -> None:
@@ -46,29 +47,27 @@ def test_velocity_with_two_images_is_delta_over_the_hours_between_them() -> None
     assert m.previous_mgi == 0.10
     assert m.previous_captured_at == previous.captured_at
     assert m.delta == pytest.approx(0.20)
-    assert m.velocity_per_hour == pytest.approx(0.05)
+    assert m.mgi_velocity.per_hour == pytest.approx(0.05)
     assert m.velocity_per_day == pytest.approx(1.2)
-    assert m.mgi_velocity.per_hour == m.velocity_per_hour
 
 
 def test_falling_mgi_has_a_negative_velocity() -> None:
     m = mgi_of(DeviceObservations(mgi=(scored(START, 0.1, "a"), scored(START - hours(2), 0.3))))
     assert m.delta == pytest.approx(-0.2)
-    assert m.velocity_per_hour == pytest.approx(-0.1)
+    assert m.mgi_velocity.per_hour == pytest.approx(-0.1)
 
 
 def test_velocity_with_zero_gap_is_null_but_delta_is_kept() -> None:
     at = START + hours(1)
     m = mgi_of(DeviceObservations(mgi=(scored(at, 0.3, "a"), scored(at, 0.2, "b"))))
     assert m.delta == pytest.approx(0.1)
-    assert m.velocity_per_hour is None and m.velocity_per_day is None
-    assert m.mgi_velocity.per_hour is None
+    assert m.mgi_velocity.per_hour is None and m.velocity_per_day is None
 
 
 def test_previous_image_may_be_older_than_the_max_age() -> None:
     m = mgi_of(DeviceObservations(mgi=(scored(START, 0.5, "a"), scored(START - hours(100), 0.1))))
     assert m.previous_mgi == 0.1
-    assert m.velocity_per_hour == pytest.approx(0.4 / 100)
+    assert m.mgi_velocity.per_hour == pytest.approx(0.4 / 100)
 
 
 def test_speed_per_day_is_current_over_program_day() -> None:
@@ -188,3 +187,32 @@ def test_not_finite_score_is_rejected() -> None:
 def test_rejected_score_after_the_round_end_is_ignored() -> None:
     doc = build(one_device(DeviceObservations(rejected_mgi=(scored(END, 80.0),))))
     assert doc.data_quality == []
+
+
+# --- precision ---------------------------------------------------------------------------------
+
+
+def test_derived_numbers_are_rounded_to_their_stated_precision() -> None:
+    newest = scored(START + hours(1), 0.1128, "new")
+    previous = scored(START, 0.1005, "old")
+    m = mgi_of(DeviceObservations(mgi=(newest, previous)))
+    assert (m.current_mgi, m.previous_mgi) == (0.1128, 0.1005)  # inputs as they are
+    assert m.delta == 0.0123  # not 0.012299999999999991
+    assert m.mgi_velocity.per_hour == 0.0123
+    assert m.velocity_per_day == 0.2952  # 6 significant digits
+    assert m.speed_per_day == 0.00402857  # 0.1128 / day 28
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        (0.0, 0.0),
+        (123456789.0, 123457000.0),
+        (-0.000123456789, -0.000123457),
+        (0.0025000000000000022, 0.0025),
+        (1.0, 1.0),
+    ],
+)
+def test_significant_digits(value: float | None, expected: float | None) -> None:
+    assert significant(value) == expected

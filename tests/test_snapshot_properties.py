@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from uuid import UUID
 
@@ -21,7 +22,12 @@ from snapshot_factory import (
 )
 
 from snapwatch.snapshot.aggregates import to_cents
-from snapwatch.snapshot.document import aggregates, build_document
+from snapwatch.snapshot.document import (
+    aggregates,
+    build_document,
+    document_aggregates,
+    document_data,
+)
 from snapwatch.snapshot.inputs import (
     DeviceFacts,
     DeviceObservations,
@@ -31,6 +37,7 @@ from snapwatch.snapshot.inputs import (
     ScoredImage,
     TelemetryRow,
 )
+from snapwatch.snapshot.jsontext import dumps
 from snapwatch.snapshot.model import Device, DeviceZone, SiteZone, SnapshotDocument
 from snapwatch.snapshot.stats import maximum, mean
 from snapwatch.snapshot.zones import inside, within
@@ -146,35 +153,61 @@ def check(data: RoundInputs, doc: SnapshotDocument) -> None:
         assert all(START <= i.captured_at < END for i in d.images_this_round)
         assert all(i.mgi_score is None or 0 <= i.mgi_score <= 1 for i in d.images_this_round)
     agg = aggregates(doc)
-    assert agg.active_devices_count == len(doc.devices)
-    assert agg.avg_temperature == to_cents(mean(d.telemetry.temperature for d in doc.devices))
-    assert agg.avg_humidity == to_cents(mean(d.telemetry.humidity for d in doc.devices))
-    assert agg.avg_mgi == to_cents(mean(d.mgi_state.current_mgi for d in doc.devices))
-    assert agg.max_mgi == to_cents(maximum(d.mgi_state.current_mgi for d in doc.devices))
     m = doc.session_metrics
+    assert agg.active_devices_count == len(doc.devices)
+    assert m.avg_temperature == rounded(mean(d.telemetry.temperature for d in doc.devices))
+    assert m.avg_humidity == rounded(mean(d.telemetry.humidity for d in doc.devices))
+    assert m.avg_mgi == rounded(mean(d.mgi_state.current_mgi for d in doc.devices))
+    assert m.max_mgi == maximum(d.mgi_state.current_mgi for d in doc.devices)
+    assert (agg.avg_temperature, agg.avg_humidity) == (
+        to_cents(m.avg_temperature),
+        to_cents(m.avg_humidity),
+    )
+    assert (agg.avg_mgi, agg.max_mgi) == (to_cents(m.avg_mgi), to_cents(m.max_mgi))
     counts = m.devices_reporting + m.devices_carried_forward + m.devices_stale
     assert counts + m.devices_without_data == len(doc.devices)
     by_id = {d.device_id: d for d in doc.devices}
     for zone in doc.environmental_zones:
         members = [by_id[i] for i in zone.device_ids]
         assert zone.device_count == len(members)
-        assert zone.avg_temperature == mean(d.telemetry.temperature for d in members)
-        assert zone.max_mgi == maximum(d.mgi_state.current_mgi for d in members)
+        if isinstance(zone, SiteZone):
+            assert zone.avg_temperature == rounded(mean(d.telemetry.temperature for d in members))
+            assert zone.max_mgi == maximum(d.mgi_state.current_mgi for d in members)
         for d in doc.devices:
             joined = d.device_id in zone.device_ids
             if d.position is None:
                 assert not joined
-            elif isinstance(zone, SiteZone):
-                assert joined == inside(zone.bounds, d.position)
+                continue
+            position = d.position.model_dump()
+            if isinstance(zone, SiteZone):
+                assert joined == inside(zone.bounds.model_dump(), position)
             else:
                 assert isinstance(zone, DeviceZone)
-                assert joined == within(zone.center, zone.radius, d.position)
+                assert joined == within(zone.center.model_dump(), zone.radius, position)
+
+
+def rounded(value: float | None) -> float | None:
+    """Averages are written to 4 decimals."""
+    return None if value is None else round(value, 4)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(round_inputs())
 def test_any_document_is_valid_sorted_complete_and_consistent(data: RoundInputs) -> None:
     check(data, build(data))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(round_inputs())
+def test_the_written_text_of_any_document_is_the_validated_document(data: RoundInputs) -> None:
+    """What a tick writes (plain data, without the model) is what the model validates."""
+    plain = document_data(
+        data, generated_at=GENERATED_AT, settings=SETTINGS, generator_version="0.1.0"
+    )
+    written = json.loads(dumps(plain))
+    validate(written)
+    assert written == as_json(build(data))
+    assert document_aggregates(plain) == aggregates(build(data))
 
 
 @settings(max_examples=20, deadline=None)

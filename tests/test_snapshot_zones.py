@@ -11,7 +11,7 @@ from snapshot_factory import START, build, device, hours, inputs, scored, site, 
 
 from snapwatch.config import SnapshotSettings
 from snapwatch.snapshot.inputs import DeviceFacts, DeviceObservations
-from snapwatch.snapshot.model import DeviceZone, Position, SiteZone, SnapshotDocument
+from snapwatch.snapshot.model import DeviceZone, SiteZone, SnapshotDocument
 from snapwatch.snapshot.zones import circle_bounds, parse_site_zones
 
 RECT = {"id": "z1", "label": "North beds", "bounds": {"x1": 0, "y1": 0, "x2": 50, "y2": 30}}
@@ -123,7 +123,7 @@ def test_missing_site_zones_mean_no_site_zones(raw: Any) -> None:
 def test_site_zones_that_are_not_a_list_are_reported() -> None:
     specs, issues = parse_site_zones({"id": "z1"})
     assert specs == []
-    assert [(p.field, p.problem) for p in issues] == [("zones", "malformed_zones")]
+    assert [(p["field"], p["problem"]) for p in issues] == [("zones", "malformed_zones")]
 
 
 # --- device zones ------------------------------------------------------------------------------
@@ -195,14 +195,18 @@ def test_half_placed_device_has_no_position_and_no_zone() -> None:
     assert device_zones(doc) == []
 
 
-def test_device_zone_averages_use_the_members_document_values() -> None:
+def test_device_zone_points_to_its_members_values_instead_of_repeating_them() -> None:
     a, b = device("a", x=10.0, y=10.0), device("b", x=12.0, y=10.0)
     obs = {
         a.device_id: DeviceObservations(telemetry=telemetry(START, temperature=0.0)),
         b.device_id: DeviceObservations(telemetry=telemetry(START - hours(60), temperature=90.0)),
     }
-    zones = device_zones(doc_with((a, b), obs))
-    assert [z.avg_temperature for z in zones] == [0.0, 0.0]
+    doc = doc_with((a, b), obs)
+    by_id = {d.device_id: d for d in doc.devices}
+    for zone in device_zones(doc):
+        assert not hasattr(zone, "avg_temperature")
+        temps = [by_id[i].telemetry.temperature for i in zone.device_ids]
+        assert temps == [0.0, None]  # b is stale: its value is null in the document
 
 
 def test_site_zones_come_before_device_zones() -> None:
@@ -217,6 +221,6 @@ coords = st.floats(0, 200, allow_nan=False)
 def test_clamped_circle_bounds_stay_inside_the_site(
     x: float, y: float, radius: float, length: float, width: float
 ) -> None:
-    b = circle_bounds(Position(x=x, y=y), radius, length, width)
-    assert 0 <= b.x1 <= b.x2 <= length
-    assert 0 <= b.y1 <= b.y2 <= width
+    b = circle_bounds({"x": x, "y": y}, radius, length, width)
+    assert 0 <= b["x1"] <= b["x2"] <= length
+    assert 0 <= b["y1"] <= b["y2"] <= width

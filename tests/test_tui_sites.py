@@ -1,41 +1,115 @@
-"""The terminal app's sites screen, driven with Pilot against a real database."""
+"""The terminal app's Sites pane and its layout, driven with Pilot against a real database.
+
+Also the helpers the other ``test_tui_*`` modules share (the app under test, waiting).
+"""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
 from overview_rows import Rows
 from rich.cells import cell_len
-from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Footer, Static
 
-from snapwatch.clock import FixedClock
+from snapwatch.clock import Clock, FixedClock
 from snapwatch.config import Settings, load_settings
 from snapwatch.db import Target
 from snapwatch.tui.app import SnapwatchApp
-from snapwatch.tui.columns import (
-    CELL_PADDING,
-    SITE_MIN_WIDTH,
-    SiteRow,
-    fit_row,
-    plan_layout,
-    truncate_middle,
-)
-from snapwatch.tui.help import HelpScreen
-from snapwatch.tui.sites_table import SitesTable
+from snapwatch.tui.columns import GAP, ColumnSpec, fit, plan_layout, truncate_middle
+from snapwatch.tui.panes.sites import SitesTable
+from snapwatch.tui.panes.sites_model import SPECS
+from snapwatch.tui.screens.help import HelpScreen
+from snapwatch.tui.screens.main import MainScreen
 
 NOW = datetime(2025, 3, 10, 15, 30, tzinfo=UTC)
 SIZES = [(80, 24), (120, 40)]
 
 
-def make_settings(dsn: str, refresh_seconds: float = 3600) -> Settings:
-    return load_settings(overrides={"dsn": dsn, "ui": {"refresh_seconds": refresh_seconds}})[0]
+# --- shared helpers -------------------------------------------------------------------------
+
+
+def make_settings(dsn: str, refresh_seconds: float = 3600, **extra: Any) -> Settings:
+    """Settings for ``dsn``; timed reads as often as ``refresh_seconds`` says, whatever
+    they cost (``ui.max_poll_share`` 1)."""
+    ui = {"refresh_seconds": refresh_seconds, "max_poll_share": 1.0}
+    return load_settings(overrides={"dsn": dsn, "ui": ui, **extra})[0]
+
+
+def make_app(
+    dsn: str,
+    refresh_seconds: float = 3600,
+    *,
+    clock: Clock | None = None,
+    scheduler: bool = False,
+    listen: bool = False,
+    target: Target | None = None,
+    settings: Settings | None = None,
+    tmp: Path | None = None,
+    **kw: Any,
+) -> SnapwatchApp:
+    """The app on ``dsn`` as of ``NOW`` (a fixed clock), by default watching only and
+    polling (tests that need the scheduler or LISTEN ask for them)."""
+    return SnapwatchApp(
+        target or Target(dsn=dsn),
+        settings or make_settings(dsn, refresh_seconds),
+        clock or FixedClock(NOW),
+        scheduler=scheduler,
+        listen=listen,
+        log_path=(tmp / "snapwatch.log") if tmp is not None else None,
+        **kw,
+    )
+
+
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.02)
+
+
+def main_of(pilot: Pilot[Any]) -> MainScreen:
+    app = pilot.app
+    assert isinstance(app, SnapwatchApp)
+    return app.main
+
+
+def table_of(pilot: Pilot[Any]) -> SitesTable:
+    return main_of(pilot).sites_pane.table
+
+
+async def loaded(pilot: Pilot[Any], count: int) -> SitesTable:
+    """The sites table once it shows ``count`` rows and has been laid out."""
+    table = table_of(pilot)
+    await wait_for(pilot, lambda: table.row_count == count and table.size.width > 0)
+    await pilot.pause()
+    return table
+
+
+def banner_of(pilot: Pilot[Any]) -> Static:
+    return main_of(pilot).banner
+
+
+def help_text(app: SnapwatchApp) -> str:
+    return str(app.screen.query_one("#help-keys", Static).content)
+
+
+def shown(table: SitesTable, site: UUID) -> list[str]:
+    return table.shown_text(str(site))
+
+
+def cell(table: SitesTable, site: UUID, column: str) -> str:
+    """One cell by column key, as shown."""
+    keys = [str(c.key.value) for c in table.ordered_columns]
+    return shown(table, site)[keys.index(column)]
 
 
 @pytest.fixture
@@ -99,42 +173,11 @@ def fleet(rows: Rows) -> dict[UUID, tuple[str, str, int]]:
     return made
 
 
-def make_app(dsn: str, refresh_seconds: float = 3600) -> SnapwatchApp:
-    return SnapwatchApp(Target(dsn=dsn), make_settings(dsn, refresh_seconds), FixedClock(NOW))
+def by_name(fleet: dict[UUID, tuple[str, str, int]]) -> dict[str, UUID]:
+    return {name: site for site, (name, _, _) in fleet.items()}
 
 
-async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
-
-
-async def loaded(pilot: Pilot[None], count: int) -> SitesTable:
-    """The sites table once it shows ``count`` rows and has been laid out."""
-    table = table_of(pilot)
-    await wait_for(pilot, lambda: table.row_count == count and table.size.width > 0)
-    await pilot.pause()
-    return table
-
-
-def table_of(pilot: Pilot[None]) -> SitesTable:
-    return pilot.app.query_one(SitesTable)
-
-
-def banner_of(pilot: Pilot[None]) -> Static:
-    return pilot.app.query_one("#banner", Static)
-
-
-def help_text(app: SnapwatchApp) -> str:
-    content = app.screen.query_one("#help-keys", Static).content
-    assert isinstance(content, Text)
-    return content.plain
-
-
-def shown(table: SitesTable, site: UUID) -> list[str]:
-    return [cell.plain for cell in table.get_row(str(site))]
+# --- the pane ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -145,46 +188,83 @@ async def test_the_table_lists_every_site_with_its_program_and_device_count(
     async with app.run_test(size=size) as pilot:
         table = await loaded(pilot, len(fleet))
         for site, (name, program, devices) in fleet.items():
-            cells = shown(table, site)
-            assert cells[1] == program
-            assert cells[2] == str(devices)
-            assert cells[0] == name or "…" in cells[0]
+            assert cell(table, site, "program") == program or "…" in cell(table, site, "program")
+            assert cell(table, site, "devices") == str(devices)
+            assert cell(table, site, "site") == name  # room enough: never shortened here
         # Sorted by program, then site name.
         order = [fleet[UUID(k)][1:2] + fleet[UUID(k)][0:1] for k in table.site_keys]
         assert order == sorted(order)
-        # Every column fits the screen: nothing is pushed off to the right.
+        # Every column fits the pane: nothing is pushed off to the right.
         assert table.virtual_size.width <= table.scrollable_content_region.width
         assert banner_of(pilot).display is False
 
 
-async def test_cells_say_cadence_timezone_session_and_age_compactly(
+async def test_cells_say_cadence_last_snapshot_next_due_and_state(
     migrated_dsn: str, fleet: dict[UUID, tuple[str, str, int]]
 ) -> None:
-    by_name = {name: site for site, (name, _, _) in fleet.items()}
+    names = by_name(fleet)
     app = make_app(migrated_dsn)
     async with app.run_test(size=(120, 40)) as pilot:
         table = await loaded(pilot, len(fleet))
-        assert shown(table, by_name["Pier 4 Cold Room"])[3:] == [
-            "15 min",
-            "America/New_York",
-            "open",
-            "5m ago",
+        pier = names["Pier 4 Cold Room"]
+        assert cell(table, pier, "cadence") == "15 min"
+        assert cell(table, pier, "last") == "5m ago"
+        assert cell(table, pier, "next").startswith("in ")
+        assert cell(table, names["Ripening Room B"], "cadence") == "2 h"
+        annex = names["Newark Annex"]
+        assert [cell(table, annex, c) for c in ("last", "next", "state")] == [
+            "never",
+            "—",
+            "no session",
         ]
-        assert shown(table, by_name["Ripening Room B"])[3] == "2 h"
-        assert shown(table, by_name["Newark Annex"])[3:] == ["3 h", "UTC (unset)", "none", "never"]
-        assert shown(table, by_name["Empty Shed"])[2:4] == ["0", "none"]
+        shed = names["Empty Shed"]
+        assert [cell(table, shed, c) for c in ("devices", "cadence", "state")] == [
+            "0",
+            "none",
+            "no cadence",
+        ]
 
 
-async def test_header_names_the_database_without_its_password(
+async def test_the_next_due_countdown_ticks_every_second_without_a_query(
     migrated_dsn: str, fleet: dict[UUID, tuple[str, str, int]]
 ) -> None:
+    pier = by_name(fleet)["Pier 4 Cold Room"]
+    clock = FixedClock(NOW)
+    app = make_app(migrated_dsn, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await loaded(pilot, len(fleet))
+        reads = main_of(pilot).sites_feed.reads
+        site = main_of(pilot).sites_pane.sites[str(pier)]
+        assert site.next_due_at is not None
+        clock.set(site.next_due_at - timedelta(seconds=42))
+        await wait_for(pilot, lambda: cell(table, pier, "next") == "in 42s", timeout=3)
+        clock.set(site.next_due_at + timedelta(seconds=61))
+        await wait_for(pilot, lambda: cell(table, pier, "next") == "1m ago", timeout=3)
+        assert cell(table, pier, "last") != "5m ago"  # the age moved on too
+        assert main_of(pilot).sites_feed.reads == reads  # no read: only the clock moved
+
+
+async def test_header_says_watching_and_names_the_database_without_its_password(
+    migrated_dsn: str, fleet: dict[UUID, tuple[str, str, int]], tmp_path: Path
+) -> None:
     target = Target(dsn=migrated_dsn, secrets=("not-in-the-dsn",))
-    app = SnapwatchApp(target, make_settings(migrated_dsn), FixedClock(NOW), title="ops")
+    app = make_app(migrated_dsn, target=target, tmp=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, len(fleet))
-        assert app.title == "ops"
-        assert app.sub_title == target.display
+        assert app.sub_title == "watching only (--no-scheduler)"
+        assert target.display in main_of(pilot).status.text
         assert pilot.app.query(Footer)
+
+
+async def test_read_only_watches_only(
+    migrated_dsn: str, fleet: dict[UUID, tuple[str, str, int]]
+) -> None:
+    settings = make_settings(migrated_dsn, read_only=True)
+    app = make_app(migrated_dsn, settings=settings, scheduler=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, len(fleet))
+        assert app.services.scheduler is None
+        assert app.sub_title == "watching only (read-only)"
 
 
 async def test_refresh_key_picks_up_a_new_site_without_moving_the_cursor(
@@ -212,42 +292,24 @@ async def test_refresh_key_picks_up_a_new_site_without_moving_the_cursor(
         await pilot.pause()
         assert table.cursor_key == selected
         assert table.site_keys.index(str(new_site)) < table.site_keys.index(selected)
-        assert shown(table, new_site)[1] == "Winter Mold Watch"
-        assert shown(table, UUID(selected))[6] == "2m ago"
+        assert "Winter Mold Watch".startswith(cell(table, new_site, "program").rstrip("…"))
+        assert cell(table, UUID(selected), "last") == "2m ago"
 
 
 async def test_refresh_updates_rows_in_place_and_drops_deleted_sites(
     migrated_dsn: str, rows: Rows, fleet: dict[UUID, tuple[str, str, int]]
 ) -> None:
-    by_name = {name: site for site, (name, _, _) in fleet.items()}
+    names = by_name(fleet)
     app = make_app(migrated_dsn)
     async with app.run_test(size=(80, 24)) as pilot:
         table = await loaded(pilot, len(fleet))
-        await pilot.press("end")
-        selected = table.cursor_key
-        rows.conn.execute("DELETE FROM sites WHERE site_id = %s", (by_name["Empty Shed"],))
+        rows.conn.execute("DELETE FROM sites WHERE site_id = %s", (names["Empty Shed"],))
         await pilot.press("r")
         await wait_for(pilot, lambda: table.row_count == len(fleet) - 1)
-        assert str(by_name["Empty Shed"]) not in table.site_keys
-        assert selected != table.cursor_key or selected is None
-        rows.device(by_name["Newark Annex"])
+        assert str(names["Empty Shed"]) not in table.site_keys
+        rows.device(names["Newark Annex"])
         await pilot.press("r")
-        await wait_for(pilot, lambda: shown(table, by_name["Newark Annex"])[2] == "9")
-
-
-async def test_resizing_the_terminal_relabels_columns_and_keeps_the_cursor(
-    migrated_dsn: str, fleet: dict[UUID, tuple[str, str, int]]
-) -> None:
-    app = make_app(migrated_dsn)
-    async with app.run_test(size=(80, 24)) as pilot:
-        table = await loaded(pilot, len(fleet))
-        assert table.columns["last"].label.plain == "Last"
-        await pilot.press("down", "down")
-        selected = table.cursor_key
-        await pilot.resize_terminal(120, 40)
-        await wait_for(pilot, lambda: table.columns["last"].label.plain == "Last snapshot")
-        assert table.cursor_key == selected
-        assert table.virtual_size.width <= table.scrollable_content_region.width
+        await wait_for(pilot, lambda: cell(table, names["Newark Annex"], "devices") == "9")
 
 
 async def test_periodic_refresh_picks_up_changes_without_a_key(
@@ -257,13 +319,13 @@ async def test_periodic_refresh_picks_up_changes_without_a_key(
     app = make_app(migrated_dsn, refresh_seconds=0.2)
     async with app.run_test(size=(80, 24)) as pilot:
         table = await loaded(pilot, len(fleet))
-        before = int(shown(table, some_site)[2])
+        before = int(cell(table, some_site, "devices"))
         rows.device(some_site)
-        await wait_for(pilot, lambda: shown(table, some_site)[2] == str(before + 1))
+        await wait_for(pilot, lambda: cell(table, some_site, "devices") == str(before + 1))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_unreachable_database_shows_a_banner_and_retries(
+async def test_unreachable_database_shows_a_banner_and_recovers(
     migrated_dsn: str,
     fleet: dict[UUID, tuple[str, str, int]],
     isolated_env: Path,
@@ -271,38 +333,20 @@ async def test_unreachable_database_shows_a_banner_and_retries(
 ) -> None:
     dsn = "postgresql://snap:s3cret-pw@127.0.0.1:1/snapwatch?connect_timeout=2"
     target = Target(dsn=dsn, secrets=("s3cret-pw",))
-    app = SnapwatchApp(target, make_settings(dsn), FixedClock(NOW))
+    app = make_app(dsn, target=target, refresh_seconds=0.2)
     async with app.run_test(size=size) as pilot:
         banner = banner_of(pilot)
-        await wait_for(pilot, lambda: banner.has_class("-error"))
+        await wait_for(pilot, lambda: banner.display and banner.has_class("-error"))
         text = str(banner.content)
         assert "unreachable" in text
         assert "127.0.0.1" in text
         assert "s3cret-pw" not in text
-        assert banner.display is True
         assert table_of(pilot).row_count == 0
         assert app.is_running
-        # The database comes back: the next refresh finds it and the banner goes away.
+        # The database comes back: a later read finds it and the banner goes away.
         target.dsn = migrated_dsn
-        await pilot.press("r")
         await loaded(pilot, len(fleet))
-        assert not banner.has_class("-error")
-        assert banner.display is False
-
-
-async def test_help_screen_lists_the_keys(
-    migrated_dsn: str, fleet: dict[UUID, tuple[str, str, int]]
-) -> None:
-    app = make_app(migrated_dsn)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(pilot, len(fleet))
-        await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        keys = help_text(app)
-        for expected in ("q", "Quit", "r", "Refresh", "?", "Help"):
-            assert expected in keys
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
+        await wait_for(pilot, lambda: banner.display is False)
 
 
 async def test_refreshes_land_while_the_help_screen_is_open(
@@ -316,26 +360,8 @@ async def test_refreshes_land_while_the_help_screen_is_open(
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         rows.device(some_site)
         expected = str(fleet[some_site][2] + 1)
-        await wait_for(pilot, lambda: shown(table, some_site)[2] == expected)
+        await wait_for(pilot, lambda: cell(table, some_site, "devices") == expected)
         assert isinstance(app.screen, HelpScreen)
-        assert app.is_running
-
-
-async def test_remapped_keys_show_in_help_and_work(
-    migrated_dsn: str, rows: Rows, fleet: dict[UUID, tuple[str, str, int]]
-) -> None:
-    app = make_app(migrated_dsn)
-    async with app.run_test(size=(80, 24)) as pilot:
-        table = await loaded(pilot, len(fleet))
-        app.set_keymap({"refresh": "f5"})
-        some_site = next(iter(fleet))
-        rows.device(some_site)
-        await pilot.press("f5")
-        expected = str(fleet[some_site][2] + 1)
-        await wait_for(pilot, lambda: shown(table, some_site)[2] == expected)
-        await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        assert "f5" in help_text(app)
 
 
 async def test_q_quits_and_closes_its_connections(
@@ -370,7 +396,16 @@ async def test_no_color_is_honoured(
     app = make_app(migrated_dsn)
     assert app.no_color
     async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(pilot, len(fleet))
+        table = await loaded(pilot, len(fleet))
+        # The states read without colour: the words say it.
+        assert {cell(table, s, "state") for s in fleet} >= {"late", "no session"}
+        svg = app.export_screenshot()
+    # Every colour on screen is a grey: the state colours (red, green, ...) are gone.
+    colours = set(re.findall(r"fill: #([0-9a-f]{6})", svg))
+    assert colours
+    for colour in colours:
+        rgb = [int(colour[i : i + 2], 16) for i in (0, 2, 4)]
+        assert max(rgb) - min(rgb) <= 8, colour
 
 
 async def test_a_site_name_with_markup_characters_is_shown_literally(
@@ -384,42 +419,135 @@ async def test_a_site_name_with_markup_characters_is_shown_literally(
         assert shown(table, site)[:2] == ["Room [red]7[/red]", "[b]Program[/b]"]
 
 
-# Column planning (plain functions, no database).
+# --- layouts ---------------------------------------------------------------------------------
+
+
+async def test_wide_terminal_shows_the_four_panes_at_once(
+    migrated_dsn: str, fleet: dict[UUID, tuple[str, str, int]]
+) -> None:
+    app = make_app(migrated_dsn)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot, len(fleet))
+        main = main_of(pilot)
+        assert main.wide and not main.tabs.display
+        regions = [p.region for p in main.panes()]
+        assert all(r.width > 30 and r.height > 10 for r in regions)
+        assert len({(r.x, r.y) for r in regions}) == 4  # four places on screen
+        sites = main.sites_pane.region
+        assert sites.x == 0 and sites.y < main.devices_pane.region.y  # sites top-left
+        assert sites.width > main.snapshots_pane.region.width
+
+
+async def test_narrow_terminal_shows_tabs_and_every_pane_is_reachable(
+    migrated_dsn: str, fleet: dict[UUID, tuple[str, str, int]]
+) -> None:
+    app = make_app(migrated_dsn)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, len(fleet))
+        main = main_of(pilot)
+        assert not main.wide and main.tabs.display
+        visible = [p.pane_id for p in main.panes() if p.display and p.region.height > 0]
+        assert visible == ["sites"]
+        for key, pane in [("2", "snapshots"), ("3", "devices"), ("4", "health"), ("1", "sites")]:
+            await pilot.press(key)
+            await wait_for(pilot, lambda pane=pane: main.current == pane)
+            assert main.pane(pane).region.height > 0
+            assert main.focused_pane() == pane
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: main.current == "snapshots")
+        await pilot.press("shift+tab")
+        await wait_for(pilot, lambda: main.current == "sites")
+        # Growing the terminal brings the grid back, and shrinking it the tabs.
+        await pilot.resize_terminal(120, 40)
+        await wait_for(pilot, lambda: main.wide)
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: not main.wide)
+
+
+async def test_resizing_relabels_columns_and_keeps_the_cursor(
+    migrated_dsn: str, rows: Rows, fleet: dict[UUID, tuple[str, str, int]]
+) -> None:
+    program = rows.program(rows.company("Long Names Ltd"), "Produce Ripening Pilot Program East")
+    long_site = rows.site(
+        program, "Harborview Main Warehouse North Annex", snapshot_cadence_hours=1
+    )
+    app = make_app(migrated_dsn)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await loaded(pilot, len(fleet) + 1)
+        plan = table.layout_plan
+        assert plan is not None and plan.compact
+        # At 80 columns the program is shortened before the site name is.
+        assert cell(table, long_site, "program").endswith("…")
+        await pilot.press("down", "down")
+        selected = table.cursor_key
+        await pilot.resize_terminal(200, 50)
+        await wait_for(pilot, lambda: table.columns["last"].label.plain.strip() == "Last snapshot")
+        assert cell(table, long_site, "site") == "Harborview Main Warehouse North Annex"
+        assert table.cursor_key == selected
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+
+
+async def test_highlighted_site_is_described_in_full_below_the_table(
+    migrated_dsn: str, fleet: dict[UUID, tuple[str, str, int]]
+) -> None:
+    app = make_app(migrated_dsn)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await loaded(pilot, len(fleet))
+        key = table.cursor_key
+        assert key is not None
+        name, program, _ = fleet[UUID(key)]
+        detail = str(main_of(pilot).sites_pane.detail.content)
+        assert name in detail and program in detail
+
+
+# --- column planning (plain functions, no database) -------------------------------------------
 
 DEMO_LIKE = [
-    SiteRow("Harborview Main Warehouse", "Produce Ripening Pilot", "25", "15 min",
-            "America/Los_Angeles", "open", "5m ago"),
-    SiteRow("Ripening Room A", "Winter Mold Watch", "9", "2 h", "UTC (unset)", "none", "never"),
+    ("Harborview Main Warehouse", "Produce Ripening Pilot", "25", "15 min", "5m ago", "in 4m",
+     "late", "wake 5 due 12m ago"),
+    ("Ripening Room A", "Winter Mold Watch", "9", "2 h", "never", "—", "no session", ""),
 ]  # fmt: skip
 
 
 def _total(widths: tuple[int, ...]) -> int:
-    return sum(w + 2 * CELL_PADDING for w in widths)
+    return sum(w + GAP for w in widths if w)
 
 
-def test_wide_terminal_gets_full_labels_and_full_names() -> None:
-    layout = plan_layout(118, DEMO_LIKE)
+def test_wide_table_gets_full_labels_and_the_reason_takes_the_rest() -> None:
+    layout = plan_layout(140, SPECS, DEMO_LIKE)
     assert not layout.compact
-    assert layout.labels[-1] == "Last snapshot"
-    assert fit_row(DEMO_LIKE[0], layout) == DEMO_LIKE[0]
-    assert _total(layout.widths) <= 118
+    assert layout.labels[4] == "Last snapshot"
+    assert all(layout.widths)
+    assert _total(layout.widths) == 140
+    assert fit(DEMO_LIKE[0][0], layout.widths[0], middle=True) == DEMO_LIKE[0][0]
 
 
-def test_narrow_terminal_gets_short_labels_and_only_the_site_name_is_shortened() -> None:
-    layout = plan_layout(79, DEMO_LIKE)
+def test_narrow_table_hides_the_reason_then_shortens_the_program_before_the_site() -> None:
+    layout = plan_layout(77, SPECS, DEMO_LIKE)
     assert layout.compact
-    assert _total(layout.widths) <= 79
-    assert layout.widths[0] >= SITE_MIN_WIDTH
-    row = fit_row(DEMO_LIKE[0], layout)
-    assert row.program == "Produce Ripening Pilot"
-    assert row.timezone == "Los_Angeles"
-    assert cell_len(row.site) <= layout.widths[0]
-    assert "…" in row.site
+    assert layout.widths[7] == 0  # reason hidden (the line under the table says it)
+    assert _total(layout.widths) <= 77
+    assert layout.widths[0] == cell_len(DEMO_LIKE[0][0])  # the site name whole
+    assert layout.widths[1] < cell_len(DEMO_LIKE[0][1])  # the program shortened
 
 
-def test_site_column_never_gets_narrower_than_its_minimum() -> None:
-    layout = plan_layout(40, DEMO_LIKE)
-    assert layout.widths[0] == SITE_MIN_WIDTH
+def test_the_site_name_is_shortened_last_and_never_below_its_minimum() -> None:
+    tight = plan_layout(60, SPECS, DEMO_LIKE)
+    assert tight.widths[0] < cell_len(DEMO_LIKE[0][0])
+    # Every other column had already given up what it could.
+    assert [tight.widths[i] for i in range(1, 7)] == [SPECS[i].min_width for i in range(1, 7)]
+    assert plan_layout(20, SPECS, DEMO_LIKE).widths[0] == SPECS[0].min_width
+
+
+def test_stable_widths_keep_the_layout_when_a_time_grows_by_a_digit() -> None:
+    later = [(*DEMO_LIKE[0][:4], "59m ago", "in 59m", *DEMO_LIKE[0][6:]), DEMO_LIKE[1]]
+    assert plan_layout(100, SPECS, later) == plan_layout(100, SPECS, DEMO_LIKE)
+
+
+def test_a_hidden_growing_column_comes_back_when_there_is_room() -> None:
+    specs = (ColumnSpec("a", "A"), ColumnSpec("b", "B", min_width=5, hideable=True, grow=True))
+    assert plan_layout(4, specs, [("abc", "long text")]).widths == (3, 0)
+    assert plan_layout(30, specs, [("abc", "long text")]).widths == (3, 25)
 
 
 @pytest.mark.parametrize(
@@ -436,9 +564,3 @@ def test_truncate_middle_keeps_both_ends(text: str, width: int, expected: str) -
     got = truncate_middle(text, width)
     assert got == expected
     assert cell_len(got) <= width
-
-
-def test_site_names_do_not_change_the_layout() -> None:
-    longer = DEMO_LIKE[0]._replace(site="A considerably longer name for a storage site")
-    assert plan_layout(79, [*DEMO_LIKE, longer]) == plan_layout(79, DEMO_LIKE)
-    assert plan_layout(118, [*DEMO_LIKE, longer]) == plan_layout(118, DEMO_LIKE)

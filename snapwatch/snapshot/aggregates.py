@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from snapwatch.snapshot.model import SnapshotDocument
 
@@ -31,15 +33,25 @@ def to_cents(value: float | None) -> Decimal | None:
     return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def aggregates(doc: SnapshotDocument) -> Aggregates:
-    """The document's ``session_metrics``, which are computed from its devices' values."""
-    m = doc.session_metrics
+def metrics_aggregates(m: Mapping[str, Any]) -> Aggregates:
+    """From a document's ``session_metrics`` (plain data), which are computed from its
+    devices' values."""
     return Aggregates(
-        active_devices_count=m.active_devices_count,
-        new_images_this_round=m.new_images_this_round,
-        new_alerts_this_round=m.new_alerts_this_round,
-        avg_temperature=to_cents(m.avg_temperature),
-        avg_humidity=to_cents(m.avg_humidity),
-        avg_mgi=to_cents(m.avg_mgi),
-        max_mgi=to_cents(m.max_mgi),
+        active_devices_count=m["active_devices_count"],
+        new_images_this_round=m["new_images_this_round"],
+        new_alerts_this_round=m["new_alerts_this_round"],
+        avg_temperature=to_cents(m["avg_temperature"]),
+        avg_humidity=to_cents(m["avg_humidity"]),
+        avg_mgi=to_cents(m["avg_mgi"]),
+        max_mgi=to_cents(m["max_mgi"]),
     )
+
+
+def document_aggregates(data: Mapping[str, Any]) -> Aggregates:
+    """The aggregates of a document built as plain data."""
+    return metrics_aggregates(data["session_metrics"])
+
+
+def aggregates(doc: SnapshotDocument) -> Aggregates:
+    """The aggregates of a validated document (the same rule as for plain data)."""
+    return metrics_aggregates(doc.session_metrics.model_dump())

@@ -1,21 +1,19 @@
-"""One device's entry in the document, from its row and what it reported."""
+"""One device's entry in the document, from its row and what it reported (plain data)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from snapwatch.snapshot.inputs import DeviceFacts, DeviceObservations, RoundAlert
 from snapwatch.snapshot.inputs import RoundImage as ImageInput
 from snapwatch.snapshot.locf import Window
 from snapwatch.snapshot.mgi import band, in_scale, mgi_state, rejected_scores
-from snapwatch.snapshot.model import (
-    Alert,
-    DataQualityIssue,
-    Device,
-    Display,
-    Position,
-    RoundImage,
-)
-from snapwatch.snapshot.quality import checked
+from snapwatch.snapshot.quality import Issue, checked
 from snapwatch.snapshot.telemetry import telemetry_state
+from snapwatch.snapshot.timefmt import utc
+
+SHAPE = "circle"
+SIZE = "medium"
 
 
 def sort_key(device: DeviceFacts) -> tuple[bool, str, str]:
@@ -30,56 +28,64 @@ def build_device(
     window: Window,
     max_age_hours: float,
     program_day: int,
-    issues: list[DataQualityIssue],
-) -> Device:
+    images_max: int,
+    issues: list[Issue],
+) -> dict[str, Any]:
+    """The ``Device`` entry as plain data."""
     device_id = facts.device_id
     telemetry = telemetry_state(device_id, obs.telemetry, window, max_age_hours, issues)
     issues.extend(rejected_scores(device_id, obs, window))
     mgi = mgi_state(obs, window, max_age_hours, program_day)
-    color = band(mgi.current_mgi)[1]
-    return Device(
-        device_id=device_id,
-        device_code=facts.device_code,
-        device_name=facts.device_name,
-        device_mac=facts.device_mac,
-        position=_position(facts, issues),
-        zone_id=facts.zone_id,
-        zone_label=facts.zone_label,
-        status="active" if facts.is_active else "inactive",
-        battery_voltage=checked(device_id, "battery_voltage", facts.battery_voltage, issues),
-        battery_health_percent=facts.battery_health_percent,
-        last_seen_at=facts.last_seen_at,
-        telemetry=telemetry,
-        mgi_state=mgi,
-        images_this_round=_images(obs.images, window),
-        alerts=_alerts(obs.alerts, window),
-        display=Display(color=color, shape="circle", size="medium"),
-    )
+    images, omitted = _images(obs.images, window, images_max)
+    return {
+        "device_id": device_id,
+        "device_code": facts.device_code,
+        "device_name": facts.device_name,
+        "device_mac": facts.device_mac,
+        "position": _position(facts, issues),
+        "zone_id": facts.zone_id,
+        "zone_label": facts.zone_label,
+        "status": "active" if facts.is_active else "inactive",
+        "battery_voltage": checked(device_id, "battery_voltage", facts.battery_voltage, issues),
+        "battery_health_percent": facts.battery_health_percent,
+        "last_seen_at": utc(facts.last_seen_at),
+        "telemetry": telemetry,
+        "mgi_state": mgi,
+        "images_this_round": images,
+        "images_omitted": omitted,
+        "alerts": _alerts(obs.alerts, window),
+        "display": {"color": band(mgi["current_mgi"])[1], "shape": SHAPE, "size": SIZE},
+    }
 
 
-def _position(facts: DeviceFacts, issues: list[DataQualityIssue]) -> Position | None:
+def _position(facts: DeviceFacts, issues: list[Issue]) -> dict[str, float] | None:
     """``{x, y}`` when both coordinates are known; never a made-up (0, 0)."""
     x = checked(facts.device_id, "x_position", facts.x, issues)
     y = checked(facts.device_id, "y_position", facts.y, issues)
-    return Position(x=x, y=y) if x is not None and y is not None else None
+    return {"x": x, "y": y} if x is not None and y is not None else None
 
 
-def _images(images: tuple[ImageInput, ...], window: Window) -> list[RoundImage]:
-    inside = sorted(
-        (i for i in images if window.contains(i.captured_at)),
-        key=lambda i: (i.captured_at, str(i.image_id)),
-    )
-    return [
-        RoundImage(
-            image_id=i.image_id,
-            image_url=i.image_url,
-            mgi_score=_score(i.mgi_score),
-            captured_at=i.captured_at,
-            observation_type=i.observation_type,
-            wake_payload_id=i.wake_payload_id,
-        )
-        for i in inside
+def _images(
+    images: tuple[ImageInput, ...], window: Window, most: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The newest ``most`` images of the round, oldest first, and how many older ones of
+    the round are left out (a long cadence must not grow the document without bound)."""
+    inside = [i for i in images if window.contains(i.captured_at)]
+    if len(inside) > 1:
+        inside.sort(key=lambda i: (i.captured_at, str(i.image_id)))
+    omitted = max(0, len(inside) - most)
+    listed = [
+        {
+            "image_id": i.image_id,
+            "image_url": i.image_url,
+            "mgi_score": _score(i.mgi_score),
+            "captured_at": utc(i.captured_at),
+            "observation_type": i.observation_type,
+            "wake_payload_id": i.wake_payload_id,
+        }
+        for i in inside[omitted:]
     ]
+    return listed, omitted
 
 
 def _score(score: float | None) -> float | None:
@@ -92,18 +98,20 @@ def _score(score: float | None) -> float | None:
 
 def round_alerts(alerts: tuple[RoundAlert, ...], window: Window) -> list[RoundAlert]:
     """The alerts triggered inside the round, oldest first."""
-    inside = (a for a in alerts if window.contains(a.triggered_at))
-    return sorted(inside, key=lambda a: (a.triggered_at, str(a.alert_id)))
+    inside = [a for a in alerts if window.contains(a.triggered_at)]
+    if len(inside) > 1:
+        inside.sort(key=lambda a: (a.triggered_at, str(a.alert_id)))
+    return inside
 
 
-def _alerts(alerts: tuple[RoundAlert, ...], window: Window) -> list[Alert]:
+def _alerts(alerts: tuple[RoundAlert, ...], window: Window) -> list[dict[str, Any]]:
     return [
-        Alert(
-            alert_id=a.alert_id,
-            alert_type=a.alert_type,
-            severity=a.severity,
-            message=a.message,
-            triggered_at=a.triggered_at,
-        )
+        {
+            "alert_id": a.alert_id,
+            "alert_type": a.alert_type,
+            "severity": a.severity,
+            "message": a.message,
+            "triggered_at": utc(a.triggered_at),
+        }
         for a in round_alerts(alerts, window)
     ]

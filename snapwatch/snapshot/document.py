@@ -1,38 +1,42 @@
-"""Build the version 1 snapshot document of one site for one round, from plain values."""
+"""Build the version 1 snapshot document of one site for one round, from plain values.
+
+The document is built as plain data (dicts, lists, numbers, strings, UUIDs and UTC
+instants) in the shape of :class:`~snapwatch.snapshot.model.SnapshotDocument`, and
+written as JSON text by :func:`snapwatch.snapshot.jsontext.dumps`. Building it through
+the pydantic model would validate every key of every document on every write; the
+model and the JSON Schema check the same plain data in the tests instead
+(:func:`build_document`), where a mistake is found before it is shipped.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from snapwatch.config import SnapshotSettings
-from snapwatch.snapshot.aggregates import Aggregates, aggregates
+from snapwatch.snapshot.aggregates import Aggregates, aggregates, document_aggregates
 from snapwatch.snapshot.device import build_device, round_alerts, sort_key
 from snapwatch.snapshot.inputs import DeviceObservations, RoundInputs
 from snapwatch.snapshot.locf import Window
-from snapwatch.snapshot.model import (
-    GENERATOR_NAME,
-    SCHEMA_VERSION,
-    UNITS,
-    DataQualityIssue,
-    Device,
-    Dimensions,
-    Generator,
-    ProgramContext,
-    Session,
-    SessionMetrics,
-    SiteMetadata,
-    SnapshotDocument,
-    SnapshotMetadata,
-)
+from snapwatch.snapshot.model import GENERATOR_NAME, SCHEMA_VERSION, UNITS, SnapshotDocument
+from snapwatch.snapshot.precision import SECONDS_DECIMALS
 from snapwatch.snapshot.program import SiteTimezone, program_day, site_timezone, total_days
-from snapwatch.snapshot.quality import finite, issue
+from snapwatch.snapshot.quality import Issue, finite, issue
 from snapwatch.snapshot.stats import averages
+from snapwatch.snapshot.timefmt import utc
 from snapwatch.snapshot.zones import device_zones, parse_site_zones, site_zones
 
-__all__ = ["Aggregates", "aggregates", "build_document"]
+__all__ = [
+    "Aggregates",
+    "aggregates",
+    "build_document",
+    "document_aggregates",
+    "document_data",
+]
 
 NOTHING = DeviceObservations()
+UNITS_DATA = UNITS.model_dump()
 
 
 def build_document(
@@ -42,101 +46,125 @@ def build_document(
     settings: SnapshotSettings,
     generator_version: str,
 ) -> SnapshotDocument:
-    """The final document: every device, carried forward or marked stale; readers need
-    not apply any rule again."""
+    """The document of :func:`document_data`, validated by the model (strict: every key,
+    no extra key, aware instants, finite numbers)."""
+    data = document_data(
+        inputs, generated_at=generated_at, settings=settings, generator_version=generator_version
+    )
+    return SnapshotDocument.model_validate(data)
+
+
+def document_data(
+    inputs: RoundInputs,
+    *,
+    generated_at: datetime,
+    settings: SnapshotSettings,
+    generator_version: str,
+) -> dict[str, Any]:
+    """The final document as plain data: every device, carried forward or marked stale;
+    readers need not apply any rule again."""
     rnd, site = inputs.round, inputs.site
     window = Window(rnd.start, rnd.end)
     tz = site_timezone(site.timezone)
     day = program_day(site.program_start_date, rnd.end, tz.zone)
-    issues: list[DataQualityIssue] = []
+    issues: list[Issue] = []
     if tz.unknown is not None:
         issues.append(issue(None, "timezone", tz.unknown, "unknown_timezone"))
     specs, zone_issues = parse_site_zones(site.zones)
     issues.extend(zone_issues)
 
+    observations = inputs.observations
     devices = [
         build_device(
             facts,
-            inputs.observations.get(facts.device_id, NOTHING),
+            observations.get(facts.device_id, NOTHING),
             window=window,
             max_age_hours=settings.locf_max_age_hours,
             program_day=day,
+            images_max=settings.images_per_device_max,
             issues=issues,
         )
         for facts in sorted(inputs.devices, key=sort_key)
     ]
-    dims = Dimensions(
-        length=finite(site.length), width=finite(site.width), height=finite(site.height)
-    )
+    dims = {
+        "length": finite(site.length),
+        "width": finite(site.width),
+        "height": finite(site.height),
+    }
     zones = [
         *site_zones(specs, devices),
-        *device_zones(devices, settings.device_zone_radius_ft, dims.length, dims.width),
+        *device_zones(devices, settings.device_zone_radius_ft, dims["length"], dims["width"]),
     ]
-    return SnapshotDocument(
-        schema_version=SCHEMA_VERSION,
-        generator=Generator(name=GENERATOR_NAME, version=generator_version),
-        units=UNITS,
-        snapshot_metadata=SnapshotMetadata(
-            wake_number=rnd.wake_number,
-            wake_round_start=rnd.start,
-            wake_round_end=rnd.end,
-            session_id=rnd.session_id,
-            generated_at=generated_at,
-            trigger=rnd.trigger,
-            provisional=rnd.provisional,
-            late_by_seconds=rnd.late_by_seconds,
-            cadence_hours=rnd.cadence_hours,
-            skipped_slots=rnd.skipped_slots,
-            locf_max_age_hours=settings.locf_max_age_hours,
-        ),
-        site_metadata=_site_metadata(inputs, dims, tz),
-        program_context=ProgramContext(
-            program_id=site.program_id,
-            program_name=site.program_name,
-            program_start_date=site.program_start_date,
-            program_end_date=site.program_end_date,
-            program_day=day,
-            total_days=total_days(site.program_start_date, site.program_end_date),
-            company_id=site.company_id,
-            company_name=site.company_name,
-        ),
-        session=Session(
-            session_id=inputs.session.session_id,
-            session_date=inputs.session.session_date,
-            session_start_time=inputs.session.start,
-            session_end_time=inputs.session.end,
-            status=inputs.session.status,
-            expected_wake_count=inputs.session.expected_wake_count,
-        ),
-        devices=devices,
-        environmental_zones=zones,
-        session_metrics=_metrics(devices, len(round_alerts(inputs.site_alerts, window))),
-        data_quality=issues,
-    )
+    session = inputs.session
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generator": {"name": GENERATOR_NAME, "version": generator_version},
+        "units": dict(UNITS_DATA),
+        "snapshot_metadata": {
+            "wake_number": rnd.wake_number,
+            "wake_round_start": utc(rnd.start),
+            "wake_round_end": utc(rnd.end),
+            "session_id": rnd.session_id,
+            "generated_at": utc(generated_at),
+            "trigger": rnd.trigger,
+            "provisional": rnd.provisional,
+            "late_by_seconds": round(rnd.late_by_seconds, SECONDS_DECIMALS),
+            "cadence_hours": rnd.cadence_hours,
+            "skipped_slots": rnd.skipped_slots,
+            "locf_max_age_hours": settings.locf_max_age_hours,
+        },
+        "site_metadata": _site_metadata(inputs, dims, tz),
+        "program_context": {
+            "program_id": site.program_id,
+            "program_name": site.program_name,
+            "program_start_date": site.program_start_date,
+            "program_end_date": site.program_end_date,
+            "program_day": day,
+            "total_days": total_days(site.program_start_date, site.program_end_date),
+            "company_id": site.company_id,
+            "company_name": site.company_name,
+        },
+        "session": {
+            "session_id": session.session_id,
+            "session_date": session.session_date,
+            "session_start_time": utc(session.start),
+            "session_end_time": utc(session.end),
+            "status": session.status,
+            "expected_wake_count": session.expected_wake_count,
+        },
+        "devices": devices,
+        "environmental_zones": zones,
+        "session_metrics": _metrics(devices, len(round_alerts(inputs.site_alerts, window))),
+        "data_quality": issues,
+    }
 
 
-def _site_metadata(inputs: RoundInputs, dims: Dimensions, tz: SiteTimezone) -> SiteMetadata:
+def _site_metadata(
+    inputs: RoundInputs, dims: dict[str, float | None], tz: SiteTimezone
+) -> dict[str, Any]:
     site = inputs.site
-    return SiteMetadata(
-        site_id=site.site_id,
-        site_name=site.site_name,
-        site_code=site.site_code,
-        site_type=site.site_type,
-        dimensions=dims,
-        timezone=tz.name,
-        timezone_assumed=tz.assumed,
-    )
+    return {
+        "site_id": site.site_id,
+        "site_name": site.site_name,
+        "site_code": site.site_code,
+        "site_type": site.site_type,
+        "dimensions": dims,
+        "timezone": tz.name,
+        "timezone_assumed": tz.assumed,
+    }
 
 
-def _metrics(devices: Sequence[Device], site_alerts: int) -> SessionMetrics:
-    freshness = [d.telemetry.data_freshness for d in devices]
-    return SessionMetrics(
-        active_devices_count=len(devices),
-        new_images_this_round=sum(len(d.images_this_round) for d in devices),
-        new_alerts_this_round=sum(len(d.alerts) for d in devices) + site_alerts,
-        devices_reporting=freshness.count("current_wake"),
-        devices_carried_forward=freshness.count("carried_forward"),
-        devices_stale=freshness.count("stale"),
-        devices_without_data=freshness.count("no_data"),
+def _metrics(devices: Sequence[dict[str, Any]], site_alerts: int) -> dict[str, Any]:
+    freshness = [d["telemetry"]["data_freshness"] for d in devices]
+    return {
+        "active_devices_count": len(devices),
+        "new_images_this_round": sum(
+            len(d["images_this_round"]) + d["images_omitted"] for d in devices
+        ),
+        "new_alerts_this_round": sum(len(d["alerts"]) for d in devices) + site_alerts,
+        "devices_reporting": freshness.count("current_wake"),
+        "devices_carried_forward": freshness.count("carried_forward"),
+        "devices_stale": freshness.count("stale"),
+        "devices_without_data": freshness.count("no_data"),
         **averages(devices),
-    )
+    }

@@ -1,14 +1,16 @@
 """Plain values the document builder consumes, as read from the database for one round.
 
 The reader (set-based SQL) produces these; the builder turns them into a document without
-touching the database, so every rule of the document is testable on plain values.
+touching the database, so every rule of the document is testable on plain values. The
+per-device and per-row values are named tuples: a tick makes tens of thousands of them,
+and a tuple is made from a result row several times faster than a frozen dataclass.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 Trigger = Literal["schedule", "catch_up", "force"]
@@ -58,8 +60,7 @@ class SessionFacts:
     expected_wake_count: int
 
 
-@dataclass(frozen=True)
-class DeviceFacts:
+class DeviceFacts(NamedTuple):
     """A counting device of the site, from its ``devices`` row."""
 
     device_id: UUID
@@ -77,8 +78,7 @@ class DeviceFacts:
     last_seen_at: datetime | None
 
 
-@dataclass(frozen=True)
-class TelemetryRow:
+class TelemetryRow(NamedTuple):
     """The newest wake payload with any telemetry captured before the round end."""
 
     payload_id: UUID
@@ -92,15 +92,13 @@ class TelemetryRow:
     image_id: UUID | None
 
 
-@dataclass(frozen=True)
-class ScoredImage:
+class ScoredImage(NamedTuple):
     image_id: UUID
     captured_at: datetime
     mgi_score: float
 
 
-@dataclass(frozen=True)
-class RoundImage:
+class RoundImage(NamedTuple):
     """An image captured inside the round (scored or not)."""
 
     image_id: UUID
@@ -111,8 +109,7 @@ class RoundImage:
     wake_payload_id: UUID | None
 
 
-@dataclass(frozen=True)
-class RoundAlert:
+class RoundAlert(NamedTuple):
     alert_id: UUID
     device_id: UUID | None
     alert_type: str | None
@@ -121,8 +118,7 @@ class RoundAlert:
     triggered_at: datetime
 
 
-@dataclass(frozen=True)
-class DeviceObservations:
+class DeviceObservations(NamedTuple):
     """What one device reported, as of the round end (nothing after it)."""
 
     telemetry: TelemetryRow | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from snapwatch.snapshot.model import Freshness
 
@@ -32,8 +32,10 @@ class Window:
         return round((self.end - at).total_seconds() / 3600, 2)
 
 
-@dataclass(frozen=True)
-class Locf:
+class Locf(NamedTuple):
+    """The freshness of one observation (a tuple: one is made per device and block of
+    every document, so it must be cheap)."""
+
     freshness: Freshness
     hours_since_last: float | None
 

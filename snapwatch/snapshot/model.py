@@ -59,7 +59,8 @@ class SnapshotMetadata(_Strict):
     """The round ``[wake_round_start, wake_round_end)`` this document freezes.
 
     ``locf_max_age_hours`` is the maximum age of a carried-forward observation used when
-    the document was built (older ones are ``stale``).
+    the document was built (older ones are ``stale``). ``late_by_seconds`` is rounded to
+    milliseconds.
     """
 
     wake_number: int = Field(gt=0)
@@ -160,9 +161,11 @@ class MgiState(_Strict):
     """The device's MGI (0–1) as of the round, with the same freshness rules as telemetry.
 
     When stale or without data, every score and metric is null and ``band`` is
-    ``unknown``. ``previous_*`` is the scored image just before the chosen one;
-    ``velocity_per_hour`` (= ``mgi_velocity.per_hour``) is null without a previous
-    image or when both were captured at the same instant.
+    ``unknown``. ``previous_*`` is the scored image just before the chosen one; the
+    velocity (``mgi_velocity.per_hour``, and ``velocity_per_day`` = × 24) is null without a
+    previous image or when both were captured at the same instant. Derived numbers are
+    rounded: ``delta`` to 4 decimals, velocities and ``speed_per_day`` to 6 significant
+    digits, ``hours_since_last`` to 2 decimals.
     """
 
     current_mgi: float | None
@@ -175,7 +178,6 @@ class MgiState(_Strict):
     previous_mgi: float | None
     previous_captured_at: UtcDatetime | None
     delta: float | None
-    velocity_per_hour: float | None
     velocity_per_day: float | None
     speed_per_day: float | None
     band: Band
@@ -208,6 +210,10 @@ class Display(_Strict):
 
 
 class Device(_Strict):
+    """``images_this_round`` lists the newest images of the round (at most
+    ``images_per_device_max``, oldest first); ``images_omitted`` counts the older ones
+    of the round that are not listed (0 when all are)."""
+
     device_id: UUID
     device_code: str | None
     device_name: str | None
@@ -222,6 +228,7 @@ class Device(_Strict):
     telemetry: Telemetry
     mgi_state: MgiState
     images_this_round: list[RoundImage]
+    images_omitted: int = Field(ge=0)
     alerts: list[Alert]
     display: Display
 
@@ -236,32 +243,34 @@ class Bounds(_Strict):
 
 
 class _ZoneBase(_Strict):
-    """Averages use the member devices' document values (current or carried forward,
-    never stale); null when no member has a value."""
-
     zone_id: str
     zone_label: str
     bounds: Bounds
     device_ids: list[UUID]
     device_count: int
+
+
+class SiteZone(_ZoneBase):
+    """A rectangle from ``sites.zones``; members are the placed devices inside it
+    (edges included). Averages use the member devices' document values (current or
+    carried forward, never stale), means rounded to 4 decimals; null when no member has
+    a value."""
+
+    source: Literal["site"]
+    risk_level: str | None
     avg_temperature: float | None
     avg_humidity: float | None
     avg_mgi: float | None
     max_mgi: float | None
 
 
-class SiteZone(_ZoneBase):
-    """A rectangle from ``sites.zones``; members are the placed devices inside it
-    (edges included)."""
-
-    source: Literal["site"]
-    risk_level: str | None
-
-
 class DeviceZone(_ZoneBase):
     """A circle around a placed device; members are the placed devices within
     ``radius`` feet of its center (edge included). Bounds are the circle's box, clamped
-    to ``[0, length] × [0, width]`` on each axis whose site extent is known."""
+    to ``[0, length] × [0, width]`` on each axis whose site extent is known.
+
+    It carries no averages: they would repeat the member devices' own values (for a
+    device alone in its circle, its own), which ``device_ids`` points to."""
 
     source: Literal["device"]
     center: Position
@@ -277,8 +286,9 @@ Zone = Annotated[SiteZone | DeviceZone, Field(discriminator="source")]
 class SessionMetrics(_Strict):
     """Round totals. The four ``devices_*`` counts classify every device by its
     telemetry freshness (current_wake, carried_forward, stale, no_data) and add up to
-    ``active_devices_count``. Averages are over devices whose value is current or carried
-    forward, at full precision; null (never 0) when no device has a value."""
+    ``active_devices_count``. ``new_images_this_round`` counts every image of the round,
+    listed or omitted. Averages are over devices whose value is current or carried
+    forward, rounded to 4 decimals; null (never 0) when no device has a value."""
 
     active_devices_count: int
     new_images_this_round: int

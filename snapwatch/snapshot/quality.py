@@ -1,24 +1,27 @@
-"""Data-quality findings: inputs that were rejected or are suspicious, and why."""
+"""Data-quality findings: inputs that were rejected or are suspicious, and why.
+
+A finding is plain data (a ``DataQualityIssue`` of the document model, as a dict)."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 from uuid import UUID
 
-from snapwatch.snapshot.model import DataQualityIssue, Problem
+from snapwatch.snapshot.model import Problem
 
 MAX_TEXT = 200
 
+Issue = dict[str, Any]
 
-def issue(
-    device_id: UUID | None, field: str, value: float | str | None, problem: Problem
-) -> DataQualityIssue:
+
+def issue(device_id: UUID | None, field: str, value: float | str | None, problem: Problem) -> Issue:
     """A finding; non-finite numbers are written as text, long text is shortened."""
     if isinstance(value, float) and not math.isfinite(value):
         value = str(value)
     if isinstance(value, str) and len(value) > MAX_TEXT:
         value = value[: MAX_TEXT - 1] + "…"
-    return DataQualityIssue(device_id=device_id, field=field, value=value, problem=problem)
+    return {"device_id": device_id, "field": field, "value": value, "problem": problem}
 
 
 def finite(value: float | None) -> float | None:
@@ -33,7 +36,7 @@ def checked(
     device_id: UUID | None,
     field: str,
     value: float | None,
-    issues: list[DataQualityIssue],
+    issues: list[Issue],
     *,
     low: float | None = None,
     high: float | None = None,
@@ -41,9 +44,9 @@ def checked(
     """``value`` when finite and inside ``[low, high]``; else None, with a finding."""
     if value is None:
         return None
-    number = finite(value)
-    if number is None:
-        issues.append(issue(device_id, field, float(value), "not_finite"))
+    number = float(value)
+    if not math.isfinite(number):
+        issues.append(issue(device_id, field, number, "not_finite"))
         return None
     if (low is not None and number < low) or (high is not None and number > high):
         issues.append(issue(device_id, field, number, "out_of_range"))

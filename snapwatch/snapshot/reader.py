@@ -1,15 +1,16 @@
 """Set-based reads of everything the documents of one tick need.
 
-Whatever the number of sites and rounds, a tick runs the same five queries. The rounds
-are sent as three arrays (site, start, end); PostgreSQL joins each round to the site's
-counting devices and walks an index on (device_id, captured_at DESC) per (device, round)
-pair, so the cost grows with the number of due devices, not with the length of the
-stored history.
+Whatever the number of sites and rounds, a batch of sites is read by the same five
+queries (and a sixth only when some device has a score outside 0..1). The rounds are sent
+as three arrays (site, start, end); PostgreSQL joins each round to the site's counting
+devices and walks an index on (device_id, captured_at DESC) per (device, round) pair, so
+the cost grows with the number of due devices, not with the length of the stored history.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -57,30 +58,40 @@ SELECT r.i, d.device_id, t.*
          LIMIT 1) t
 """)
 
-# The two newest scores in 0..1 before the round end (valid = true), and the newest score
-# of any value when it is outside 0..1: passed over, and reported as rejected.
+# The two newest scores before the round end, of any value, with whether each is in 0..1.
+# Usually both are, and they are the two newest valid scores; when one is not (another
+# scorer's 0-100 data), the newest is reported as rejected if it is out of range, and the
+# two newest valid ones are read by VALID_SCORES_SQL for those devices only. One index
+# walk per device instead of two.
 SCORES_SQL = with_counting_devices("""
 SELECT r.i, d.device_id, m.*
   FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
        WITH ORDINALITY AS r(site_id, s, e, i)
   JOIN devices d ON d.site_id = r.site_id AND {counting_device}
  CROSS JOIN LATERAL (
-        (SELECT g.image_id, g.captured_at, g.mgi_score::float8, true AS valid
-           FROM device_images g
-          WHERE g.device_id = d.device_id AND g.captured_at < r.e
-            AND g.mgi_score IS NOT NULL AND g.mgi_score BETWEEN 0 AND 1
-          ORDER BY g.captured_at DESC
-          LIMIT 2)
-        UNION ALL
-        (SELECT x.image_id, x.captured_at, x.mgi_score, false
-           FROM (SELECT g.image_id, g.captured_at, g.mgi_score::float8 AS mgi_score
-                   FROM device_images g
-                  WHERE g.device_id = d.device_id AND g.captured_at < r.e
-                    AND g.mgi_score IS NOT NULL
-                  ORDER BY g.captured_at DESC
-                  LIMIT 1) x
-          WHERE NOT (x.mgi_score BETWEEN 0 AND 1))) m
+        SELECT g.image_id, g.captured_at, g.mgi_score::float8,
+               g.mgi_score BETWEEN 0 AND 1 AS valid
+          FROM device_images g
+         WHERE g.device_id = d.device_id AND g.captured_at < r.e
+           AND g.mgi_score IS NOT NULL
+         ORDER BY g.captured_at DESC
+         LIMIT 2) m
 """)
+
+# The two newest scores in 0..1 before the round end, for the (round, device) pairs
+# whose newest scores were not all valid.
+VALID_SCORES_SQL = """
+SELECT x.i, x.device_id, m.*
+  FROM unnest(%(rounds)s::int8[], %(devices)s::uuid[], %(ends)s::timestamptz[])
+       AS x(i, device_id, e)
+ CROSS JOIN LATERAL (
+        SELECT g.image_id, g.captured_at, g.mgi_score::float8
+          FROM device_images g
+         WHERE g.device_id = x.device_id AND g.captured_at < x.e
+           AND g.mgi_score IS NOT NULL AND g.mgi_score BETWEEN 0 AND 1
+         ORDER BY g.captured_at DESC
+         LIMIT 2) m
+"""
 
 # Images captured inside the round, scored or not, in range or not.
 IMAGES_SQL = with_counting_devices("""
@@ -124,13 +135,8 @@ class RoundData:
     site_alerts: tuple[RoundAlert, ...] = ()
 
 
-@dataclass
-class _Acc:
-    telemetry: TelemetryRow | None = None
-    mgi: list[ScoredImage] = field(default_factory=list)
-    rejected: list[ScoredImage] = field(default_factory=list)
-    images: list[RoundImage] = field(default_factory=list)
-    alerts: list[RoundAlert] = field(default_factory=list)
+Pair = tuple[int, UUID]
+"""(round number, device id): the key of every observation read for a round."""
 
 
 async def read_devices(
@@ -138,9 +144,8 @@ async def read_devices(
 ) -> dict[UUID, tuple[DeviceFacts, ...]]:
     """The counting devices of each site."""
     out: dict[UUID, list[DeviceFacts]] = defaultdict(list)
-    for r in await (await conn.execute(DEVICES_SQL, {"sites": site_ids})).fetchall():
-        site_id = r.pop("site_id")
-        out[site_id].append(DeviceFacts(**r))
+    for site_id, *rest in await _rows(conn, DEVICES_SQL, {"sites": site_ids}):
+        out[site_id].append(DeviceFacts(*rest))
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -152,57 +157,93 @@ async def read_rounds(
     """Observations for every round, in one query per kind of observation."""
     if not rounds:
         return {}
-    args = {
-        "sites": [k.site_id for k in rounds],
-        "starts": [k.start for k in rounds],
-        "ends": [k.end for k in rounds],
-    }
-    accs: dict[tuple[int, UUID], _Acc] = defaultdict(_Acc)
+    ends = [k.end for k in rounds]
+    args = {"sites": [k.site_id for k in rounds], "starts": [k.start for k in rounds], "ends": ends}
+    telemetry: dict[Pair, TelemetryRow] = {}
     for i, device_id, *rest in await _rows(conn, TELEMETRY_SQL, args):
-        accs[i, device_id].telemetry = TelemetryRow(*rest)
+        telemetry[i, device_id] = TelemetryRow(*rest)
+    newest: dict[Pair, list[tuple[ScoredImage, bool]]] = defaultdict(list)
     for i, device_id, image_id, at, score, valid in await _rows(conn, SCORES_SQL, args):
-        acc = accs[i, device_id]
-        (acc.mgi if valid else acc.rejected).append(ScoredImage(image_id, at, score))
+        newest[i, device_id].append((ScoredImage(image_id, at, score), valid))
+    mgi, rejected = await _valid_scores(conn, newest, ends)
+    images: dict[Pair, list[RoundImage]] = defaultdict(list)
     for i, device_id, *rest in await _rows(conn, IMAGES_SQL, args):
-        accs[i, device_id].images.append(RoundImage(*rest))
+        images[i, device_id].append(RoundImage(*rest))
     alerts: dict[int, list[RoundAlert]] = defaultdict(list)
     for i, *rest in await _rows(conn, ALERTS_SQL, args):
         alerts[i].append(RoundAlert(*rest))
-    return {
-        key: _round_data(accs, i, devices.get(key.site_id, ()), alerts[i])
-        for i, key in enumerate(rounds, start=1)
-    }
+    out: dict[RoundKey, RoundData] = {}
+    for i, key in enumerate(rounds, start=1):
+        site_devices = devices.get(key.site_id, ())
+        by_device, site_alerts = _split_alerts(alerts.get(i, ()), site_devices)
+        data = RoundData(site_alerts=site_alerts)
+        for dev in site_devices:
+            pair = (i, dev.device_id)
+            data.observations[dev.device_id] = DeviceObservations(
+                telemetry=telemetry.get(pair),
+                mgi=mgi.get(pair, ()),
+                rejected_mgi=rejected.get(pair, ()),
+                images=tuple(images.get(pair, ())),
+                alerts=by_device.get(dev.device_id, ()),
+            )
+        out[key] = data
+    return out
 
 
-def _round_data(
-    accs: dict[tuple[int, UUID], _Acc],
-    i: int,
-    devices: tuple[DeviceFacts, ...],
-    alerts: list[RoundAlert],
-) -> RoundData:
+async def _valid_scores(
+    conn: AsyncConnection[dict[str, Any]],
+    newest: dict[Pair, list[tuple[ScoredImage, bool]]],
+    ends: list[datetime],
+) -> tuple[dict[Pair, tuple[ScoredImage, ...]], dict[Pair, tuple[ScoredImage, ...]]]:
+    """Each device's two newest valid scores (newest first) and its rejected newest one,
+    from its two newest scores of any value; the valid ones are read again where those
+    were not all valid."""
+    mgi: dict[Pair, tuple[ScoredImage, ...]] = {}
+    rejected: dict[Pair, tuple[ScoredImage, ...]] = {}
+    again: list[Pair] = []
+    for pair, scores in newest.items():
+        if len(scores) > 1 and scores[0][0].captured_at < scores[1][0].captured_at:
+            scores.reverse()
+        if all(valid for _, valid in scores):
+            mgi[pair] = tuple(score for score, _ in scores)
+            continue
+        if not scores[0][1]:
+            rejected[pair] = (scores[0][0],)
+        again.append(pair)
+    if again:
+        args = {
+            "rounds": [i for i, _ in again],
+            "devices": [device_id for _, device_id in again],
+            "ends": [ends[i - 1] for i, _ in again],
+        }
+        found: dict[Pair, list[ScoredImage]] = defaultdict(list)
+        for i, device_id, image_id, at, score in await _rows(conn, VALID_SCORES_SQL, args):
+            found[i, device_id].append(ScoredImage(image_id, at, score))
+        for pair, scores_ in found.items():
+            mgi[pair] = tuple(sorted(scores_, key=lambda m: m.captured_at, reverse=True))
+    return mgi, rejected
+
+
+def _split_alerts(
+    alerts: Sequence[RoundAlert], devices: tuple[DeviceFacts, ...]
+) -> tuple[dict[UUID, tuple[RoundAlert, ...]], tuple[RoundAlert, ...]]:
+    """The round's alerts by counting device, and those of no counting device."""
+    if not alerts:
+        return {}, ()
     known = {d.device_id for d in devices}
+    by_device: dict[UUID, list[RoundAlert]] = defaultdict(list)
     site_alerts: list[RoundAlert] = []
     for alert in alerts:
         if alert.device_id in known:
-            accs[i, alert.device_id].alerts.append(alert)
+            by_device[alert.device_id].append(alert)
         else:
             site_alerts.append(alert)
-    data = RoundData(site_alerts=tuple(site_alerts))
-    for dev in devices:
-        acc = accs.get((i, dev.device_id)) or _Acc()
-        data.observations[dev.device_id] = DeviceObservations(
-            telemetry=acc.telemetry,
-            mgi=tuple(sorted(acc.mgi, key=lambda m: m.captured_at, reverse=True)),
-            rejected_mgi=tuple(acc.rejected),
-            images=tuple(acc.images),
-            alerts=tuple(acc.alerts),
-        )
-    return data
+    return {k: tuple(v) for k, v in by_device.items()}, tuple(site_alerts)
 
 
 async def _rows(
     conn: AsyncConnection[dict[str, Any]], query: str, args: dict[str, Any]
 ) -> list[tuple[Any, ...]]:
-    async with conn.cursor(row_factory=tuple_row) as cur:
+    async with conn.cursor(row_factory=tuple_row, binary=True) as cur:
         await cur.execute(query, args)
         return await cur.fetchall()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from snapwatch.snapshot.inputs import TelemetryRow
 from snapwatch.snapshot.locf import Window, classify
-from snapwatch.snapshot.model import DataQualityIssue, Telemetry
-from snapwatch.snapshot.quality import checked
+from snapwatch.snapshot.quality import Issue, checked
+from snapwatch.snapshot.timefmt import utc
 
 HUMIDITY_RANGE = (0.0, 100.0)
 
@@ -17,41 +18,41 @@ def telemetry_state(
     row: TelemetryRow | None,
     window: Window,
     max_age_hours: float,
-    issues: list[DataQualityIssue],
-) -> Telemetry:
-    """The payload's fields as they are (NULL stays null) when current or carried
-    forward; measurements null when stale or missing. Humidity outside 0..100 and
-    non-finite numbers are dropped to null and reported."""
+    issues: list[Issue],
+) -> dict[str, Any]:
+    """The ``Telemetry`` block as plain data: the payload's fields as they are (NULL stays
+    null) when current or carried forward; measurements null when stale or missing.
+    Humidity outside 0..100 and non-finite numbers are dropped to null and reported."""
     if row is not None and row.captured_at >= window.end:
         row = None
     locf = classify(row.captured_at if row else None, window, max_age_hours)
     if row is None or not locf.usable:
-        return Telemetry(
-            temperature=None,
-            humidity=None,
-            pressure=None,
-            gas_resistance=None,
-            wifi_rssi=None,
-            battery_voltage=None,
-            captured_at=row.captured_at if row else None,
-            is_current=False,
-            data_freshness=locf.freshness,
-            hours_since_last=locf.hours_since_last,
-            wake_payload_id=None,
-            image_id=None,
-        )
+        return {
+            "temperature": None,
+            "humidity": None,
+            "pressure": None,
+            "gas_resistance": None,
+            "wifi_rssi": None,
+            "battery_voltage": None,
+            "captured_at": utc(row.captured_at) if row else None,
+            "is_current": False,
+            "data_freshness": locf.freshness,
+            "hours_since_last": locf.hours_since_last,
+            "wake_payload_id": None,
+            "image_id": None,
+        }
     low, high = HUMIDITY_RANGE
-    return Telemetry(
-        temperature=checked(device_id, "temperature", row.temperature, issues),
-        humidity=checked(device_id, "humidity", row.humidity, issues, low=low, high=high),
-        pressure=checked(device_id, "pressure", row.pressure, issues),
-        gas_resistance=checked(device_id, "gas_resistance", row.gas_resistance, issues),
-        wifi_rssi=row.wifi_rssi,
-        battery_voltage=checked(device_id, "battery_voltage", row.battery_voltage, issues),
-        captured_at=row.captured_at,
-        is_current=locf.is_current,
-        data_freshness=locf.freshness,
-        hours_since_last=locf.hours_since_last,
-        wake_payload_id=row.payload_id,
-        image_id=row.image_id,
-    )
+    return {
+        "temperature": checked(device_id, "temperature", row.temperature, issues),
+        "humidity": checked(device_id, "humidity", row.humidity, issues, low=low, high=high),
+        "pressure": checked(device_id, "pressure", row.pressure, issues),
+        "gas_resistance": checked(device_id, "gas_resistance", row.gas_resistance, issues),
+        "wifi_rssi": row.wifi_rssi,
+        "battery_voltage": checked(device_id, "battery_voltage", row.battery_voltage, issues),
+        "captured_at": utc(row.captured_at),
+        "is_current": locf.is_current,
+        "data_freshness": locf.freshness,
+        "hours_since_last": locf.hours_since_last,
+        "wake_payload_id": row.payload_id,
+        "image_id": row.image_id,
+    }

@@ -1,53 +1,73 @@
-"""Writing one site's snapshots: one transaction, claimed with a row lock, idempotent.
+"""Writing one site's snapshots: one statement, claimed with a row lock, idempotent.
 
-Any number of processes may write at once; PostgreSQL arbitrates. The site row is locked
-``FOR UPDATE SKIP LOCKED`` (a site another process is writing is left to it), due-ness is
-checked again under the lock, and UNIQUE(session_id, wake_number) is the backstop: an
-existing row is replaced only when it is a provisional (forced) one.
+Any number of processes may write at once; PostgreSQL arbitrates. A site's snapshots are
+written by a single statement on an autocommit connection, so they are one transaction:
+a process killed at any instant leaves all of them or none, and a statement that fails
+(bad data, a constraint) rolls back that site alone. Inside it the site row is locked
+``FOR UPDATE SKIP LOCKED`` (a site another process is writing is left to it: no row comes
+back), due-ness is checked again, and UNIQUE(session_id, wake_number) is the backstop: an
+existing row is replaced only when it is a provisional (forced) one. ``last_snapshot_at``
+and one ``NOTIFY`` per snapshot go with it.
+
+One statement per site is also one round trip: the caller builds the next site's
+document while PostgreSQL writes this one (:mod:`snapwatch.tick`).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
+from psycopg.rows import tuple_row
 
 from snapwatch.snapshot.aggregates import Aggregates
 
 NOTIFY_CHANNEL = "snapwatch_snapshots"
 
-# Claim the site and, under that lock, read how far each session's regular (not
-# provisional) snapshots already reach: no row when another process holds the site.
-CLAIM_SQL = """
-SELECT x.session_id,
-       (SELECT max(w.wake_round_end)
-          FROM session_wake_snapshots w
-         WHERE w.session_id = x.session_id
-           AND NOT EXISTS (SELECT 1 FROM snapwatch.provisional_snapshots p
-                            WHERE p.session_id = w.session_id
-                              AND p.wake_number = w.wake_number)) AS covered_until
-  FROM sites s
- CROSS JOIN unnest(%(sessions)s::uuid[]) AS x(session_id)
- WHERE s.site_id = %(site)s
-   FOR UPDATE OF s SKIP LOCKED
-"""
-
-# Insert, or replace a provisional row in place; a regular row is never overwritten
-# (then nothing is returned). The provisional bookkeeping follows in the same statement.
-UPSERT_SQL = """
-WITH upserted AS (
+# The documents are joined in only where they are inserted (not carried through the
+# CTEs, which would copy them). The statement snapshot of a single statement predates the
+# row lock, so a process that
+# committed the same slot in between is not seen by the re-check; the insert then meets
+# its row on UNIQUE(session_id, wake_number). Such a row is replaced only when it is still
+# provisional by its own content (the bookkeeping row is read as of the statement
+# snapshot, the conflicting row as it is now), so a regular row is never overwritten.
+WRITE_SQL = """
+WITH claimed AS (
+    SELECT s.site_id FROM sites s WHERE s.site_id = %(site)s FOR UPDATE SKIP LOCKED
+), slots AS (
+    SELECT x.*
+      FROM unnest(%(sessions)b::uuid[], %(wakes)b::int4[], %(ends)b::timestamptz[],
+                  %(provisional)b::bool[], %(triggers)b::text[])
+           WITH ORDINALITY AS x(session_id, wake_number, e, provisional, trigger, n)
+     WHERE EXISTS (SELECT 1 FROM claimed)
+), fresh AS (
+    SELECT x.*
+      FROM slots x
+     WHERE x.provisional
+        OR NOT EXISTS (
+               SELECT 1 FROM session_wake_snapshots w
+                WHERE w.session_id = x.session_id AND w.wake_round_end >= x.e
+                  AND NOT EXISTS (SELECT 1 FROM snapwatch.provisional_snapshots p
+                                   WHERE p.session_id = w.session_id
+                                     AND p.wake_number = w.wake_number))
+), upserted AS (
     INSERT INTO session_wake_snapshots AS w (
         company_id, program_id, site_id, session_id, wake_number, wake_round_start,
         wake_round_end, site_state, active_devices_count, new_images_this_round,
         new_alerts_this_round, avg_temperature, avg_humidity, avg_mgi, max_mgi, created_at)
-    VALUES (%(company_id)s, %(program_id)s, %(site_id)s, %(session_id)s, %(wake_number)s,
-            %(start)s, %(end)s, %(doc)s::jsonb, %(active_devices_count)s,
-            %(new_images_this_round)s, %(new_alerts_this_round)s, %(avg_temperature)s,
-            %(avg_humidity)s, %(avg_mgi)s, %(max_mgi)s, %(now)s)
+    SELECT %(company_id)s, %(program_id)s, %(site)s, f.session_id, f.wake_number, v.s, f.e,
+           v.doc::jsonb, v.devices, v.images, v.alerts, v.temperature, v.humidity, v.mgi,
+           v.max_mgi, %(now)s
+      FROM fresh f
+      JOIN unnest(%(starts)b::timestamptz[], %(docs)b::text[], %(devices)b::int4[],
+                  %(images)b::int4[], %(alerts)b::int4[], %(temperatures)b::numeric[],
+                  %(humidities)b::numeric[], %(mgis)b::numeric[], %(max_mgis)b::numeric[])
+           WITH ORDINALITY AS v(s, doc, devices, images, alerts, temperature, humidity, mgi,
+                                max_mgi, n)
+        ON v.n = f.n
     ON CONFLICT (session_id, wake_number) DO UPDATE
        SET wake_round_start = EXCLUDED.wake_round_start,
            wake_round_end = EXCLUDED.wake_round_end,
@@ -62,26 +82,34 @@ WITH upserted AS (
            created_at = EXCLUDED.created_at
      WHERE EXISTS (SELECT 1 FROM snapwatch.provisional_snapshots p
                     WHERE p.session_id = w.session_id AND p.wake_number = w.wake_number)
-    RETURNING snapshot_id, session_id, wake_number
+       AND w.site_state #> '{snapshot_metadata,provisional}' = 'true'::jsonb
+    RETURNING w.snapshot_id, w.session_id, w.wake_number
 ), marked AS (
     INSERT INTO snapwatch.provisional_snapshots (session_id, wake_number)
-    SELECT session_id, wake_number FROM upserted WHERE %(provisional)s
+    SELECT u.session_id, u.wake_number
+      FROM upserted u JOIN slots x USING (session_id, wake_number)
+     WHERE x.provisional
     ON CONFLICT DO NOTHING
 ), cleared AS (
     DELETE FROM snapwatch.provisional_snapshots p
-     USING upserted u
-     WHERE NOT %(provisional)s
+     USING upserted u JOIN slots x USING (session_id, wake_number)
+     WHERE NOT x.provisional
        AND p.session_id = u.session_id AND p.wake_number = u.wake_number
+), touched AS (
+    UPDATE sites SET last_snapshot_at = %(now)s
+     WHERE site_id = %(site)s AND EXISTS (SELECT 1 FROM upserted)
 )
-SELECT snapshot_id FROM upserted
-"""
-
-# The write time on the site, and one notification per snapshot, in one statement.
-FINISH_SQL = """
-WITH touched AS (
-    UPDATE sites SET last_snapshot_at = %(now)s WHERE site_id = %(site)s RETURNING site_id
-)
-SELECT pg_notify(%(channel)s, payload) FROM unnest(%(payloads)s::text[]) AS n(payload)
+SELECT x.n, u.snapshot_id, f.n IS NOT NULL AS fresh,
+       CASE WHEN u.snapshot_id IS NOT NULL THEN
+            pg_notify(%(channel)s, json_build_object(
+                'snapshot_id', u.snapshot_id, 'site_id', %(site)s::uuid,
+                'session_id', x.session_id, 'wake_number', x.wake_number,
+                'trigger', x.trigger)::text)
+       END AS notified
+  FROM slots x
+  LEFT JOIN fresh f ON f.n = x.n
+  LEFT JOIN upserted u ON u.session_id = x.session_id AND u.wake_number = x.wake_number
+ ORDER BY x.n
 """
 
 
@@ -112,73 +140,56 @@ class SiteWrite:
 
 
 async def write_site(
-    conn: AsyncConnection[dict[str, Any]],
+    conn: AsyncConnection[Any],
     site_id: UUID,
     snapshots: list[PreparedSnapshot],
     now: datetime,
 ) -> SiteWrite:
-    """Write ``snapshots`` of one site in one transaction (the caller's connection)."""
+    """Write ``snapshots`` of one site in one statement (the caller's autocommit
+    connection: the statement is its own transaction)."""
     result = SiteWrite()
     if not snapshots:
         return result
-    sessions = list(dict.fromkeys(snap.session_id for snap in snapshots))
-    async with conn.transaction():
-        claimed = await (
-            await conn.execute(CLAIM_SQL, {"site": site_id, "sessions": sessions})
-        ).fetchall()
-        if not claimed:
-            result.busy = True
-            return result
-        covered = {row["session_id"]: row["covered_until"] for row in claimed}
-        for snap in snapshots:
-            until = covered[snap.session_id]
-            if not snap.provisional and until is not None and until >= snap.end:
-                result.conflicts.append((snap, "already written by another process"))
-                continue
-            row = await (await conn.execute(UPSERT_SQL, _params(snap, now))).fetchone()
-            if row is None:
-                result.conflicts.append((snap, f"wake {snap.wake_number} already written"))
-            else:
-                result.written.append((snap, row["snapshot_id"]))
-        if result.written:
-            payloads = [_notify_payload(snap, sid) for snap, sid in result.written]
-            await conn.execute(
-                FINISH_SQL,
-                {"now": now, "site": site_id, "channel": NOTIFY_CHANNEL, "payloads": payloads},
-            )
+    async with conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(WRITE_SQL, write_params(site_id, snapshots, now))
+        rows = await cur.fetchall()
+    if not rows:
+        result.busy = True
+        return result
+    for n, snapshot_id, fresh, _ in rows:
+        snap = snapshots[n - 1]
+        if snapshot_id is not None:
+            result.written.append((snap, snapshot_id))
+        elif not fresh:
+            result.conflicts.append((snap, "already written by another process"))
+        else:
+            result.conflicts.append((snap, f"wake {snap.wake_number} already written"))
     return result
 
 
-def _params(snap: PreparedSnapshot, now: datetime) -> dict[str, Any]:
-    agg = snap.aggregate
+def write_params(site_id: UUID, snapshots: list[PreparedSnapshot], now: datetime) -> dict[str, Any]:
+    """The statement's parameters: the site's row values, and one array element per
+    snapshot (sent in binary: no quoting of the documents' text)."""
+    first = snapshots[0]
+    aggs = [s.aggregate for s in snapshots]
     return {
-        "company_id": snap.company_id,
-        "program_id": snap.program_id,
-        "site_id": snap.site_id,
-        "session_id": snap.session_id,
-        "wake_number": snap.wake_number,
-        "start": snap.start,
-        "end": snap.end,
-        "doc": snap.document,
-        "provisional": snap.provisional,
-        "active_devices_count": agg.active_devices_count,
-        "new_images_this_round": agg.new_images_this_round,
-        "new_alerts_this_round": agg.new_alerts_this_round,
-        "avg_temperature": agg.avg_temperature,
-        "avg_humidity": agg.avg_humidity,
-        "avg_mgi": agg.avg_mgi,
-        "max_mgi": agg.max_mgi,
+        "site": site_id,
+        "company_id": first.company_id,
+        "program_id": first.program_id,
         "now": now,
+        "channel": NOTIFY_CHANNEL,
+        "sessions": [s.session_id for s in snapshots],
+        "wakes": [s.wake_number for s in snapshots],
+        "starts": [s.start for s in snapshots],
+        "ends": [s.end for s in snapshots],
+        "docs": [s.document for s in snapshots],
+        "provisional": [s.provisional for s in snapshots],
+        "triggers": [s.trigger for s in snapshots],
+        "devices": [a.active_devices_count for a in aggs],
+        "images": [a.new_images_this_round for a in aggs],
+        "alerts": [a.new_alerts_this_round for a in aggs],
+        "temperatures": [a.avg_temperature for a in aggs],
+        "humidities": [a.avg_humidity for a in aggs],
+        "mgis": [a.avg_mgi for a in aggs],
+        "max_mgis": [a.max_mgi for a in aggs],
     }
-
-
-def _notify_payload(snap: PreparedSnapshot, snapshot_id: UUID) -> str:
-    return json.dumps(
-        {
-            "snapshot_id": str(snapshot_id),
-            "site_id": str(snap.site_id),
-            "session_id": str(snap.session_id),
-            "wake_number": snap.wake_number,
-            "trigger": snap.trigger,
-        }
-    )

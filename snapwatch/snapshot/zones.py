@@ -1,25 +1,18 @@
 """Environmental zones: site rectangles from ``sites.zones`` and circles around devices.
 
-Members are placed devices only; zone averages come from the members' document values.
+Members are placed devices only; site zone averages come from the members' document
+values. Zones are built as plain data, from the devices' plain-data entries.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from snapwatch.snapshot.model import (
-    Bounds,
-    DataQualityIssue,
-    Device,
-    DeviceZone,
-    Position,
-    SiteZone,
-)
-from snapwatch.snapshot.quality import issue
+from snapwatch.snapshot.quality import Issue, issue
 from snapwatch.snapshot.stats import averages
 
 BOUND_KEYS = ("x1", "y1", "x2", "y2")
@@ -29,11 +22,11 @@ BOUND_KEYS = ("x1", "y1", "x2", "y2")
 class SiteZoneSpec:
     zone_id: str
     label: str
-    bounds: Bounds
+    bounds: dict[str, float]
     risk_level: str | None
 
 
-def parse_site_zones(raw: Any) -> tuple[list[SiteZoneSpec], list[DataQualityIssue]]:
+def parse_site_zones(raw: Any) -> tuple[list[SiteZoneSpec], list[Issue]]:
     """The well-formed entries of ``sites.zones`` (``[{id, label, bounds{x1,y1,x2,y2},
     risk_level}]``); every other entry is skipped and reported. Reversed corners are
     put in order."""
@@ -42,7 +35,7 @@ def parse_site_zones(raw: Any) -> tuple[list[SiteZoneSpec], list[DataQualityIssu
     if not isinstance(raw, list):
         return [], [issue(None, "zones", _text(raw), "malformed_zones")]
     specs: list[SiteZoneSpec] = []
-    issues: list[DataQualityIssue] = []
+    issues: list[Issue] = []
     seen: set[str] = set()
     for index, entry in enumerate(raw):
         spec = _spec(entry)
@@ -72,7 +65,7 @@ def _spec(entry: Any) -> SiteZoneSpec | None:
     return SiteZoneSpec(
         zone_id=str(zone_id),
         label=label if isinstance(label, str) and label else str(zone_id),
-        bounds=Bounds(x1=min(x1, x2), y1=min(y1, y2), x2=max(x1, x2), y2=max(y1, y2)),
+        bounds={"x1": min(x1, x2), "y1": min(y1, y2), "x2": max(x1, x2), "y2": max(y1, y2)},
         risk_level=None if risk is None or isinstance(risk, bool | dict | list) else str(risk),
     )
 
@@ -88,80 +81,96 @@ def _text(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
-def inside(bounds: Bounds, position: Position) -> bool:
+def inside(bounds: Mapping[str, float], position: Mapping[str, float]) -> bool:
     """Edges included."""
-    return bounds.x1 <= position.x <= bounds.x2 and bounds.y1 <= position.y <= bounds.y2
+    x, y = position["x"], position["y"]
+    return bounds["x1"] <= x <= bounds["x2"] and bounds["y1"] <= y <= bounds["y2"]
 
 
-def within(center: Position, radius: float, position: Position) -> bool:
-    """Within ``radius`` of ``center``, the circle's edge included."""
-    return math.hypot(position.x - center.x, position.y - center.y) <= radius
+def within(center: Mapping[str, float], radius: float, position: Mapping[str, float]) -> bool:
+    """Within ``radius`` of ``center``, the circle's edge included (:func:`device_zones`
+    applies the same test to every pair of placed devices)."""
+    return math.hypot(position["x"] - center["x"], position["y"] - center["y"]) <= radius
 
 
-def site_zones(specs: Sequence[SiteZoneSpec], devices: Sequence[Device]) -> list[SiteZone]:
-    zones: list[SiteZone] = []
+def site_zones(
+    specs: Sequence[SiteZoneSpec], devices: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """One ``SiteZone`` per well-formed entry of ``sites.zones``."""
+    placed = [d for d in devices if d["position"] is not None]
+    zones: list[dict[str, Any]] = []
     for spec in specs:
-        members = [d for d in devices if d.position is not None and inside(spec.bounds, d.position)]
+        members = [d for d in placed if inside(spec.bounds, d["position"])]
         zones.append(
-            SiteZone(
-                zone_id=spec.zone_id,
-                zone_label=spec.label,
-                source="site",
-                bounds=spec.bounds,
-                risk_level=spec.risk_level,
-                device_ids=[d.device_id for d in members],
-                device_count=len(members),
+            {
+                "zone_id": spec.zone_id,
+                "zone_label": spec.label,
+                "bounds": dict(spec.bounds),
+                "device_ids": [d["device_id"] for d in members],
+                "device_count": len(members),
+                "source": "site",
+                "risk_level": spec.risk_level,
                 **averages(members),
-            )
+            }
         )
     return zones
 
 
 def circle_bounds(
-    center: Position, radius: float, length: float | None, width: float | None
-) -> Bounds:
+    center: Mapping[str, float], radius: float, length: float | None, width: float | None
+) -> dict[str, float]:
     """The circle's bounding box, clamped to ``[0, length] × [0, width]`` on each axis
     whose extent is known."""
 
     def clamp(value: float, extent: float | None) -> float:
         return value if extent is None else min(max(value, 0.0), extent)
 
-    return Bounds(
-        x1=clamp(center.x - radius, length),
-        y1=clamp(center.y - radius, width),
-        x2=clamp(center.x + radius, length),
-        y2=clamp(center.y + radius, width),
-    )
+    x, y = center["x"], center["y"]
+    return {
+        "x1": clamp(x - radius, length),
+        "y1": clamp(y - radius, width),
+        "x2": clamp(x + radius, length),
+        "y2": clamp(y + radius, width),
+    }
 
 
 def device_zones(
-    devices: Sequence[Device], radius: float, length: float | None, width: float | None
-) -> list[DeviceZone]:
-    """One circle per placed device (``device_zone_<device_id>``); unplaced devices get
-    none and join none."""
-    placed = [(d, d.position) for d in devices if d.position is not None]
-    zones: list[DeviceZone] = []
-    for device, center in placed:
-        members = [d for d, at in placed if within(center, radius, at)]
+    devices: Sequence[dict[str, Any]], radius: float, length: float | None, width: float | None
+) -> list[dict[str, Any]]:
+    """One ``DeviceZone`` per placed device (``device_zone_<device_id>``); unplaced
+    devices get none and join none."""
+    placed = [d for d in devices if d["position"] is not None]
+    points = [(d["position"]["x"], d["position"]["y"], d["device_id"]) for d in placed]
+    zones: list[dict[str, Any]] = []
+    for device in placed:
+        center = device["position"]
+        cx, cy = center["x"], center["y"]
+        # A device further than the radius along one axis is outside: skip the distance.
+        members = [
+            i
+            for x, y, i in points
+            if abs(x - cx) <= radius
+            and abs(y - cy) <= radius
+            and math.hypot(x - cx, y - cy) <= radius
+        ]
         zones.append(
-            DeviceZone(
-                zone_id=f"device_zone_{device.device_id}",
-                zone_label=f"{device_label(device)} Zone",
-                source="device",
-                bounds=circle_bounds(center, radius, length, width),
-                center=center,
-                radius=radius,
-                shape="circle",
-                device_id=device.device_id,
-                device_code=device.device_code,
-                device_ids=[d.device_id for d in members],
-                device_count=len(members),
-                **averages(members),
-            )
+            {
+                "zone_id": f"device_zone_{device['device_id']}",
+                "zone_label": f"{device_label(device)} Zone",
+                "bounds": circle_bounds(center, radius, length, width),
+                "device_ids": members,
+                "device_count": len(members),
+                "source": "device",
+                "center": {"x": cx, "y": cy},
+                "radius": radius,
+                "shape": "circle",
+                "device_id": device["device_id"],
+                "device_code": device["device_code"],
+            }
         )
     return zones
 
 
-def device_label(device: Device) -> str:
+def device_label(device: Mapping[str, Any]) -> str:
     """The device's name, else its code, else its MAC address."""
-    return device.device_name or device.device_code or device.device_mac
+    return str(device["device_name"] or device["device_code"] or device["device_mac"])

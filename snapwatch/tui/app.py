@@ -1,160 +1,237 @@
-"""The terminal app: a live sites overview that never blocks on the database.
+"""The terminal app: live panes over the database, with the scheduler embedded.
 
-A worker reads the overview and posts a message; the message handler updates the table
-and arms a one-shot timer for the next read. Only one read runs at a time.
+The app owns what lives as long as it does: the database session its workers share, the
+embedded scheduler (unless it only watches), the LISTEN connection, the log redirection
+and the hang-up handling. The main screen (:mod:`snapwatch.tui.screens.main`) shows and
+acts. Quitting (``q``, SIGHUP, a terminal gone away) stops the scheduler first, so the
+site in hand is finished and the instance is marked stopped, then exits.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import ClassVar
 
-from rich.text import Text
-from textual import on
-from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.app import App, SystemCommand
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
 
-from snapwatch.clock import Clock
+from snapwatch.clock import Clock, SystemClock
 from snapwatch.config import Settings
 from snapwatch.db import Target
-from snapwatch.errors import SnapwatchError
-from snapwatch.tui.help import HelpScreen
-from snapwatch.tui.messages import SitesFailed, SitesLoaded
-from snapwatch.tui.sites_table import SitesTable
-from snapwatch.tui.source import ReadSource
+from snapwatch.dbsession import DbState
+from snapwatch.tui import keymap
+from snapwatch.tui.data import AppData
+from snapwatch.tui.lifecycle import (
+    WATCHDOG_SECONDS,
+    detach_terminal,
+    exit_soon,
+    install_hangup,
+    started_on_terminal,
+    terminal_gone,
+)
+from snapwatch.tui.logfile import AppLogging, RingHandler
+from snapwatch.tui.messages import DbChanged
+from snapwatch.tui.palette import SiteJumpProvider
+from snapwatch.tui.scheduler_glue import EmbeddedScheduler
+from snapwatch.tui.screens.main import MainScreen
+from snapwatch.tui.services import BackgroundJob, Services
+from snapwatch.tui.updates import Updates
 
 log = logging.getLogger(__name__)
 
+HANG_UP_EXIT_SECONDS = 2.0
+"""After a hang-up and the scheduler's stop, the process ends within this."""
 
-class SnapwatchApp(App[None]):
+
+class SnapwatchApp(App[int]):
     CSS_PATH = "app.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("question_mark", "help", "Help", key_display="?", id="help"),
-    ]
+    COMMANDS: ClassVar = App.COMMANDS | {SiteJumpProvider}
 
     def __init__(
-        self, target: Target, settings: Settings, clock: Clock, title: str = "snapwatch"
+        self,
+        target: Target,
+        settings: Settings,
+        clock: Clock,
+        title: str = "snapwatch",
+        *,
+        scheduler: bool = True,
+        wall: Clock | None = None,
+        listen: bool = True,
+        jobs: Sequence[BackgroundJob] = (),
+        log_path: Path | None = None,
+        tick_seconds: float | None = None,
     ) -> None:
+        """``clock`` is the as-of clock (the demo's accelerated one); ``wall`` times
+        ticks. ``scheduler`` False (or ``settings.read_only``) only watches."""
         super().__init__()
         self.title = title
-        self.sub_title = target.display
-        self._settings = settings
-        self._clock = clock
-        self._source = ReadSource(target, settings)
-        self._timer: Timer | None = None
-        self._loading = False
-        self._load_again = False
-        self._target = target
-        # The main screen's widgets, kept so that results land there whichever screen is
-        # on top (help, later the inspection screen).
-        self._banner = Static(id="banner")
-        self._table = SitesTable(id="sites")
+        self.settings = settings
+        self.clock = clock
+        self.ring = RingHandler()
+        self._logging = AppLogging(self.ring, log_path)
+        wall = wall or SystemClock()
+        why: str | None = None
+        if settings.read_only:
+            why = "read-only"
+        elif not scheduler:
+            why = "--no-scheduler"
+        embedded = (
+            EmbeddedScheduler(
+                target, settings, clock, wall=wall, post=self._post, tick_seconds=tick_seconds
+            )
+            if why is None
+            else None
+        )
+        self.services = Services(
+            target=target,
+            settings=settings,
+            clock=clock,
+            wall=wall,
+            data=AppData(target, settings, on_change=self._db_changed),
+            scheduler=embedded,
+            updates=Updates(target, settings, self._post) if listen else None,
+            watching_why=why,
+            ring=self.ring,
+            log_path=self._logging.path,
+            jobs=list(jobs),
+        )
+        self.main = MainScreen(self.services)
+        self._stopping = False
+        self._undo_hangup: Callable[[], None] = lambda: None
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield self._banner
-        yield self._table
-        yield Footer()
+    # -- life cycle -------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        return self.main
+
+    def on_load(self) -> None:
+        self._logging.start()
+        self.services.log_path = self._logging.path
 
     def on_mount(self) -> None:
-        theme = self._settings.ui.theme
+        theme = self.settings.ui.theme
         if theme in self.available_themes:
             self.theme = theme
         else:
             self.notify(f"unknown theme {theme!r}, using {self.theme!r}", severity="warning")
-        self._table.loading = True
-        self._table.focus()
-        self.request_load()
+        remapped = keymap.keymap(self.settings.keys)
+        if remapped:
+            self.set_keymap(remapped)
+        self._undo_hangup = install_hangup(self._hung_up)
+        if not self.is_headless and started_on_terminal():
+            self.set_interval(WATCHDOG_SECONDS, self._watchdog, name="terminal-watchdog")
+        scheduler = self.services.scheduler
+        if scheduler is not None:
+            self.run_worker(scheduler.start(), name="scheduler-start", exit_on_error=False)
+        updates = self.services.updates
+        if updates is not None:
+            self.run_worker(updates.run(), name="listen", group="listen", exit_on_error=False)
+        log.info("app started on %s (%s)", self.services.target.display, self.sub_title)
+
+    async def shut_down(self) -> None:
+        """Stop the scheduler (the site in hand finishes), then exit. Idempotent."""
+        if self._stopping:
+            return
+        self._stopping = True
+        await self._stop_services()
+        self.exit(0)
+
+    async def _stop_services(self) -> None:
+        updates = self.services.updates
+        if updates is not None:
+            updates.stop()
+        scheduler = self.services.scheduler
+        if scheduler is not None and not scheduler.stopping:
+            self.sub_title = "stopping the scheduler (finishing the site in hand)"
+            try:
+                await scheduler.stop()
+            except Exception:
+                log.exception("stopping the scheduler failed")
 
     async def on_unmount(self) -> None:
-        await self._source.close()
+        await self._stop_services()
+        for feed in [*self.main.feeds, *self.main.job_feeds]:
+            feed.stop()
+        await self.services.data.close()
+        for job in self.services.jobs:
+            if job.close is not None:
+                try:
+                    await job.close()
+                except Exception:
+                    log.exception("closing %s failed", job.name)
+        self._undo_hangup()
+        log.info("app stopped")
+        self._logging.stop()
 
-    def request_load(self) -> None:
-        """Read the overview now (or right after the read in progress)."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        if self._loading:
-            self._load_again = True
+    async def action_quit(self) -> None:
+        await self.shut_down()
+
+    def _hung_up(self) -> None:
+        if self._stopping:
             return
-        self._loading = True
-        self.run_worker(self._load_sites(), name="load-sites", group="sites", exit_on_error=False)
-
-    async def _load_sites(self) -> None:
-        # Runs as a worker: reads, then reports by message; touches no widget.
-        now = self._clock.now()
-        try:
-            sites = await self._source.site_overview(now)
-        except SnapwatchError as exc:
-            self.post_message(SitesFailed(str(exc)))
-        except Exception as exc:
-            log.exception("reading the sites overview failed")
-            detail = self._target.redact(" ".join(str(exc).split()))
-            self.post_message(SitesFailed(f"reading sites failed: {type(exc).__name__}: {detail}"))
-        else:
-            self.post_message(SitesLoaded(sites, now))
-
-    @on(SitesLoaded)
-    def _show_sites(self, message: SitesLoaded) -> None:
-        self._set_banner(None)
-        self._table.loading = False
-        self._table.show_sites(message.sites, message.at)
-        self._load_done()
-
-    @on(SitesFailed)
-    def _show_failure(self, message: SitesFailed) -> None:
-        self._set_banner(message.error)
-        self._table.loading = False
-        self._load_done()
-
-    def _load_done(self) -> None:
-        self._loading = False
-        if self._load_again:
-            self._load_again = False
-            self.request_load()
-        else:
-            self._timer = self.set_timer(self._settings.ui.refresh_seconds, self.request_load)
-
-    def _set_banner(self, error: str | None) -> None:
-        if error is None:
-            self._banner.remove_class("-error")
-            self._banner.update("")
-        else:
-            retry = f" (retrying every {self._settings.ui.refresh_seconds:g}s)"
-            self._banner.update(Text(error + retry))  # Text: never read as markup
-            self._banner.add_class("-error")
-
-    def action_refresh(self) -> None:
-        self.request_load()
-
-    def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
+        log.info("terminal hung up: stopping")
+        if self.is_headless:
+            self.run_worker(self.shut_down(), name="hang-up", exit_on_error=False)
             return
-        self.push_screen(HelpScreen(self._shown_keys()))
+        detach_terminal()
+        exit_soon()  # whatever happens, the process ends
+        self.run_worker(self._hang_up(), name="hang-up", exit_on_error=False)
 
-    def _shown_keys(self) -> list[tuple[str, str]]:
-        keys: list[tuple[str, str]] = []
-        seen: set[str] = set()
-        for active in self.screen.active_bindings.values():
-            binding = active.binding
-            if not binding.show or binding.action in seen:
-                continue
-            seen.add(binding.action)
-            keys.append((self.get_key_display(binding), binding.description))
-        return keys
+    async def _hang_up(self) -> None:
+        """Stop what must be stopped cleanly, then exit. Textual's own shutdown can hang
+        on a terminal that is gone (its output thread died on the first write), so once
+        the scheduler is stopped the process ends shortly whatever Textual does."""
+        await self._stop_services()
+        await self.services.data.close()
+        exit_soon(HANG_UP_EXIT_SECONDS)
+        await self.shut_down()
+
+    def _watchdog(self) -> None:
+        if terminal_gone():
+            self._hung_up()
+
+    # -- callbacks from the services (they only post) ----------------------------------------
+
+    def _post(self, message: object) -> None:
+        from textual.message import Message
+
+        if isinstance(message, Message):
+            self.main.post_message(message)
+
+    def _db_changed(self, state: DbState) -> None:
+        self.main.post_message(DbChanged(state))
+
+    # -- command palette ----------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Refresh", "Read the sites again now", self.action_refresh)
-        yield SystemCommand("Keys", "Show the keys and what they do", self.action_help)
+        for title, help_text, callback in self.main.palette_commands():
+            yield SystemCommand(title, help_text, callback)
 
 
-def run_app(target: Target, settings: Settings, clock: Clock, title: str = "snapwatch") -> None:
-    """Run the terminal app until the user quits."""
-    SnapwatchApp(target, settings, clock, title=title).run()
+def run_app(
+    target: Target,
+    settings: Settings,
+    clock: Clock,
+    title: str = "snapwatch",
+    *,
+    scheduler: bool = True,
+    wall: Clock | None = None,
+    jobs: Sequence[BackgroundJob] = (),
+    tick_seconds: float | None = None,
+) -> int:
+    """Run the terminal app until the user quits (or the terminal goes away)."""
+    app = SnapwatchApp(
+        target,
+        settings,
+        clock,
+        title,
+        scheduler=scheduler,
+        wall=wall,
+        jobs=jobs,
+        tick_seconds=tick_seconds,
+    )
+    code = app.run()
+    return code if isinstance(code, int) else 0

@@ -1,142 +1,139 @@
-"""What the sites table shows per site, and how its columns share the terminal's width.
+"""How a table's columns share the width it has: plain functions over strings.
 
-Plain functions over strings: the table widget only applies the plan they return.
+Each column has a natural width (its label and widest value, never below a stable
+minimum so that a value growing by a digit does not reflow the table). When everything
+fits, the growing column takes what is left, so the table spans its pane. When it does
+not fit: first the short labels, then columns give up width in their shrink order (the
+lowest first) down to their minimum, and columns that may be hidden are hidden. A
+column shrinks only when every column before it in that order is at its minimum: the
+sites table ranks the site name last, so it is the last to be shortened.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import NamedTuple
 
 from rich.cells import cell_len
 
-from snapwatch.readmodels.display import UNSET_TIMEZONE, age_text, cadence_text, timezone_text
-from snapwatch.readmodels.sites import SiteOverview
-
-CELL_PADDING = 1
-"""Blank cells on each side of every column (the table's ``cell_padding``)."""
-
-SITE_MIN_WIDTH = 10
-"""Below this the site column stops shrinking and the table scrolls sideways instead."""
-
-SITE_COMFORTABLE_WIDTH = 20
-"""Below this the other columns switch to short labels and short zone names."""
+GAP = 1
+"""Blank cells each column adds to its content: one space between neighbours (on the
+left of left-aligned cells, on the right of right-aligned ones)."""
 
 ELLIPSIS = "…"
-
-
-class SiteRow(NamedTuple):
-    """One site as text, in column order."""
-
-    site: str
-    program: str
-    devices: str
-    cadence: str
-    timezone: str
-    session: str
-    last: str
 
 
 @dataclass(frozen=True)
 class ColumnSpec:
     key: str
     label: str
-    short_label: str
-    min_width: int = 0
-    right_aligned: bool = False
+    short_label: str = ""
+    min_width: int = 1
+    """Never narrower than this (shown); a hideable column below it is hidden."""
+    stable_width: int = 0
+    """Never planned narrower than this while there is room (known vocabularies)."""
+    max_width: int = 0
+    """Natural width at most this (0: no cap); wider values are shortened."""
+    shrink_rank: int = 5
+    """Lower ranks give up width first."""
+    hideable: bool = False
+    grow: bool = False
+    """Takes the width left over (at most one column)."""
+    right: bool = False
+    middle: bool = False
+    """Shortened in the middle (names that differ only at the end stay apart)."""
+    tail: bool = False
+    """Shortened by keeping its end, without an ellipsis (a sparkline's newest values)."""
 
-
-COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("site", "Site", "Site"),
-    ColumnSpec("program", "Program", "Program"),
-    ColumnSpec("devices", "Devices", "Dev", right_aligned=True),
-    ColumnSpec("cadence", "Cadence", "Cadence"),
-    ColumnSpec("timezone", "Timezone", "TZ"),
-    ColumnSpec("session", "Session", "Sess"),
-    # "just now" and "47h ago" are as wide as ages get in practice: a row whose age grows
-    # by a digit does not make the whole table reflow.
-    ColumnSpec("last", "Last snapshot", "Last", min_width=8),
-)
-COLUMN_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS)
+    def shown_label(self, compact: bool) -> str:
+        return self.short_label if compact and self.short_label else self.label
 
 
 @dataclass(frozen=True)
 class Layout:
     compact: bool
-    labels: tuple[str, ...]
     widths: tuple[int, ...]
-    """Content width of each column, padding excluded."""
+    """Content width of each column (0 = hidden), padding excluded."""
+    labels: tuple[str, ...]
+
+    def shown(self, index: int) -> bool:
+        return self.widths[index] > 0
 
 
-def site_row(site: SiteOverview, now: datetime) -> SiteRow:
-    return SiteRow(
-        site=_one_line(site.site_name),
-        program=_one_line(site.program_name),
-        devices=str(site.device_count),
-        cadence=cadence_text(site.cadence_hours),
-        timezone=timezone_text(site.timezone),
-        session="open" if site.has_open_session else "none",
-        last=age_text(site.last_snapshot_at, now),
-    )
+def natural_widths(
+    specs: Sequence[ColumnSpec], rows: Iterable[Sequence[str]], *, compact: bool
+) -> list[int]:
+    widths = [max(cell_len(s.shown_label(compact)), s.stable_width) for s in specs]
+    columns = list(zip(*rows, strict=True)) or [() for _ in specs]
+    for i, values in enumerate(columns):
+        for value in set(values):  # tables repeat their values: measure each once
+            widths[i] = max(widths[i], len(value) if value.isascii() else cell_len(value))
+    for i, s in enumerate(specs):
+        if s.max_width:
+            widths[i] = min(widths[i], max(s.max_width, cell_len(s.shown_label(compact))))
+    return widths
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _total(widths: Sequence[int]) -> int:
+    return sum(w + GAP for w in widths if w > 0)
 
 
-def short_timezone(name: str) -> str:
-    """``America/Los_Angeles`` → ``Los_Angeles``; the unset marker stays as it is."""
-    if name == UNSET_TIMEZONE:
-        return name
-    return name.rsplit("/", 1)[-1]
+def plan_layout(width: int, specs: Sequence[ColumnSpec], rows: Sequence[Sequence[str]]) -> Layout:
+    """Column widths for a table ``width`` cells wide (scrollbar excluded)."""
+    for compact in (False, True):
+        widths = natural_widths(specs, rows, compact=compact)
+        for i, spec in enumerate(specs):  # it gets what is left anyway
+            if spec.grow:
+                widths[i] = min(widths[i], max(spec.min_width, cell_len(spec.shown_label(compact))))
+        if _total(widths) <= width:
+            return _grown(width, specs, widths, compact)
+    widths = _shrunk(width, specs, widths)
+    return _grown(width, specs, widths, True)
 
 
-def plan_layout(width: int, rows: Sequence[SiteRow]) -> Layout:
-    """Column widths for a table ``width`` cells wide (scrollbar excluded).
-
-    Every column but the site gets what its widest value needs. Full labels and full
-    time zone names are used when that leaves the site column at least
-    ``SITE_COMFORTABLE_WIDTH`` cells; otherwise short labels and zone names. The site
-    column gets all that is left, never less than ``SITE_MIN_WIDTH``: the table spans
-    the screen, and site names never change the layout.
-    """
-    full = _plan(width, rows, compact=False)
-    if full.widths[0] >= SITE_COMFORTABLE_WIDTH:
-        return full
-    return _plan(width, rows, compact=True)
-
-
-def _plan(width: int, rows: Sequence[SiteRow], *, compact: bool) -> Layout:
-    labels = tuple(c.short_label if compact else c.label for c in COLUMNS)
-    shown = [visible_row(r, compact=compact) for r in rows]
-    others = [
-        max(spec.min_width, _widest(label, (r[i] for r in shown)))
-        for i, (spec, label) in enumerate(zip(COLUMNS, labels, strict=True))
-        if i > 0
-    ]
-    padding = 2 * CELL_PADDING
-    room = width - sum(w + padding for w in others) - padding
-    site = max(SITE_MIN_WIDTH, room)
-    return Layout(compact=compact, labels=labels, widths=(site, *others))
+def _shrunk(width: int, specs: Sequence[ColumnSpec], widths: list[int]) -> list[int]:
+    order = sorted(range(len(specs)), key=lambda i: (specs[i].shrink_rank, -i))
+    for i in order:
+        excess = _total(widths) - width
+        if excess <= 0:
+            break
+        spec = specs[i]
+        floor = min(spec.min_width, widths[i])
+        if widths[i] - excess >= floor:
+            widths[i] -= excess
+        elif spec.hideable:
+            widths[i] = 0
+        else:
+            widths[i] = floor
+    return widths
 
 
-def _widest(label: str, values: Iterable[str]) -> int:
-    widest = cell_len(label)
-    for value in values:
-        widest = max(widest, cell_len(value))
-    return widest
+def _grown(width: int, specs: Sequence[ColumnSpec], widths: list[int], compact: bool) -> Layout:
+    room = width - _total(widths)
+    for i, spec in enumerate(specs):
+        if spec.grow and room > 0:
+            if widths[i] == 0:
+                if room >= spec.min_width + GAP:
+                    widths[i] = room - GAP
+            else:
+                widths[i] += room
+            break
+    labels = tuple(s.shown_label(compact) for s in specs)
+    return Layout(compact=compact, widths=tuple(widths), labels=labels)
 
 
-def visible_row(row: SiteRow, *, compact: bool) -> SiteRow:
-    return row._replace(timezone=short_timezone(row.timezone)) if compact else row
-
-
-def fit_row(row: SiteRow, layout: Layout) -> SiteRow:
-    """The row as the table shows it under ``layout``: the site name fitted to its column."""
-    shown = visible_row(row, compact=layout.compact)
-    return shown._replace(site=truncate_middle(shown.site, layout.widths[0]))
+def fit(value: str, width: int, *, middle: bool = False, tail: bool = False) -> str:
+    """``value`` shortened to ``width`` cells (with an ellipsis), at its end or middle; with
+    ``tail``, its last ``width`` cells."""
+    if cell_len(value) <= width:
+        return value
+    if tail:
+        return _take(value[::-1], width)[::-1]
+    if middle:
+        return truncate_middle(value, width)
+    if width <= 1:
+        return ELLIPSIS[:width]
+    return _take(value, width - 1).rstrip() + ELLIPSIS
 
 
 def truncate_middle(text: str, width: int) -> str:
@@ -162,3 +159,7 @@ def _take(text: str, cells: int) -> str:
         out.append(ch)
         used += w
     return "".join(out)
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,4 +1,4 @@
-"""The help screen: the keys in effect (after any remapping), and how to leave."""
+"""The help screen: every key in effect (after any remapping), and how to leave."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 NAVIGATION: tuple[tuple[str, str], ...] = (
-    ("↑ ↓ PgUp PgDn", "move in the table"),
-    ("← →", "scroll sideways (tables wider than the screen)"),
-    ("ctrl+p", "command palette"),
+    ("↑ ↓ PgUp PgDn", "move in a table"),
+    ("← →", "scroll sideways (tables wider than the pane)"),
+    ("ctrl+p", "command palette: every action, and a site by name"),
+    ("escape", "close a dialog or this screen; clear the filter"),
 )
 
 
@@ -25,14 +26,17 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
     ]
 
-    def __init__(self, keys: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, keys: Iterable[tuple[str, str]], notes: Iterable[str] = ()) -> None:
         super().__init__()
         self._keys = list(keys)
+        self._notes = list(notes)
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help"):
+        with VerticalScroll(id="help"):
             yield Static("Keys", id="help-title")
             yield Static(key_list([*self._keys, *NAVIGATION]), id="help-keys")
+            for note in self._notes:
+                yield Static(Text(note), classes="help-note")
             yield Static("escape or ? closes this screen", id="help-hint")
 
     def action_close(self) -> None:

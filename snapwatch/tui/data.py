@@ -1,0 +1,86 @@
+"""The app's way to the database: one reconnecting session, one unit of work at a time.
+
+Workers (never widgets) run their reads and the operator's actions through :meth:`run`.
+The session (:class:`snapwatch.dbsession.DbSession`) reconnects after an outage with
+backoff and reports each outage once, when it starts and when it ends; the app shows
+that as its banner. Work is serialised on a lock: a read never runs inside an action's
+transaction on the shared connection. Every failure becomes one readable, redacted line
+(:class:`snapwatch.errors.SnapwatchError`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from snapwatch.config import Settings
+from snapwatch.db import Target
+from snapwatch.dbsession import Conn, DbSession, DbState
+from snapwatch.errors import SchemaError, SnapwatchError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class AppData:
+    """Not thread-safe: use from the app's event loop."""
+
+    def __init__(
+        self,
+        target: Target,
+        settings: Settings,
+        *,
+        on_change: Callable[[DbState], None] | None = None,
+    ) -> None:
+        self.target = target
+        self.read_only = settings.read_only
+        self.session = DbSession(target, settings, on_change=on_change, read_only=self.read_only)
+        self._lock = asyncio.Lock()
+
+    @property
+    def up(self) -> bool | None:
+        return self.session.up
+
+    async def run(self, work: Callable[[Conn], Awaitable[T]]) -> T:
+        """``work(conn)`` on the live connection, after any work in progress.
+
+        Raises :class:`SnapwatchError` with one line: the database unreachable
+        (:class:`~snapwatch.errors.DatabaseUnreachable`), the schema not ready, or the
+        statement that failed."""
+        async with self._lock:
+            try:
+                async with self.session.use() as conn:
+                    return await work(conn)
+            except SnapwatchError:
+                raise
+            except (pg_errors.UndefinedTable, pg_errors.UndefinedColumn) as exc:
+                raise SchemaError(
+                    f"schema not ready: {self._line(exc)} (run `snapwatch migrate`)"
+                ) from None
+            except pg_errors.ReadOnlySqlTransaction:
+                raise SnapwatchError("read-only connection: this changes the database") from None
+            except psycopg.Error as exc:
+                raise SnapwatchError(f"database error: {self._line(exc)}") from None
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self.session.close()
+
+    def _line(self, exc: BaseException) -> str:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return self.target.redact(first)
+
+
+def error_line(exc: BaseException, target: Target) -> str:
+    """Any exception as the one line the app shows (a bug is logged with its traceback)."""
+    if isinstance(exc, SnapwatchError):
+        return str(exc)
+    log.error("unexpected error", exc_info=exc)
+    detail = target.redact(" ".join(str(exc).split()))
+    return f"internal error: {type(exc).__name__}: {detail} (details in the log: l)"

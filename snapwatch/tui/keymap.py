@@ -1,0 +1,100 @@
+"""Every key of the terminal app in one table: binding id, action, what it does.
+
+The default keys come from :class:`snapwatch.config.KeysSettings` (the one place they are
+written down, documented in ``config.example.toml``); a user's ``[keys]`` section is
+applied as Textual's keymap, so the footer, the help screen and the command palette show
+the keys in effect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+from snapwatch.config import KeysSettings
+
+
+@dataclass(frozen=True)
+class KeyAction:
+    id: str
+    """Binding id: the key of the ``[keys]`` section."""
+    action: str
+    description: str
+    """Footer label (a word or two)."""
+    help: str
+    """What the help screen and the command palette say."""
+    show: bool = True
+    """In the footer (all are in the help screen and the palette)."""
+    palette: bool = True
+
+
+ACTIONS: tuple[KeyAction, ...] = (
+    KeyAction("force", "force", "Force", "force a snapshot of the selected site now"),
+    KeyAction("force_all", "force_all", "Force all", "force every eligible site (asks first)"),
+    KeyAction("pause", "pause", "Pause", "pause the selected site (asks why), or resume it"),
+    KeyAction("pause_all", "pause_all", "Pause all", "pause or resume every site (asks first)"),
+    KeyAction("freeze", "freeze", "Freeze", "freeze or unfreeze the view"),
+    KeyAction("inspect", "inspect", "Inspect", "the selected site's latest snapshot"),
+    KeyAction("filter", "filter", "Filter", "filter the sites by name, program or state"),
+    KeyAction("sort", "sort", "Sort", "cycle the sites' sort order"),
+    KeyAction("scope", "scope", "All/site", "snapshots of all sites or of the selected site"),
+    KeyAction("refresh", "refresh", "Refresh", "read everything again now"),
+    KeyAction("log", "log", "Log", "the app's log"),
+    KeyAction("help", "help", "Help", "the keys"),
+    KeyAction("quit", "quit", "Quit", "quit (the scheduler finishes the site in hand)"),
+    KeyAction("next_pane", "next_pane", "Next pane", "the next pane or tab", show=False),
+    KeyAction(
+        "previous_pane", "previous_pane", "Previous pane", "the previous pane or tab", show=False
+    ),
+    KeyAction("pane_sites", "pane('sites')", "Sites", "the sites pane", show=False),
+    KeyAction("pane_snapshots", "pane('snapshots')", "Snapshots", "the snapshots pane", show=False),
+    KeyAction("pane_devices", "pane('devices')", "Devices", "the devices pane", show=False),
+    KeyAction("pane_health", "pane('health')", "Health", "the job health pane", show=False),
+)
+BY_ID = {a.id: a for a in ACTIONS}
+
+
+def default_key(binding_id: str) -> str:
+    field = KeysSettings.model_fields[binding_id]
+    return str(field.default)
+
+
+def bindings() -> list[Binding]:
+    """The main screen's bindings, with the default keys."""
+    out: list[Binding] = []
+    for a in ACTIONS:
+        key = default_key(a.id)
+        out.append(
+            Binding(
+                key,
+                a.action,
+                a.description,
+                show=a.show,
+                id=a.id,
+            )
+        )
+    return out
+
+
+def keymap(keys: KeysSettings) -> dict[str, str]:
+    """The user's remapped keys (binding id → keys), for :meth:`App.set_keymap`."""
+    return {
+        name: value
+        for name, value in keys.model_dump().items()
+        if name in BY_ID and value != default_key(name)
+    }
+
+
+def keys_in_effect(keys: KeysSettings) -> dict[str, list[str]]:
+    """Binding id → the keys bound to it (the user's ``[keys]`` over the defaults)."""
+    values = keys.model_dump()
+    return {a.id: [k.strip() for k in str(values[a.id]).split(",")] for a in ACTIONS}
+
+
+def inspect_binding() -> Binding:
+    """``enter`` on a table inspects (instead of the table's own row selection), so the
+    footer shows it and remapping ``inspect`` moves it too."""
+    return Binding(
+        default_key("inspect"), "screen.inspect", BY_ID["inspect"].description, id="inspect"
+    )

@@ -1,0 +1,1 @@
+"""The four live panes: sites, recent snapshots, devices of the selected site, job health."""

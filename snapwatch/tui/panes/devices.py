@@ -1,0 +1,92 @@
+"""The Devices pane: the selected site's devices as its latest snapshot shows them.
+
+Code, position, current MGI coloured by band, velocity per day, freshness, and a
+sparkline of MGI over the site's recent snapshots on the fixed 0–1 scale
+(:func:`snapwatch.readmodels.devices.sparkline`), so a flat 0.2 and a flat 0.8 differ.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+
+from snapwatch.commands.inspect_render import freshness_text, position_text, signed
+from snapwatch.readmodels.devices import DeviceRow, SiteDevices, sparkline
+from snapwatch.tui.columns import ColumnSpec, one_line
+from snapwatch.tui.panes.pane import Pane
+from snapwatch.tui.panes.snapshots import BAND_STYLES
+from snapwatch.tui.panes.table import Cell, KeyedTable, Row
+
+SPARK_MIN = 8
+
+SPECS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("device", "Device", min_width=8, max_width=24, shrink_rank=9, middle=True),
+    ColumnSpec("position", "Position", "Pos", shrink_rank=3, min_width=5),
+    ColumnSpec("mgi", "MGI", right=True, stable_width=4, shrink_rank=8),
+    ColumnSpec("velocity", "Vel/day", "Vel", right=True, stable_width=6, shrink_rank=5),
+    ColumnSpec("fresh", "Freshness", "Fresh", stable_width=7, shrink_rank=4),
+    ColumnSpec(
+        "spark",
+        "MGI history (0–1)",
+        "MGI 0–1",
+        min_width=SPARK_MIN,
+        shrink_rank=2,
+        grow=True,
+        tail=True,
+    ),
+)
+
+FRESH_STYLES = {"current_wake": "", "carried_forward": "yellow", "stale": "red", "no_data": "dim"}
+
+
+def device_row(device: DeviceRow, points: int) -> Row:
+    mgi = device.mgi
+    return (
+        Cell(one_line(device.label)),
+        Cell(position_text(device.position), "dim" if device.position is None else ""),
+        Cell("—" if mgi is None else f"{mgi:.2f}", BAND_STYLES.get(device.band, "")),
+        Cell(signed(device.velocity_per_day)),
+        Cell(
+            freshness_text(device.mgi_freshness, device.mgi_age_hours),
+            FRESH_STYLES.get(device.mgi_freshness or "", ""),
+        ),
+        Cell(sparkline(device.series, points), BAND_STYLES.get(device.band, "")),
+    )
+
+
+def device_key(device: DeviceRow, index: int) -> str:
+    return device.device_id or device.code or f"#{index}"
+
+
+class DevicesTable(KeyedTable):
+    SPECS = SPECS
+
+    def __init__(self) -> None:
+        super().__init__(id="devices", fixed_columns=1)
+
+
+class DevicesPane(Pane):
+    def __init__(self, points: int) -> None:
+        super().__init__("devices", "Devices")
+        self.table = DevicesTable()
+        self.points = points
+        self.data: SiteDevices | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+
+    def on_mount(self) -> None:
+        self.set_title("no site selected")
+
+    def show(self, data: SiteDevices | None, site_name: str | None) -> None:
+        self.data = data
+        if data is None:
+            self.table.show_rows({})
+            self.set_title("no site selected")
+            return
+        rows = {device_key(d, i): device_row(d, self.points) for i, d in enumerate(data.devices)}
+        self.table.show_rows(rows)
+        where = site_name or str(data.site_id)
+        if data.snapshot_id is None:
+            self.set_title(where, "no snapshot yet")
+        else:
+            self.set_title(where, f"wake {data.wake_number}", f"{len(rows)} devices")

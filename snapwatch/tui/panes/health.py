@@ -1,0 +1,137 @@
+"""The Job health pane: scheduler instances, how updates arrive, pg_cron, the conflict.
+
+Each instance (this app's own is marked) with its state, last and next tick, duration
+and last error, judged at the database's clock (:mod:`snapwatch.health`). The pg_cron
+conflict warning, when there is one, is the first thing in the pane, in reverse red.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from snapwatch.health import InstanceHealth, InstanceState
+from snapwatch.pgcron import CronJob, CronReport
+from snapwatch.readmodels.health import JobHealth
+from snapwatch.tui.columns import ColumnSpec, one_line
+from snapwatch.tui.countdown import relative
+from snapwatch.tui.panes.pane import Pane
+from snapwatch.tui.panes.table import Cell, KeyedTable, Row
+
+SPECS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("instance", "Instance", min_width=8, max_width=32, shrink_rank=9, middle=True),
+    ColumnSpec("mode", "Mode", shrink_rank=3, hideable=True, min_width=4),
+    ColumnSpec("state", "State", stable_width=7, shrink_rank=8),
+    ColumnSpec("last", "Last tick", "Last", stable_width=7, shrink_rank=6),
+    ColumnSpec("next", "Next tick", "Next", stable_width=7, shrink_rank=5),
+    ColumnSpec("took", "Took", right=True, stable_width=5, shrink_rank=4, hideable=True),
+    ColumnSpec(
+        "error", "Last error", "Error", min_width=10, shrink_rank=0, hideable=True, grow=True
+    ),
+)
+
+INSTANCE_STYLES = {
+    InstanceState.OK: "green",
+    InstanceState.LATE: "yellow",
+    InstanceState.DOWN: "bold red",
+    InstanceState.FAILED: "bold white on red",
+    InstanceState.PAUSED: "magenta",
+    InstanceState.STOPPED: "dim",
+}
+
+
+def _seconds(at: datetime | None, now: datetime) -> str:
+    return relative(at, now)[0]
+
+
+def took_text(ms: float | None) -> str:
+    if ms is None:
+        return "—"
+    return f"{ms:.0f}ms" if ms < 1000 else f"{ms / 1000:.1f}s"
+
+
+def instance_name(instance: InstanceHealth, mine: UUID | None) -> str:
+    me = " (this)" if instance.instance_id == mine else ""
+    return f"{instance.host}:{instance.pid}{me}"
+
+
+def instance_row(instance: InstanceHealth, mine: UUID | None) -> Row:
+    now = instance.db_now
+    return (
+        Cell(instance_name(instance, mine), "bold" if instance.instance_id == mine else ""),
+        Cell(instance.mode),
+        Cell(str(instance.state), INSTANCE_STYLES.get(instance.state, "")),
+        Cell(_seconds(instance.last_tick_at, now)),
+        Cell("—" if instance.stopped_at else _seconds(instance.next_tick_at, now)),
+        Cell(took_text(instance.last_duration_ms)),
+        Cell(one_line(instance.last_error or ""), "red" if instance.last_error else ""),
+    )
+
+
+def cron_lines(cron: CronReport, now: datetime) -> list[str]:
+    """pg_cron in a few lines: absent, unreadable (why), or its jobs."""
+    if not cron.installed:
+        return ["pg_cron: not installed"]
+    if not cron.readable:
+        return [f"pg_cron: {cron.note or 'not readable by this role'}"]
+    if not cron.jobs:
+        return ["pg_cron: no jobs"]
+    return [f"pg_cron: {len(cron.jobs)} job(s)", *(job_line(j, now) for j in cron.jobs)]
+
+
+def job_line(job: CronJob, now: datetime) -> str:
+    flags = []
+    if not job.active:
+        flags.append("inactive")
+    if job.calls_old_generator:
+        flags.append("OLD GENERATOR")
+    if job.stuck:
+        flags.append("stuck")
+    last = f"last {job.last_status}" if job.last_status else "never ran"
+    nxt = f", next {_seconds(job.next_run, now)}" if job.next_run else ""
+    extra = f" [{', '.join(flags)}]" if flags else ""
+    return f"  {job.label}: {last}{nxt}{extra}"
+
+
+class InstancesTable(KeyedTable):
+    SPECS = SPECS
+
+    def __init__(self) -> None:
+        super().__init__(id="instances")
+
+
+class HealthPane(Pane):
+    def __init__(self) -> None:
+        super().__init__("health", "Job health")
+        self.warning = Static("", id="health-warning")
+        self.updates = Static("", id="health-updates")
+        self.table = InstancesTable()
+        self.cron = Static("", id="health-cron")
+        self.health: JobHealth | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.warning
+        yield self.updates
+        yield self.table
+        yield self.cron
+
+    def on_mount(self) -> None:
+        self.warning.display = False
+
+    def show(self, health: JobHealth, mine: UUID | None) -> None:
+        self.health = health
+        self.warning.display = health.warning is not None
+        self.warning.update(Text(health.warning or ""))
+        rows = {str(i.instance_id): instance_row(i, mine) for i in health.instances}
+        self.table.show_rows(rows)
+        self.cron.update(Text("\n".join(cron_lines(health.cron, health.as_of))))
+        counts = {k: v for k, v in health.counts().items() if v}
+        summary = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no scheduler seen"
+        self.set_title(summary)
+
+    def show_updates(self, text: str, *, live: bool) -> None:
+        self.updates.update(Text(text, style="" if live else "yellow"))

@@ -1,0 +1,103 @@
+"""The Recent snapshots pane: the newest snapshots of all sites, or of the selected site.
+
+Rows are keyed by snapshot id (a provisional row replaced in place keeps its row). The
+title says whose snapshots show. Times are UTC write times: the hour and minute for
+today (by the app's clock), the date for older ones (inspecting a row shows it all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from textual.app import ComposeResult
+
+from snapwatch.readmodels.snapshots import SnapshotRow
+from snapwatch.snapshot.mgi import band
+from snapwatch.tui.columns import ColumnSpec, one_line
+from snapwatch.tui.panes.pane import Pane
+from snapwatch.tui.panes.table import Cell, KeyedTable, Row
+
+SPECS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("time", "Written", "UTC", stable_width=5, shrink_rank=8),
+    ColumnSpec("site", "Site", min_width=8, max_width=30, shrink_rank=7, middle=True),
+    ColumnSpec("wake", "Wake", "#", right=True, shrink_rank=6),
+    ColumnSpec("trigger", "Trigger", "Why", stable_width=5, shrink_rank=5),
+    ColumnSpec("devices", "Devices", "Dev", right=True, shrink_rank=1, hideable=True),
+    ColumnSpec("avg", "Avg MGI", "Avg", right=True, stable_width=4, shrink_rank=6),
+    ColumnSpec("max", "Max MGI", "Max", right=True, stable_width=4, shrink_rank=6),
+    ColumnSpec("carried", "Carried", "CF", right=True, min_width=2, shrink_rank=3),
+    ColumnSpec("prov", "Prov", "P", min_width=4, shrink_rank=4, grow=True),
+)
+
+TRIGGERS = {"schedule": "schedule", "catch_up": "catch-up", "force": "force"}
+BAND_STYLES = {
+    "low": "green",
+    "moderate": "yellow",
+    "elevated": "dark_orange",
+    "high": "bold red",
+    "unknown": "dim",
+}
+
+
+def mgi_cell(value: float | None) -> Cell:
+    if value is None:
+        return Cell("—", "dim")
+    return Cell(f"{value:.2f}", BAND_STYLES.get(band(value)[0], ""))
+
+
+def time_text(at: datetime, now: datetime) -> str:
+    """``14:05`` today (UTC, by the app's clock), ``11-27`` before: always five cells."""
+    if at.date() == now.date():
+        return at.strftime("%H:%M")
+    return at.strftime("%m-%d")
+
+
+def snapshot_row(snap: SnapshotRow, now: datetime) -> Row:
+    trigger = TRIGGERS.get(snap.trigger or "", snap.trigger or "?")
+    return (
+        Cell(time_text(snap.created_at, now)),
+        Cell(one_line(snap.site_name or str(snap.site_id))),
+        Cell(str(snap.wake_number)),
+        Cell(trigger, "bold" if snap.trigger == "force" else ""),
+        Cell("—" if snap.devices is None else str(snap.devices)),
+        mgi_cell(snap.avg_mgi),
+        mgi_cell(snap.max_mgi),
+        Cell("—" if snap.carried_forward is None else str(snap.carried_forward)),
+        Cell("prov" if snap.provisional else "", "italic yellow"),
+    )
+
+
+class SnapshotsTable(KeyedTable):
+    SPECS = SPECS
+
+    def __init__(self) -> None:
+        super().__init__(id="snapshots")
+
+
+class SnapshotsPane(Pane):
+    def __init__(self) -> None:
+        super().__init__("snapshots", "Recent snapshots")
+        self.table = SnapshotsTable()
+        self.snapshots: dict[str, SnapshotRow] = {}
+        self.scope_name = "all sites"
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+
+    def on_mount(self) -> None:
+        self.set_title(self.scope_name)
+
+    def show(self, snapshots: Sequence[SnapshotRow], now: datetime, scope: str | None) -> None:
+        """``scope`` is the site's name, or None for all sites."""
+        self.scope_name = scope or "all sites"
+        self.snapshots = {str(s.snapshot_id): s for s in snapshots}
+        rows = {key: snapshot_row(s, now) for key, s in self.snapshots.items()}
+        self.table.hide_columns(frozenset() if scope is None else frozenset({"site"}))
+        self.table.show_rows(rows)
+        self.set_title(self.scope_name, f"{len(rows)} newest" if rows else "none yet")
+
+    @property
+    def selected(self) -> SnapshotRow | None:
+        key = self.table.cursor_key
+        return self.snapshots.get(key) if key is not None else None

@@ -1,0 +1,66 @@
+"""The embedded scheduler: the app ticks like a daemon does, unless it only watches.
+
+:class:`snapwatch.scheduler.Scheduler` in mode ``tui`` on a database session of its own
+(a tick never waits behind the app's reads, nor they behind it). Its ``on_tick`` callback
+only posts :class:`~snapwatch.tui.messages.Ticked`; the app decides what to show.
+Stopping finishes the site in hand and marks the instance stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from textual.message import Message
+
+from snapwatch.clock import Clock
+from snapwatch.config import Settings
+from snapwatch.db import Target
+from snapwatch.dbsession import DbSession
+from snapwatch.scheduler import Scheduler, TickOutcome
+from snapwatch.tui.messages import Ticked
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedScheduler:
+    def __init__(
+        self,
+        target: Target,
+        settings: Settings,
+        clock: Clock,
+        *,
+        wall: Clock,
+        post: Callable[[Message], object],
+        tick_seconds: float | None = None,
+    ) -> None:
+        self._post = post
+        self.db = DbSession(target, settings)
+        self.scheduler = Scheduler(
+            self.db,
+            settings,
+            clock,
+            mode="tui",
+            wall=wall,
+            on_tick=self._ticked,
+            tick_seconds=tick_seconds,
+        )
+        self.stopping = False
+
+    @property
+    def last_tick(self) -> TickOutcome | None:
+        return self.scheduler.last_tick
+
+    def _ticked(self, outcome: TickOutcome) -> None:
+        self._post(Ticked(outcome))
+
+    async def start(self) -> None:
+        await self.scheduler.start()
+
+    async def stop(self) -> None:
+        """Finish the site in hand, record the tick, mark the instance stopped."""
+        self.stopping = True
+        try:
+            await self.scheduler.stop()
+        finally:
+            await self.db.close()

@@ -1,0 +1,52 @@
+"""The line under the header: the app's clock, where updates come from, FROZEN."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+ORDER = ("updates", "tick", "warning", "db")
+"""Parts in the order shown: what changes most is read first."""
+
+
+class StatusLine(Horizontal):
+    def __init__(self) -> None:
+        super().__init__(id="status")
+        self.info = Static("", id="status-info")
+        self.frozen_mark = Static(" FROZEN ", id="status-frozen")
+        self._parts: dict[str, str] = {}
+        self._now: datetime | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.info
+        yield self.frozen_mark
+
+    def on_mount(self) -> None:
+        self.frozen_mark.display = False
+
+    def set_part(self, name: str, text: str) -> None:
+        if self._parts.get(name) != text:
+            self._parts[name] = text
+            self._render_line()
+
+    def set_now(self, now: datetime) -> None:
+        shown = now.replace(microsecond=0)
+        if shown != self._now:
+            self._now = shown
+            self._render_line()
+
+    def set_frozen(self, frozen: bool) -> None:
+        self.frozen_mark.display = frozen
+
+    @property
+    def text(self) -> str:
+        now = self._now.strftime("%Y-%m-%d %H:%M:%S UTC") if self._now else ""
+        parts = [self._parts.get(name, "") for name in ORDER]
+        return " · ".join(p for p in [now, *parts] if p)
+
+    def _render_line(self) -> None:
+        self.info.update(Text(self.text))

@@ -1,0 +1,125 @@
+"""SVG snapshots of the app on the demo fleet: what a user sees, kept stable.
+
+Deterministic: a fixed clock (the demo seeded and ticked at ``AT``), no scheduler (no
+instance rows, whose ages follow the database's clock), polling (no LISTEN self-test
+timing), and a target shown under a fixed name (no socket path, no database name).
+Regenerate after a deliberate change with ``pytest tests/test_tui_snapshots.py
+--snapshot-update`` and look at the SVGs in ``tests/__snapshots__/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_tui_sites import make_settings
+from textual.pilot import Pilot
+
+from snapwatch.clock import FixedClock
+from snapwatch.db import Target, connect
+from snapwatch.demo.seed import seed_demo
+from snapwatch.runlog import record_run
+from snapwatch.tick import run_tick
+from snapwatch.tui.app import SnapwatchApp
+from snapwatch.tui.screens.dialogs import PauseScreen
+from snapwatch.tui.screens.help import HelpScreen
+
+AT = datetime(2026, 11, 28, 14, 5, tzinfo=UTC)
+SnapCompare = Callable[..., bool]
+
+
+class NamedTarget(Target):
+    """A target that shows a fixed name (the real one holds a temporary socket path)."""
+
+    @property
+    def display(self) -> str:
+        return "demo database"
+
+
+async def _seed(dsn: str) -> None:
+    settings = make_settings(dsn)
+    conn = await connect(Target(dsn=dsn), settings)
+    try:
+        await seed_demo(conn, seed=settings.demo.seed, now=AT)
+        report = await run_tick(conn, settings, AT)
+        await record_run(conn, report, None)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def demo_dsn(migrated_dsn: str, isolated_env: Path) -> str:
+    asyncio.run(_seed(migrated_dsn))
+    return migrated_dsn
+
+
+def demo_app(dsn: str, tmp: Path) -> SnapwatchApp:
+    return SnapwatchApp(
+        NamedTarget(dsn=dsn),
+        make_settings(dsn),
+        FixedClock(AT),
+        "snapwatch demo",
+        scheduler=False,
+        listen=False,
+        log_path=tmp / "snapwatch.log",
+    )
+
+
+async def settled(pilot: Pilot[Any]) -> None:
+    """Every pane has read once (and the devices pane followed the highlighted site)."""
+    app = pilot.app
+    assert isinstance(app, SnapwatchApp)
+    main = app.main
+    for _ in range(500):
+        feeds = main.feeds
+        if (
+            all(f.reads >= 1 for f in feeds)
+            and not any(f.loading for f in feeds)
+            and main.devices_pane.data is not None
+        ):
+            break
+        await pilot.pause(0.02)
+    else:
+        raise AssertionError("the panes did not load")
+    await pilot.pause(0.2)
+
+
+def test_main_screen_120x40(snap_compare: SnapCompare, demo_dsn: str, tmp_path: Path) -> None:
+    assert snap_compare(demo_app(demo_dsn, tmp_path), terminal_size=(120, 40), run_before=settled)
+
+
+def test_main_screen_80x24_tabs(snap_compare: SnapCompare, demo_dsn: str, tmp_path: Path) -> None:
+    assert snap_compare(demo_app(demo_dsn, tmp_path), terminal_size=(80, 24), run_before=settled)
+
+
+def test_help_screen(snap_compare: SnapCompare, demo_dsn: str, tmp_path: Path) -> None:
+    async def open_help(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        for _ in range(100):
+            if isinstance(pilot.app.screen, HelpScreen):
+                break
+            await pilot.pause(0.02)
+
+    assert snap_compare(demo_app(demo_dsn, tmp_path), terminal_size=(120, 40), run_before=open_help)
+
+
+def test_pause_dialog(snap_compare: SnapCompare, demo_dsn: str, tmp_path: Path) -> None:
+    async def open_pause(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        await pilot.press("down", "down", "down", "p")
+        for _ in range(200):
+            if isinstance(pilot.app.screen, PauseScreen):
+                break
+            await pilot.pause(0.02)
+        await pilot.press(*"door seal repair", "tab")
+        await pilot.press(*"2h")
+        pilot.app.screen.query_one("#pause-duration").cursor_blink = False  # type: ignore[attr-defined]
+
+    assert snap_compare(
+        demo_app(demo_dsn, tmp_path), terminal_size=(120, 40), run_before=open_pause
+    )
