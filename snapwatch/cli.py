@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import signal
 import sys
+import textwrap
 import traceback
 from collections.abc import Callable, Sequence
 from types import FrameType
@@ -86,6 +87,65 @@ def _daemon_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# What each command does and how it is typically called, for `snapwatch COMMAND --help`.
+COMMAND_HELP: dict[str, tuple[str, str]] = {
+    "demo": (
+        "Start the embedded PostgreSQL, seed the demo fleet and open the app with a device "
+        "simulator and the scheduler on an accelerated clock.",
+        "snapwatch demo --speed 240",
+    ),
+    "migrate": (
+        "Create or upgrade the schema: the platform tables on an empty database, only "
+        "snapwatch's own schema, missing columns and indexes on a platform database. "
+        "--check changes nothing and exits 1 when changes are pending.",
+        "snapwatch migrate --check --dsn postgresql://snapwatch@db/platform",
+    ),
+    "config": (
+        "Print the effective configuration (defaults, file, environment, flags), passwords masked.",
+        "SNAPWATCH_SCHEDULER__SETTLE_SECONDS=60 snapwatch config",
+    ),
+    "run-once": (
+        "Run one tick: write every slot that is due now (or as of --at) and print what "
+        "happened to each site. Exits 1 when a site failed.",
+        'snapwatch run-once --site "Pier 4 Cold Room" --at 2026-06-10T12:05:00Z --json',
+    ),
+    "inspect": (
+        "Show one stored snapshot: a summary with its devices, its JSON (--json) or what "
+        "changed since the previous snapshot of its session (--diff).",
+        'snapwatch inspect --site "pier 4 cold room" --wake 12 --diff',
+    ),
+    "status": (
+        "Every site's health with the slot it waits for, every scheduler instance, active "
+        "pauses and pg_cron jobs (with a loud warning when one still runs an old generator).",
+        "snapwatch status --json",
+    ),
+    "force": (
+        "Write the current, incomplete slot now as a provisional snapshot; the regular run "
+        "replaces it when the slot completes.",
+        'snapwatch force --site "Pier 4 Cold Room"',
+    ),
+    "pause": (
+        "Pause snapshots of one site or of every site, with a reason and an optional "
+        "expiry; every scheduler sees it within one tick.",
+        'snapwatch pause --all --reason "sensor maintenance" --for 2h',
+    ),
+    "resume": (
+        "End the pauses of one site or of every site; slots that ended while paused are "
+        "never caught up.",
+        "snapwatch resume --all",
+    ),
+}
+
+
+def _describe(sub: Any) -> None:
+    for name, parser in sub.choices.items():
+        if name in COMMAND_HELP:
+            description, example = COMMAND_HELP[name]
+            parser.description = textwrap.fill(description, width=78)
+            parser.epilog = f"example:\n  {example}"
+            parser.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="snapwatch",
@@ -146,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     insp.add_argument("--json", dest="as_json", action="store_true", help="the stored JSON")
     insp.add_argument("--diff", action="store_true", help="against the previous snapshot")
     _add_status_and_actions(sub, common)
+    _describe(sub)
     return parser
 
 

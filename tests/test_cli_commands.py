@@ -319,3 +319,21 @@ def test_status_json_in_a_real_process(fleet: str) -> None:
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert [(s["site_name"], s["state"]) for s in doc["sites"]] == [("Pier 4", "late")]
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["demo", "migrate", "config", "run-once", "inspect", "status", "force", "pause", "resume"],
+)
+def test_every_command_help_has_a_description_and_an_example(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from snapwatch.cli import COMMAND_HELP, main
+
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    description, example = COMMAND_HELP[command]
+    assert description.split()[0] in out and f"example:\n  {example}" in out
+    assert max(len(line) for line in out.splitlines()[:8]) <= 100
