@@ -130,7 +130,7 @@ async def test_a_regular_row_is_never_replaced_even_when_marked_provisional(
     rows.conn.execute("UPDATE sites SET last_snapshot_at = NULL WHERE site_id = %s", (site,))
     report = await tick(cfg, DAY + 2 * H + timedelta(minutes=30))
     [outcome] = report.outcomes
-    assert outcome.written == [] and outcome.reason == "wake 2 already written"
+    assert outcome.written == [] and outcome.reason == "wake 2 already has a snapshot"
     assert [doc for _, doc, _ in documents(rows, site)] == [first, second]
 
 

@@ -163,7 +163,7 @@ async def write_site(
         elif not fresh:
             result.conflicts.append((snap, "already written by another process"))
         else:
-            result.conflicts.append((snap, f"wake {snap.wake_number} already written"))
+            result.conflicts.append((snap, f"wake {snap.wake_number} already has a snapshot"))
     return result
 
 
