@@ -264,23 +264,38 @@ SELECT x.site_id, o.outcome, o.error
 """
 
 
+@dataclass(frozen=True)
+class JudgedSite:
+    """One site as read (its view) and as judged (its health), with its latest error."""
+
+    view: SiteView
+    health: SiteHealth
+    last_error: str | None
+    """The error of the site's latest write when that write failed, whatever the state."""
+
+
+async def judge_sites(
+    conn: AsyncConnection[Any], now: datetime, sched: SchedulerSettings, *, site: UUID | None = None
+) -> list[JudgedSite]:
+    """Every site (or the one given) read once and judged as of ``now``: a fixed number of
+    queries whatever the number of sites."""
+    views = await load_sites(conn, now, site)
+    errors = await _last_errors(conn, [v.facts.site_id for v in views])
+    notes = await _pause_notes(conn, now)
+    judged = []
+    for view in views:
+        error = errors.get(view.facts.site_id)
+        note = notes.get(view.facts.site_id, notes.get(None))
+        health = site_health(view, now, sched, error, pause_note=note)
+        judged.append(JudgedSite(view, health, error))
+    return judged
+
+
 async def read_site_health(
     conn: AsyncConnection[Any], now: datetime, settings: Settings, *, site: UUID | None = None
 ) -> list[SiteHealth]:
     """Every site's health (or the one given) as of ``now`` (the as-of clock's instant)."""
-    views = await load_sites(conn, now, site)
-    errors = await _last_errors(conn, [v.facts.site_id for v in views])
-    notes = await _pause_notes(conn, now)
-    return [
-        site_health(
-            view,
-            now,
-            settings.scheduler,
-            errors.get(view.facts.site_id),
-            pause_note=notes.get(view.facts.site_id, notes.get(None)),
-        )
-        for view in views
-    ]
+    return [j.health for j in await judge_sites(conn, now, settings.scheduler, site=site)]
 
 
 async def _last_errors(conn: AsyncConnection[Any], sites: Sequence[UUID]) -> dict[UUID, str]:

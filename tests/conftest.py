@@ -6,14 +6,17 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from overview_rows import Rows
 from own_server import OwnServer
 from pgcron_server import PgCronServer, PgCronUnavailable, start_pgcron_server
-from psycopg import sql
+from psycopg import AsyncConnection, sql
+from psycopg.rows import dict_row
 
 from snapwatch.config import Settings, load_settings
 from snapwatch.embedded import EmbeddedServer, start_embedded
@@ -151,3 +154,26 @@ def own_server() -> Iterator[OwnServer]:
     server = OwnServer()
     yield server
     server.close()
+
+
+@pytest.fixture
+def cfg(migrated_dsn: str, isolated_env: Path) -> Settings:
+    """Settings on a fresh migrated database, nothing read from the outside world."""
+    return load_settings(overrides={"dsn": migrated_dsn})[0]
+
+
+@pytest.fixture
+def rows(migrated_dsn: str) -> Iterator[Rows]:
+    """Plain-SQL row builder on the fresh migrated database."""
+    r = Rows(migrated_dsn)
+    yield r
+    r.close()
+
+
+@pytest.fixture
+async def conn(migrated_dsn: str) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
+    """An autocommit connection with dict rows, as snapwatch's own connections are."""
+    async with await AsyncConnection.connect(
+        migrated_dsn, autocommit=True, row_factory=dict_row
+    ) as c:
+        yield c

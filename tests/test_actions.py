@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +18,7 @@ from snapwatch.actions import (
     pause,
     resume,
 )
-from snapwatch.config import Settings, load_settings
+from snapwatch.config import Settings
 from snapwatch.db import connect, resolve_target
 from snapwatch.durations import DurationError, format_duration, parse_duration
 from snapwatch.errors import ConfigError
@@ -29,18 +28,6 @@ from snapwatch.tick import TickReport, run_tick
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
-
-
-@pytest.fixture
-def cfg(migrated_dsn: str, isolated_env: Path) -> Settings:
-    return load_settings(overrides={"dsn": migrated_dsn})[0]
-
-
-@pytest.fixture
-def rows(migrated_dsn: str) -> Iterator[Rows]:
-    r = Rows(migrated_dsn)
-    yield r
-    r.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,13 +20,6 @@ from snapwatch.migrations.own import LATEST_VERSION
 
 H = timedelta(hours=1)
 CLOSED_PORT_DSN = "postgresql://bob:hunter2@127.0.0.1:1/platform"
-
-
-@pytest.fixture
-def rows(migrated_dsn: str) -> Iterator[Rows]:
-    r = Rows(migrated_dsn)
-    yield r
-    r.close()
 
 
 @pytest.fixture

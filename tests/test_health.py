@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -13,7 +11,7 @@ import pytest
 from overview_rows import Rows
 
 from snapwatch.cadence import SessionState, eligibility
-from snapwatch.config import SchedulerSettings, Settings, load_settings
+from snapwatch.config import SchedulerSettings, Settings
 from snapwatch.db import connect, resolve_target
 from snapwatch.health import (
     DOWN_AFTER_TICKS,
@@ -315,18 +313,6 @@ def test_count_states_lists_every_state() -> None:
 
 
 # --- the read ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cfg(migrated_dsn: str, isolated_env: Path) -> Settings:
-    return load_settings(overrides={"dsn": migrated_dsn})[0]
-
-
-@pytest.fixture
-def rows(migrated_dsn: str) -> Iterator[Rows]:
-    r = Rows(migrated_dsn)
-    yield r
-    r.close()
 
 
 async def test_read_site_health_failing_then_on_time_once_written(

@@ -25,7 +25,7 @@ import pytest
 from overview_rows import Rows
 
 from snapwatch.clock import SystemClock
-from snapwatch.config import Settings, load_settings
+from snapwatch.config import Settings
 from snapwatch.db import Target
 from snapwatch.embedded import EmbeddedServer
 from snapwatch.notify import ListenState, SnapshotListener, pooler_hint
@@ -34,11 +34,6 @@ from snapwatch.snapshot.writer import NOTIFY_CHANNEL
 PGBOUNCER = shutil.which("pgbouncer") or (
     "/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None
 )
-
-
-@pytest.fixture
-def cfg(migrated_dsn: str, isolated_env: Path) -> Settings:
-    return load_settings(overrides={"dsn": migrated_dsn})[0]
 
 
 @dataclass

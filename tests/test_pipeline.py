@@ -4,7 +4,6 @@ writes, provisional replacement, failure isolation, as-of reconstruction, NOTIFY
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,18 +23,6 @@ from snapwatch.tick import TickReport, run_tick
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)  # a session day, UTC midnight to midnight
 H = timedelta(hours=1)
-
-
-@pytest.fixture
-def cfg(migrated_dsn: str, isolated_env: Path) -> Settings:
-    return load_settings(overrides={"dsn": migrated_dsn})[0]
-
-
-@pytest.fixture
-def rows(migrated_dsn: str) -> Iterator[Rows]:
-    r = Rows(migrated_dsn)
-    yield r
-    r.close()
 
 
 async def tick(cfg: Settings, now: datetime, **kw: Any) -> TickReport:

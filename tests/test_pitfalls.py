@@ -9,7 +9,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,19 +34,6 @@ H = timedelta(hours=1)
 # a session 2025-01-15 06:00Z to 2025-01-16 06:00Z whose wake 1 (06:00-09:00) exists.
 BARN = UUID("00000000-0000-0000-0000-0000000000b1")
 BARN_SESSION_START = datetime(2025, 1, 15, 6, tzinfo=UTC)
-
-
-@pytest.fixture
-def cfg(migrated_dsn: str, isolated_env: Path) -> Settings:
-    return load_settings(overrides={"dsn": migrated_dsn})[0]
-
-
-@pytest.fixture
-async def conn(migrated_dsn: str) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
-    async with await AsyncConnection.connect(
-        migrated_dsn, autocommit=True, row_factory=dict_row
-    ) as c:
-        yield c
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:

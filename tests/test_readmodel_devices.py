@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 from overview_rows import Rows
 from psycopg import AsyncConnection
-from psycopg.rows import dict_row
 from test_readmodel_snapshots import DAY, T1, T3, H, M, build, legacy, write
 
 from snapwatch.actions import force
-from snapwatch.config import Settings, load_settings
+from snapwatch.config import Settings
 from snapwatch.readmodels.devices import site_devices, sparkline
-
-
-@pytest.fixture
-def cfg(migrated_dsn: str, isolated_env: Path) -> Settings:
-    return load_settings(overrides={"dsn": migrated_dsn})[0]
-
-
-@pytest.fixture
-def rows(migrated_dsn: str) -> Iterator[Rows]:
-    r = Rows(migrated_dsn)
-    yield r
-    r.close()
-
-
-@pytest.fixture
-async def conn(migrated_dsn: str) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
-    async with await AsyncConnection.connect(
-        migrated_dsn, autocommit=True, row_factory=dict_row
-    ) as c:
-        yield c
 
 
 async def test_devices_of_the_latest_snapshot_with_band_freshness_and_position(

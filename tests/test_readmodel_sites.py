@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -27,13 +27,6 @@ from snapwatch.runlog import record_run
 from snapwatch.tick import run_tick
 
 NOW = datetime(2025, 3, 10, 15, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def rows(migrated_dsn: str) -> Iterator[Rows]:
-    r = Rows(migrated_dsn)
-    yield r
-    r.close()
 
 
 @pytest.fixture

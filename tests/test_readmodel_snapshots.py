@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 from overview_rows import Rows
 from psycopg import AsyncConnection
-from psycopg.rows import dict_row
 
 from snapwatch.actions import force
-from snapwatch.config import Settings, load_settings
+from snapwatch.config import Settings
 from snapwatch.readmodels.snapshots import recent_snapshots
 from snapwatch.runlog import record_run
 from snapwatch.tick import run_tick
@@ -27,26 +24,6 @@ M = timedelta(minutes=1)
 T1 = DAY + 3 * H + 3 * M  # Alpha's slots 1-3 are due
 T2 = T1 + M  # Beta's first slot (0-3 h)
 T3 = DAY + 3 * H + 30 * M  # Alpha forced: slot 4 (3:00-3:30) provisional
-
-
-@pytest.fixture
-def cfg(migrated_dsn: str, isolated_env: Path) -> Settings:
-    return load_settings(overrides={"dsn": migrated_dsn})[0]
-
-
-@pytest.fixture
-def rows(migrated_dsn: str) -> Iterator[Rows]:
-    r = Rows(migrated_dsn)
-    yield r
-    r.close()
-
-
-@pytest.fixture
-async def conn(migrated_dsn: str) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
-    async with await AsyncConnection.connect(
-        migrated_dsn, autocommit=True, row_factory=dict_row
-    ) as c:
-        yield c
 
 
 @dataclass

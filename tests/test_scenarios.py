@@ -5,45 +5,21 @@ mid-session, and a forced snapshot replaced by the completed slot."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import psycopg
 import pytest
 from overview_rows import Rows
-from psycopg import AsyncConnection
-from psycopg.rows import dict_row
 
 from snapwatch import actions
-from snapwatch.config import Settings, load_settings
+from snapwatch.config import Settings
 from snapwatch.tick import SiteOutcome, run_tick
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)
 SETTLE = timedelta(minutes=3)  # a little more than the default settle of 120 s
-
-
-@pytest.fixture
-def cfg(migrated_dsn: str, isolated_env: Path) -> Settings:
-    return load_settings(overrides={"dsn": migrated_dsn})[0]
-
-
-@pytest.fixture
-def rows(migrated_dsn: str) -> Iterator[Rows]:
-    r = Rows(migrated_dsn)
-    yield r
-    r.close()
-
-
-@pytest.fixture
-async def conn(migrated_dsn: str) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
-    async with await AsyncConnection.connect(
-        migrated_dsn, autocommit=True, row_factory=dict_row
-    ) as c:
-        yield c
 
 
 def with_max_slots(cfg: Settings, n: int) -> Settings:

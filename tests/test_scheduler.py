@@ -9,9 +9,8 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import UUID
 
 import psycopg
@@ -21,7 +20,7 @@ from overview_rows import Rows
 from snapwatch import __version__
 from snapwatch import scheduler as scheduler_module
 from snapwatch.clock import FixedClock, SystemClock, open_shared_clock
-from snapwatch.config import Settings, load_settings
+from snapwatch.config import Settings
 from snapwatch.db import Target, connect
 from snapwatch.dbsession import BACKOFF_CAP_SECONDS, DbSession, DbState
 from snapwatch.errors import DatabaseUnreachable
@@ -31,18 +30,6 @@ from snapwatch.scheduler import Scheduler, TickOutcome
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)
 TICK = 0.2
-
-
-@pytest.fixture
-def cfg(migrated_dsn: str, isolated_env: Path) -> Settings:
-    return load_settings(overrides={"dsn": migrated_dsn})[0]
-
-
-@pytest.fixture
-def rows(migrated_dsn: str) -> Iterator[Rows]:
-    r = Rows(migrated_dsn)
-    yield r
-    r.close()
 
 
 @pytest.fixture

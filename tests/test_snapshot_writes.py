@@ -3,36 +3,21 @@ bounded image list, and a regular row never replaced by a stale provisional mark
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import jsonschema
 import psycopg
-import pytest
 from overview_rows import Rows
 
-from snapwatch.config import Settings, load_settings
+from snapwatch.config import Settings
 from snapwatch.db import connect, resolve_target
 from snapwatch.snapshot.schema import shipped_schema
 from snapwatch.tick import TickReport, run_tick
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)
-
-
-@pytest.fixture
-def cfg(migrated_dsn: str, isolated_env: Path) -> Settings:
-    return load_settings(overrides={"dsn": migrated_dsn})[0]
-
-
-@pytest.fixture
-def rows(migrated_dsn: str) -> Iterator[Rows]:
-    r = Rows(migrated_dsn)
-    yield r
-    r.close()
 
 
 def with_scheduler(cfg: Settings, **changes: Any) -> Settings:

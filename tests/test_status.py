@@ -6,9 +6,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -27,7 +26,7 @@ from snapwatch.commands.status import (
     status_json,
     table,
 )
-from snapwatch.config import Settings, load_settings
+from snapwatch.config import Settings
 from snapwatch.db import connect, resolve_target
 from snapwatch.health import InstanceState, instance_health
 from snapwatch.instances import InstanceRow, mark_stopped, record_tick, register
@@ -39,18 +38,6 @@ DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
 NOW = DAY + 5 * H + 3 * M  # slot 5 (04:00-05:00) became due at 05:02
-
-
-@pytest.fixture
-def cfg(migrated_dsn: str, isolated_env: Path) -> Settings:
-    return load_settings(overrides={"dsn": migrated_dsn})[0]
-
-
-@pytest.fixture
-def rows(migrated_dsn: str) -> Iterator[Rows]:
-    r = Rows(migrated_dsn)
-    yield r
-    r.close()
 
 
 @pytest.fixture

@@ -38,6 +38,37 @@ def image_every(per_day: int) -> int:
     return 2 if per_day <= 48 else 4
 
 
+def wake_reading(
+    plan: DevicePlan, captured: datetime, *, history_start: datetime, rng: random.Random
+) -> tuple[str, Reading]:
+    """The payload status and telemetry of ``plan``'s device waking at ``captured``: its
+    climate and growth curve, with shares of failed, pending and partial wakes. The seeded
+    history and the simulator both draw from ``rng`` in this order."""
+    day = timedelta(days=1)
+    full = reading(
+        plan.climate,
+        plan.profile,
+        at=captured,
+        tz=plan.tz,
+        days_elapsed=(captured - history_start) / day,
+        mgi=plan.curve.at((captured - plan.program_start) / day),
+        rng=rng,
+    )
+    roll = rng.random()
+    status = (
+        "failed"
+        if roll < FAILED_SHARE
+        else "pending"
+        if roll < FAILED_SHARE + PENDING_SHARE
+        else "complete"
+    )
+    if status == "failed":
+        return status, failed(full)
+    if rng.random() < PARTIAL_SHARE:
+        return status, partial(full, rng)
+    return status, full
+
+
 def _gap(
     plan: DevicePlan, start: datetime, now: datetime, rng: random.Random
 ) -> tuple[datetime, datetime] | None:
@@ -109,28 +140,7 @@ def device_history(
         if received > now:
             continue
         program_day = (captured - plan.program_start) / day
-        full = reading(
-            plan.climate,
-            plan.profile,
-            at=captured,
-            tz=plan.tz,
-            days_elapsed=(captured - start) / day,
-            mgi=plan.curve.at(program_day),
-            rng=rng,
-        )
-        roll = rng.random()
-        status = (
-            "failed"
-            if roll < FAILED_SHARE
-            else "pending"
-            if roll < FAILED_SHARE + PENDING_SHARE
-            else "complete"
-        )
-        values = full
-        if status == "failed":
-            values = failed(full)
-        elif rng.random() < PARTIAL_SHARE:
-            values = partial(full, rng)
+        status, values = wake_reading(plan, captured, history_start=start, rng=rng)
         takes_image = i % every == 0
         key = str(int(fire.timestamp()))
         image_id = (

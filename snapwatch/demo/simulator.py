@@ -43,18 +43,16 @@ from snapwatch.dbsession import DbSession
 from snapwatch.demo.cron import fire_times, parse_cron
 from snapwatch.demo.growth import observed_score
 from snapwatch.demo.history import (
-    FAILED_SHARE,
     IMAGE_URL,
-    PARTIAL_SHARE,
-    PENDING_SHARE,
     RETRY_SHARE,
     image_every,
+    wake_reading,
 )
 from snapwatch.demo.layout import SITES
 from snapwatch.demo.places import DevicePlan, Ids, build_places, site_zone
 from snapwatch.demo.rows import Image, Payload, Site
 from snapwatch.demo.seed import DemoSeedError
-from snapwatch.demo.telemetry import battery_health, failed, partial, reading
+from snapwatch.demo.telemetry import battery_health, reading
 
 DEMO_CLOCK_NAME = "demo"
 DEFAULT_SPEED = 120.0
@@ -434,28 +432,7 @@ def simulate_wake(
     captured = fire + timedelta(seconds=rng.uniform(0.5, 6.0))
     received = captured + timedelta(seconds=rng.uniform(5.0, 90.0))
     program_day = (captured - plan.program_start) / DAY
-    full = reading(
-        plan.climate,
-        plan.profile,
-        at=captured,
-        tz=plan.tz,
-        days_elapsed=(captured - history_start) / DAY,
-        mgi=plan.curve.at(program_day),
-        rng=rng,
-    )
-    roll = rng.random()
-    status = (
-        "failed"
-        if roll < FAILED_SHARE
-        else "pending"
-        if roll < FAILED_SHARE + PENDING_SHARE
-        else "complete"
-    )
-    values = full
-    if status == "failed":
-        values = failed(full)
-    elif rng.random() < PARTIAL_SHARE:
-        values = partial(full, rng)
+    status, values = wake_reading(plan, captured, history_start=history_start, rng=rng)
     every = image_every(parse_cron(device.wake_schedule_cron).per_day)
     takes_image = _index_in_day(plan, fire) % every == 0
     image_id = (

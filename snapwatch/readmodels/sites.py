@@ -4,10 +4,9 @@ A row joins two views of the same read: the site's facts (program, company, zone
 session) from :func:`snapwatch.sitestate.load_sites` and its judged health (state, reason,
 the slot it waits for) from :func:`snapwatch.health.site_health`, so the Sites pane, the
 ``status`` command and the daemon's metrics can never disagree about a site's state. The
-sites are read once: health is judged on the same :class:`~snapwatch.sitestate.SiteView`
-objects, with the two look-ups :func:`snapwatch.health.read_site_health` makes (each
-site's latest failure and the pause notes), so a refresh is a fixed six queries whatever
-the number of sites.
+sites are read once and judged by :func:`snapwatch.health.judge_sites` (the same reads
+:func:`snapwatch.health.read_site_health` makes), so a refresh is a fixed six queries
+whatever the number of sites.
 """
 
 from __future__ import annotations
@@ -20,13 +19,8 @@ from uuid import UUID
 from psycopg import AsyncConnection
 
 from snapwatch.config import SchedulerSettings, Settings
-from snapwatch.health import SiteHealth, SiteState, site_health
-
-# The failure and pause-note look-ups of read_site_health, so that the state rule stays in
-# snapwatch.health while the sites are read only once.
-from snapwatch.health import _last_errors as last_errors
-from snapwatch.health import _pause_notes as pause_notes
-from snapwatch.sitestate import SiteView, load_sites
+from snapwatch.health import SiteHealth, SiteState, judge_sites
+from snapwatch.sitestate import SiteView
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,17 +66,7 @@ async def fetch_site_overview(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     sched = settings.scheduler if settings is not None else SchedulerSettings()
-    views = await load_sites(conn, now)
-    errors = await last_errors(conn, [v.facts.site_id for v in views])
-    notes = await pause_notes(conn, now)
-    out = []
-    for view in views:
-        site_id = view.facts.site_id
-        error = errors.get(site_id)
-        note = notes.get(site_id, notes.get(None))
-        health = site_health(view, now, sched, error, pause_note=note)
-        out.append(_overview(view, health, error))
-    return out
+    return [_overview(j.view, j.health, j.last_error) for j in await judge_sites(conn, now, sched)]
 
 
 def _overview(view: SiteView, health: SiteHealth, last_error: str | None) -> SiteOverview:
