@@ -22,10 +22,10 @@ from snapwatch.clock import SystemClock
 from snapwatch.commands.inspect_diff import diff_json, diff_snapshots, render_diff
 from snapwatch.commands.inspect_json import document_json
 from snapwatch.commands.inspect_render import render_snapshot
-from snapwatch.commands.inspect_view import StoredSnapshot, read_view
 from snapwatch.config import Settings
 from snapwatch.db import Target, connect
 from snapwatch.errors import EXIT_OK, SnapwatchError
+from snapwatch.inspection.view import StoredSnapshot, read_view
 from snapwatch.migrations import require_current
 from snapwatch.sitestate import load_sites, resolve_site
 from snapwatch.snapshot.model import SnapshotDocument

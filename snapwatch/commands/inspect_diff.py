@@ -18,7 +18,7 @@ from snapwatch.commands.inspect_render import (
     span_text,
     table,
 )
-from snapwatch.commands.inspect_view import (
+from snapwatch.inspection.view import (
     FRESHNESS_LABELS,
     DeviceView,
     SnapshotView,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from snapwatch.commands.inspect_view import (
+from snapwatch.inspection.view import (
     BAND_ORDER,
     FRESHNESS_LABELS,
     DeviceView,

@@ -28,7 +28,7 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
-from snapwatch.commands.inspect_view import dig, number, text
+from snapwatch.inspection.lenient import dig, number, text
 from snapwatch.snapshot.mgi import band as mgi_band
 
 MGI_SCALE = (0.0, 1.0)

@@ -24,7 +24,7 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
-from snapwatch.commands.inspect_view import integer, number
+from snapwatch.inspection.lenient import integer, number
 
 # The newest rows (keys and columns only; the document stays a reference until the outer
 # query reads two small parts of it). {where} is empty or the site filter.

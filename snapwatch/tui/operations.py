@@ -15,10 +15,10 @@ from snapwatch import actions
 from snapwatch.clock import Clock
 from snapwatch.commands.inspect import select_snapshot
 from snapwatch.commands.inspect_render import render_snapshot
-from snapwatch.commands.inspect_view import read_view
 from snapwatch.config import Settings
 from snapwatch.dbsession import Conn
 from snapwatch.durations import format_duration
+from snapwatch.inspection.view import read_view
 from snapwatch.tui.messages import Severity
 
 

@@ -1,20 +1,23 @@
-"""A tolerant reading of a stored snapshot document, for ``snapwatch inspect``.
+"""A tolerant reading of a stored snapshot document, for ``snapwatch inspect`` and the
+inspection screen.
 
 The stored ``site_state`` is read as plain JSON, not through the strict model: a
-document written by an older tool (a missing key, a renamed one, a wrong type) still
-shows whatever it holds. Every value that is absent or of the wrong type reads as
-``None``. The row's own columns (wake number, round, session) fill in what the document
-lacks.
+document written by an older tool (another shape, see :mod:`snapwatch.inspection.shapes`,
+a missing key, a wrong type) still shows whatever it holds, and what could not be read
+is named in :attr:`SnapshotView.notes`. Every value that is absent or of the wrong type
+reads as ``None``. The row's own columns (wake number, round, session) fill in what the
+document lacks. Nothing is recomputed: a carried-forward value stays as stored.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from snapwatch.inspection.lenient import day, dig, flag, instant, integer, number, text
+from snapwatch.inspection.shapes import normalise
 from snapwatch.snapshot.mgi import band as mgi_band
 
 FRESHNESS_LABELS = {
@@ -44,61 +47,22 @@ class StoredSnapshot:
     session_date: date | None
 
 
-def dig(value: Any, *path: str) -> Any:
-    """``value[path[0]][path[1]]...``, or ``None`` as soon as a step is missing."""
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
+@dataclass(frozen=True)
+class ImageView:
+    image_id: str | None
+    url: str | None
+    mgi: float | None
+    captured_at: datetime | None
+    observation_type: str | None
 
 
-def number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    result = float(value)
-    return result if math.isfinite(result) else None
-
-
-def integer(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value
-
-
-def text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def flag(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def instant(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
-def day(value: Any) -> date | None:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+@dataclass(frozen=True)
+class AlertView:
+    alert_id: str | None
+    alert_type: str | None
+    severity: str | None
+    message: str | None
+    triggered_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -116,11 +80,37 @@ class DeviceView:
     telemetry_hours: float | None
     temperature: float | None
     humidity: float | None
+    name: str | None = None
+    delta: float | None = None
+    mgi_captured_at: datetime | None = None
+    telemetry_captured_at: datetime | None = None
+    zone_label: str | None = None
+    images: tuple[ImageView, ...] = ()
+    images_omitted: int = 0
+    alerts: tuple[AlertView, ...] = ()
 
     @property
     def key(self) -> str:
         """What identifies the device across two snapshots."""
         return self.device_id or self.code
+
+    @property
+    def without_data(self) -> bool:
+        """Stale or no MGI at all: drawn with a distinct mark, never a band colour."""
+        return self.mgi is None or self.mgi_freshness in {"stale", "no_data"}
+
+
+@dataclass(frozen=True)
+class ZoneView:
+    zone_id: str | None
+    label: str
+    source: str | None
+    """``site`` (a rectangle of ``sites.zones``) or ``device`` (a circle round a device)."""
+    bounds: tuple[float, float, float, float] | None
+    """``(x1, y1, x2, y2)`` in feet."""
+    center: tuple[float, float] | None
+    radius: float | None
+    device_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -176,19 +166,29 @@ class SnapshotView:
     devices: tuple[DeviceView, ...]
     metrics: MetricsView
     data_quality: tuple[QualityView, ...]
+    zones: tuple[ZoneView, ...] = ()
+    generator_version: str | None = None
+    shape: str = "v1"
+    """The document's shape (see :mod:`snapwatch.inspection.shapes`)."""
+    notes: tuple[str, ...] = ()
+    """What the reader had to guess or could not read, one line each."""
 
     def device_code(self, device_id: str | None) -> str | None:
         return next((d.code for d in self.devices if d.device_id == device_id), None)
 
 
 def read_view(row: StoredSnapshot) -> SnapshotView:
-    doc = row.site_state
+    found = normalise(row.site_state)
+    notes = list(found.notes)
+    doc = found.document
     meta = dig(doc, "snapshot_metadata")
     site = dig(doc, "site_metadata")
     program = dig(doc, "program_context")
     session = dig(doc, "session")
     devices = dig(doc, "devices")
     quality = dig(doc, "data_quality")
+    zones = dig(doc, "environmental_zones")
+    generator = dig(doc, "generator")
     return SnapshotView(
         snapshot_id=row.snapshot_id,
         wake_number=row.wake_number,
@@ -216,7 +216,7 @@ def read_view(row: StoredSnapshot) -> SnapshotView:
         total_days=integer(dig(program, "total_days")),
         company_name=text(dig(program, "company_name")),
         devices=tuple(
-            _device(d, i) for i, d in enumerate(devices if isinstance(devices, list) else [])
+            _device(d, i, notes) for i, d in enumerate(devices if isinstance(devices, list) else [])
         ),
         metrics=_metrics(dig(doc, "session_metrics"), devices),
         data_quality=tuple(
@@ -228,10 +228,18 @@ def read_view(row: StoredSnapshot) -> SnapshotView:
             )
             for q in (quality if isinstance(quality, list) else [])
         ),
+        zones=tuple(
+            zone
+            for i, z in enumerate(zones if isinstance(zones, list) else [])
+            if (zone := _zone(z, i, notes)) is not None
+        ),
+        generator_version=text(dig(generator, "version")),
+        shape=found.shape,
+        notes=tuple(notes),
     )
 
 
-def _device(raw: Any, index: int) -> DeviceView:
+def _device(raw: Any, index: int, notes: list[str]) -> DeviceView:
     device_id = text(dig(raw, "device_id"))
     code = (
         text(dig(raw, "device_code"))
@@ -240,16 +248,24 @@ def _device(raw: Any, index: int) -> DeviceView:
         or f"device #{index + 1}"
     )
     x, y = number(dig(raw, "position", "x")), number(dig(raw, "position", "y"))
+    position = None if x is None or y is None else (x, y)
+    if position is None and dig(raw, "position") is not None:
+        notes.append(f"device {code}: position {dig(raw, 'position')!r} unreadable; unplaced")
     mgi = number(dig(raw, "mgi_state", "current_mgi"))
+    stored_mgi = dig(raw, "mgi_state", "current_mgi")
+    if mgi is None and stored_mgi is not None:
+        notes.append(f"device {code}: MGI {stored_mgi!r} is not a number; shown without")
     stored_band = text(dig(raw, "mgi_state", "band"))
     per_day = number(dig(raw, "mgi_state", "velocity_per_day"))
     if per_day is None:
         per_hour = number(dig(raw, "mgi_state", "mgi_velocity", "per_hour"))
         per_day = None if per_hour is None else per_hour * 24
+    images = dig(raw, "images_this_round")
+    alerts = dig(raw, "alerts")
     return DeviceView(
         device_id=device_id,
         code=code,
-        position=None if x is None or y is None else (x, y),
+        position=position,
         mgi=mgi,
         band=stored_band or mgi_band(mgi)[0],
         mgi_freshness=text(dig(raw, "mgi_state", "data_freshness")),
@@ -259,6 +275,59 @@ def _device(raw: Any, index: int) -> DeviceView:
         telemetry_hours=number(dig(raw, "telemetry", "hours_since_last")),
         temperature=number(dig(raw, "telemetry", "temperature")),
         humidity=number(dig(raw, "telemetry", "humidity")),
+        name=text(dig(raw, "device_name")),
+        delta=number(dig(raw, "mgi_state", "delta")),
+        mgi_captured_at=instant(dig(raw, "mgi_state", "captured_at")),
+        telemetry_captured_at=instant(dig(raw, "telemetry", "captured_at")),
+        zone_label=text(dig(raw, "zone_label")),
+        images=tuple(
+            ImageView(
+                image_id=text(dig(i, "image_id")),
+                url=text(dig(i, "image_url")),
+                mgi=number(dig(i, "mgi_score")),
+                captured_at=instant(dig(i, "captured_at")),
+                observation_type=text(dig(i, "observation_type")),
+            )
+            for i in (images if isinstance(images, list) else [])
+        ),
+        images_omitted=integer(dig(raw, "images_omitted")) or 0,
+        alerts=tuple(
+            AlertView(
+                alert_id=text(dig(a, "alert_id")),
+                alert_type=text(dig(a, "alert_type")),
+                severity=text(dig(a, "severity")),
+                message=text(dig(a, "message")),
+                triggered_at=instant(dig(a, "triggered_at")),
+            )
+            for a in (alerts if isinstance(alerts, list) else [])
+        ),
+    )
+
+
+def _zone(raw: Any, index: int, notes: list[str]) -> ZoneView | None:
+    label = text(dig(raw, "zone_label")) or text(dig(raw, "zone_id")) or f"zone #{index + 1}"
+    corners = tuple(number(dig(raw, "bounds", k)) for k in ("x1", "y1", "x2", "y2"))
+    cx, cy = number(dig(raw, "center", "x")), number(dig(raw, "center", "y"))
+    center = None if cx is None or cy is None else (cx, cy)
+    radius = number(dig(raw, "radius"))
+    bounds = None
+    if all(c is not None for c in corners):
+        x1, y1, x2, y2 = (float(c) for c in corners if c is not None)
+        bounds = (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+    if bounds is None and (center is None or radius is None):
+        notes.append(f"zone {label}: neither bounds nor a circle readable; not drawn")
+        return None
+    members = dig(raw, "device_ids")
+    return ZoneView(
+        zone_id=text(dig(raw, "zone_id")),
+        label=label,
+        source=text(dig(raw, "source")),
+        bounds=bounds,
+        center=center,
+        radius=radius,
+        device_ids=tuple(
+            m for m in (text(v) for v in (members if isinstance(members, list) else [])) if m
+        ),
     )
 
 
