@@ -1,0 +1,1 @@
+"""Widgets of the inspection screen: site map, document tree, MGI chart."""
