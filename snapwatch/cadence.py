@@ -157,6 +157,11 @@ class _Grid:
         return k
 
 
+def slot_count(session_start: datetime, session_end: datetime, cadence_hours: float) -> int:
+    """How many slots (wakes) a session has at this cadence."""
+    return _Grid(session_start, session_end, cadence_hours).count
+
+
 def slot_grid(session_start: datetime, session_end: datetime, cadence_hours: float) -> list[Slot]:
     """All slots of a session: contiguous, half-open, the last one clamped to its end."""
     return list(_Grid(session_start, session_end, cadence_hours).slots())

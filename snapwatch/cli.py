@@ -111,8 +111,10 @@ COMMAND_HELP: dict[str, tuple[str, str]] = {
     ),
     "inspect": (
         "Show one stored snapshot: a summary with its devices, its JSON (--json) or what "
-        "changed since the previous snapshot of its session (--diff).",
-        'snapwatch inspect --site "pier 4 cold room" --wake 12 --diff',
+        "changed since the previous snapshot of its session (--diff: the changed devices, "
+        "every device with --all).",
+        'snapwatch inspect --site "pier 4 cold room" --wake 12 --diff --all   '
+        "(--tui: the same snapshot on the inspection screen)",
     ),
     "status": (
         "Every site's health with the slot it waits for, every scheduler instance, active "
@@ -205,6 +207,17 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--latest", action="store_true", help="the site's newest (default)")
     insp.add_argument("--json", dest="as_json", action="store_true", help="the stored JSON")
     insp.add_argument("--diff", action="store_true", help="against the previous snapshot")
+    insp.add_argument(
+        "--all",
+        dest="all_devices",
+        action="store_true",
+        help="with --diff: every device, not only the changed ones",
+    )
+    insp.add_argument(
+        "--tui",
+        action="store_true",
+        help="open it in the inspection screen (map, timeline, diff, tree, chart)",
+    )
     _add_status_and_actions(sub, common)
     _describe(sub)
     return parser
@@ -355,10 +368,22 @@ def _cmd_run_once(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
-    from snapwatch.commands.inspect import inspect
+    from snapwatch.commands.inspect import check_selection, inspect
 
+    check_selection(
+        args.snapshot,
+        args.site,
+        args.wake,
+        args.latest,
+        diff=args.diff,
+        all_devices=args.all_devices,
+    )
+    if args.tui and (args.as_json or args.diff):
+        raise SnapwatchError("--tui opens the screen: drop --json and --diff (d diffs there)")
     target = resolve_target(settings)
     try:
+        if args.tui:
+            return _inspect_tui(args, settings, target)
         return asyncio.run(
             inspect(
                 target,
@@ -369,12 +394,29 @@ def _cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
                 latest=args.latest,
                 as_json=args.as_json,
                 diff=args.diff,
+                all_devices=args.all_devices,
                 out=sys.stdout,
                 now=SystemClock().now(),
             )
         )
     finally:
         target.release()
+
+
+def _inspect_tui(args: argparse.Namespace, settings: Settings, target: Target) -> int:
+    from snapwatch.tui.inspect_app import first_snapshot, run_inspect_app
+
+    first = asyncio.run(
+        first_snapshot(
+            target,
+            settings,
+            snapshot=args.snapshot,
+            site=args.site,
+            wake=args.wake,
+            now=SystemClock().now(),
+        )
+    )
+    return run_inspect_app(target, settings, first)
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:

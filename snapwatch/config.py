@@ -99,6 +99,12 @@ class UiSettings(_Section):
     max_poll_share: float = Field(
         0.01, gt=0, le=1, description="most of a core timed reads may use (slows big fleets)"
     )
+    play_seconds: float = Field(
+        0.5, gt=0, le=60, description="seconds per snapshot when the inspection timeline plays"
+    )
+    export_dir: Path | None = Field(
+        None, description="where the inspection screen exports JSON (default: current directory)"
+    )
 
 
 class KeysSettings(_Section):
@@ -123,6 +129,28 @@ class KeysSettings(_Section):
     pane_snapshots: str = Field("2", min_length=1, description="the snapshots pane")
     pane_devices: str = Field("3", min_length=1, description="the devices pane")
     pane_health: str = Field("4", min_length=1, description="the job health pane")
+    inspect_previous: str = Field("left", min_length=1, description="previous snapshot")
+    inspect_next: str = Field("right", min_length=1, description="next snapshot")
+    inspect_first: str = Field("home", min_length=1, description="the session's first")
+    inspect_last: str = Field("end", min_length=1, description="the session's last")
+    inspect_previous_session: str = Field(
+        "left_square_bracket", min_length=1, description="the previous session"
+    )
+    inspect_next_session: str = Field(
+        "right_square_bracket", min_length=1, description="the next session"
+    )
+    inspect_play: str = Field("space", min_length=1, description="play the timeline, or stop")
+    inspect_faster: str = Field("plus", min_length=1, description="play faster")
+    inspect_slower: str = Field("minus", min_length=1, description="play slower")
+    inspect_zones: str = Field("z", min_length=1, description="every device zone on the map")
+    inspect_diff: str = Field("d", min_length=1, description="diff with the previous snapshot")
+    inspect_tree: str = Field("j", min_length=1, description="the document as a JSON tree")
+    inspect_chart: str = Field("c", min_length=1, description="the device's MGI chart")
+    inspect_export: str = Field("e", min_length=1, description="export the document")
+    inspect_export_session: str = Field(
+        "E", min_length=1, description="export the session as JSON lines"
+    )
+    inspect_close: str = Field("escape", min_length=1, description="back to the live screen")
 
 
 class DemoSettings(_Section):

@@ -239,6 +239,10 @@ async def test_inspect_by_id_shows_summary_device_table_and_every_device_code(
     assert "10.0, 5.0" in rows["SW-A"] and "low" in rows["SW-A"] and "carried 1.5h" in rows["SW-A"]
     assert "moderate" in rows["SW-B"] and "61.5" in rows["SW-A"]
     assert "map: 60 × 40 ft; 1 unplaced device(s) not shown" in out
+    assert (
+        "\nunplaced: SW-C\n" in out
+        and "L low  M moderate  · device zone  x→ y↓ origin top-left" in out
+    )
     assert all(len(line) <= 100 for line in out.splitlines())
 
 
@@ -358,7 +362,13 @@ async def test_diff_reports_band_change_and_new_versus_carried_data(
     assert "MGI data now: 1 new, 1 carried forward, 0 stale, 1 without data" in out
     assert "telemetry now: 1 new, 1 carried forward, 0 stale, 1 without data" in out
     assert "devices added: none" in out and "devices removed: none" in out
+    assert "MGI moves: 1\n  SW-A  +0.500  (0.050 → 0.550)\n" in out
+    assert "went stale or lost data: none\ncame back: none\n" in out
+    assert "new images: 1 (SW-A 1)\nnew alerts: none\n" in out
     rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("SW-")}
+    # SW-C has no data in either snapshot: unchanged, so left out of the table
+    assert "SW-C" not in out
+    assert out.endswith("\n1 unchanged device hidden (--all shows every device)\n")
     assert rows["SW-A"].split() == [
         *("SW-A", "0.050", "→", "0.550", "+0.500", "low", "→", "high"),
         *("carried", "→", "new", "new", "→", "carried"),
@@ -371,6 +381,7 @@ async def test_diff_reports_band_change_and_new_versus_carried_data(
 
     code, out, _ = await run(world, site="Inspect Barn", diff=True, as_json=True)
     data = json.loads(out)
+    assert data["changed_only"] is True
     assert data["snapshot"]["snapshot_id"] == str(second)
     assert data["previous"]["snapshot_id"] == str(first)
     assert data["band_changes"] == [
@@ -384,7 +395,9 @@ async def test_diff_reports_band_change_and_new_versus_carried_data(
         }
     ]
     devices = {d["device_code"]: d for d in data["devices"]}
+    assert list(devices) == ["SW-A", "SW-B"]
     assert devices["SW-A"]["new_mgi_data"] is True and devices["SW-A"]["mgi_delta"] == 0.5
+    assert devices["SW-A"]["changed"] is True and devices["SW-A"]["new_image_count"] == 1
     assert devices["SW-A"]["telemetry_freshness_to"] == "carried_forward"
     assert devices["SW-B"]["new_mgi_data"] is False
     assert devices["SW-B"]["mgi_freshness_to"] == "carried_forward"
@@ -395,6 +408,89 @@ async def test_diff_reports_band_change_and_new_versus_carried_data(
         "stale": 0,
         "no_data": 1,
     }
+    assert data["largest_moves"] == [
+        {
+            "device_id": str(DEVICE_A),
+            "device_code": "SW-A",
+            "previous_mgi": 0.05,
+            "current_mgi": 0.55,
+            "mgi_delta": 0.5,
+        }
+    ]
+    assert [(d["device_code"], d["count"]) for d in data["new_images"]] == [("SW-A", 1)]
+    assert data["new_images"][0]["images"][0]["mgi_score"] == 0.55
+    assert data["new_alerts"] == [] and data["went_stale"] == [] and data["came_back"] == []
+    assert (data["summary"]["changed_devices"], data["summary"]["unchanged_devices"]) == (2, 1)
+
+
+async def test_diff_with_all_lists_every_device_and_hides_none(
+    world: World, two_wakes: tuple[UUID, UUID]
+) -> None:
+    _, second = two_wakes
+    code, out, _ = await run(world, snapshot=str(second), diff=True, all_devices=True)
+    assert code == 0
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("SW-")}
+    assert rows["SW-C"].split() == [
+        *("SW-C", "-", "→", "-", "-", "unknown"),
+        *("no", "data", "→", "no", "data", "no", "data", "→", "no", "data"),
+    ]
+    assert "hidden" not in out
+    assert all(len(line) <= 100 for line in out.splitlines())
+    code, out, _ = await run(world, snapshot=str(second), diff=True, all_devices=True, as_json=True)
+    data = json.loads(out)
+    assert data["changed_only"] is False
+    assert [(d["device_code"], d["changed"]) for d in data["devices"]] == [
+        ("SW-A", True),
+        ("SW-B", True),
+        ("SW-C", False),
+    ]
+
+
+async def test_diff_lists_new_alerts_and_devices_that_went_stale_or_came_back(
+    world: World,
+) -> None:
+    await build_site(world.conn)
+    await tick(world, TICK_1)
+    await world.conn.execute(
+        "INSERT INTO device_alerts (device_id, site_id, alert_type, severity, message,"
+        " triggered_at) VALUES (%s, %s, 'mgi_high', 'warning', 'MGI rising', %s)",
+        (DEVICE_B, SITE_ID, at(2, 30)),
+    )
+    second = await tick(world, TICK_2)
+    # SW-B's MGI turns stale and SW-C's appears, as a document of another tool could say
+    await world.conn.execute(
+        "UPDATE session_wake_snapshots SET site_state = jsonb_set(jsonb_set(site_state,"
+        " '{devices,1,mgi_state}', site_state #> '{devices,1,mgi_state}'"
+        '   || \'{"current_mgi": null, "data_freshness": "stale", "band": "unknown"}\'),'
+        " '{devices,2,mgi_state}', site_state #> '{devices,2,mgi_state}'"
+        '   || \'{"current_mgi": 0.3, "data_freshness": "current_wake", "band": "elevated"}\')'
+        " WHERE snapshot_id = %s",
+        (second,),
+    )
+    code, out, _ = await run(world, snapshot=str(second), diff=True)
+    assert code == 0
+    assert "went stale or lost data: 1\n  SW-B  new → stale\n" in out
+    assert "came back: 1\n  SW-C  no data → new\n" in out
+    assert "new images: none\nnew alerts: 1 (SW-B 1)\n" in out
+    assert "band changes: 2\n  SW-B  moderate → unknown  (0.200 → -)\n" in out
+    assert "  SW-C  unknown → elevated  (- → 0.300)\n" in out
+    assert "SW-C    - → 0.300" in out and "hidden" not in out
+    _, out, _ = await run(world, snapshot=str(second), diff=True, as_json=True)
+    data = json.loads(out)
+    assert data["went_stale"] == [
+        {
+            "device_id": str(DEVICE_B),
+            "device_code": "SW-B",
+            "mgi_freshness_from": "current_wake",
+            "mgi_freshness_to": "stale",
+        }
+    ]
+    assert [d["device_code"] for d in data["came_back"]] == ["SW-C"]
+    (alerts,) = data["new_alerts"]
+    assert (alerts["device_code"], alerts["count"]) == ("SW-B", 1)
+    assert alerts["alerts"][0]["message"] == "MGI rising"
+    assert alerts["alerts"][0]["triggered_at"] == "2025-06-02T02:30:00+00:00"
+    assert data["summary"]["new_alerts"] == 1 and data["summary"]["went_stale"] == 1
 
 
 async def test_diff_lists_devices_added_and_removed(world: World) -> None:
@@ -425,6 +521,8 @@ async def test_diff_of_the_first_snapshot_of_a_session_says_there_is_no_previous
     data = json.loads(out)
     assert code == 0
     assert data["previous"] is None and data["devices"] == [] and data["band_changes"] == []
+    assert data["changed_only"] is True and data["largest_moves"] == []
+    assert data["new_images"] == [] and data["summary"]["unchanged_devices"] == 0
 
 
 # --- documents written by older tools --------------------------------------------------
@@ -521,6 +619,29 @@ async def test_cli_inspect_prints_text_json_and_one_line_errors(
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [f"snapwatch: error: snapshot {missing} not found"]
+
+
+async def test_cli_diff_hides_unchanged_devices_unless_all_and_all_needs_diff(
+    world: World, two_wakes: tuple[UUID, UUID]
+) -> None:
+    _, second = two_wakes
+    result = cli("inspect", str(second), "--diff", "--dsn", world.dsn)
+    assert result.returncode == 0, result.stderr
+    assert "1 unchanged device hidden (--all shows every device)" in result.stdout
+    assert "SW-C" not in result.stdout
+    result = cli("inspect", str(second), "--diff", "--all", "--dsn", world.dsn)
+    assert result.returncode == 0, result.stderr
+    assert "SW-C" in result.stdout and "hidden" not in result.stdout
+    result = cli("inspect", str(second), "--diff", "--all", "--json", "--dsn", world.dsn)
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["devices"]) == 3
+    for without_diff in ([], ["--json"]):
+        result = cli("inspect", str(second), "--all", *without_diff, "--dsn", world.dsn)
+        assert result.returncode == 2
+        assert result.stdout == ""
+        assert result.stderr.splitlines() == [
+            "snapwatch: error: --all lists every device of a diff: use it with --diff"
+        ]
 
 
 def test_wake_and_latest_are_mutually_exclusive_on_the_command_line(

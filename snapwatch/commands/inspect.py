@@ -5,6 +5,8 @@ A snapshot is chosen by its id, or by site (id, site_code or name, any case) wit
 ``--latest`` (the site's newest snapshot by round end, then creation time). The stored
 document is shown as it is; when it does not validate as a version-1 document (written
 by an older tool) a one-line warning goes to stderr and what can be read is shown.
+``--diff`` lists the devices that changed since the previous snapshot of the session,
+every device with ``--all``.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from psycopg import AsyncConnection
 from pydantic import ValidationError
 
 from snapwatch.clock import SystemClock
-from snapwatch.commands.inspect_diff import diff_json, diff_snapshots, render_diff
+from snapwatch.commands.inspect_diff import diff_json, render_diff
 from snapwatch.commands.inspect_json import document_json
 from snapwatch.commands.inspect_render import render_snapshot
 from snapwatch.config import Settings
 from snapwatch.db import Target, connect
 from snapwatch.errors import EXIT_OK, SnapwatchError
+from snapwatch.inspection.diff import diff_snapshots
 from snapwatch.inspection.view import StoredSnapshot, read_view
 from snapwatch.migrations import require_current
 from snapwatch.sitestate import load_sites, resolve_site
@@ -81,13 +84,15 @@ async def inspect(
     as_json: bool,
     diff: bool,
     out: TextIO,
+    all_devices: bool = False,
     err: TextIO | None = None,
     now: datetime | None = None,
 ) -> int:
     """Print the chosen snapshot (text, its stored JSON, or the diff); return the exit code.
 
-    ``now`` decides which session is open for ``wake`` (default: the clock)."""
-    _check_selection(snapshot, site, wake, latest)
+    ``now`` decides which session is open for ``wake`` (default: the clock);
+    ``all_devices`` (only with ``diff``) lists unchanged devices too."""
+    check_selection(snapshot, site, wake, latest, diff=diff, all_devices=all_devices)
     conn = await connect(target, settings, read_only=True)
     try:
         await require_current(conn)
@@ -111,10 +116,12 @@ async def inspect(
             )
     if diff:
         result = diff_snapshots(read_view(row), read_view(previous) if previous else None)
+        changed_only = not all_devices
         if as_json:
-            out.write(json.dumps(diff_json(result), indent=2, ensure_ascii=False) + "\n")
+            data = diff_json(result, changed_only=changed_only)
+            out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         else:
-            out.write(render_diff(result))
+            out.write(render_diff(result, changed_only=changed_only))
     elif as_json:
         out.write(document_json(row.site_state) + "\n")
     else:
@@ -122,8 +129,14 @@ async def inspect(
     return EXIT_OK
 
 
-def _check_selection(
-    snapshot: str | None, site: str | None, wake: int | None, latest: bool
+def check_selection(
+    snapshot: str | None,
+    site: str | None,
+    wake: int | None,
+    latest: bool,
+    *,
+    diff: bool,
+    all_devices: bool,
 ) -> None:
     if snapshot is not None and site is not None:
         raise SnapwatchError("give a snapshot id or --site, not both")
@@ -135,6 +148,8 @@ def _check_selection(
         raise SnapwatchError("--wake and --latest are mutually exclusive")
     if wake is not None and wake < 1:
         raise SnapwatchError(f"invalid wake number {wake}: wakes are numbered from 1")
+    if all_devices and not diff:
+        raise SnapwatchError("--all lists every device of a diff: use it with --diff")
 
 
 async def select_snapshot(

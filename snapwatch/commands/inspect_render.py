@@ -6,12 +6,13 @@ device codes. Values missing from the document show as ``-``.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from snapwatch.inspection.sitemap import NO_DEVICES, draw_map, extent_text, legend_rows
 from snapwatch.inspection.view import (
-    BAND_ORDER,
     FRESHNESS_LABELS,
     DeviceView,
     SnapshotView,
@@ -22,10 +23,9 @@ from snapwatch.snapshot.mgi import band as mgi_band
 
 MISSING = "-"
 LABEL_WIDTH = 12
-MAP_MAX_COLUMNS = 60
-MAP_MAX_ROWS = 16
-BAND_MARKS = {"low": "L", "moderate": "M", "elevated": "E", "high": "H"}
-UNKNOWN_MARK = "?"
+TEXT_WIDTH = 100
+MAP_SIZE = (62, 18)
+"""Columns and rows of the map, border included: a 60 × 16 site at most."""
 
 
 def render_snapshot(view: SnapshotView) -> str:
@@ -297,56 +297,33 @@ def signed(value: float | None, digits: int = 3) -> str:
 
 
 def map_lines(view: SnapshotView) -> list[str]:
-    """The site outline with each placed device as its MGI band's letter.
-
-    X runs left to right and Y top to bottom, origin at the top-left corner. A cell
-    holding several devices shows the highest band among them."""
-    placed = [d for d in view.devices if d.position is not None]
-    unplaced = len(view.devices) - len(placed)
-    if not placed:
+    """The site map of :func:`snapwatch.inspection.sitemap.draw_map` as plain text: a
+    title, the grid, its legend, then the devices it could not place exactly."""
+    site_map = draw_map(view, *MAP_SIZE)
+    unplaced = len(site_map.unplaced)
+    if not site_map.cells:
         note = f" ({unplaced} unplaced)" if unplaced else ""
-        return [f"map: no placed devices{note}"]
-    length, width, measured = _extent(view, placed)
-    cols, rows = _grid(length, width)
-    grid = [[" "] * cols for _ in range(rows)]
-    rank = [[-1] * cols for _ in range(rows)]
-    for d in placed:
-        assert d.position is not None
-        c = _cell(d.position[0], length, cols)
-        r = _cell(d.position[1], width, rows)
-        order = BAND_ORDER.get(d.band, -1)
-        if grid[r][c] == " " or order > rank[r][c]:
-            grid[r][c] = BAND_MARKS.get(d.band, UNKNOWN_MARK)
-            rank[r][c] = max(order, rank[r][c])
-    size = f"{_feet(length)} × {_feet(width)} ft"
-    title = f"map: {size}" if measured else f"map: site size unknown, devices span {size}"
+        return [f"map: {site_map.note or NO_DEVICES}{note}"]
+    title = f"map: {extent_text(site_map)}"
+    if site_map.note:
+        title += f"; {site_map.note}"
     if unplaced:
         title += f"; {unplaced} unplaced device(s) not shown"
-    border = "+" + "-" * cols + "+"
-    legend = "L low  M moderate  E elevated  H high  ? unknown  (x →, y ↓, origin top-left)"
-    return [title, border, *("|" + "".join(row) + "|" for row in grid), border, legend]
+    legend = [
+        "  ".join(f"{e.mark} {e.meaning}" for e in row)
+        for row in legend_rows(site_map.legend, TEXT_WIDTH)
+    ]
+    lines = [title, *site_map.lines(), *legend]
+    if site_map.outside:
+        listed = ", ".join(f"{d.code} ({position_text(d.position)})" for d in site_map.outside)
+        lines += _wrapped(f"outside the site, drawn at its edge: {listed}")
+    if site_map.unplaced:
+        lines += _wrapped("unplaced: " + ", ".join(d.code for d in site_map.unplaced))
+    return lines
 
 
-def _extent(view: SnapshotView, placed: Sequence[DeviceView]) -> tuple[float, float, bool]:
-    xs = [d.position[0] for d in placed if d.position is not None]
-    ys = [d.position[1] for d in placed if d.position is not None]
-    if view.length and view.width and view.length > 0 and view.width > 0:
-        return view.length, view.width, True
-    return max(*xs, 1.0), max(*ys, 1.0), False
-
-
-def _grid(length: float, width: float) -> tuple[int, int]:
-    """Columns and rows keeping the site's proportions (a cell is twice as tall as wide)."""
-    cols = MAP_MAX_COLUMNS
-    rows = max(1, round(width / length * cols / 2))
-    if rows > MAP_MAX_ROWS:
-        rows = MAP_MAX_ROWS
-        cols = max(4, round(length / width * rows * 2))
-    return cols, rows
-
-
-def _cell(value: float, extent: float, cells: int) -> int:
-    return min(cells - 1, max(0, int(value / extent * cells)))
+def _wrapped(line: str) -> list[str]:
+    return textwrap.wrap(line, TEXT_WIDTH, subsequent_indent="  ", break_on_hyphens=False)
 
 
 # --- data quality ----------------------------------------------------------------------

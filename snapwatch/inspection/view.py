@@ -111,6 +111,8 @@ class ZoneView:
     center: tuple[float, float] | None
     radius: float | None
     device_ids: tuple[str, ...]
+    device_id: str | None = None
+    """For a device-centred zone: the device at its centre."""
 
 
 @dataclass(frozen=True)
@@ -328,6 +330,7 @@ def _zone(raw: Any, index: int, notes: list[str]) -> ZoneView | None:
         device_ids=tuple(
             m for m in (text(v) for v in (members if isinstance(members, list) else [])) if m
         ),
+        device_id=text(dig(raw, "device_id")),
     )
 
 

@@ -207,7 +207,8 @@ class SnapwatchApp(App[int]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for title, help_text, callback in self.main.palette_commands():
+        palette = getattr(screen, "palette_commands", self.main.palette_commands)
+        for title, help_text, callback in palette():
             yield SystemCommand(title, help_text, callback)
 
 

@@ -9,7 +9,9 @@ the keys in effect.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from textual.app import App
 from textual.binding import Binding
 
 from snapwatch.config import KeysSettings
@@ -27,9 +29,11 @@ class KeyAction:
     show: bool = True
     """In the footer (all are in the help screen and the palette)."""
     palette: bool = True
+    priority: bool = False
+    """Before the focused widget's own use of the key (arrows, home/end in a table)."""
 
 
-ACTIONS: tuple[KeyAction, ...] = (
+MAIN_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("force", "force", "Force", "force a snapshot of the selected site now"),
     KeyAction("force_all", "force_all", "Force all", "force every eligible site (asks first)"),
     KeyAction("pause", "pause", "Pause", "pause the selected site (asks why), or resume it"),
@@ -52,6 +56,52 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("pane_devices", "pane('devices')", "Devices", "the devices pane", show=False),
     KeyAction("pane_health", "pane('health')", "Health", "the job health pane", show=False),
 )
+INSPECT_ACTIONS: tuple[KeyAction, ...] = (
+    KeyAction(
+        "inspect_previous", "step(-1)", "Prev", "the session's previous snapshot", priority=True
+    ),
+    KeyAction("inspect_next", "step(1)", "Next", "the session's next snapshot", priority=True),
+    KeyAction(
+        "inspect_first",
+        "edge(False)",
+        "First",
+        "the session's first snapshot",
+        show=False,
+        priority=True,
+    ),
+    KeyAction(
+        "inspect_last",
+        "edge(True)",
+        "Last",
+        "the session's last snapshot",
+        show=False,
+        priority=True,
+    ),
+    KeyAction("inspect_previous_session", "session(-1)", "Prev day", "the previous session's last"),
+    KeyAction("inspect_next_session", "session(1)", "Next day", "the next session's first"),
+    KeyAction(
+        "inspect_play", "play", "Play", "play the session's timeline, or stop", priority=True
+    ),
+    KeyAction("inspect_faster", "speed(0.5)", "Faster", "play faster", show=False),
+    KeyAction("inspect_slower", "speed(2)", "Slower", "play slower", show=False),
+    KeyAction(
+        "inspect_zones", "zones", "Zones", "every device's zone on the map, or the selected's"
+    ),
+    KeyAction("inspect_diff", "diff", "Diff", "what changed since the previous snapshot"),
+    KeyAction("inspect_tree", "tree", "JSON", "the stored document as a tree, with search"),
+    KeyAction("inspect_chart", "chart", "Chart", "the selected device's MGI over time"),
+    KeyAction("inspect_export", "export", "Export", "write this document to a JSON file"),
+    KeyAction(
+        "inspect_export_session",
+        "export_session",
+        "Export day",
+        "write the session's snapshots as JSON lines",
+        show=False,
+    ),
+    KeyAction("inspect_close", "close", "Back", "back to the live screen"),
+)
+ACTIONS = MAIN_ACTIONS + INSPECT_ACTIONS
+"""Every binding of the app: the ids of the ``[keys]`` section."""
 BY_ID = {a.id: a for a in ACTIONS}
 
 
@@ -60,10 +110,10 @@ def default_key(binding_id: str) -> str:
     return str(field.default)
 
 
-def bindings() -> list[Binding]:
-    """The main screen's bindings, with the default keys."""
+def bindings(actions: tuple[KeyAction, ...] = MAIN_ACTIONS) -> list[Binding]:
+    """A screen's bindings (the main screen's unless told), with the default keys."""
     out: list[Binding] = []
-    for a in ACTIONS:
+    for a in actions:
         key = default_key(a.id)
         out.append(
             Binding(
@@ -72,6 +122,7 @@ def bindings() -> list[Binding]:
                 a.description,
                 show=a.show,
                 id=a.id,
+                priority=a.priority,
             )
         )
     return out
@@ -86,10 +137,12 @@ def keymap(keys: KeysSettings) -> dict[str, str]:
     }
 
 
-def keys_in_effect(keys: KeysSettings) -> dict[str, list[str]]:
+def keys_in_effect(
+    keys: KeysSettings, actions: tuple[KeyAction, ...] = MAIN_ACTIONS
+) -> dict[str, list[str]]:
     """Binding id → the keys bound to it (the user's ``[keys]`` over the defaults)."""
     values = keys.model_dump()
-    return {a.id: [k.strip() for k in str(values[a.id]).split(",")] for a in ACTIONS}
+    return {a.id: [k.strip() for k in str(values[a.id]).split(",")] for a in actions}
 
 
 def inspect_binding() -> Binding:
@@ -98,3 +151,15 @@ def inspect_binding() -> Binding:
     return Binding(
         default_key("inspect"), "screen.inspect", BY_ID["inspect"].description, id="inspect"
     )
+
+
+def shown_keys(
+    app: App[Any], keys: KeysSettings, actions: tuple[KeyAction, ...]
+) -> list[tuple[str, str]]:
+    """Each action's keys in effect (after the user's remapping), as the terminal names
+    them, with what the action does: for the help screen and the palette."""
+    effective = keys_in_effect(keys, actions)
+    return [
+        (", ".join(app.get_key_display(Binding(k, a.action)) for k in effective[a.id]), a.help)
+        for a in actions
+    ]

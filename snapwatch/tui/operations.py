@@ -13,12 +13,9 @@ from uuid import UUID
 
 from snapwatch import actions
 from snapwatch.clock import Clock
-from snapwatch.commands.inspect import select_snapshot
-from snapwatch.commands.inspect_render import render_snapshot
 from snapwatch.config import Settings
 from snapwatch.dbsession import Conn
 from snapwatch.durations import format_duration
-from snapwatch.inspection.view import read_view
 from snapwatch.tui.messages import Severity
 
 
@@ -96,24 +93,3 @@ async def resume(conn: Conn, now: datetime, site: UUID | None, scope: str) -> Ou
     if not ended:
         return Outcome(f"{scope} was not paused", "warning")
     return Outcome(f"resumed {scope}")
-
-
-@dataclass(frozen=True)
-class Inspection:
-    title: str
-    body: str
-
-
-async def inspect(
-    conn: Conn, now: datetime, *, site: UUID | None = None, snapshot: UUID | None = None
-) -> Inspection:
-    """The ``inspect`` summary of a snapshot (by id) or of a site's latest."""
-    row = await select_snapshot(
-        conn,
-        snapshot=str(snapshot) if snapshot is not None else None,
-        site=str(site) if snapshot is None and site is not None else None,
-        wake=None,
-        now=now,
-    )
-    title = f"{row.site_name} · wake {row.wake_number}"
-    return Inspection(title, render_snapshot(read_view(row)))

@@ -1,40 +1,410 @@
-"""The inspection screen (for now): the ``snapwatch inspect`` summary of one snapshot.
+"""The inspection screen: one stored snapshot — header, site map, devices, the round's
+images and alerts, warnings — and its session's timeline to step through or play.
 
-The text is rendered by :func:`snapwatch.commands.inspect_render.render_snapshot`, the
-same as the command line prints; it is read in a worker before this screen opens.
+It shows the stored document only (read leniently, nothing recomputed). Reads run in
+workers through the app's database session and come back as messages; while a read is
+in flight a further step waits for it, so playing never queues reads. ``d``, ``j`` and
+``c`` open the diff, the JSON tree and the MGI chart over it; ``e``/``E`` export.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.notifications import SeverityLevel
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Static
+
+from snapwatch.commands.inspect_render import (
+    MISSING,
+    freshness_text,
+    mgi_text,
+    position_text,
+    signed,
+)
+from snapwatch.config import Settings
+from snapwatch.dbsession import Conn
+from snapwatch.inspection.diff import diff_snapshots
+from snapwatch.inspection.export import export_session, export_snapshot
+from snapwatch.inspection.timeline import strip
+from snapwatch.inspection.view import DeviceView, StoredSnapshot
+from snapwatch.snapshot.mgi import band as mgi_band
+from snapwatch.tui import inspect_loader as loader
+from snapwatch.tui import keymap
+from snapwatch.tui.data import AppData, error_line
+from snapwatch.tui.inspect_text import header, round_text, strip_text
+from snapwatch.tui.screens.help import HelpScreen
+from snapwatch.tui.screens.inspect_chart import ChartScreen
+from snapwatch.tui.screens.inspect_diff import DiffScreen
+from snapwatch.tui.screens.inspect_tree import TreeScreen
+from snapwatch.tui.screens.reads import ReadingScreen
+from snapwatch.tui.widgets.site_map import SiteMapView
+
+SPEEDS_SECONDS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
+"""What ``+``/``-`` step through while playing (seconds per snapshot)."""
 
 
-class InspectScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,enter", "close", "Close", id="inspect.close"),
-    ]
+@dataclass(frozen=True)
+class InspectContext:
+    """What the screen works with: the app's database session and the settings."""
 
-    def __init__(self, title: str, body: str) -> None:
+    data: AppData
+    settings: Settings
+
+
+class Loaded(Message):
+    def __init__(self, found: loader.Opened) -> None:
         super().__init__()
-        self._title = title
-        self._body = body
+        self.found = found
+
+
+class Failed(Message):
+    """A read failed (one line): playing stops."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class InspectScreen(ReadingScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *keymap.bindings(keymap.INSPECT_ACTIONS),
+        Binding(keymap.default_key("help"), "help", "Help", id="help"),
+        Binding(keymap.default_key("quit"), "app.quit", "Quit", show=False, id="quit"),
+    ]
+    DEFAULT_CSS = """
+    InspectScreen { layout: vertical; }
+    #inspect-header { height: auto; padding: 0 1; background: $boost; }
+    #inspect-strip { height: 1; padding: 0 1; }
+    #inspect-body { height: 1fr; }
+    #inspect-map { width: 1fr; border: round $primary-darken-1; }
+    #inspect-devices { width: 1fr; border: round $primary-darken-1; }
+    #inspect-devices:focus { border: round $primary; }
+    #inspect-round { height: 8; border: round $primary-darken-1; padding: 0 1; }
+    InspectScreen.-short #inspect-round { height: 5; }
+    """
+
+    def __init__(self, context: InspectContext, first: loader.Opened) -> None:
+        super().__init__()
+        self.context = context
+        self.data = context.data
+        self.found = first
+        self.selected: str | None = first.view.devices[0].key if first.view.devices else None
+        self.loading = False
+        self.pending_steps = 0
+        """Steps pressed while a read was in flight: taken together once it lands."""
+        self.play_timer: Timer | None = None
+        self.play_seconds = context.settings.ui.play_seconds
+
+    # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="inspect"):
-            yield Static(Text(self._body), id="inspect-body")
+        yield Static(id="inspect-header")
+        yield Static(id="inspect-strip")
+        with Horizontal(id="inspect-body"):
+            yield SiteMapView(id="inspect-map")
+            table: DataTable[Text | str] = DataTable(
+                id="inspect-devices", cursor_type="row", zebra_stripes=True
+            )
+            yield table
+        with VerticalScroll(id="inspect-round"):
+            yield Static(id="inspect-round-body")
+        yield Footer()
 
     def on_mount(self) -> None:
-        box = self.query_one("#inspect", VerticalScroll)
-        box.border_title = self._title
-        box.border_subtitle = "escape closes"
-        box.focus()
+        table = self.devices_table
+        table.add_columns(
+            "DEVICE", "MGI", "BAND", "Δ", "VEL/DAY", "MGI DATA", "POSITION", "°F", "%RH", "TELEM"
+        )
+        self.query_one("#inspect-map").border_title = "site map"
+        self.query_one("#inspect-round").border_title = "this round"
+        self._show()
+        table.focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < 30, "-short")
+        self._show_strip()
+
+    @property
+    def devices_table(self) -> DataTable[Text | str]:
+        return self.query_one("#inspect-devices", DataTable)
+
+    @property
+    def site_map(self) -> SiteMapView:
+        return self.query_one("#inspect-map", SiteMapView)
+
+    # -- showing a snapshot ---------------------------------------------------------------
+
+    def _show(self) -> None:
+        found = self.found
+        view = found.view
+        keys = {d.key for d in view.devices}
+        if self.selected not in keys:
+            self.selected = view.devices[0].key if view.devices else None
+        self.query_one("#inspect-header", Static).update(
+            header(view, found.problem, found.timeline.wake_count)
+        )
+        self._show_strip()
+        self._fill_table(view.devices)
+        self._show_selection()
+        self.devices_table.border_title = f"devices ({len(view.devices)})"
+
+    def _show_strip(self) -> None:
+        playing = f"playing, {self.play_seconds:g}s each" if self.play_timer else None
+        marks = strip(self.found.timeline, self.found.row.snapshot_id)
+        width = max(20, self.size.width - 2)
+        self.query_one("#inspect-strip", Static).update(strip_text(marks, width, playing))
+
+    def _fill_table(self, devices: tuple[DeviceView, ...]) -> None:
+        table = self.devices_table
+        table.clear()
+        for d in devices:
+            table.add_row(*device_cells(d), key=d.key)
+        if self.selected is not None:
+            table.move_cursor(row=table.get_row_index(self.selected), animate=False)
+
+    def _show_selection(self) -> None:
+        view = self.found.view
+        device = self.selected_device
+        self.site_map.show(view, self.selected)
+        self.query_one("#inspect-round-body", Static).update(round_text(view, device))
+        self.query_one("#inspect-round").border_title = (
+            f"this round: {device.code}" if device else "this round"
+        )
+
+    @property
+    def selected_device(self) -> DeviceView | None:
+        return next((d for d in self.found.view.devices if d.key == self.selected), None)
+
+    @on(DataTable.RowHighlighted, "#inspect-devices")
+    def _device_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value
+        if key is not None and key != self.selected:
+            self.selected = str(key)
+            self._show_selection()
+
+    @on(DataTable.RowSelected, "#inspect-devices")
+    def _device_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _read(self, work: Callable[[Conn], Awaitable[loader.Opened]]) -> bool:
+        """Start a read unless one is in flight; say whether it started."""
+        if self.loading:
+            return False
+        self.loading = True
+
+        async def run() -> None:
+            try:
+                found = await self.context.data.run(work)
+            except Exception as exc:
+                self.post_message(Failed(error_line(exc, self.context.data.target)))
+            else:
+                self.post_message(Loaded(found))
+
+        self.run_worker(run(), group="inspect-read", exit_on_error=False)
+        return True
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.loading = False
+        self.found = message.found
+        self._show()
+        steps, self.pending_steps = self.pending_steps, 0
+        if steps:
+            self._step(steps)
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.loading = False
+        self.pending_steps = 0
+        self._stop_playing()
+        self.notify(message.text, severity="warning", timeout=8)
+
+    def _open_index(self, index: int) -> bool:
+        timeline = self.found.timeline
+        entry = timeline.entries[index]
+        if entry.snapshot_id == self.found.row.snapshot_id:
+            return False
+        return self._read(lambda conn: loader.open_entry(conn, timeline, entry.snapshot_id))
+
+    def _index(self) -> int:
+        found = self.found
+        index = found.timeline.index_of(found.row.snapshot_id)
+        return 0 if index is None else index
+
+    # -- timeline -------------------------------------------------------------------------
+
+    def action_step(self, delta: int) -> None:
+        self._stop_playing()
+        if self.loading:
+            self.pending_steps += delta
+            return
+        self._step(delta)
+
+    def _step(self, delta: int) -> bool:
+        entries = self.found.timeline.entries
+        index = self._index()
+        target = min(max(index + delta, 0), len(entries) - 1)
+        if target == index:
+            where = "last" if delta > 0 else "first"
+            self.notify(f"wake {self.found.row.wake_number} is the session's {where} snapshot")
+            return False
+        return self._open_index(target)
+
+    def action_edge(self, last: bool) -> None:
+        self._stop_playing()
+        self._open_index(len(self.found.timeline.entries) - 1 if last else 0)
+
+    def action_session(self, delta: int) -> None:
+        self._stop_playing()
+        timeline = self.found.timeline
+        session = timeline.next_session if delta > 0 else timeline.previous_session
+        if session is None:
+            word = "later" if delta > 0 else "earlier"
+            self.notify(f"no {word} session of {timeline.site_name} has snapshots")
+            return
+        self._read(lambda conn: loader.open_session(conn, session, last=delta < 0))
+
+    def action_play(self) -> None:
+        if self.play_timer is not None:
+            self._stop_playing()
+            self.notify("stopped")
+            return
+        entries = self.found.timeline.entries
+        if len(entries) < 2:
+            self.notify("nothing to play: the session has one snapshot")
+            return
+        if self._index() == len(entries) - 1:
+            self._open_index(0)  # from the end, play from the start
+        self._start_timer()
+
+    def _start_timer(self) -> None:
+        if self.play_timer is not None:
+            self.play_timer.stop()
+        self.play_timer = self.set_interval(self.play_seconds, self._play_frame)
+        self._show_strip()
+
+    def _play_frame(self) -> None:
+        if self.loading:
+            return  # the previous frame is still being read: wait for it
+        if self._index() >= len(self.found.timeline.entries) - 1:
+            self._stop_playing()
+            self.notify("end of the session's timeline")
+            return
+        self._step(1)
+
+    def _stop_playing(self) -> None:
+        if self.play_timer is not None:
+            self.play_timer.stop()
+            self.play_timer = None
+            self._show_strip()
+
+    def action_speed(self, factor: float) -> None:
+        wanted = self.play_seconds * factor
+        self.play_seconds = min(SPEEDS_SECONDS, key=lambda s: abs(s - wanted))
+        if self.play_timer is not None:
+            self._start_timer()
+        self.notify(f"{self.play_seconds:g}s per snapshot")
+
+    # -- views over the snapshot ----------------------------------------------------------
+
+    def action_zones(self) -> None:
+        shown = self.site_map.toggle_device_zones()
+        self.say("every device's zone on the map" if shown else "the selected device's zone only")
+
+    def action_diff(self) -> None:
+        current, timeline, index = self.found.view, self.found.timeline, self._index()
+        if index == 0 or not timeline.entries:
+            self.app.push_screen(DiffScreen(diff_snapshots(current, None)))
+            return
+        previous = timeline.entries[index - 1].snapshot_id
+        self.fetch(
+            lambda conn: loader.open_entry(conn, timeline, previous),
+            lambda before: self.app.push_screen(DiffScreen(diff_snapshots(current, before.view))),
+        )
+
+    def action_tree(self) -> None:
+        row = self.found.row
+        title = f"{row.site_name} · wake {row.wake_number}"
+        self.app.push_screen(TreeScreen(row.site_state, title))
+
+    def action_chart(self) -> None:
+        device = self.selected_device
+        if device is None:
+            self.say("no device to chart: the snapshot lists none", "warning")
+            return
+        self.app.push_screen(ChartScreen(self.data, self.found.view, device))
+
+    def action_export(self) -> None:
+        row = self.found.row
+        self.say(*self._write(lambda directory: export_snapshot(row, directory)))
+
+    def action_export_session(self) -> None:
+        session = self.found.row.session_id
+
+        def write(rows: list[StoredSnapshot]) -> None:
+            self.say(*self._write(lambda directory: export_session(rows, directory)))
+
+        self.fetch(lambda conn: loader.session_rows(conn, session), write)
+
+    def _write(self, write: Callable[[Path], Path]) -> tuple[str, SeverityLevel]:
+        directory = self.context.settings.ui.export_dir or Path.cwd()
+        try:
+            path = write(directory)
+        except (OSError, ValueError) as exc:
+            return f"export failed: {exc}", "error"
+        return f"exported to {path}", "information"
+
+    # -- help, leaving --------------------------------------------------------------------
+
+    def shown_keys(self) -> list[tuple[str, str]]:
+        return keymap.shown_keys(self.app, self.context.settings.keys, keymap.INSPECT_ACTIONS)
+
+    def action_help(self) -> None:
+        notes = [
+            "↑ ↓ choose a device: it is highlighted on the map and its images show below",
+            "the strip: ● schedule  ◆ catch-up  ▲ forced  _ missing  · not yet written",
+        ]
+        self.app.push_screen(HelpScreen(self.shown_keys(), notes))
+
+    def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], Any]]]:
+        for a, (keys, _) in zip(keymap.INSPECT_ACTIONS, self.shown_keys(), strict=True):
+            yield f"{a.description} ({keys})", a.help, self._runner(a.action)
+
+    def _runner(self, action: str) -> Callable[[], Any]:
+        async def run() -> None:
+            await self.run_action(action)
+
+        return run
 
     def action_close(self) -> None:
+        self._stop_playing()
         self.dismiss(None)
+
+
+def device_cells(d: DeviceView) -> list[Text | str]:
+    """One row of the device table: the stored values, MGI in its band's colour."""
+    colour = "grey50" if d.without_data else mgi_band(d.mgi)[1]
+    return [
+        d.code,
+        Text(mgi_text(d.mgi), style=colour),
+        Text(d.band, style=colour),
+        signed(d.delta),
+        signed(d.velocity_per_day),
+        freshness_text(d.mgi_freshness, d.mgi_hours),
+        position_text(d.position),
+        MISSING if d.temperature is None else f"{d.temperature:.1f}",
+        MISSING if d.humidity is None else f"{d.humidity:.1f}",
+        freshness_text(d.telemetry_freshness, d.telemetry_hours),
+    ]

@@ -18,7 +18,7 @@ from uuid import UUID
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Container
 from textual.message import Message
 from textual.screen import Screen
@@ -34,6 +34,7 @@ from snapwatch.readmodels.snapshots import SnapshotRow, recent_snapshots
 from snapwatch.scheduler import TickOutcome
 from snapwatch.tui import keymap, operations
 from snapwatch.tui.data import error_line
+from snapwatch.tui.inspect_loader import Opened, open_latest_or_id
 from snapwatch.tui.messages import (
     ActionDone,
     DbChanged,
@@ -49,7 +50,7 @@ from snapwatch.tui.panes.snapshots import SnapshotsPane
 from snapwatch.tui.poller import Polled, Poller
 from snapwatch.tui.screens.dialogs import ConfirmScreen, PauseRequest, PauseScreen
 from snapwatch.tui.screens.help import HelpScreen
-from snapwatch.tui.screens.inspect import InspectScreen
+from snapwatch.tui.screens.inspect import InspectContext, InspectScreen
 from snapwatch.tui.screens.log import LogScreen
 from snapwatch.tui.services import Services
 from snapwatch.tui.statusline import StatusLine
@@ -86,9 +87,9 @@ class PauseAsked(Message):
 
 
 class Inspected(Message):
-    def __init__(self, inspection: operations.Inspection) -> None:
+    def __init__(self, found: Opened) -> None:
         super().__init__()
-        self.inspection = inspection
+        self.found = found
 
 
 class MainScreen(Screen[None]):
@@ -641,7 +642,7 @@ class MainScreen(Screen[None]):
         async def run() -> None:
             try:
                 found = await self.services.data.run(
-                    lambda conn: operations.inspect(conn, now, site=site_id, snapshot=snapshot_id)
+                    lambda conn: open_latest_or_id(conn, now, site=site_id, snapshot=snapshot_id)
                 )
             except Exception as exc:
                 self.post_message(ActionDone(error_line(exc, self.services.target), "warning"))
@@ -652,7 +653,8 @@ class MainScreen(Screen[None]):
 
     @on(Inspected)
     def _inspected(self, message: Inspected) -> None:
-        self.app.push_screen(InspectScreen(message.inspection.title, message.inspection.body))
+        context = InspectContext(self.services.data, self.services.settings)
+        self.app.push_screen(InspectScreen(context, message.found))
 
     def action_freeze(self) -> None:
         self.frozen = not self.frozen
@@ -723,19 +725,14 @@ class MainScreen(Screen[None]):
 
     def shown_keys(self) -> list[tuple[str, str]]:
         """Every action with the keys in effect (after the user's remapping)."""
-        keys = keymap.keys_in_effect(self.services.settings.keys)
-        shown = []
-        for a in keymap.ACTIONS:
-            display = ", ".join(self.app.get_key_display(Binding(k, a.action)) for k in keys[a.id])
-            shown.append((display, a.help))
-        return shown
+        return keymap.shown_keys(self.app, self.services.settings.keys, keymap.MAIN_ACTIONS)
 
     def help_notes(self) -> list[str]:
         return [f"now: {self.app.sub_title}", "the log view (l) says where the log file is"]
 
     def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], Any]]]:
-        keys = {a.id: k for a, (k, _) in zip(keymap.ACTIONS, self.shown_keys(), strict=True)}
-        for a in keymap.ACTIONS:
+        keys = {a.id: k for a, (k, _) in zip(keymap.MAIN_ACTIONS, self.shown_keys(), strict=True)}
+        for a in keymap.MAIN_ACTIONS:
             if a.palette:
                 yield f"{a.description} ({keys.get(a.id, '')})", a.help, self._runner(a.action)
 

@@ -1,0 +1,85 @@
+"""``snapwatch inspect ... --tui``: the inspection screen on its own, read-only.
+
+The chosen snapshot is read before the terminal is taken over, so a wrong selection or
+an unreachable database is one line and an exit code, as for the other commands.
+Leaving the screen ends the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from snapwatch.commands.inspect import select_snapshot
+from snapwatch.config import Settings
+from snapwatch.db import Target, connect
+from snapwatch.errors import EXIT_OK
+from snapwatch.inspection.timeline import fetch_timeline
+from snapwatch.migrations import require_current
+from snapwatch.tui import keymap
+from snapwatch.tui.data import AppData
+from snapwatch.tui.inspect_loader import Opened, opened
+from snapwatch.tui.logfile import AppLogging, RingHandler
+from snapwatch.tui.screens.inspect import InspectContext, InspectScreen
+
+
+class InspectApp(App[int]):
+    def __init__(
+        self, target: Target, settings: Settings, first: Opened, log_path: Path | None = None
+    ) -> None:
+        super().__init__()
+        self.settings = settings.model_copy(update={"read_only": True})
+        self.title = f"snapwatch inspect · {target.display}"
+        self.data = AppData(target, self.settings)
+        self.first = first
+        self._logging = AppLogging(RingHandler(), log_path)
+
+    def on_load(self) -> None:
+        self._logging.start()
+
+    def on_mount(self) -> None:
+        if self.settings.ui.theme in self.available_themes:
+            self.theme = self.settings.ui.theme
+        remapped = keymap.keymap(self.settings.keys)
+        if remapped:
+            self.set_keymap(remapped)
+        screen = InspectScreen(InspectContext(self.data, self.settings), self.first)
+        self.push_screen(screen, lambda _: self.exit(EXIT_OK))
+
+    async def on_unmount(self) -> None:
+        await self.data.close()
+        self._logging.stop()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        palette = getattr(screen, "palette_commands", None)
+        if palette is not None:
+            for title, help_text, callback in palette():
+                yield SystemCommand(title, help_text, callback)
+
+
+async def first_snapshot(
+    target: Target,
+    settings: Settings,
+    *,
+    snapshot: str | None,
+    site: str | None,
+    wake: int | None,
+    now: datetime,
+) -> Opened:
+    conn = await connect(target, settings, read_only=True)
+    try:
+        await require_current(conn)
+        row = await select_snapshot(conn, snapshot=snapshot, site=site, wake=wake, now=now)
+        return opened(row, await fetch_timeline(conn, row.session_id))
+    finally:
+        await conn.close()
+
+
+def run_inspect_app(target: Target, settings: Settings, first: Opened) -> int:
+    code = InspectApp(target, settings, first).run()
+    return code if isinstance(code, int) else EXIT_OK

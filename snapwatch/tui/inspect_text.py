@@ -1,0 +1,147 @@
+"""The inspection screen's texts: header, timeline strip, the round's images and alerts,
+data-quality warnings and what the reader could not read. Values come from the stored
+document as read by :mod:`snapwatch.inspection.view`; nothing is recomputed."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from rich.text import Text
+
+from snapwatch.commands.inspect_render import (
+    MISSING,
+    duration_text,
+    mgi_text,
+    utc_text,
+    window_lines,
+)
+from snapwatch.inspection.timeline import StripMark
+from snapwatch.inspection.view import DeviceView, SnapshotView
+from snapwatch.snapshot.mgi import band as mgi_band
+
+TRIGGER_WORDS = {"schedule": "on schedule", "catch_up": "catch-up", "force": "forced"}
+
+
+def header(view: SnapshotView, problem: str | None, wake_count: int | None) -> Text:
+    """Three lines (four with a warning): what, when, by whom."""
+    out = Text()
+    out.append(view.site_name, style="bold")
+    session = view.session_date.isoformat() if view.session_date else str(view.session_id)[:8]
+    out.append(f" · {session}")
+    if view.session_status:
+        out.append(f" {view.session_status}", style="dim")
+    out.append(" · wake ")
+    out.append(str(view.wake_number), style="bold")
+    if wake_count:
+        out.append(f" of {wake_count}")
+    out.append(f" · {TRIGGER_WORDS.get(view.trigger or '', view.trigger or MISSING)}")
+    if view.provisional:
+        out.append(" · provisional", style="bold yellow")
+    if view.late_by_seconds is not None and view.late_by_seconds > 0:
+        out.append(f" · late by {duration_text(view.late_by_seconds)}", style="yellow")
+    out.append("\n" + "  ·  ".join(window_lines(view)))
+    m = view.metrics
+    out.append(f"\n{m.active_devices or 0} devices · MGI avg ")
+    out.append_text(_mgi(m.avg_mgi))
+    out.append(" max ")
+    out.append_text(_mgi(m.max_mgi))
+    out.append(f" · {m.new_images or 0} images · {m.new_alerts or 0} alerts · ")
+    by = f"snapwatch {view.generator_version}" if view.generator_version else "unknown generator"
+    made = _made(view)
+    out.append(f"by {by}{made}", style="dim")
+    if problem or view.notes:
+        what = view.shape if view.shape != "v1" else "version 1"
+        first = problem or view.notes[0]
+        more = len(view.notes) - (0 if problem else 1)
+        tail = f" (+{more} more below)" if more > 0 else ""
+        out.append(f"\n⚠ {what} document, not valid as version 1: {first}{tail}", style="yellow")
+    return out
+
+
+def _made(view: SnapshotView) -> str:
+    at = view.generated_at
+    if at is None:
+        return ""
+    at = at.astimezone(UTC)
+    same_day = at.date() == view.wake_round_end.astimezone(UTC).date()
+    return f" at {at:%H:%M:%S} UTC" if same_day else f" at {utc_text(at)}"
+
+
+def _mgi(value: float | None) -> Text:
+    return Text(mgi_text(value), style=mgi_band(value)[1] if value is not None else "dim")
+
+
+STRIP_LEGEND = "  ● schedule ◆ catch-up ▲ forced _ missing · not yet"
+
+
+def strip_text(marks: list[StripMark], width: int, playing: str | None) -> Text:
+    """``wakes 13/48 ●●◆_▲[●]··`` fitted to ``width`` cells around the current wake
+    (``…`` where wakes are cut off), with the legend when there is room."""
+    current = next((i for i, m in enumerate(marks) if m.current), 0)
+    head = f"wakes {marks[current].wake_number}/{len(marks)} " if marks else "wakes "
+    tail = f"  ▶ {playing}" if playing else ""
+    room = width - len(head) - len(tail) - 2  # the current wake's brackets
+    legend = STRIP_LEGEND if room - len(STRIP_LEGEND) >= min(len(marks), 24) else ""
+    room -= len(legend)
+    lo, hi = 0, len(marks)
+    if len(marks) > room:
+        keep = max(1, room - 2)  # an ellipsis at each cut end
+        lo = max(0, min(current - keep // 2, len(marks) - keep))
+        hi = min(len(marks), lo + keep)
+    out = Text(head)
+    if lo > 0:
+        out.append("…", style="dim")
+    for mark in marks[lo:hi]:
+        style = {"written": "", "gap": "red", "ahead": "dim"}[mark.kind]
+        if mark.provisional:
+            style = "yellow"
+        if mark.current:
+            out.append(f"[{mark.mark}]", style="bold reverse")
+        else:
+            out.append(mark.mark, style=style)
+    if hi < len(marks):
+        out.append("…", style="dim")
+    out.append(legend, style="dim")
+    if playing:
+        out.append(tail, style="bold green")
+    return out
+
+
+def round_text(view: SnapshotView, selected: DeviceView | None) -> Text:
+    """The selected device's (or every device's) images and alerts of the round, then
+    the document's data-quality warnings and the reader's notes."""
+    out = Text()
+    devices = [selected] if selected is not None else list(view.devices)
+    images = [(d, i) for d in devices for i in d.images]
+    alerts = [(d, a) for d in devices for a in d.alerts]
+    omitted = sum(d.images_omitted for d in devices)
+    whose = f" of {selected.code}" if selected is not None else ""
+    out.append(f"images this round{whose}: {len(images) + omitted}", style="bold")
+    if omitted:
+        out.append(f" ({omitted} older not listed in the document)", style="dim")
+    for device, image in images[-6:]:
+        at = image.captured_at.strftime("%H:%M") if image.captured_at else MISSING
+        out.append(f"\n  {at} {device.code} MGI ")
+        out.append_text(_mgi(image.mgi))
+        out.append(f" {image.observation_type or ''} {image.url or ''}".rstrip(), style="dim")
+    if len(images) > 6:
+        out.append(f"\n  … {len(images) - 6} earlier", style="dim")
+    out.append(f"\nalerts this round{whose}: {len(alerts)}", style="bold")
+    for device, alert in alerts:
+        at = alert.triggered_at.strftime("%H:%M") if alert.triggered_at else MISSING
+        severity = alert.severity or MISSING
+        style = "red" if severity in {"critical", "high", "error"} else "yellow"
+        out.append(f"\n  {at} {device.code} ")
+        out.append(severity, style=style)
+        out.append(f" {alert.alert_type or MISSING}: {alert.message or ''}")
+    if view.data_quality:
+        out.append(f"\ndata quality: {len(view.data_quality)} warning(s)", style="bold yellow")
+        for q in view.data_quality:
+            who = view.device_code(q.device_id) or q.device_id or "site"
+            value = "" if q.value is None else f" = {q.value}"
+            out.append(f"\n  {who} {q.field or MISSING}{value}: {q.problem or MISSING}")
+    if view.notes:
+        out.append(f"\nread from a {view.shape} document:", style="bold yellow")
+        for note in view.notes:
+            out.append(f"\n  {note}")
+    return out

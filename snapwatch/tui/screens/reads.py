@@ -1,0 +1,61 @@
+"""Reads for a screen, in workers: the result comes back as a message, and the screen's
+callback shows it; a failure is one line in a notification."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual import on
+from textual.message import Message
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+
+from snapwatch.dbsession import Conn
+from snapwatch.tui.data import AppData, error_line
+
+
+class Ready(Message):
+    """A read finished: ``then(value)`` shows it."""
+
+    def __init__(self, then: Callable[[Any], object], value: Any) -> None:
+        super().__init__()
+        self.then = then
+        self.value = value
+
+
+class Said(Message):
+    def __init__(self, text: str, severity: SeverityLevel) -> None:
+        super().__init__()
+        self.text = text
+        self.severity = severity
+
+
+class ReadingScreen(Screen[None]):
+    """A screen that reads through the app's database session (``self.data``)."""
+
+    data: AppData
+
+    def fetch(self, work: Callable[[Conn], Awaitable[Any]], then: Callable[[Any], object]) -> None:
+        """Read ``work`` in a worker, then call ``then`` with the result on the screen."""
+
+        async def run() -> None:
+            try:
+                value = await self.data.run(work)
+            except Exception as exc:
+                self.post_message(Said(error_line(exc, self.data.target), "warning"))
+            else:
+                self.post_message(Ready(then, value))
+
+        self.run_worker(run(), group="screen-read", exit_on_error=False)
+
+    @on(Ready)
+    def _ready(self, message: Ready) -> None:
+        message.then(message.value)
+
+    @on(Said)
+    def _said(self, message: Said) -> None:
+        self.say(message.text, message.severity)
+
+    def say(self, text: str, severity: SeverityLevel = "information") -> None:
+        self.notify(text, severity=severity, timeout=10 if severity != "information" else 6)

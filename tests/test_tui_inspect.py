@@ -1,0 +1,439 @@
+"""The inspection screen with Pilot, on the demo fleet seeded and ticked at a fixed
+instant: opening it from both panes, stepping and playing the timeline across sessions,
+the diff, the JSON tree, the export, the chart, an older document's shape, and SVG
+snapshots at both sizes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from test_tui_keys import Notes
+from test_tui_sites import main_of, wait_for
+from test_tui_snapshots import AT, NamedTarget, settled
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from snapwatch.clock import FixedClock
+from snapwatch.config import Settings, load_settings
+from snapwatch.db import Target, connect
+from snapwatch.demo.seed import seed_demo
+from snapwatch.inspection.sitemap import Role
+from snapwatch.runlog import record_run
+from snapwatch.tick import run_tick
+from snapwatch.tui.app import SnapwatchApp
+from snapwatch.tui.inspect_app import InspectApp, first_snapshot
+from snapwatch.tui.screens.inspect import InspectScreen
+from snapwatch.tui.screens.inspect_chart import ChartScreen
+from snapwatch.tui.screens.inspect_diff import DiffScreen
+from snapwatch.tui.screens.inspect_tree import TreeScreen
+
+SnapCompare = Callable[..., bool]
+Db = psycopg.Connection[dict[str, Any]]
+
+
+def settings_for(dsn: str, export_dir: Path) -> Settings:
+    ui = {
+        "refresh_seconds": 3600,
+        "max_poll_share": 1.0,
+        "play_seconds": 0.125,
+        "export_dir": str(export_dir),
+    }
+    return load_settings(overrides={"dsn": dsn, "ui": ui})[0]
+
+
+async def _seed(dsn: str) -> None:
+    settings = load_settings(overrides={"dsn": dsn})[0]
+    conn = await connect(Target(dsn=dsn), settings)
+    try:
+        await seed_demo(conn, seed=settings.demo.seed, now=AT)
+        report = await run_tick(conn, settings, AT)
+        await record_run(conn, report, None)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="module")
+def demo(module_migrated_dsn: str) -> str:
+    asyncio.run(_seed(module_migrated_dsn))
+    return module_migrated_dsn
+
+
+@pytest.fixture
+def db(demo: str) -> Iterator[Db]:
+    with psycopg.connect(demo, row_factory=dict_row, autocommit=True) as conn:
+        yield conn
+
+
+def app_on(demo: str, tmp: Path) -> SnapwatchApp:
+    return SnapwatchApp(
+        NamedTarget(dsn=demo),
+        settings_for(demo, tmp / "exports"),
+        FixedClock(AT),
+        "snapwatch demo",
+        scheduler=False,
+        listen=False,
+        log_path=tmp / "snapwatch.log",
+    )
+
+
+def site_id(db: Db, name: str) -> UUID:
+    row = db.execute("SELECT site_id FROM sites WHERE name = %s", (name,)).fetchone()
+    assert row is not None
+    return UUID(str(row["site_id"]))
+
+
+def wakes(db: Db, site: UUID) -> list[tuple[UUID, int]]:
+    """(session, wake) of every snapshot of the site, sessions oldest first."""
+    rows = db.execute(
+        "SELECT w.session_id, w.wake_number FROM session_wake_snapshots w"
+        " JOIN site_device_sessions ss USING (session_id) WHERE w.site_id = %s"
+        " ORDER BY ss.session_start_time, w.wake_number",
+        (site,),
+    ).fetchall()
+    return [(r["session_id"], r["wake_number"]) for r in rows]
+
+
+def inspection(pilot: Pilot[Any]) -> InspectScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, InspectScreen)
+    return screen
+
+
+def at_wake(screen: InspectScreen) -> tuple[UUID, int]:
+    row = screen.found.row
+    return row.session_id, row.wake_number
+
+
+async def open_site(pilot: Pilot[Any], site: UUID) -> InspectScreen:
+    await settled(pilot)
+    main = main_of(pilot)
+    assert main.sites_pane.table.move_to(str(site))
+    await wait_for(pilot, lambda: main.selected is not None and main.selected.site_id == site)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InspectScreen))
+    await pilot.pause()
+    return inspection(pilot)
+
+
+async def press_and_wait(pilot: Pilot[Any], key: str, expected: tuple[UUID, int]) -> None:
+    await pilot.press(key)
+    await wait_for(pilot, lambda: at_wake(inspection(pilot)) == expected)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+async def test_enter_on_a_site_opens_its_latest_snapshot_and_keys_walk_the_timeline(
+    demo: str, db: Db, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    site = site_id(db, "Newark Annex")
+    known = wakes(db, site)
+    sessions = list(dict.fromkeys(s for s, _ in known))
+    assert len(sessions) == 2
+    first_day = [k for k in known if k[0] == sessions[0]]
+    last_day = [k for k in known if k[0] == sessions[1]]
+    assert len(last_day) >= 3
+    app = app_on(demo, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_site(pilot, site)
+        assert at_wake(screen) == last_day[-1]
+        assert "Newark Annex" in str(screen.query_one("#inspect-header").render())
+        await press_and_wait(pilot, "left", last_day[-2])
+        await press_and_wait(pilot, "right", last_day[-1])
+        await press_and_wait(pilot, "home", last_day[0])
+        await press_and_wait(pilot, "left_square_bracket", first_day[-1])  # previous session
+        await pilot.press("right")  # the last of its session: it stays
+        await pilot.pause(0.3)
+        assert at_wake(inspection(pilot)) == first_day[-1]
+        await press_and_wait(pilot, "right_square_bracket", last_day[0])  # next session
+        await press_and_wait(pilot, "end", last_day[-1])
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, InspectScreen))
+
+
+async def test_past_the_first_snapshot_the_screen_says_so_and_stays(
+    demo: str, db: Db, tmp_path: Path
+) -> None:
+    site = site_id(db, "Newark Annex")
+    first_day = [k for k in wakes(db, site) if k[0] == wakes(db, site)[0][0]]
+    app = app_on(demo, tmp_path)
+    notes = Notes(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_site(pilot, site)
+        await press_and_wait(pilot, "left_square_bracket", first_day[-1])
+        await press_and_wait(pilot, "home", first_day[0])
+        await pilot.press("left")
+        await wait_for(pilot, lambda: notes.any("is the session's first snapshot"))
+        await pilot.press("left_square_bracket")
+        await wait_for(pilot, lambda: notes.any("no earlier session of Newark Annex"))
+        assert at_wake(inspection(pilot)) == first_day[0]
+
+
+async def test_enter_on_a_snapshot_row_opens_that_snapshot(
+    demo: str, db: Db, tmp_path: Path
+) -> None:
+    app = app_on(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        main = main_of(pilot)
+        await pilot.press("2")  # the snapshots tab
+        table = main.snapshots_pane.table
+        await wait_for(pilot, lambda: table.row_count > 3 and main.focused_pane() == "snapshots")
+        await pilot.press("down", "down")
+        chosen = main.snapshots_pane.selected
+        assert chosen is not None
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectScreen))
+        assert inspection(pilot).found.row.snapshot_id == chosen.snapshot_id
+
+
+def map_bands(screen: InspectScreen) -> dict[str, str]:
+    """Device key → the band its map marker shows."""
+    grid = screen.site_map.grid
+    assert grid is not None
+    return {
+        key: cell.band or ""
+        for row in grid.cells
+        for cell in row
+        if cell.role == Role.DEVICE
+        for key in cell.keys
+    }
+
+
+async def test_space_plays_the_session_and_the_map_follows_each_snapshot(
+    demo: str, db: Db, tmp_path: Path
+) -> None:
+    site = site_id(db, "Drying Floor")
+    known = wakes(db, site)
+    app = app_on(demo, tmp_path)
+    notes = Notes(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_site(pilot, site)
+        await press_and_wait(pilot, "home", known[0])
+        seen: list[dict[str, str]] = []
+
+        def record() -> bool:
+            bands = map_bands(screen)
+            if not seen or seen[-1] != bands:
+                seen.append(bands)
+            return screen._index() >= 6
+
+        await pilot.press("space")
+        assert screen.play_timer is not None
+        await wait_for(pilot, record, timeout=20)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: not screen.loading)
+        stopped_at = at_wake(screen)
+        await pilot.pause(0.5)
+        assert at_wake(screen) == stopped_at  # stopped means stopped
+        assert stopped_at[1] > known[0][1]
+        # the map shows the current snapshot's bands, and they changed while it played
+        view_bands = {
+            d.key: d.band for d in screen.found.view.devices if d.position and not d.without_data
+        }
+        assert {k: b for k, b in map_bands(screen).items() if k in view_bands} == view_bands
+        assert len(seen) >= 2
+        await pilot.press("end", "space")
+        await wait_for(pilot, lambda: notes.any("end of the session's timeline"), timeout=30)
+        assert screen.play_timer is None
+
+
+async def test_d_lists_changed_devices_and_a_toggles_every_device(
+    demo: str, db: Db, tmp_path: Path
+) -> None:
+    site = site_id(db, "Drying Floor")
+    app = app_on(demo, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_site(pilot, site)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DiffScreen))
+        diff = app.screen
+        assert isinstance(diff, DiffScreen)
+        assert diff.diff.previous is not None
+        assert diff.diff.previous.wake_number == screen.found.row.wake_number - 1
+        table = diff.query_one("#diff-devices", DataTable)
+        changed = len(diff.diff.rows(changed_only=True))
+        assert table.row_count == changed
+        await pilot.press("a")
+        assert table.row_count == len(diff.diff.devices) >= changed
+        assert "all devices" in str(table.border_title)
+        await pilot.press("a")
+        assert table.row_count == changed
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectScreen))
+
+
+async def test_d_on_the_first_snapshot_says_there_is_nothing_to_compare(
+    demo: str, db: Db, tmp_path: Path
+) -> None:
+    site = site_id(db, "Drying Floor")
+    app = app_on(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_site(pilot, site)
+        await press_and_wait(pilot, "home", wakes(db, site)[0])
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DiffScreen))
+        body = str(app.screen.query_one("#diff-summary-body").render())
+        assert "first snapshot of its session: nothing to compare" in body
+
+
+async def test_j_shows_the_stored_document_as_a_tree_with_search(
+    demo: str, db: Db, tmp_path: Path
+) -> None:
+    site = site_id(db, "Seed Vault")
+    app = app_on(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_site(pilot, site)
+        code = screen.found.view.devices[-1].code
+        await pilot.press("j")
+        await wait_for(pilot, lambda: isinstance(app.screen, TreeScreen))
+        tree_screen = app.screen
+        assert isinstance(tree_screen, TreeScreen)
+        tree = tree_screen.document_tree
+        keys = [child.data.key for child in tree.root.children if child.data is not None]
+        assert keys[0] == "schema_version" and keys[-1] == "data_quality"
+        await pilot.press("slash")
+        await pilot.press(*code, "enter")
+        await wait_for(pilot, lambda: tree.match_count >= 1)
+        node = tree.cursor_node
+        assert node is not None and node.data is not None
+        assert code in str(node.data.value)
+        parent = node.parent
+        while parent is not None:
+            assert parent.is_expanded
+            parent = parent.parent
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectScreen))
+
+
+async def test_e_and_capital_e_export_what_the_database_holds(
+    demo: str, db: Db, tmp_path: Path
+) -> None:
+    site = site_id(db, "Records Archive")
+    app = app_on(demo, tmp_path)
+    notes = Notes(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_site(pilot, site)
+        row = screen.found.row
+        await pilot.press("e")
+        await wait_for(pilot, lambda: notes.any("exported to"))
+        path = Path(notes.said[-1][0].removeprefix("exported to "))
+        assert path.parent == tmp_path / "exports"
+        stored = db.execute(
+            "SELECT site_state FROM session_wake_snapshots WHERE snapshot_id = %s",
+            (row.snapshot_id,),
+        ).fetchone()
+        assert stored is not None
+        assert json.loads(path.read_text()) == stored["site_state"]
+        await pilot.press("E")
+        await wait_for(pilot, lambda: notes.any(".jsonl"))
+        lines = Path(notes.said[-1][0].removeprefix("exported to ")).read_text().splitlines()
+        session = db.execute(
+            "SELECT wake_number, site_state FROM session_wake_snapshots"
+            " WHERE session_id = %s ORDER BY wake_number",
+            (row.session_id,),
+        ).fetchall()
+        parsed = [json.loads(line) for line in lines]
+        assert [(p["wake_number"], p["site_state"]) for p in parsed] == [
+            (s["wake_number"], s["site_state"]) for s in session
+        ]
+
+
+async def test_c_charts_the_selected_device_from_snapshots_or_its_scored_images(
+    demo: str, db: Db, tmp_path: Path
+) -> None:
+    site = site_id(db, "Ripening Room B")
+    app = app_on(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_site(pilot, site)
+        await pilot.press("down")
+        await wait_for(pilot, lambda: screen.selected == screen.found.view.devices[1].key)
+        device = screen.found.view.devices[1]
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChartScreen))
+        chart_screen = app.screen
+        assert isinstance(chart_screen, ChartScreen)
+        chart = chart_screen.chart
+        count = db.execute(
+            "SELECT count(*) AS n FROM session_wake_snapshots WHERE session_id = %s",
+            (screen.found.row.session_id,),
+        ).fetchone()
+        assert count is not None
+        await wait_for(pilot, lambda: len(chart.series.points) == count["n"])
+        assert device.code in str(chart.border_title)
+        assert "velocity" in str(chart.border_subtitle)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: chart.series.source == "scored images")
+        assert chart.series.points
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectScreen))
+
+
+async def test_an_older_bare_array_document_opens_with_a_named_warning(
+    demo: str, db: Db, tmp_path: Path
+) -> None:
+    site = site_id(db, "Seed Vault")
+    row = db.execute(
+        "SELECT snapshot_id FROM session_wake_snapshots WHERE site_id = %s"
+        " ORDER BY wake_round_end LIMIT 1",
+        (site,),
+    ).fetchone()
+    assert row is not None
+    old = [
+        {"device_code": "OLD-1", "x": 3, "y": 4, "mgi_score": 0.5},
+        {"device_code": "OLD-2", "mgi_score": "n/a"},
+    ]
+    db.execute(
+        "UPDATE session_wake_snapshots SET site_state = %s WHERE snapshot_id = %s",
+        (Jsonb(old), row["snapshot_id"]),
+    )
+    settings = settings_for(demo, tmp_path)
+    target = Target(dsn=demo)
+    first = await first_snapshot(
+        target, settings, snapshot=str(row["snapshot_id"]), site=None, wake=None, now=AT
+    )
+    app = InspectApp(target, settings, first, log_path=tmp_path / "log")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectScreen))
+        screen = inspection(pilot)
+        head = str(screen.query_one("#inspect-header").render())
+        assert "bare array document" in head
+        details = str(screen.query_one("#inspect-round-body").render())
+        assert "device OLD-2: MGI 'n/a' is not a number" in details
+        table = screen.devices_table
+        assert table.row_count == 2
+        grid = screen.site_map.grid
+        assert grid is not None and [d.code for d in grid.unplaced] == ["OLD-2"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+def _open(site_name: str) -> Callable[[Pilot[Any]], Any]:
+    async def run(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, SnapwatchApp)
+        await settled(pilot)
+        with psycopg.connect(app.services.target.dsn or "") as conn:
+            found = conn.execute("SELECT site_id FROM sites WHERE name = %s", (site_name,))
+            (site,) = found.fetchone() or (None,)
+        await open_site(pilot, UUID(str(site)))
+        await pilot.pause(0.3)
+
+    return run
+
+
+def test_inspection_screen_120x40(snap_compare: SnapCompare, demo: str, tmp_path: Path) -> None:
+    app = app_on(demo, tmp_path)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_open("Newark Annex"))
+
+
+def test_inspection_screen_80x24(snap_compare: SnapCompare, demo: str, tmp_path: Path) -> None:
+    app = app_on(demo, tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_open("Newark Annex"))
