@@ -6,7 +6,8 @@ Starts a throwaway embedded PostgreSQL, seeds the demo fleet at a fixed instant,
 every owed snapshot, then runs the app as ``snapwatch demo`` does (embedded scheduler and
 device simulator on an accelerated clock, here ×120 from that instant) for a few seconds
 before each capture: the main screen at 120×40 and 80×24, the help screen and the pause
-dialog (SVG; about a minute in all). The captures differ a little from run to run (the
+dialog, the inspection screen at both sizes with its diff and MGI chart (SVG; about two
+minutes in all). The captures differ a little from run to run (the
 clock moves); the tests keep deterministic snapshots in ``tests/__snapshots__``.
 """
 
@@ -34,6 +35,9 @@ from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.demo_glue import simulator_job
 from snapwatch.tui.screens.dialogs import PauseScreen
 from snapwatch.tui.screens.help import HelpScreen
+from snapwatch.tui.screens.inspect import InspectScreen
+from snapwatch.tui.screens.inspect_chart import ChartScreen
+from snapwatch.tui.screens.inspect_diff import DiffScreen
 
 HERE = Path(__file__).resolve().parent
 AT = datetime(2026, 11, 28, 14, 5, tzinfo=UTC)
@@ -106,11 +110,36 @@ async def pause_dialog(pilot: Pilot[Any], app: SnapwatchApp) -> None:
     await pilot.press(*"door seal repair", "tab", *"2h")
 
 
+async def inspection(pilot: Pilot[Any], app: SnapwatchApp) -> None:
+    await pilot.press("down", "down", "down", "enter")
+    await until(pilot, lambda: isinstance(app.screen, InspectScreen))
+    await pilot.press("down", "down")  # a device highlighted on the map
+    await pilot.pause(0.5)
+
+
+async def inspection_diff(pilot: Pilot[Any], app: SnapwatchApp) -> None:
+    await inspection(pilot, app)
+    await pilot.press("d")
+    await until(pilot, lambda: isinstance(app.screen, DiffScreen))
+    await pilot.pause(0.3)
+
+
+async def inspection_chart(pilot: Pilot[Any], app: SnapwatchApp) -> None:
+    await inspection(pilot, app)
+    await pilot.press("c")
+    await until(pilot, lambda: isinstance(app.screen, ChartScreen))
+    await pilot.pause(1.0)
+
+
 SCENES: list[tuple[str, tuple[int, int], Scene]] = [
     ("main-120x40.svg", (120, 40), main_screen),
     ("main-80x24.svg", (80, 24), main_screen),
     ("help-120x40.svg", (120, 40), help_screen),
     ("pause-120x40.svg", (120, 40), pause_dialog),
+    ("inspect-120x40.svg", (120, 40), inspection),
+    ("inspect-80x24.svg", (80, 24), inspection),
+    ("inspect-diff-120x40.svg", (120, 40), inspection_diff),
+    ("inspect-chart-120x40.svg", (120, 40), inspection_chart),
 ]
 
 

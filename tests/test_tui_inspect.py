@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -437,3 +440,23 @@ def test_inspection_screen_120x40(snap_compare: SnapCompare, demo: str, tmp_path
 def test_inspection_screen_80x24(snap_compare: SnapCompare, demo: str, tmp_path: Path) -> None:
     app = app_on(demo, tmp_path)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_open("Newark Annex"))
+
+
+def test_inspect_tui_refuses_json_and_diff_in_one_line_before_connecting(
+    isolated_env: Path,
+) -> None:
+    dsn = "postgresql://ops:s3cret@127.0.0.1:1/nowhere"
+    for extra in ("--json", "--diff"):
+        result = subprocess.run(
+            [sys.executable, "-m", "snapwatch", "inspect", "--site", "x", "--tui", extra],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "SNAPWATCH_DSN": dsn},
+        )
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines() == [
+            "snapwatch: error: --tui opens the screen: drop --json and --diff (d diffs there)"
+        ]
+        assert "s3cret" not in result.stdout + result.stderr

@@ -28,6 +28,7 @@ from snapwatch.config import Settings
 from snapwatch.db import Target, connect
 from snapwatch.errors import EXIT_OK, SnapwatchError
 from snapwatch.inspection.diff import diff_snapshots
+from snapwatch.inspection.timeline import SNAPSHOT_COLUMNS, stored
 from snapwatch.inspection.view import StoredSnapshot, read_view
 from snapwatch.migrations import require_current
 from snapwatch.sitestate import load_sites, resolve_site
@@ -35,13 +36,7 @@ from snapwatch.snapshot.model import SnapshotDocument
 
 Conn = AsyncConnection[dict[str, Any]]
 
-_COLUMNS = """
-SELECT w.snapshot_id, w.site_id, w.session_id, w.wake_number, w.wake_round_start,
-       w.wake_round_end, w.created_at, w.site_state, s.name AS site_name, ss.session_date
-  FROM session_wake_snapshots w
-  LEFT JOIN sites s ON s.site_id = w.site_id
-  LEFT JOIN site_device_sessions ss ON ss.session_id = w.session_id
-"""
+_COLUMNS = SNAPSHOT_COLUMNS
 
 BY_ID_SQL = _COLUMNS + " WHERE w.snapshot_id = %(id)s"
 
@@ -107,11 +102,11 @@ async def inspect(
     finally:
         await conn.close()
     warnings = err if err is not None else sys.stderr
-    for stored in (row, previous):
-        if stored is not None and (problem := validation_problem(stored.site_state)):
+    for shown in (row, previous):
+        if shown is not None and (problem := validation_problem(shown.site_state)):
             warnings.write(
-                f"snapwatch: warning: snapshot {stored.snapshot_id} (wake "
-                f"{stored.wake_number}) is not a valid version-1 document ({problem}); "
+                f"snapwatch: warning: snapshot {shown.snapshot_id} (wake "
+                f"{shown.wake_number}) is not a valid version-1 document ({problem}); "
                 "showing what it holds\n"
             )
     if diff:
@@ -217,20 +212,7 @@ async def previous_snapshot(conn: Conn, row: StoredSnapshot) -> StoredSnapshot |
 
 async def _one(conn: Conn, query: str, params: dict[str, Any]) -> StoredSnapshot | None:
     row = await (await conn.execute(query, params)).fetchone()
-    if row is None:
-        return None
-    return StoredSnapshot(
-        snapshot_id=row["snapshot_id"],
-        site_id=row["site_id"],
-        session_id=row["session_id"],
-        wake_number=row["wake_number"],
-        wake_round_start=row["wake_round_start"],
-        wake_round_end=row["wake_round_end"],
-        created_at=row["created_at"],
-        site_state=row["site_state"],
-        site_name=row["site_name"] or str(row["site_id"]),
-        session_date=row["session_date"],
-    )
+    return None if row is None else stored(row)
 
 
 def _uuid(text: str) -> UUID | None:

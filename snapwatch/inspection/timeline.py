@@ -52,17 +52,19 @@ SELECT (SELECT ss.session_id FROM site_device_sessions ss
          ORDER BY ss.session_start_time LIMIT 1) AS next
 """
 
-SNAPSHOT_SQL = """
+SNAPSHOT_COLUMNS = """
 SELECT w.snapshot_id, w.site_id, w.session_id, w.wake_number, w.wake_round_start,
        w.wake_round_end, w.created_at, w.site_state, s.name AS site_name, ss.session_date
   FROM session_wake_snapshots w
   LEFT JOIN sites s ON s.site_id = w.site_id
   LEFT JOIN site_device_sessions ss ON ss.session_id = w.session_id
- WHERE w.snapshot_id = %(id)s
 """
+"""What :func:`stored` reads, for a WHERE clause to follow."""
 
-SESSION_DOCUMENTS_SQL = SNAPSHOT_SQL.replace(
-    "WHERE w.snapshot_id = %(id)s", "WHERE w.session_id = %(session)s ORDER BY w.wake_number"
+SNAPSHOT_SQL = SNAPSHOT_COLUMNS + " WHERE w.snapshot_id = %(id)s"
+
+SESSION_DOCUMENTS_SQL = (
+    SNAPSHOT_COLUMNS + " WHERE w.session_id = %(session)s ORDER BY w.wake_number"
 )
 
 TRIGGER_MARKS = {"schedule": "●", "catch_up": "◆", "force": "▲"}
