@@ -30,10 +30,12 @@ from snapwatch.config import Settings, load_settings
 from snapwatch.db import Target, connect
 from snapwatch.demo.seed import seed_demo
 from snapwatch.inspection.sitemap import Role
+from snapwatch.inspection.timeline import StripMark
 from snapwatch.runlog import record_run
 from snapwatch.tick import run_tick
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.inspect_app import InspectApp, first_snapshot
+from snapwatch.tui.inspect_text import strip_text
 from snapwatch.tui.screens.inspect import InspectScreen
 from snapwatch.tui.screens.inspect_chart import ChartScreen
 from snapwatch.tui.screens.inspect_diff import DiffScreen
@@ -460,3 +462,19 @@ def test_inspect_tui_refuses_json_and_diff_in_one_line_before_connecting(
             "snapwatch: error: --tui opens the screen: drop --json and --diff (d diffs there)"
         ]
         assert "s3cret" not in result.stdout + result.stderr
+
+
+def test_the_strip_fits_its_width_keeps_the_current_wake_and_numbers_every_fifth() -> None:
+    marks = [
+        StripMark(w, "written" if w < 70 else "ahead", "●" if w < 70 else "·", None, False, w == 60)
+        for w in range(1, 97)
+    ]
+    wide = strip_text(marks, 200, None, numbers=True).plain.splitlines()
+    assert wide[0].startswith("wakes 60/96 ") and "[●]" in wide[0] and "…" not in wide[0]
+    first = wide[0].index("●")
+    assert wide[1][first] == "1" and wide[1][first + 4 : first + 6] == "5 "
+    at = wide[0].index("[●]") + 1  # the current wake's mark, inside its brackets
+    assert wide[1][at : at + 2] == "60"
+    narrow = strip_text(marks, 60, "playing", numbers=False).plain
+    assert len(narrow) <= 60 and "[●]" in narrow and narrow.count("…") == 2
+    assert "\n" not in narrow

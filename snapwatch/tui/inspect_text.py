@@ -74,9 +74,12 @@ def _mgi(value: float | None) -> Text:
 STRIP_LEGEND = "  ● schedule ◆ catch-up ▲ forced _ missing · not yet"
 
 
-def strip_text(marks: list[StripMark], width: int, playing: str | None) -> Text:
+def strip_text(
+    marks: list[StripMark], width: int, playing: str | None, numbers: bool = False
+) -> Text:
     """``wakes 13/48 ●●◆_▲[●]··`` fitted to ``width`` cells around the current wake
-    (``…`` where wakes are cut off), with the legend when there is room."""
+    (``…`` where wakes are cut off), with the legend when there is room; with
+    ``numbers``, a second line puts wake numbers under every fifth wake."""
     current = next((i for i, m in enumerate(marks) if m.current), 0)
     head = f"wakes {marks[current].wake_number}/{len(marks)} " if marks else "wakes "
     tail = f"  ▶ {playing}" if playing else ""
@@ -91,20 +94,35 @@ def strip_text(marks: list[StripMark], width: int, playing: str | None) -> Text:
     out = Text(head)
     if lo > 0:
         out.append("…", style="dim")
+    columns: list[tuple[int, int]] = []  # (column, wake) of each mark shown
     for mark in marks[lo:hi]:
         style = {"written": "", "gap": "red", "ahead": "dim"}[mark.kind]
         if mark.provisional:
             style = "yellow"
         if mark.current:
+            columns.append((len(out) + 1, mark.wake_number))
             out.append(f"[{mark.mark}]", style="bold reverse")
         else:
+            columns.append((len(out), mark.wake_number))
             out.append(mark.mark, style=style)
     if hi < len(marks):
         out.append("…", style="dim")
     out.append(legend, style="dim")
     if playing:
         out.append(tail, style="bold green")
+    if numbers:
+        out.append("\n" + _wake_numbers(columns), style="dim")
     return out
+
+
+def _wake_numbers(columns: list[tuple[int, int]]) -> str:
+    """Wake numbers starting under their marks (the first, then every fifth), never
+    overlapping."""
+    line = ""
+    for column, wake in columns:
+        if (wake == 1 or wake % 5 == 0) and column >= len(line) + (1 if line else 0):
+            line = line.ljust(column) + str(wake)
+    return line
 
 
 def round_text(view: SnapshotView, selected: DeviceView | None) -> Text:

@@ -84,7 +84,7 @@ class InspectScreen(ReadingScreen):
     DEFAULT_CSS = """
     InspectScreen { layout: vertical; }
     #inspect-header { height: auto; padding: 0 1; background: $boost; }
-    #inspect-strip { height: 1; padding: 0 1; }
+    #inspect-strip { height: auto; padding: 0 1; }
     #inspect-body { height: 1fr; }
     #inspect-map { width: 1fr; border: round $primary-darken-1; }
     #inspect-devices { width: 1fr; border: round $primary-darken-1; }
@@ -162,7 +162,10 @@ class InspectScreen(ReadingScreen):
         playing = f"playing, {self.play_seconds:g}s each" if self.play_timer else None
         marks = strip(self.found.timeline, self.found.row.snapshot_id)
         width = max(20, self.size.width - 2)
-        self.query_one("#inspect-strip", Static).update(strip_text(marks, width, playing))
+        numbers = not self.has_class("-short")
+        self.query_one("#inspect-strip", Static).update(
+            strip_text(marks, width, playing, numbers)
+        )
 
     def _fill_table(self, devices: tuple[DeviceView, ...]) -> None:
         table = self.devices_table
