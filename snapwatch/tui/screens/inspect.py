@@ -163,9 +163,7 @@ class InspectScreen(ReadingScreen):
         marks = strip(self.found.timeline, self.found.row.snapshot_id)
         width = max(20, self.size.width - 2)
         numbers = not self.has_class("-short")
-        self.query_one("#inspect-strip", Static).update(
-            strip_text(marks, width, playing, numbers)
-        )
+        self.query_one("#inspect-strip", Static).update(strip_text(marks, width, playing, numbers))
 
     def _fill_table(self, devices: tuple[DeviceView, ...]) -> None:
         table = self.devices_table
