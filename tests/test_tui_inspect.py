@@ -35,7 +35,7 @@ from snapwatch.runlog import record_run
 from snapwatch.tick import run_tick
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.inspect_app import InspectApp, first_snapshot
-from snapwatch.tui.inspect_text import strip_text
+from snapwatch.tui.inspect_text import header, strip_text
 from snapwatch.tui.screens.inspect import InspectScreen
 from snapwatch.tui.screens.inspect_chart import ChartScreen
 from snapwatch.tui.screens.inspect_diff import DiffScreen
@@ -478,3 +478,31 @@ def test_the_strip_fits_its_width_keeps_the_current_wake_and_numbers_every_fifth
     narrow = strip_text(marks, 60, "playing", numbers=False).plain
     assert len(narrow) <= 60 and "[●]" in narrow and narrow.count("…") == 2
     assert "\n" not in narrow
+
+
+def test_the_header_leaves_out_its_optional_parts_before_it_wraps() -> None:
+    from snapshot_factory import END, START, as_json, build, inputs, uid
+
+    from snapwatch.inspection.view import StoredSnapshot, read_view
+
+    document = as_json(build(inputs()))
+    row = StoredSnapshot(
+        snapshot_id=uid("snap"),
+        site_id=uid("site"),
+        session_id=uid("session"),
+        wake_number=4,
+        wake_round_start=START,
+        wake_round_end=END,
+        created_at=END,
+        site_state=document,
+        site_name="Greenhouse 3",
+        session_date=None,
+    )
+    view = read_view(row)
+    wide = header(view, None, 12, 200).plain.splitlines()
+    narrow = header(view, None, 12, 60).plain.splitlines()
+    assert len(wide) == len(narrow) == 3
+    assert "by snapwatch 0.1.0" in wide[2] and "(America/New_York)" in wide[1]
+    assert all(len(line) <= 60 for line in narrow)
+    assert narrow[0].startswith("Greenhouse 3 · ") and " · wake 4 of 12 · " in narrow[0]
+    assert "by snapwatch" not in narrow[2] and narrow[1].endswith("UTC")

@@ -22,40 +22,63 @@ from snapwatch.snapshot.mgi import band as mgi_band
 TRIGGER_WORDS = {"schedule": "on schedule", "catch_up": "catch-up", "force": "forced"}
 
 
-def header(view: SnapshotView, problem: str | None, wake_count: int | None) -> Text:
-    """Three lines (four with a warning): what, when, by whom."""
-    out = Text()
-    out.append(view.site_name, style="bold")
+Piece = tuple[Text, bool]
+"""A part of a header line, and whether it may be left out when the line is too long."""
+SEPARATOR = " · "
+
+
+def header(
+    view: SnapshotView, problem: str | None, wake_count: int | None, width: int = 200
+) -> Text:
+    """Three lines (four with a warning): what, when, by whom. A line longer than
+    ``width`` leaves out its optional parts (status, generator, local time) first."""
     session = view.session_date.isoformat() if view.session_date else str(view.session_id)[:8]
-    out.append(f" · {session}")
-    if view.session_status:
-        out.append(f" {view.session_status}", style="dim")
-    out.append(" · wake ")
-    out.append(str(view.wake_number), style="bold")
+    wake = Text.assemble("wake ", (str(view.wake_number), "bold"))
     if wake_count:
-        out.append(f" of {wake_count}")
-    out.append(f" · {TRIGGER_WORDS.get(view.trigger or '', view.trigger or MISSING)}")
+        wake.append(f" of {wake_count}")
+    what: list[Piece] = [
+        (Text(view.site_name, style="bold"), False),
+        (Text(session), False),
+        (Text(view.session_status or "", style="dim"), True),
+        (wake, False),
+        (Text(TRIGGER_WORDS.get(view.trigger or "", view.trigger or MISSING)), False),
+    ]
     if view.provisional:
-        out.append(" · provisional", style="bold yellow")
+        what.append((Text("provisional", style="bold yellow"), False))
     if view.late_by_seconds is not None and view.late_by_seconds > 0:
-        out.append(f" · late by {duration_text(view.late_by_seconds)}", style="yellow")
-    out.append("\n" + "  ·  ".join(window_lines(view)))
+        what.append((Text(f"late by {duration_text(view.late_by_seconds)}", "yellow"), False))
+    utc, *local = window_lines(view)
+    when: list[Piece] = [(Text(utc), False), *((Text(line), True) for line in local)]
     m = view.metrics
-    out.append(f"\n{m.active_devices or 0} devices · MGI avg ")
-    out.append_text(_mgi(m.avg_mgi))
-    out.append(" max ")
-    out.append_text(_mgi(m.max_mgi))
-    out.append(f" · {m.new_images or 0} images · {m.new_alerts or 0} alerts · ")
+    mgi = Text.assemble("MGI avg ", _mgi(m.avg_mgi), " max ", _mgi(m.max_mgi))
     by = f"snapwatch {view.generator_version}" if view.generator_version else "unknown generator"
-    made = _made(view)
-    out.append(f"by {by}{made}", style="dim")
+    round_: list[Piece] = [
+        (Text(f"{m.active_devices or 0} devices"), False),
+        (mgi, False),
+        (Text(f"{m.new_images or 0} images"), False),
+        (Text(f"{m.new_alerts or 0} alerts"), False),
+        (Text(f"by {by}{_made(view)}", style="dim"), True),
+    ]
+    out = Text("\n").join(_fit(line, width) for line in (what, when, round_))
     if problem or view.notes:
-        what = view.shape if view.shape != "v1" else "version 1"
+        shape = view.shape if view.shape != "v1" else "version 1"
         first = problem or view.notes[0]
         more = len(view.notes) - (0 if problem else 1)
         tail = f" (+{more} more below)" if more > 0 else ""
-        out.append(f"\n⚠ {what} document, not valid as version 1: {first}{tail}", style="yellow")
+        out.append(f"\n⚠ {shape} document, not valid as version 1: {first}{tail}", "yellow")
     return out
+
+
+def _fit(pieces: list[Piece], width: int) -> Text:
+    """The pieces joined by `` · ``, without the optional ones (last first) while the line
+    is longer than ``width``."""
+    kept = [p for p in pieces if p[0].plain]
+    while sum(p[0].cell_len for p in kept) + len(SEPARATOR) * (len(kept) - 1) > width:
+        optional = [i for i, (_, may_go) in enumerate(kept) if may_go]
+        if not optional:
+            break
+        del kept[optional[-1]]
+    return Text(SEPARATOR).join(text for text, _ in kept)
 
 
 def _made(view: SnapshotView) -> str:

@@ -132,6 +132,7 @@ class InspectScreen(ReadingScreen):
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < 30, "-short")
+        self._show_header()
         self._show_strip()
 
     @property
@@ -150,13 +151,18 @@ class InspectScreen(ReadingScreen):
         keys = {d.key for d in view.devices}
         if self.selected not in keys:
             self.selected = view.devices[0].key if view.devices else None
-        self.query_one("#inspect-header", Static).update(
-            header(view, found.problem, found.timeline.wake_count)
-        )
+        self._show_header()
         self._show_strip()
         self._fill_table(view.devices)
         self._show_selection()
         self.devices_table.border_title = f"devices ({len(view.devices)})"
+
+    def _show_header(self) -> None:
+        found = self.found
+        width = max(20, self.size.width - 2)
+        self.query_one("#inspect-header", Static).update(
+            header(found.view, found.problem, found.timeline.wake_count, width)
+        )
 
     def _show_strip(self) -> None:
         playing = f"playing, {self.play_seconds:g}s each" if self.play_timer else None
