@@ -9,19 +9,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import psycopg
 import pytest
+from demo_fleet import seed_and_tick
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from snapwatch.config import load_settings
-from snapwatch.db import Target, connect
-from snapwatch.demo.seed import seed_demo
 from snapwatch.inspection.export import export_session, export_snapshot
 from snapwatch.inspection.timeline import (
     fetch_timeline,
@@ -29,24 +26,11 @@ from snapwatch.inspection.timeline import (
     load_snapshot,
     strip,
 )
-from snapwatch.tick import run_tick
-
-AT = datetime(2026, 11, 28, 14, 5, tzinfo=UTC)
-
-
-async def _seed(dsn: str) -> None:
-    settings = load_settings(overrides={"dsn": dsn})[0]
-    conn = await connect(Target(dsn=dsn), settings)
-    try:
-        await seed_demo(conn, seed=settings.demo.seed, now=AT)
-        await run_tick(conn, settings, AT)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="module")
 def demo(module_migrated_dsn: str) -> str:
-    asyncio.run(_seed(module_migrated_dsn))
+    asyncio.run(seed_and_tick(module_migrated_dsn))
     return module_migrated_dsn
 
 

@@ -17,22 +17,20 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from demo_fleet import AT, seed_and_tick
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from test_tui_keys import Notes
 from test_tui_sites import main_of, wait_for
-from test_tui_snapshots import AT, NamedTarget, settled
+from test_tui_snapshots import NamedTarget, settled
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from snapwatch.clock import FixedClock
 from snapwatch.config import Settings, load_settings
-from snapwatch.db import Target, connect
-from snapwatch.demo.seed import seed_demo
+from snapwatch.db import Target
 from snapwatch.inspection.sitemap import Role
 from snapwatch.inspection.timeline import StripMark
-from snapwatch.runlog import record_run
-from snapwatch.tick import run_tick
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.inspect_app import InspectApp, first_snapshot
 from snapwatch.tui.inspect_text import header, strip_text
@@ -55,20 +53,9 @@ def settings_for(dsn: str, export_dir: Path) -> Settings:
     return load_settings(overrides={"dsn": dsn, "ui": ui})[0]
 
 
-async def _seed(dsn: str) -> None:
-    settings = load_settings(overrides={"dsn": dsn})[0]
-    conn = await connect(Target(dsn=dsn), settings)
-    try:
-        await seed_demo(conn, seed=settings.demo.seed, now=AT)
-        report = await run_tick(conn, settings, AT)
-        await record_run(conn, report, None)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="module")
 def demo(module_migrated_dsn: str) -> str:
-    asyncio.run(_seed(module_migrated_dsn))
+    asyncio.run(seed_and_tick(module_migrated_dsn))
     return module_migrated_dsn
 
 

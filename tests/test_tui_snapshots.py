@@ -11,24 +11,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from demo_fleet import AT, seed_and_tick
 from test_tui_sites import make_settings
 from textual.pilot import Pilot
 
 from snapwatch.clock import FixedClock
-from snapwatch.db import Target, connect
-from snapwatch.demo.seed import seed_demo
-from snapwatch.runlog import record_run
-from snapwatch.tick import run_tick
+from snapwatch.db import Target
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.screens.dialogs import PauseScreen
 from snapwatch.tui.screens.help import HelpScreen
 
-AT = datetime(2026, 11, 28, 14, 5, tzinfo=UTC)
 SnapCompare = Callable[..., bool]
 
 
@@ -40,20 +36,9 @@ class NamedTarget(Target):
         return "demo database"
 
 
-async def _seed(dsn: str) -> None:
-    settings = make_settings(dsn)
-    conn = await connect(Target(dsn=dsn), settings)
-    try:
-        await seed_demo(conn, seed=settings.demo.seed, now=AT)
-        report = await run_tick(conn, settings, AT)
-        await record_run(conn, report, None)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture
 def demo_dsn(migrated_dsn: str, isolated_env: Path) -> str:
-    asyncio.run(_seed(migrated_dsn))
+    asyncio.run(seed_and_tick(migrated_dsn))
     return migrated_dsn
 
 
