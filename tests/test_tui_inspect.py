@@ -232,6 +232,11 @@ async def test_space_plays_the_session_and_the_map_follows_each_snapshot(
         }
         assert {k: b for k, b in map_bands(screen).items() if k in view_bands} == view_bands
         assert len(seen) >= 2
+        await pilot.press("space", "d")  # a view over one snapshot stops the timeline
+        await wait_for(pilot, lambda: isinstance(app.screen, DiffScreen))
+        assert screen.play_timer is None
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
         await pilot.press("end", "space")
         await wait_for(pilot, lambda: notes.any("end of the session's timeline"), timeout=30)
         assert screen.play_timer is None

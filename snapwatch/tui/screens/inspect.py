@@ -331,6 +331,7 @@ class InspectScreen(ReadingScreen):
         self.say("every device's zone on the map" if shown else "the selected device's zone only")
 
     def action_diff(self) -> None:
+        self._stop_playing()  # a view over one snapshot: the timeline holds still
         current, timeline, index = self.found.view, self.found.timeline, self._index()
         if index == 0 or not timeline.entries:
             self.app.push_screen(DiffScreen(diff_snapshots(current, None)))
@@ -342,11 +343,13 @@ class InspectScreen(ReadingScreen):
         )
 
     def action_tree(self) -> None:
+        self._stop_playing()  # a view over one snapshot: the timeline holds still
         row = self.found.row
         title = f"{row.site_name} · wake {row.wake_number}"
         self.app.push_screen(TreeScreen(row.site_state, title))
 
     def action_chart(self) -> None:
+        self._stop_playing()  # a view over one snapshot: the timeline holds still
         device = self.selected_device
         if device is None:
             self.say("no device to chart: the snapshot lists none", "warning")
