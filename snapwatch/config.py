@@ -66,6 +66,11 @@ class SchedulerSettings(_Section):
     batch_sites: int = Field(
         200, ge=1, description="due sites read, built and written together (bounds memory)"
     )
+    durable_commit: bool = Field(
+        False,
+        description="wait for each snapshot commit's WAL flush (off: a server crash may "
+        "lose the last moments' snapshots, which the next tick writes again)",
+    )
 
 
 class DaemonSettings(_Section):

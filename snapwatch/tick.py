@@ -211,7 +211,8 @@ async def _batch(
                 if should_stop():  # asked while the last site was written: this one waits
                     return True
             if prepared:
-                in_flight = asyncio.create_task(_write(conn, job, prepared, now))
+                durable = settings.scheduler.durable_commit
+                in_flight = asyncio.create_task(_write(conn, job, prepared, now, durable))
                 await asyncio.sleep(0)  # let it send the statement, then build the next
     finally:
         if in_flight is not None:
@@ -252,9 +253,10 @@ async def _write(
     job: _Job,
     prepared: list[PreparedSnapshot],
     now: datetime,
+    durable: bool,
 ) -> None:
     try:
-        result = await write_site(conn, job.view.facts.site_id, prepared, now)
+        result = await write_site(conn, job.view.facts.site_id, prepared, now, durable=durable)
     except Exception as exc:
         _fail(job.outcome, exc, "write")
         return

@@ -18,6 +18,7 @@ from snapwatch.tick import TickReport, run_tick
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 
 
 def with_scheduler(cfg: Settings, **changes: Any) -> Settings:
@@ -140,3 +141,28 @@ async def test_each_site_is_one_statement_and_its_own_transaction(
         assert count == 1
         holder.rollback()
     assert documents(rows, sites[0]) == []
+
+
+async def test_a_write_commits_without_waiting_for_the_wal_flush_unless_durable(
+    cfg: Settings, rows: Rows
+) -> None:
+    """The setting is the write transaction's own: the session (and so a transaction
+    pooler's next client) keeps the server's value."""
+    site = make_site(rows, "Flush")
+    rows.device(site)
+    seen: dict[bool, tuple[str, str]] = {}
+    for durable in (False, True):
+        conn = await connect(resolve_target(cfg), cfg)
+        try:
+            async with conn.transaction(force_rollback=True):  # to look inside the write
+                report = await run_tick(
+                    conn, with_scheduler(cfg, durable_commit=durable), DAY + 1 * H + 3 * MINUTE
+                )
+                assert report.count("written") == 1
+                inside = await (await conn.execute("SHOW synchronous_commit")).fetchone()
+            after = await (await conn.execute("SHOW synchronous_commit")).fetchone()
+        finally:
+            await conn.close()
+        assert inside is not None and after is not None
+        seen[durable] = (inside["synchronous_commit"], after["synchronous_commit"])
+    assert seen == {False: ("off", "on"), True: ("on", "on")}

@@ -27,6 +27,8 @@ from snapwatch.snapshot.aggregates import Aggregates
 
 NOTIFY_CHANNEL = "snapwatch_snapshots"
 
+# ``commit_mode`` sets synchronous_commit for this transaction only (off unless the
+# commit is to be durable; a transaction pooler's other clients never see it).
 # The documents are joined in only where they are inserted (not carried through the
 # CTEs, which would copy them). The statement snapshot of a single statement predates the
 # row lock, so a process that
@@ -35,8 +37,13 @@ NOTIFY_CHANNEL = "snapwatch_snapshots"
 # provisional by its own content (the bookkeeping row is read as of the statement
 # snapshot, the conflicting row as it is now), so a regular row is never overwritten.
 WRITE_SQL = """
-WITH claimed AS (
-    SELECT s.site_id FROM sites s WHERE s.site_id = %(site)s FOR UPDATE SKIP LOCKED
+WITH commit_mode AS (
+    SELECT set_config('synchronous_commit',
+                      coalesce(%(commit)s, current_setting('synchronous_commit')), true)
+), claimed AS (
+    SELECT s.site_id FROM sites s
+     WHERE s.site_id = %(site)s AND EXISTS (SELECT 1 FROM commit_mode)
+       FOR UPDATE SKIP LOCKED
 ), slots AS (
     SELECT x.*
       FROM unnest(%(sessions)b::uuid[], %(wakes)b::int4[], %(ends)b::timestamptz[],
@@ -144,14 +151,19 @@ async def write_site(
     site_id: UUID,
     snapshots: list[PreparedSnapshot],
     now: datetime,
+    *,
+    durable: bool = True,
 ) -> SiteWrite:
     """Write ``snapshots`` of one site in one statement (the caller's autocommit
-    connection: the statement is its own transaction)."""
+    connection: the statement is its own transaction). Not ``durable``: the commit
+    does not wait for its WAL flush (the server's synchronous_commit otherwise)."""
     result = SiteWrite()
     if not snapshots:
         return result
     async with conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(WRITE_SQL, write_params(site_id, snapshots, now))
+        params = write_params(site_id, snapshots, now)
+        params["commit"] = None if durable else "off"
+        await cur.execute(WRITE_SQL, params)
         rows = await cur.fetchall()
     if not rows:
         result.busy = True
