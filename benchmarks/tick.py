@@ -746,7 +746,7 @@ async def print_summary(
         f"<= {GOAL_DEVICE_BYTES:,}  {verdict(per_device <= GOAL_DEVICE_BYTES)}",
     )
     line(
-        "    the platform's keys alone (cannot shrink)",
+        "    the platform's keys alone",
         f"{sl['platform_bytes_per_device']:,.0f}",
         f"{ss['platform_bytes_per_device']:,.0f}",
     )
