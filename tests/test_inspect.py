@@ -241,7 +241,7 @@ async def test_inspect_by_id_shows_summary_device_table_and_every_device_code(
     assert "map: 60 × 40 ft; 1 unplaced device(s) not shown" in out
     assert (
         "\nunplaced: SW-C\n" in out
-        and "L low  M moderate  · device zone  x→ y↓ origin top-left" in out
+        and "L low  M moderate  x→ y↓ origin top-left" in out
     )
     assert all(len(line) <= 100 for line in out.splitlines())
 

@@ -298,8 +298,10 @@ def signed(value: float | None, digits: int = 3) -> str:
 
 def map_lines(view: SnapshotView) -> list[str]:
     """The site map of :func:`snapwatch.inspection.sitemap.draw_map` as plain text: a
-    title, the grid, its legend, then the devices it could not place exactly."""
-    site_map = draw_map(view, *MAP_SIZE)
+    title, the grid, its legend, then the devices it could not place exactly. Site zones
+    are drawn; device-centred circles are not (with no device selected, all of them
+    overlap into a fog; the inspection screen draws the selected device's)."""
+    site_map = draw_map(view, *MAP_SIZE, device_zones=False)
     unplaced = len(site_map.unplaced)
     if not site_map.cells:
         note = f" ({unplaced} unplaced)" if unplaced else ""
