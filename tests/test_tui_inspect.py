@@ -24,16 +24,18 @@ from test_tui_keys import Notes
 from test_tui_sites import main_of, wait_for
 from test_tui_snapshots import NamedTarget, settled
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from snapwatch.clock import FixedClock
 from snapwatch.config import Settings, load_settings
 from snapwatch.db import Target
 from snapwatch.inspection.sitemap import Role
 from snapwatch.inspection.timeline import StripMark
+from snapwatch.tui import keymap
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.inspect_app import InspectApp, first_snapshot
 from snapwatch.tui.inspect_text import header, strip_text
+from snapwatch.tui.screens.help import HelpScreen
 from snapwatch.tui.screens.inspect import InspectScreen
 from snapwatch.tui.screens.inspect_chart import ChartScreen
 from snapwatch.tui.screens.inspect_diff import DiffScreen
@@ -498,3 +500,17 @@ def test_the_header_leaves_out_its_optional_parts_before_it_wraps() -> None:
     assert all(len(line) <= 60 for line in narrow)
     assert narrow[0].startswith("Greenhouse 3 · ") and " · wake 4 of 12 · " in narrow[0]
     assert "by snapwatch" not in narrow[2] and narrow[1].endswith("UTC")
+
+
+async def test_question_mark_lists_the_inspection_keys(demo: str, db: Db, tmp_path: Path) -> None:
+    app = app_on(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_site(pilot, site_id(db, "Seed Vault"))
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = str(app.screen.query_one("#help-keys", Static).content)
+        for action in keymap.INSPECT_ACTIONS:
+            assert action.help in text
+        assert "scroll sideways" not in text  # ← → step through snapshots here
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectScreen))

@@ -26,15 +26,21 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
     ]
 
-    def __init__(self, keys: Iterable[tuple[str, str]], notes: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        keys: Iterable[tuple[str, str]],
+        notes: Iterable[str] = (),
+        navigation: Iterable[tuple[str, str]] = NAVIGATION,
+    ) -> None:
         super().__init__()
         self._keys = list(keys)
         self._notes = list(notes)
+        self._navigation = list(navigation)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Static("Keys", id="help-title")
-            yield Static(key_list([*self._keys, *NAVIGATION]), id="help-keys")
+            yield Static(key_list([*self._keys, *self._navigation]), id="help-keys")
             for note in self._notes:
                 yield Static(Text(note), classes="help-note")
             yield Static("escape or ? closes this screen", id="help-hint")

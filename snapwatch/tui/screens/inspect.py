@@ -49,6 +49,11 @@ from snapwatch.tui.screens.inspect_tree import TreeScreen
 from snapwatch.tui.screens.reads import ReadingScreen
 from snapwatch.tui.widgets.site_map import SiteMapView
 
+NAVIGATION: tuple[tuple[str, str], ...] = (
+    ("↑ ↓ PgUp PgDn", "choose a device: highlighted on the map, its images and alerts below"),
+    ("ctrl+p", "command palette: every action of this screen"),
+    ("escape", "close a dialog or this screen"),
+)
 SPEEDS_SECONDS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
 """What ``+``/``-`` step through while playing (seconds per snapshot)."""
 
@@ -382,11 +387,8 @@ class InspectScreen(ReadingScreen):
         return keymap.shown_keys(self.app, self.context.settings.keys, keymap.INSPECT_ACTIONS)
 
     def action_help(self) -> None:
-        notes = [
-            "↑ ↓ choose a device: it is highlighted on the map and its images show below",
-            "the strip: ● schedule  ◆ catch-up  ▲ forced  _ missing  · not yet written",
-        ]
-        self.app.push_screen(HelpScreen(self.shown_keys(), notes))
+        notes = ["the strip: ● schedule  ◆ catch-up  ▲ forced  _ missing  · not yet written"]
+        self.app.push_screen(HelpScreen(self.shown_keys(), notes, NAVIGATION))
 
     def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], Any]]]:
         for a, (keys, _) in zip(keymap.INSPECT_ACTIONS, self.shown_keys(), strict=True):
