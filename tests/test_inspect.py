@@ -239,10 +239,7 @@ async def test_inspect_by_id_shows_summary_device_table_and_every_device_code(
     assert "10.0, 5.0" in rows["SW-A"] and "low" in rows["SW-A"] and "carried 1.5h" in rows["SW-A"]
     assert "moderate" in rows["SW-B"] and "61.5" in rows["SW-A"]
     assert "map: 60 × 40 ft; 1 unplaced device(s) not shown" in out
-    assert (
-        "\nunplaced: SW-C\n" in out
-        and "L low  M moderate  x→ y↓ origin top-left" in out
-    )
+    assert "\nunplaced: SW-C\n" in out and "L low  M moderate  x→ y↓ origin top-left" in out
     assert all(len(line) <= 100 for line in out.splitlines())
 
 
