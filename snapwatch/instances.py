@@ -29,12 +29,6 @@ VALUES (%(host)s, %(pid)s, %(mode)s, %(version)s, %(clock)s, %(tick_seconds)s, %
 RETURNING instance_id
 """
 
-HEARTBEAT_SQL = """
-UPDATE snapwatch.scheduler_instances
-   SET heartbeat_at = now(), paused = %(paused)s, next_tick_at = %(next_tick_at)s
- WHERE instance_id = %(id)s
-"""
-
 TICKED_SQL = """
 UPDATE snapwatch.scheduler_instances
    SET heartbeat_at = now(), last_tick_at = %(started)s, next_tick_at = %(next_tick_at)s,
@@ -137,19 +131,6 @@ async def register(
         row = await cur.fetchone()
     assert row is not None
     return UUID(str(row["instance_id"]))
-
-
-async def heartbeat(
-    conn: AsyncConnection[Any],
-    instance_id: UUID,
-    *,
-    paused: bool,
-    next_tick_at: datetime | None,
-) -> None:
-    """Alive, without a tick (e.g. while the database was just reached again)."""
-    await conn.execute(
-        HEARTBEAT_SQL, {"id": instance_id, "paused": paused, "next_tick_at": next_tick_at}
-    )
 
 
 async def record_tick(

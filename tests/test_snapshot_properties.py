@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import timedelta
 from uuid import UUID
 
@@ -40,7 +41,7 @@ from snapwatch.snapshot.inputs import (
 from snapwatch.snapshot.jsontext import dumps
 from snapwatch.snapshot.model import Device, DeviceZone, SiteZone, SnapshotDocument
 from snapwatch.snapshot.stats import maximum, mean
-from snapwatch.snapshot.zones import inside, within
+from snapwatch.snapshot.zones import inside
 
 # Instants from well before the round (stale) to after its end (must be ignored).
 instants = st.integers(-80 * 60, 3 * 60).map(lambda m: START + timedelta(minutes=m))
@@ -138,6 +139,11 @@ def usable_values_only(device: Device) -> bool:
     )
     m_ok = m.data_freshness in ("current_wake", "carried_forward") or m.current_mgi is None
     return t_ok and m_ok
+
+
+def within(center: dict[str, float], radius: float, position: dict[str, float]) -> bool:
+    """The membership rule of a device-centred zone, restated: the edge included."""
+    return math.hypot(position["x"] - center["x"], position["y"] - center["y"]) <= radius
 
 
 def check(data: RoundInputs, doc: SnapshotDocument) -> None:

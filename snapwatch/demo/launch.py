@@ -17,7 +17,6 @@ at the new seed instant.
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,7 +27,6 @@ from psycopg.rows import dict_row
 from snapwatch.clock import AcceleratedClock, Clock, SystemClock, open_shared_clock, record_reached
 from snapwatch.config import Settings
 from snapwatch.db import Target, connect
-from snapwatch.dbsession import DbSession
 from snapwatch.demo.layout import demo_company_ids
 from snapwatch.demo.seed import SeedResult, seed_demo
 from snapwatch.demo.simulator import (
@@ -41,10 +39,7 @@ from snapwatch.demo.simulator import (
     seeded_at,
 )
 from snapwatch.embedded import DATABASE_NAME, start_embedded
-from snapwatch.errors import DatabaseUnreachable
 from snapwatch.migrations import migrate
-
-log = logging.getLogger(__name__)
 
 FORGET_CLOCK_SQL = "DELETE FROM snapwatch.clocks WHERE name = %(name)s"
 
@@ -129,13 +124,6 @@ async def timeline_end(conn: AsyncConnection[Any], seed: int) -> datetime:
     return max(started, newest) if newest is not None else started
 
 
-def demo_simulator(
-    source: AsyncConnection[Any] | DbSession, run: DemoRun, clock: Clock
-) -> DeviceSimulator:
-    """The simulator of the demo's fleet, on ``clock``."""
-    return DeviceSimulator(source, clock, run.seed)
-
-
 async def simulate_step(
     simulator: DeviceSimulator, conn: AsyncConnection[Any], clock: AcceleratedClock
 ) -> StepReport:
@@ -143,25 +131,3 @@ async def simulate_step(
     report = await simulator.step(clock.now())
     await record_reached(conn, clock)
     return report
-
-
-async def run_simulator(
-    session: DbSession,
-    simulator: DeviceSimulator,
-    clock: AcceleratedClock,
-    stop: asyncio.Event,
-    *,
-    every: float,
-) -> None:
-    """Step every ``every`` wall seconds until ``stop``; an outage skips steps (the next
-    one catches up: the simulator continues from the data)."""
-    while not stop.is_set():
-        try:
-            async with session.use() as conn:
-                await simulate_step(simulator, conn, clock)
-        except DatabaseUnreachable as exc:
-            log.debug("simulator step skipped: %s", exc)
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=every)
-        except TimeoutError:
-            continue

@@ -20,11 +20,6 @@ SECONDS_DECIMALS = 3
 """Durations in seconds (``late_by_seconds``): milliseconds."""
 
 
-def decimals(value: float | None, places: int) -> float | None:
-    """``value`` rounded to ``places`` decimals; None stays None."""
-    return None if value is None else round(value, places)
-
-
 def significant(value: float | None, digits: int = SIGNIFICANT_DIGITS) -> float | None:
     """``value`` rounded to ``digits`` significant digits; None and 0 stay as they are."""
     if value is None or value == 0 or not math.isfinite(value):

@@ -87,12 +87,6 @@ def inside(bounds: Mapping[str, float], position: Mapping[str, float]) -> bool:
     return bounds["x1"] <= x <= bounds["x2"] and bounds["y1"] <= y <= bounds["y2"]
 
 
-def within(center: Mapping[str, float], radius: float, position: Mapping[str, float]) -> bool:
-    """Within ``radius`` of ``center``, the circle's edge included (:func:`device_zones`
-    applies the same test to every pair of placed devices)."""
-    return math.hypot(position["x"] - center["x"], position["y"] - center["y"]) <= radius
-
-
 def site_zones(
     specs: Sequence[SiteZoneSpec], devices: Sequence[dict[str, Any]]
 ) -> list[dict[str, Any]]:
