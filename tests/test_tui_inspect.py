@@ -514,3 +514,22 @@ async def test_question_mark_lists_the_inspection_keys(demo: str, db: Db, tmp_pa
         assert "scroll sideways" not in text  # ← → step through snapshots here
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, InspectScreen))
+
+
+async def test_a_snapshot_gone_since_the_timeline_was_read_is_named_and_nothing_moves(
+    demo: str, db: Db, tmp_path: Path
+) -> None:
+    site = site_id(db, "Pier 4 Loading Dock")
+    app = app_on(demo, tmp_path)
+    notes = Notes(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_site(pilot, site)
+        here = at_wake(screen)
+        before = screen.found.timeline.entries[screen._index() - 1]
+        db.execute(
+            "DELETE FROM session_wake_snapshots WHERE snapshot_id = %s", (before.snapshot_id,)
+        )
+        await pilot.press("left")
+        await wait_for(pilot, lambda: notes.any(f"snapshot {before.snapshot_id} is gone"))
+        assert at_wake(screen) == here and not screen.loading
+        assert notes.said[-1][1] == "warning"

@@ -36,19 +36,18 @@ from snapwatch.snapshot.model import SnapshotDocument
 
 Conn = AsyncConnection[dict[str, Any]]
 
-_COLUMNS = SNAPSHOT_COLUMNS
-
-BY_ID_SQL = _COLUMNS + " WHERE w.snapshot_id = %(id)s"
+BY_ID_SQL = SNAPSHOT_COLUMNS + " WHERE w.snapshot_id = %(id)s"
 
 LATEST_SQL = (
-    _COLUMNS + " WHERE w.site_id = %(site)s ORDER BY w.wake_round_end DESC, w.created_at DESC"
+    SNAPSHOT_COLUMNS
+    + " WHERE w.site_id = %(site)s ORDER BY w.wake_round_end DESC, w.created_at DESC"
     " LIMIT 1"
 )
 
-BY_WAKE_SQL = _COLUMNS + " WHERE w.session_id = %(session)s AND w.wake_number = %(wake)s"
+BY_WAKE_SQL = SNAPSHOT_COLUMNS + " WHERE w.session_id = %(session)s AND w.wake_number = %(wake)s"
 
 PREVIOUS_SQL = (
-    _COLUMNS + " WHERE w.session_id = %(session)s AND w.wake_number < %(wake)s"
+    SNAPSHOT_COLUMNS + " WHERE w.session_id = %(session)s AND w.wake_number < %(wake)s"
     " ORDER BY w.wake_number DESC LIMIT 1"
 )
 

@@ -1,5 +1,5 @@
 """What the inspection screen reads, in workers: a snapshot with its session's timeline,
-another snapshot of the timeline, a neighbouring session, a whole session's documents."""
+another snapshot of the timeline, a neighbouring session."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from snapwatch.errors import SnapwatchError
 from snapwatch.inspection.timeline import (
     Timeline,
     fetch_timeline,
-    load_session_snapshots,
     load_snapshot,
 )
 from snapwatch.inspection.view import SnapshotView, StoredSnapshot, read_view
@@ -63,7 +62,3 @@ async def open_session(conn: Conn, session_id: UUID, *, last: bool) -> Opened:
         raise SnapwatchError("that session has no snapshots")
     entry = timeline.entries[-1 if last else 0]
     return await open_entry(conn, timeline, entry.snapshot_id)
-
-
-async def session_rows(conn: Conn, session_id: UUID) -> list[StoredSnapshot]:
-    return await load_session_snapshots(conn, session_id)

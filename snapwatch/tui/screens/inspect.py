@@ -19,7 +19,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
@@ -35,12 +34,12 @@ from snapwatch.config import Settings
 from snapwatch.dbsession import Conn
 from snapwatch.inspection.diff import diff_snapshots
 from snapwatch.inspection.export import export_session, export_snapshot
-from snapwatch.inspection.timeline import strip
+from snapwatch.inspection.timeline import load_session_snapshots, strip
 from snapwatch.inspection.view import DeviceView, StoredSnapshot
 from snapwatch.snapshot.mgi import band as mgi_band
 from snapwatch.tui import inspect_loader as loader
 from snapwatch.tui import keymap
-from snapwatch.tui.data import AppData, error_line
+from snapwatch.tui.data import AppData
 from snapwatch.tui.inspect_text import header, round_text, strip_text
 from snapwatch.tui.screens.help import HelpScreen
 from snapwatch.tui.screens.inspect_chart import ChartScreen
@@ -64,20 +63,6 @@ class InspectContext:
 
     data: AppData
     settings: Settings
-
-
-class Loaded(Message):
-    def __init__(self, found: loader.Opened) -> None:
-        super().__init__()
-        self.found = found
-
-
-class Failed(Message):
-    """A read failed (one line): playing stops."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
 
 
 class InspectScreen(ReadingScreen):
@@ -215,33 +200,22 @@ class InspectScreen(ReadingScreen):
         if self.loading:
             return False
         self.loading = True
-
-        async def run() -> None:
-            try:
-                found = await self.context.data.run(work)
-            except Exception as exc:
-                self.post_message(Failed(error_line(exc, self.context.data.target)))
-            else:
-                self.post_message(Loaded(found))
-
-        self.run_worker(run(), group="inspect-read", exit_on_error=False)
+        self.fetch(work, self._loaded, self._read_failed)
         return True
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
+    def _loaded(self, found: loader.Opened) -> None:
         self.loading = False
-        self.found = message.found
+        self.found = found
         self._show()
         steps, self.pending_steps = self.pending_steps, 0
         if steps:
             self._step(steps)
 
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
+    def _read_failed(self, line: str) -> None:
         self.loading = False
         self.pending_steps = 0
         self._stop_playing()
-        self.notify(message.text, severity="warning", timeout=8)
+        self.say(line, "warning")
 
     def _open_index(self, index: int) -> bool:
         timeline = self.found.timeline
@@ -371,7 +345,7 @@ class InspectScreen(ReadingScreen):
         def write(rows: list[StoredSnapshot]) -> None:
             self.say(*self._write(lambda directory: export_session(rows, directory)))
 
-        self.fetch(lambda conn: loader.session_rows(conn, session), write)
+        self.fetch(lambda conn: load_session_snapshots(conn, session), write)
 
     def _write(self, write: Callable[[Path], Path]) -> tuple[str, SeverityLevel]:
         directory = self.context.settings.ui.export_dir or Path.cwd()

@@ -15,8 +15,8 @@ from textual.widgets import Footer
 from snapwatch.commands.inspect_render import site_zone
 from snapwatch.dbsession import Conn
 from snapwatch.inspection.chart_data import MgiSeries, fetch_scored_images, series_from_snapshots
+from snapwatch.inspection.timeline import load_session_snapshots
 from snapwatch.inspection.view import DeviceView, SnapshotView, read_view
-from snapwatch.tui import inspect_loader as loader
 from snapwatch.tui.data import AppData
 from snapwatch.tui.screens.reads import ReadingScreen
 from snapwatch.tui.widgets.mgi_chart import MgiChart
@@ -70,7 +70,7 @@ class ChartScreen(ReadingScreen):
             return
 
         async def snapshots(conn: Conn) -> MgiSeries:
-            rows = await loader.session_rows(conn, view.session_id)
+            rows = await load_session_snapshots(conn, view.session_id)
             return series_from_snapshots([read_view(r) for r in rows], device.key)
 
         self.fetch(snapshots, self._show)

@@ -1,5 +1,5 @@
 """Reads for a screen, in workers: the result comes back as a message, and the screen's
-callback shows it; a failure is one line in a notification."""
+callback shows it; a failure is one line, to the screen's own handler or a notification."""
 
 from __future__ import annotations
 
@@ -24,6 +24,15 @@ class Ready(Message):
         self.value = value
 
 
+class Failed(Message):
+    """A read failed: ``then(line)`` handles the one-line reason."""
+
+    def __init__(self, then: Callable[[str], object], line: str) -> None:
+        super().__init__()
+        self.then = then
+        self.line = line
+
+
 class Said(Message):
     def __init__(self, text: str, severity: SeverityLevel) -> None:
         super().__init__()
@@ -36,14 +45,21 @@ class ReadingScreen(Screen[None]):
 
     data: AppData
 
-    def fetch(self, work: Callable[[Conn], Awaitable[Any]], then: Callable[[Any], object]) -> None:
-        """Read ``work`` in a worker, then call ``then`` with the result on the screen."""
+    def fetch(
+        self,
+        work: Callable[[Conn], Awaitable[Any]],
+        then: Callable[[Any], object],
+        failed: Callable[[str], object] | None = None,
+    ) -> None:
+        """Read ``work`` in a worker, then call ``then`` with the result on the screen;
+        a failure goes to ``failed`` as one line (by default, a warning notification)."""
 
         async def run() -> None:
             try:
                 value = await self.data.run(work)
             except Exception as exc:
-                self.post_message(Said(error_line(exc, self.data.target), "warning"))
+                line = error_line(exc, self.data.target)
+                self.post_message(Failed(failed, line) if failed else Said(line, "warning"))
             else:
                 self.post_message(Ready(then, value))
 
@@ -52,6 +68,10 @@ class ReadingScreen(Screen[None]):
     @on(Ready)
     def _ready(self, message: Ready) -> None:
         message.then(message.value)
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        message.then(message.line)
 
     @on(Said)
     def _said(self, message: Said) -> None:
