@@ -533,3 +533,30 @@ async def test_a_snapshot_gone_since_the_timeline_was_read_is_named_and_nothing_
         await wait_for(pilot, lambda: notes.any(f"snapshot {before.snapshot_id} is gone"))
         assert at_wake(screen) == here and not screen.loading
         assert notes.said[-1][1] == "warning"
+
+
+def test_the_device_table_colours_devices_as_the_map_does() -> None:
+    from rich.text import Text
+
+    from snapwatch.inspection.view import StoredSnapshot, read_view
+    from snapwatch.snapshot.mgi import HIGH, UNKNOWN
+    from snapwatch.tui.screens.inspect import device_cells
+
+    def state(mgi: float, band: str, freshness: str) -> dict[str, object]:
+        return {"current_mgi": mgi, "band": band, "data_freshness": freshness}
+
+    document = {
+        "schema_version": 1,
+        "devices": [
+            {"device_code": "STORED", "mgi_state": state(0.05, "high", "current_wake")},
+            {"device_code": "STALE", "mgi_state": state(0.5, "high", "stale")},
+        ],
+    }
+    row = StoredSnapshot(
+        UUID(int=1), UUID(int=2), UUID(int=3), 1, AT, AT, AT, document, "Barn", None
+    )
+    stored_band, stale = (device_cells(d) for d in read_view(row).devices)
+    for cells, colour in ((stored_band, HIGH[1]), (stale, UNKNOWN[1])):
+        mgi, band = cells[1], cells[2]
+        assert isinstance(mgi, Text) and isinstance(band, Text)
+        assert str(mgi.style) == str(band.style) == colour

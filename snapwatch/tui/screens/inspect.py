@@ -36,7 +36,6 @@ from snapwatch.inspection.diff import diff_snapshots
 from snapwatch.inspection.export import export_session, export_snapshot
 from snapwatch.inspection.timeline import load_session_snapshots, strip
 from snapwatch.inspection.view import DeviceView, StoredSnapshot
-from snapwatch.snapshot.mgi import band as mgi_band
 from snapwatch.tui import inspect_loader as loader
 from snapwatch.tui import keymap
 from snapwatch.tui.data import AppData
@@ -46,7 +45,7 @@ from snapwatch.tui.screens.inspect_chart import ChartScreen
 from snapwatch.tui.screens.inspect_diff import DiffScreen
 from snapwatch.tui.screens.inspect_tree import TreeScreen
 from snapwatch.tui.screens.reads import ReadingScreen
-from snapwatch.tui.widgets.site_map import SiteMapView
+from snapwatch.tui.widgets.site_map import SiteMapView, device_colour
 
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("↑ ↓ PgUp PgDn", "choose a device: highlighted on the map, its images and alerts below"),
@@ -381,7 +380,7 @@ class InspectScreen(ReadingScreen):
 
 def device_cells(d: DeviceView) -> list[Text | str]:
     """One row of the device table: the stored values, MGI in its band's colour."""
-    colour = "grey50" if d.without_data else mgi_band(d.mgi)[1]
+    colour = device_colour(d)
     return [
         d.code,
         Text(mgi_text(d.mgi), style=colour),

@@ -17,7 +17,7 @@ from snapwatch.commands.inspect_diff import summary_lines
 from snapwatch.commands.inspect_render import MISSING, mgi_text, signed
 from snapwatch.inspection.diff import DeviceChange, SnapshotDiff
 from snapwatch.inspection.view import freshness_label
-from snapwatch.snapshot.mgi import band as mgi_band
+from snapwatch.tui.widgets.site_map import device_colour
 
 
 class DiffScreen(ModalScreen[None]):
@@ -88,7 +88,7 @@ class DiffScreen(ModalScreen[None]):
 
 
 def change_cells(c: DeviceChange) -> list[Text | str]:
-    colour = mgi_band(c.current_mgi)[1] if c.current_mgi is not None else "grey50"
+    colour = device_colour(c.now)
     band = f"{c.band_from} → {c.band_to}" if c.band_changed else c.band_to
     items = []
     if c.image_count:

@@ -47,6 +47,12 @@ Segment = tuple[str, Style | None]
 Line = list[Segment]
 
 
+def device_colour(device: DeviceView) -> str:
+    """The colour a device is shown in, on the map and in the tables: its stored band's,
+    grey when stale or without data."""
+    return BAND_COLOURS.get(device_band(device), UNKNOWN[1])
+
+
 def style_for(role: Role, band: str | None = None, selected: bool = False) -> Style | None:
     """A cell's look: band colour for devices (grey when stale or without data), zones
     dim, the selected device reversed."""
