@@ -18,7 +18,7 @@ from snapwatch.config import load_settings
 from snapwatch.db import Target, connect
 from snapwatch.demo.seed import seed_demo
 from snapwatch.tui.app import SnapwatchApp
-from snapwatch.tui.sites_table import SitesTable
+from snapwatch.tui.panes.sites import SitesTable
 
 pytestmark = pytest.mark.slow
 
