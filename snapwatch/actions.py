@@ -34,6 +34,7 @@ from snapwatch.tick import SiteOutcome, run_tick
 
 REASON_TEXT = {
     Reason.NO_CADENCE: "no cadence",
+    Reason.INVALID_CADENCE: "invalid cadence",
     Reason.NO_DEVICES: "no devices",
     Reason.NO_OPEN_SESSION: "no open session",
     Reason.PAUSED: "paused",

@@ -159,6 +159,8 @@ class SiteHealth:
     next_due_at: datetime | None
     last_snapshot_at: datetime | None
     cadence_hours: float | None
+    cadence_note: str | None
+    """The invalid cadence value, or which column was used and why when the two disagree."""
     device_count: int
 
 
@@ -202,6 +204,7 @@ def site_health(
         next_due_at=None if plan is None else plan.next_due_at,
         last_snapshot_at=view.last_snapshot_at,
         cadence_hours=view.cadence,
+        cadence_note=view.cadence_choice.note,
         device_count=view.device_count,
     )
 

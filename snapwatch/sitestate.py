@@ -18,11 +18,12 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
 from snapwatch.cadence import (
+    Cadence,
     Reason,
     SessionState,
     SessionWindow,
     SitePlan,
-    cadence_hours,
+    choose_cadence,
     eligibility,
     plan_site,
     session_is_open,
@@ -138,7 +139,7 @@ class SessionView:
 @dataclass
 class SiteView:
     facts: SiteFacts
-    cadence: float | None
+    cadence_choice: Cadence
     device_count: int
     last_snapshot_at: datetime | None
     open_session: SessionView | None = None
@@ -146,6 +147,11 @@ class SiteView:
     """The sessions still owed snapshots: the current one and the one before, oldest first."""
     pauses: list[Pause] = field(default_factory=list)
     reason: Reason | None = None
+
+    @property
+    def cadence(self) -> float | None:
+        """Hours between snapshots (None: not scheduled, see ``cadence_choice``)."""
+        return self.cadence_choice.hours
 
     def paused_at(self, t: datetime) -> Pause | None:
         return next((p for p in self.pauses if p.active_at(t)), None)
@@ -227,7 +233,7 @@ async def load_sites(
         _attach_sessions(view, per_site.get(view.facts.site_id, []), states, now)
         view.pauses = [p for p in pauses if p.site_id in (None, view.facts.site_id)]
         view.reason = eligibility(
-            view.cadence,
+            view.cadence_choice,
             view.device_count,
             view.open_session is not None,
             view.paused_at(now) is not None,
@@ -255,7 +261,7 @@ def _site_view(r: dict[str, Any]) -> SiteView:
     )
     return SiteView(
         facts=facts,
-        cadence=cadence_hours(r["cadence_hours_raw"], r["snapshot_cadence_per_day"]),
+        cadence_choice=choose_cadence(r["cadence_hours_raw"], r["snapshot_cadence_per_day"]),
         device_count=int(r["device_count"]),
         last_snapshot_at=r["last_snapshot_at"],
     )

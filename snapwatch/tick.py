@@ -305,6 +305,7 @@ def _prepare(
         late_by_seconds=slot.late_by_seconds,
         cadence_hours=view.cadence,
         skipped_slots=skipped_slots,
+        cadence_unused=view.cadence_choice.unused,
     )
     round_data = data[RoundKey(view.facts.site_id, slot.slot.start, slot.slot.end)]
     inputs = RoundInputs(

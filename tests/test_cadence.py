@@ -20,7 +20,7 @@ from snapwatch.cadence import (
     SessionState,
     SessionWindow,
     Slot,
-    cadence_hours,
+    choose_cadence,
     eligibility,
     plan_force,
     plan_site,
@@ -131,37 +131,87 @@ class FakeSession:
     [
         (3, None, 3.0),  # integer column on the platform
         (Decimal("0.250"), None, 0.25),  # numeric(6,3) column of snapwatch's own schema
-        (Decimal("1.5"), 4, 1.5),  # hours win over per_day
+        (Decimal("1.5"), 4, 1.5),  # hours win over a per_day of 24 or less
         (0.5, None, 0.5),
         (24, None, 24.0),
         (None, 96, 0.25),
         (None, 48, 0.5),
         (None, 3, 8.0),
         (None, 1, 24.0),
+        (None, 24, 1.0),
         (None, None, None),
-        (0, None, None),
-        (-1, None, None),
-        (Decimal("-0.5"), None, None),
-        (25, None, None),
-        (Decimal("24.001"), None, None),
-        (None, 0, None),
-        (None, -4, None),
-        (float("nan"), None, None),
-        (float("inf"), None, None),
-        (Decimal("NaN"), None, None),
-        (0, 12, 2.0),  # an unusable hours value falls back to per_day
-        (30, 24, 1.0),
+        (1e-9, None, None),  # shorter than a second is not a schedule
+        (Decimal("0.001"), None, 0.001),  # numeric(6,3) minimum: 3.6 s
     ],
 )
 def test_cadence_from_hours_or_per_day(
     hours: Decimal | int | float | None, per_day: int | None, expected: float | None
 ) -> None:
-    assert cadence_hours(hours, per_day) == expected
+    assert choose_cadence(hours, per_day).hours == expected
 
 
-def test_cadence_shorter_than_a_second_is_not_a_cadence() -> None:
-    assert cadence_hours(1e-9, None) is None
-    assert cadence_hours(Decimal("0.001"), None) == 0.001  # numeric(6,3) minimum: 3.6 s
+@pytest.mark.parametrize(
+    ("hours", "per_day", "expected", "column"),
+    [
+        (1, 96, 0.25, "snapshot_cadence_per_day"),  # the live sites: every 15 minutes
+        (3, 3, 3.0, "snapshot_cadence_hours"),
+        (24, 3, 24.0, "snapshot_cadence_hours"),
+        (None, 6, 4.0, "snapshot_cadence_per_day"),
+        (1, 48, 0.5, "snapshot_cadence_per_day"),
+        (0, 96, 0.25, "snapshot_cadence_per_day"),
+    ],
+)
+def test_cadence_as_the_platform_means_it(
+    hours: int | None, per_day: int, expected: float, column: str
+) -> None:
+    cadence = choose_cadence(hours, per_day)
+    assert (cadence.hours, cadence.column, cadence.reason) == (expected, column, None)
+
+
+def test_disagreeing_columns_say_which_one_was_used_and_why() -> None:
+    live = choose_cadence(1, 96)
+    assert live.note == (
+        "snapshot_cadence_per_day = 96 used, snapshot_cadence_hours = 1 disagrees:"
+        " an integer hours column cannot hold a sub-hour cadence"
+    )
+    daily = choose_cadence(24, 3)
+    assert daily.note == (
+        "snapshot_cadence_hours = 24 used, snapshot_cadence_per_day = 3 disagrees:"
+        " snapshot_cadence_per_day is used only when snapshot_cadence_hours is unset"
+    )
+    assert choose_cadence(3, 8).note is None  # 24 / 8 = 3: they agree
+    assert choose_cadence(None, 6).note is None
+    assert choose_cadence(Decimal("0.25"), 96).note is None
+
+
+@pytest.mark.parametrize(
+    ("hours", "per_day", "note"),
+    [
+        (0, 3, "snapshot_cadence_hours = 0 (must be 1 s to 24 h)"),
+        (-1, None, "snapshot_cadence_hours = -1 (must be 1 s to 24 h)"),
+        (Decimal("-0.5"), 12, "snapshot_cadence_hours = -0.5 (must be 1 s to 24 h)"),
+        (25, 24, "snapshot_cadence_hours = 25 (must be 1 s to 24 h)"),
+        (Decimal("24.001"), None, "snapshot_cadence_hours = 24.001 (must be 1 s to 24 h)"),
+        (float("nan"), 3, "snapshot_cadence_hours = nan (must be 1 s to 24 h)"),
+        (float("inf"), None, "snapshot_cadence_hours = inf (must be 1 s to 24 h)"),
+        (Decimal("NaN"), None, "snapshot_cadence_hours = NaN (must be 1 s to 24 h)"),
+        (None, 0, "snapshot_cadence_per_day = 0 (must be 1 to 86400 a day)"),
+        (None, -4, "snapshot_cadence_per_day = -4 (must be 1 to 86400 a day)"),
+        (None, 100_000, "snapshot_cadence_per_day = 100000 (must be 1 to 86400 a day)"),
+    ],
+)
+def test_an_unusable_cadence_is_invalid_never_the_other_column(
+    hours: Decimal | int | float | None, per_day: int | None, note: str
+) -> None:
+    cadence = choose_cadence(hours, per_day)
+    assert cadence.hours is None
+    assert cadence.reason is Reason.INVALID_CADENCE
+    assert cadence.note == note
+
+
+def test_no_cadence_column_set_is_no_cadence() -> None:
+    cadence = choose_cadence(None, None)
+    assert (cadence.hours, cadence.reason, cadence.note) == (None, Reason.NO_CADENCE, None)
 
 
 # --- devices, sessions, eligibility ----------------------------------------------------
@@ -196,6 +246,7 @@ def test_session_is_found_by_instant_not_by_utc_date() -> None:
     [
         ((1.0, 2, True, False), None),
         ((None, 0, False, True), Reason.NO_CADENCE),
+        ((0, 0, False, True), Reason.INVALID_CADENCE),
         ((1.0, 0, False, True), Reason.NO_DEVICES),
         ((1.0, 1, False, True), Reason.NO_OPEN_SESSION),
         ((1.0, 1, True, True), Reason.PAUSED),
@@ -204,11 +255,18 @@ def test_session_is_found_by_instant_not_by_utc_date() -> None:
 def test_eligibility_reasons_in_order(
     args: tuple[float | None, int, bool, bool], reason: Reason | None
 ) -> None:
-    assert eligibility(*args) == reason
+    hours, devices, session, paused = args
+    assert eligibility(choose_cadence(hours, None), devices, session, paused) == reason
 
 
 def test_reasons_are_their_stored_strings() -> None:
-    assert [str(r) for r in Reason] == ["no_cadence", "no_devices", "no_open_session", "paused"]
+    assert [str(r) for r in Reason] == [
+        "no_cadence",
+        "invalid_cadence",
+        "no_devices",
+        "no_open_session",
+        "paused",
+    ]
 
 
 # --- slot grid -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 from overview_rows import Rows
 
-from snapwatch.cadence import SessionState, eligibility
+from snapwatch.cadence import SessionState, choose_cadence, eligibility
 from snapwatch.config import SchedulerSettings, Settings
 from snapwatch.db import connect, resolve_target
 from snapwatch.health import (
@@ -185,7 +185,10 @@ def site_view(
         company_name="Co",
     )
     view = SiteView(
-        facts=facts, cadence=cadence, device_count=devices, last_snapshot_at=covered_until
+        facts=facts,
+        cadence_choice=choose_cadence(cadence, None),
+        device_count=devices,
+        last_snapshot_at=covered_until,
     )
     if session:
         sess = SessionView(
@@ -204,7 +207,7 @@ def site_view(
             view.open_session = sess
     view.pauses = list(pauses)
     view.reason = eligibility(
-        cadence, devices, view.open_session is not None, view.paused_at(NOW) is not None
+        view.cadence_choice, devices, view.open_session is not None, view.paused_at(NOW) is not None
     )
     return view
 

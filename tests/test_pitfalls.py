@@ -1,7 +1,7 @@
 """The earlier implementation's mistakes, by number (design/pitfalls.md), each one a test.
 
 Pitfalls 3-5 and 8-25 are covered where their rule lives (test_cadence, test_snapshot_*,
-test_pipeline); here are the operational ones: 1, 2, 6, 7, 26 and 27."""
+test_pipeline); here are the operational ones: 1, 2, 6, 7, 26, 27 and 28."""
 
 from __future__ import annotations
 
@@ -151,6 +151,54 @@ async def test_pitfall_07_integer_and_fractional_cadences_both_schedule(
     report = await run_tick(conn, cfg, DAY + 2 * H + timedelta(minutes=3))
     wakes = [w.wake_number for w in report.outcomes[0].written]
     assert wakes == list(range(1, 9))
+
+
+async def test_pitfall_28_the_live_sites_per_day_96_beside_hours_1_is_every_15_minutes(
+    platform_like_dsn: str, isolated_env: Path
+) -> None:
+    platform = load_settings(overrides={"dsn": platform_like_dsn})[0]
+    await migrate(Target(dsn=platform_like_dsn), platform)
+    async with await AsyncConnection.connect(
+        platform_like_dsn, autocommit=True, row_factory=dict_row
+    ) as pconn:
+        await pconn.execute(
+            "UPDATE sites SET snapshot_cadence_hours = 1, snapshot_cadence_per_day = 96"
+            " WHERE site_id = %s",
+            (BARN,),
+        )
+        report = await run_tick(pconn, platform, BARN_SESSION_START + 4 * H + timedelta(minutes=3))
+        barn = next(o for o in report.outcomes if o.site_id == BARN)
+        quarter = timedelta(minutes=15)
+        # Wake 1 (06:00-09:00) was written at 3 h; the 15-minute grid continues from it.
+        assert [(w.start, w.end) for w in barn.written][:2] == [
+            (BARN_SESSION_START + 3 * H, BARN_SESSION_START + 3 * H + quarter),
+            (BARN_SESSION_START + 3 * H + quarter, BARN_SESSION_START + 3 * H + 2 * quarter),
+        ]
+        assert all(w.end - w.start == quarter for w in barn.written)
+        doc = await (
+            await pconn.execute(
+                "SELECT site_state FROM session_wake_snapshots WHERE snapshot_id = %s",
+                (barn.written[0].snapshot_id,),
+            )
+        ).fetchone()
+    assert doc is not None
+    assert doc["site_state"]["snapshot_metadata"]["cadence_hours"] == 0.25
+    assert {
+        "device_id": None,
+        "field": "snapshot_cadence_hours",
+        "value": 1.0,
+        "problem": "cadence_column_not_used",
+    } in doc["site_state"]["data_quality"]
+    status = await asyncio.to_thread(cli, "status", "--dsn", platform_like_dsn)
+    assert status.returncode == 0, status.stderr
+    assert "snapshot_cadence_per_day = 96 used, snapshot_cadence_hours = 1 disagrees" in " ".join(
+        status.stdout.split()
+    ), status.stdout
+    inspect = await asyncio.to_thread(
+        cli, "inspect", "--dsn", platform_like_dsn, "--site", "North barn"
+    )
+    assert inspect.returncode == 0, inspect.stderr
+    assert "cadence_column_not_used" in inspect.stdout, inspect.stdout
 
 
 def test_pitfall_26_only_documented_columns_are_read_on_a_platform_shaped_database(

@@ -98,11 +98,16 @@ async def test_cadence_from_numeric_hours_is_fractional(
     assert cadence_text(got.cadence_hours) == "15 min"
 
 
-async def test_cadence_hours_wins_over_per_day(
+async def test_cadence_hours_wins_over_a_per_day_of_24_or_less_and_says_so(
     rows: Rows, program: UUID, conn: AsyncConnection[Any]
 ) -> None:
     site = rows.site(program, "Both", snapshot_cadence_hours=3, snapshot_cadence_per_day=12)
-    assert (await overview_of(conn, site)).cadence_hours == 3.0
+    got = await overview_of(conn, site)
+    assert got.cadence_hours == 3.0
+    assert got.cadence_note == (
+        "snapshot_cadence_hours = 3 used, snapshot_cadence_per_day = 12 disagrees:"
+        " snapshot_cadence_per_day is used only when snapshot_cadence_hours is unset"
+    )
 
 
 async def test_cadence_falls_back_to_24_over_per_day(
@@ -138,12 +143,22 @@ async def test_cadence_is_read_from_an_integer_column(
         ).fetchone()
     assert kind == ("integer",)
     hourly = rows.site(program, "Hourly", snapshot_cadence_hours=2)
-    zero = rows.site(program, "Zero", snapshot_cadence_hours=0, snapshot_cadence_per_day=6)
     got = await overview_of(conn, hourly)
     assert got.cadence_hours == 2.0
     assert isinstance(got.cadence_hours, float)
-    # A non-positive cadence is no cadence: the per-day column is used instead.
-    assert (await overview_of(conn, zero)).cadence_hours == 4.0
+    # The platform's real pairs (hours, per_day), both columns set on every site.
+    pairs = {(1, 96): 0.25, (3, 3): 3.0, (24, 3): 24.0, (None, 6): 4.0, (0, 3): None}
+    for (hours, per_day), expected in pairs.items():
+        site = rows.site(
+            program,
+            f"Pair {hours}/{per_day}",
+            snapshot_cadence_hours=hours,
+            snapshot_cadence_per_day=per_day,
+        )
+        assert (await overview_of(conn, site)).cadence_hours == expected, (hours, per_day)
+    zero = await overview_of(conn, rows.site(program, "Zero", snapshot_cadence_hours=0))
+    assert (zero.state, zero.reason) == ("not_eligible", "invalid_cadence")
+    assert zero.cadence_note == "snapshot_cadence_hours = 0 (must be 1 s to 24 h)"
 
 
 async def test_open_session_is_found_by_instant_start_inclusive_end_exclusive(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 from overview_rows import Rows
 from rich.cells import cell_len
@@ -223,6 +224,41 @@ async def test_cells_say_cadence_last_snapshot_next_due_and_state(
             "none",
             "no cadence",
         ]
+
+
+async def test_a_cadence_from_disagreeing_columns_is_marked_and_explained(
+    migrated_dsn: str, fleet: dict[UUID, tuple[str, str, int]]
+) -> None:
+    names = by_name(fleet)
+    with psycopg.connect(migrated_dsn, autocommit=True) as admin:
+        admin.execute(
+            "UPDATE sites SET snapshot_cadence_hours = 1, snapshot_cadence_per_day = 96"
+            " WHERE site_id = %s",
+            (names["Ripening Room B"],),
+        )
+        # The platform's own CHECK would refuse it; older rows predate such checks.
+        admin.execute("ALTER TABLE sites DROP CONSTRAINT sites_snapshot_cadence_per_day_check")
+        admin.execute(
+            "UPDATE sites SET snapshot_cadence_hours = NULL, snapshot_cadence_per_day = -3"
+            " WHERE site_id = %s",
+            (names["Empty Shed"],),
+        )
+    app = make_app(migrated_dsn)
+    async with app.run_test(size=(200, 40)) as pilot:
+        table = await loaded(pilot, len(fleet))
+        room = names["Ripening Room B"]
+        assert cell(table, room, "cadence") == "15 min*"
+        assert cell(table, room, "reason").startswith("snapshot_cadence_per_day = 9")
+        table.move_cursor(row=table.site_keys.index(str(room)))
+        await pilot.pause()
+        detail = " ".join(str(main_of(pilot).sites_pane.detail.content).split())
+        assert (
+            "snapshot_cadence_per_day = 96 used, snapshot_cadence_hours = 1 disagrees:"
+            " an integer hours column cannot hold a sub-hour cadence"
+        ) in detail
+        shed = names["Empty Shed"]
+        assert [cell(table, shed, c) for c in ("cadence", "state")] == ["none", "bad cadence"]
+        assert cell(table, shed, "reason").startswith("snapshot_cadence_per_day = -")
 
 
 async def test_the_next_due_countdown_ticks_every_second_without_a_query(

@@ -232,12 +232,17 @@ def _sites(report: StatusReport) -> list[str]:
 
 
 def _site_reason(site: SiteHealth) -> str:
-    """What the row does not already say: due and late sites are told by WAITING FOR."""
+    """What the row does not already say (due and late sites are told by WAITING FOR),
+    and the cadence note: an invalid value, or which column was used and why."""
     if site.state in (SiteState.DUE, SiteState.LATE, SiteState.ON_TIME):
-        return ""
-    if site.state is SiteState.FAILING:
-        return f"last run failed: {site.reason}"
-    return site.reason or ""
+        reason = ""
+    elif site.state is SiteState.FAILING:
+        reason = f"last run failed: {site.reason}"
+    else:
+        reason = site.reason or ""
+    if site.cadence_note is None:
+        return reason
+    return f"{reason}: {site.cadence_note}" if reason else f"cadence: {site.cadence_note}"
 
 
 def _instances(report: StatusReport) -> list[str]:

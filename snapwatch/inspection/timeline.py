@@ -15,7 +15,7 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
-from snapwatch.cadence import cadence_hours, slot_count
+from snapwatch.cadence import choose_cadence, slot_count
 from snapwatch.inspection.view import StoredSnapshot
 
 Conn = AsyncConnection[dict[str, Any]]
@@ -163,7 +163,9 @@ async def fetch_timeline(conn: Conn, session_id: UUID) -> Timeline:
 
 
 def _wake_count(session: dict[str, Any]) -> int | None:
-    cadence = cadence_hours(session["cadence_hours_raw"], session["snapshot_cadence_per_day"])
+    cadence = choose_cadence(
+        session["cadence_hours_raw"], session["snapshot_cadence_per_day"]
+    ).hours
     if cadence is None:
         return None
     return slot_count(session["session_start_time"], session["session_end_time"], cadence)

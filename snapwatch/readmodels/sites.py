@@ -35,6 +35,8 @@ class SiteOverview:
     """Devices that count for the site (active and not inactive/decommissioned)."""
     cadence_hours: float | None
     """Hours between snapshots; ``None`` when the site has no usable cadence."""
+    cadence_note: str | None
+    """The invalid cadence value, or which column was used and why when they disagree."""
     has_open_session: bool
     """A pending or in-progress session contains the instant asked about."""
     last_snapshot_at: datetime | None
@@ -79,6 +81,7 @@ def _overview(view: SiteView, health: SiteHealth, last_error: str | None) -> Sit
         timezone=facts.timezone,
         device_count=view.device_count,
         cadence_hours=view.cadence,
+        cadence_note=view.cadence_choice.note,
         has_open_session=view.open_session is not None,
         last_snapshot_at=view.last_snapshot_at,
         state=health.state,

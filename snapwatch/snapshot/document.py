@@ -70,6 +70,9 @@ def document_data(
     issues: list[Issue] = []
     if tz.unknown is not None:
         issues.append(issue(None, "timezone", tz.unknown, "unknown_timezone"))
+    if rnd.cadence_unused is not None:
+        column, value = rnd.cadence_unused
+        issues.append(issue(None, column, value, "cadence_column_not_used"))
     specs, zone_issues = parse_site_zones(site.zones)
     issues.extend(zone_issues)
 

@@ -29,6 +29,9 @@ class Round:
     late_by_seconds: float
     cadence_hours: float
     skipped_slots: int = 0
+    cadence_unused: tuple[str, float] | None = None
+    """The site's other cadence column and its value, when it disagrees with the one used
+    (recorded in ``data_quality``)."""
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ Problem = Literal[
     "malformed_zone",
     "malformed_zones",
     "unknown_timezone",
+    "cadence_column_not_used",
 ]
 
 

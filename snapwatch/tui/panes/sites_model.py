@@ -33,6 +33,7 @@ LAST, NEXT, STATE = 4, 5, 6
 
 NOT_ELIGIBLE_LABELS = {
     "no_cadence": "no cadence",
+    "invalid_cadence": "bad cadence",
     "no_devices": "no devices",
     "no_open_session": "no session",
 }
@@ -70,14 +71,14 @@ def state_label(site: SiteOverview) -> str:
 
 
 def reason_text(site: SiteOverview) -> str:
-    """What the state label does not already say (empty when nothing)."""
-    if site.state is SiteState.NOT_ELIGIBLE:
-        return ""
-    if site.reason:
-        return one_line(site.reason)
-    if site.last_error:
-        return one_line(f"last write failed: {site.last_error}")
-    return ""
+    """What the state label does not already say (empty when nothing); else the cadence
+    note (an invalid value, or which column was used and why)."""
+    if site.state is not SiteState.NOT_ELIGIBLE:
+        if site.reason:
+            return one_line(site.reason)
+        if site.last_error:
+            return one_line(f"last write failed: {site.last_error}")
+    return one_line(site.cadence_note) if site.cadence_note else ""
 
 
 def time_cells(site: SiteOverview, now: datetime) -> tuple[Cell, Cell, datetime]:
@@ -98,13 +99,22 @@ def site_row(site: SiteOverview, now: datetime) -> tuple[Row, datetime]:
         Cell(one_line(site.site_name)),
         Cell(one_line(site.program_name)),
         Cell(str(site.device_count), "dim" if site.device_count == 0 else ""),
-        Cell(cadence_text(site.cadence_hours), "dim" if site.cadence_hours is None else ""),
+        _cadence_cell(site),
         last,
         nxt,
         Cell(state_label(site), STATE_STYLES.get(site.state, "")),
         Cell(reason_text(site), "dim" if site.state is SiteState.NOT_ELIGIBLE else ""),
     )
     return row, change
+
+
+def _cadence_cell(site: SiteOverview) -> Cell:
+    """Hours between snapshots; marked ``*`` when the two cadence columns disagree (the
+    reason column says which one was used and why)."""
+    if site.cadence_hours is None:
+        return Cell(cadence_text(None), "dim")
+    mark = "*" if site.cadence_note else ""
+    return Cell(cadence_text(site.cadence_hours) + mark, "yellow" if mark else "")
 
 
 def detail_line(site: SiteOverview) -> str:
@@ -116,6 +126,8 @@ def detail_line(site: SiteOverview) -> str:
     parts.append(one_line(site.program_name))
     if site.company_name:
         parts.append(one_line(site.company_name))
+    if site.cadence_note and site.cadence_note not in why:
+        parts.append(f"cadence: {one_line(site.cadence_note)}")
     return " · ".join(parts)
 
 
