@@ -429,18 +429,31 @@ def plan_force(
     cadence_hours: float,
     now: datetime,
     state: SessionState,
-) -> PlannedSlot | None:
-    """The current, still incomplete slot cut at ``now``, as a provisional snapshot.
-
-    None when ``now`` is outside the session, or exactly on a slot boundary (the
-    window ``[now, now)`` would be empty)."""
+) -> PlannedSlot | str:
+    """The current, still incomplete slot cut at ``now``, as a provisional snapshot, or
+    why there is none: ``now`` outside the session, exactly on a slot boundary (the
+    window ``[now, now)`` would be empty), or behind a snapshot the session already has
+    (a window never ends before the session's newest slot: the clock that says "now"
+    is behind the one that wrote it)."""
     now = _utc(now, "now")
     current = slot_at(session_start, session_end, cadence_hours, now)
-    if current is None or current.start == now:
-        return None
+    if current is None:
+        return "outside the session"
+    if current.start == now:
+        return FORCE_ON_BOUNDARY
+    newest = state.covered_until
+    if newest is not None and _utc(newest, "covered_until") > now:
+        return (
+            f"the session already has wake {state.last_wake_number} ending"
+            f" {_utc(newest, 'covered_until'):%Y-%m-%d %H:%M:%S} UTC, after now"
+            f" ({now:%Y-%m-%d %H:%M:%S} UTC): is this clock behind the schedulers'?"
+        )
     cut = Slot(k=current.k, start=current.start, end=now)
     (wake,) = _wake_numbers([cut], state)
     return PlannedSlot(cut, wake, "force", due_at=now, late_by_seconds=0.0, provisional=True)
+
+
+FORCE_ON_BOUNDARY = "slot boundary: nothing to force yet"
 
 
 def _wake_numbers(slots: Sequence[Slot], state: SessionState) -> list[int]:

@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 
 from snapwatch import __version__
-from snapwatch.clock import Clock, SystemClock
+from snapwatch.clock import Clock, DatabaseClock, SystemClock
 from snapwatch.config import Settings, effective_toml, load_settings
 from snapwatch.db import Target, resolve_target
 from snapwatch.errors import (
@@ -195,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     once.add_argument("--site", metavar="S", help="only this site (id, name or site_code)")
     once.add_argument("--at", metavar="TIME", help="judge due-ness as of this ISO 8601 instant")
+    once.add_argument(
+        "--allow-future",
+        action="store_true",
+        help="accept an --at later than the database's now (rehearsals on your own data)",
+    )
     once.add_argument("--json", dest="as_json", action="store_true", help="print the run as JSON")
 
     insp = sub.add_parser(
@@ -335,7 +340,7 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_OK
         from snapwatch.tui.demo_glue import prepare_demo
 
-        wall = SystemClock()
+        wall = DatabaseClock()
         run = prepare_demo(target, settings, seed=seed, speed=args.demo_speed, wall=wall)
         return _launch_tui(
             target,
@@ -357,11 +362,19 @@ def _cmd_run_once(args: argparse.Namespace, settings: Settings) -> int:
     from snapwatch.commands.timearg import parse_instant
 
     refuse_read_only("run-once", settings)
-    at = parse_instant(args.at) if args.at else SystemClock().now()
+    at = parse_instant(args.at) if args.at else None
     target = resolve_target(settings)
     try:
         return asyncio.run(
-            run_once(target, settings, at, args.site, sys.stdout, as_json=args.as_json)
+            run_once(
+                target,
+                settings,
+                at,
+                args.site,
+                sys.stdout,
+                as_json=args.as_json,
+                allow_future=args.allow_future,
+            )
         )
     finally:
         target.release()
@@ -396,7 +409,6 @@ def _cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
                 diff=args.diff,
                 all_devices=args.all_devices,
                 out=sys.stdout,
-                now=SystemClock().now(),
             )
         )
     finally:
@@ -413,7 +425,6 @@ def _inspect_tui(args: argparse.Namespace, settings: Settings, target: Target) -
             snapshot=args.snapshot,
             site=args.site,
             wake=args.wake,
-            now=SystemClock().now(),
         )
     )
     return run_inspect_app(target, settings, first)
@@ -428,7 +439,7 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             status(
                 target,
                 settings,
-                SystemClock().now(),
+                None,
                 site=args.site,
                 as_json=args.as_json,
                 out=sys.stdout,
@@ -447,7 +458,7 @@ def _cmd_action(args: argparse.Namespace, settings: Settings) -> int:
     actions.require_scope(args.command, args.site, args.every)
     actions.refuse_read_only(args.command, settings)
     duration = parse_duration(args.duration) if getattr(args, "duration", None) else None
-    now = SystemClock().now()
+    now = None  # the schedulers' clock, read once connected
     target = resolve_target(settings)
     try:
         if args.command == "force":
@@ -512,7 +523,7 @@ def _launch_tui(
     or the settings are read-only (then it only watches)."""
     from snapwatch.tui.app import run_app
 
-    wall = wall or SystemClock()
+    wall = wall or DatabaseClock()
     return run_app(
         target,
         settings,

@@ -1,10 +1,13 @@
 """One clock for everything: the only place that reads the wall clock.
 
-Three clocks: the system clock, a fixed clock (tests, ``run-once --at``) and an
-accelerated clock (the demo, tests) on which days of schedule run in minutes. An
-accelerated clock can be shared through the database (table ``snapwatch.clocks``) so that
-every process naming it lives on one simulated timeline, and a restart continues that
-timeline where it stopped instead of jumping ahead.
+Four clocks: the system clock; the database's clock seen from this host (the system clock
+plus its measured offset from the server's, so that processes on hosts whose clocks
+differ agree on "now"); a fixed clock (tests); and an accelerated clock (the demo, tests)
+on which days of schedule run in minutes. An accelerated clock can be shared through the
+database (table ``snapwatch.clocks``) so that every process naming it lives on one
+simulated timeline, and a restart continues that timeline where it stopped instead of
+jumping ahead. :func:`command_clock` gives one-shot commands the clock the schedulers
+use: a live shared clock when one runs on the database, else the database's clock.
 """
 
 from __future__ import annotations
@@ -38,8 +41,77 @@ class SystemClock:
         return "system"
 
 
+class DatabaseClock:
+    """The database server's clock, read from this host: ``wall.now()`` plus the offset
+    last measured by :meth:`measure` (zero until then). Every process measures it when it
+    connects and at every tick, so due-ness, as-of instants and time stamps agree across
+    hosts whose clocks differ (design/platform.md, "One clock")."""
+
+    def __init__(self, wall: Clock | None = None) -> None:
+        self.wall: Clock = wall or SystemClock()
+        self.offset = timedelta(0)
+        """The database's clock minus this host's (positive: this host is behind)."""
+        self.measured = False
+
+    def now(self) -> datetime:
+        return self.wall.now() + self.offset
+
+    @property
+    def offset_seconds(self) -> float | None:
+        """The measured offset in seconds; None before the first measurement."""
+        return self.offset.total_seconds() if self.measured else None
+
+    async def measure(self, conn: AsyncConnection[Any]) -> timedelta:
+        """Read the server's clock once and keep the offset (half the round trip is
+        taken as the one-way delay)."""
+        before = self.wall.now()
+        cur = await conn.execute("SELECT clock_timestamp() AS server_now")
+        row = await cur.fetchone()
+        after = self.wall.now()
+        assert row is not None
+        server = row["server_now"] if isinstance(row, dict) else row[0]
+        self.offset = _aware(server) - (before + (after - before) / 2)
+        self.measured = True
+        return self.offset
+
+    def describe(self) -> str:
+        return "database"
+
+
+def database_clock(clock: Clock) -> DatabaseClock | None:
+    """The database clock under ``clock`` (itself, or an accelerated clock's wall)."""
+    if isinstance(clock, DatabaseClock):
+        return clock
+    if isinstance(clock, AcceleratedClock) and isinstance(clock.wall, DatabaseClock):
+        return clock.wall
+    return None
+
+
+async def sync_clock(conn: AsyncConnection[Any], clock: Clock) -> float | None:
+    """Measure the database clock under ``clock`` again (a tick does, every time);
+    returns the offset in seconds, None when ``clock`` does not follow the database."""
+    db = database_clock(clock)
+    if db is None:
+        return None
+    await db.measure(conn)
+    return db.offset_seconds
+
+
+def offset_text(seconds: float, host: str = "this host") -> str:
+    """``this host's clock is 3.2 s behind the database`` (or ahead of)."""
+    side = "behind" if seconds > 0 else "ahead of"
+    return f"{host}'s clock is {abs(seconds):.1f} s {side} the database"
+
+
+def offset_warning(seconds: float | None, bound: float, host: str = "this host") -> str | None:
+    """:func:`offset_text` when the offset is beyond ``bound`` seconds, else None."""
+    if seconds is None or abs(seconds) <= bound:
+        return None
+    return offset_text(seconds, host)
+
+
 class FixedClock:
-    """A clock that only moves when told to (tests, ``run-once --at``)."""
+    """A clock that only moves when told to (tests)."""
 
     def __init__(self, at: datetime) -> None:
         self._at = _aware(at)
@@ -146,6 +218,7 @@ async def open_shared_clock(
       so a restart never jumps ahead. ``start`` then does not matter."""
     if speed <= 0:
         raise ValueError("clock speed must be positive")
+    await sync_clock(conn, wall)
     async with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
         here = wall.now()
         await cur.execute(LOCK_SQL, {"name": name})
@@ -172,6 +245,39 @@ async def open_shared_clock(
             sim = row["reached_sim"]
         await cur.execute(REANCHOR_SQL, {"name": name, "speed": speed, "sim": sim, "wall": here})
         return AcceleratedClock(sim, here, speed, wall, name=name)
+
+
+# Shared clocks a scheduler marked live within LIVE_SECONDS of the database's now,
+# newest first (their rows are stamped on the database's clock, see DatabaseClock).
+LIVE_CLOCKS_SQL = """
+SELECT name, speed, anchor_sim, anchor_wall
+  FROM snapwatch.clocks
+ WHERE reached_wall > clock_timestamp() - make_interval(secs => %(live)s)
+ ORDER BY reached_wall DESC, name
+ LIMIT 1
+"""
+
+
+async def command_clock(conn: AsyncConnection[Any], wall: Clock | None = None) -> Clock:
+    """The clock a one-shot command (``force``, ``pause``, ``run-once``, ``status``,
+    ``inspect``) takes "now" from: the same as the schedulers'. A shared accelerated clock
+    that a running scheduler keeps live (the demo's) is joined without changing it;
+    otherwise the database's clock, measured on ``conn``."""
+    db = DatabaseClock(wall)
+    await db.measure(conn)
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(LIVE_CLOCKS_SQL, {"live": LIVE_SECONDS})
+        row = await cur.fetchone()
+    if row is None:
+        return db
+    return AcceleratedClock(
+        row["anchor_sim"], row["anchor_wall"], row["speed"], db, name=row["name"]
+    )
+
+
+async def command_now(conn: AsyncConnection[Any], at: datetime | None = None) -> datetime:
+    """``at`` when given, else now on :func:`command_clock`."""
+    return at if at is not None else (await command_clock(conn)).now()
 
 
 async def record_reached(conn: AsyncConnection[Any], clock: AcceleratedClock) -> None:

@@ -66,6 +66,12 @@ class SchedulerSettings(_Section):
     batch_sites: int = Field(
         200, ge=1, description="due sites read, built and written together (bounds memory)"
     )
+    max_clock_offset_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="a host clock further than this from the database's is reported in "
+        "health (snapwatch uses the database's time either way)",
+    )
     durable_commit: bool = Field(
         False,
         description="wait for each snapshot commit's WAL flush (off: a server crash may "

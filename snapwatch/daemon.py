@@ -31,7 +31,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from snapwatch import __version__
-from snapwatch.clock import Clock, SystemClock, open_shared_clock
+from snapwatch.clock import Clock, DatabaseClock, open_shared_clock
 from snapwatch.commands.actions import refuse_read_only
 from snapwatch.config import Settings
 from snapwatch.db import Target, resolve_target, translate
@@ -95,7 +95,8 @@ class Daemon:
         self.target = target
         self.settings = settings
         self.options = options
-        self.wall: Clock = SystemClock()
+        self.wall = DatabaseClock()
+        """The database's clock as seen from this host: every tick measures it again."""
         self.tick_seconds = options.tick_seconds or settings.scheduler.tick_seconds
         self.metrics = Metrics()
         self.health: Health | None = None
@@ -178,6 +179,7 @@ class Daemon:
         return scheduler
 
     async def _clock(self, conn: Conn) -> Clock:
+        await self.wall.measure(conn)
         if self.options.speed is None:
             return self.wall
         return await open_shared_clock(
@@ -195,7 +197,11 @@ class Daemon:
         if port is None:
             return None
         host = self.options.metrics_host or self.settings.daemon.metrics_host
-        self.health = Health(self.tick_seconds, wall=self.wall)
+        self.health = Health(
+            self.tick_seconds,
+            wall=self.wall,
+            max_clock_offset_seconds=self.settings.scheduler.max_clock_offset_seconds,
+        )
         return MetricsServer(wsgi_app(self.metrics, self.health), host, port)
 
     def _site_health_reader(self) -> AfterTick | None:

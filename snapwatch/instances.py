@@ -33,6 +33,7 @@ TICKED_SQL = """
 UPDATE snapwatch.scheduler_instances
    SET heartbeat_at = now(), last_tick_at = %(started)s, next_tick_at = %(next_tick_at)s,
        last_duration_ms = %(duration_ms)s, paused = %(paused)s,
+       clock_offset_seconds = %(clock_offset)s,
        last_success_at = CASE WHEN %(error)s::text IS NULL THEN %(finished)s
                               ELSE last_success_at END,
        last_error = %(error)s
@@ -102,6 +103,9 @@ class InstanceRow:
     stopped_at: datetime | None
     db_now: datetime
     """The database's ``now()`` when the row was read: the instant health is judged at."""
+    clock_offset_seconds: float | None
+    """The database's clock minus the instance host's, as last measured (positive: the
+    host is behind); None when not measured."""
 
 
 async def register(
@@ -142,8 +146,10 @@ async def record_tick(
     next_tick_at: datetime | None,
     paused: bool,
     error: str | None,
+    clock_offset: float | None = None,
 ) -> None:
-    """A tick finished (``error`` None = it succeeded): heartbeat and the tick figures."""
+    """A tick finished (``error`` None = it succeeded): heartbeat and the tick figures,
+    with the host's measured clock offset from the database (seconds)."""
     await conn.execute(
         TICKED_SQL,
         {
@@ -154,6 +160,7 @@ async def record_tick(
             "duration_ms": (finished - started).total_seconds() * 1000,
             "paused": paused,
             "error": error,
+            "clock_offset": clock_offset,
         },
     )
 

@@ -21,7 +21,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 
-from snapwatch.clock import Clock, SystemClock
+from snapwatch.clock import Clock, SystemClock, offset_warning
 from snapwatch.dbsession import DbState
 from snapwatch.errors import ConfigError
 from snapwatch.scheduler import TickOutcome
@@ -70,6 +70,11 @@ class Metrics:
         self.database_up = Gauge(
             "snapwatch_database_up", "1 while the database is reachable", registry=r
         )
+        self.clock_offset = Gauge(
+            "snapwatch_clock_offset_seconds",
+            "The database's clock minus this host's, measured at the last tick",
+            registry=r,
+        )
         for trigger in ("schedule", "catch_up", "force"):
             self.snapshots.labels(trigger)
         for result in ("ok", "failed"):
@@ -81,6 +86,8 @@ class Metrics:
         self.ticks.labels("ok" if outcome.ok else "failed").inc()
         if outcome.ok:
             self.last_success.set(outcome.finished_at.timestamp())
+        if outcome.clock_offset_seconds is not None:
+            self.clock_offset.set(outcome.clock_offset_seconds)
         report = outcome.report
         self.instance_up.set(1 if report is not None else 0)
         if outcome.db_down:
@@ -118,8 +125,16 @@ class Health:
     """The answer of ``/healthz``: healthy when the last tick succeeded and the last
     success is at most two tick intervals (plus jitter) old."""
 
-    def __init__(self, tick_seconds: float, jitter_seconds: float = 0.0, wall: Clock | None = None):
+    def __init__(
+        self,
+        tick_seconds: float,
+        jitter_seconds: float = 0.0,
+        wall: Clock | None = None,
+        *,
+        max_clock_offset_seconds: float = 2.0,
+    ):
         self.limit_seconds = 2 * tick_seconds + jitter_seconds
+        self.max_clock_offset_seconds = max_clock_offset_seconds
         self._wall: Clock = wall or SystemClock()
         self._seen = _Seen()
 
@@ -144,7 +159,9 @@ class Health:
         if age > self.limit_seconds:
             return False, f"no tick for {age:.1f} s (limit {self.limit_seconds:g} s)"
         paused = " (snapshots paused)" if seen.last.paused else ""
-        return True, f"ok: last tick {age:.1f} s ago{paused}"
+        off = offset_warning(seen.last.clock_offset_seconds, self.max_clock_offset_seconds)
+        clock = "" if off is None else f"; {off} (its time is used)"
+        return True, f"ok: last tick {age:.1f} s ago{paused}{clock}"
 
 
 def wsgi_app(metrics: Metrics, health: Health) -> WsgiApp:

@@ -37,7 +37,17 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 from psycopg import AsyncConnection
 
 from snapwatch.actions import active_pauses
-from snapwatch.clock import LIVE_SECONDS, AcceleratedClock, Clock, SystemClock, record_reached
+from snapwatch.clock import (
+    LIVE_SECONDS,
+    AcceleratedClock,
+    Clock,
+    SystemClock,
+    database_clock,
+    offset_text,
+    offset_warning,
+    record_reached,
+    sync_clock,
+)
 from snapwatch.config import Settings
 from snapwatch.dbsession import DbSession
 from snapwatch.errors import DatabaseUnreachable, SnapwatchError
@@ -77,6 +87,9 @@ class TickOutcome:
     db_down: bool = False
     """The tick failed because the database was unreachable."""
     next_tick_at: datetime | None = None
+    clock_offset_seconds: float | None = None
+    """The database's clock minus this host's, measured by this tick (None: not
+    measured, or not on the database's clock)."""
 
     @property
     def ok(self) -> bool:
@@ -146,6 +159,7 @@ class Scheduler:
         self._last_success: TickOutcome | None = None
         self._logged_error: str | None = None
         self._pruned_at: float | None = None
+        self._clock_off = False
 
     # -- what an app or a daemon shows ------------------------------------------------
 
@@ -289,6 +303,11 @@ class Scheduler:
         return outcome
 
     async def _run(self, conn: Conn, started: datetime) -> TickOutcome:
+        wall = database_clock(self._wall)
+        before = wall.offset if wall is not None else None
+        await self._sync_clocks(conn)
+        if wall is not None and before is not None:
+            started += wall.offset - before  # the tick's start on the clock just measured
         if self._instance_id is None:
             self._instance_id = await register(
                 conn, self._mode, clock=self.clock.describe(), tick_seconds=self.tick_seconds
@@ -310,6 +329,7 @@ class Scheduler:
             next_tick_at=next_tick,
             paused=paused,
             error=error,
+            clock_offset=self.clock_offset_seconds,
         )
         if self.shared_clock is not None:
             await record_reached(conn, self.shared_clock)
@@ -317,8 +337,33 @@ class Scheduler:
         if self._after_tick is not None:
             await self._guarded(conn, self._after_tick(conn, as_of), "after_tick_failed")
         return TickOutcome(
-            started, self._wall.now(), report, error, paused=paused, next_tick_at=next_tick
+            started,
+            self._wall.now(),
+            report,
+            error,
+            paused=paused,
+            next_tick_at=next_tick,
+            clock_offset_seconds=self.clock_offset_seconds,
         )
+
+    async def _sync_clocks(self, conn: Conn) -> None:
+        """Measure the database's clock again: the as-of clock's and the wall's."""
+        offset = await sync_clock(conn, self.clock)
+        if database_clock(self._wall) is not database_clock(self.clock):
+            offset = await sync_clock(conn, self._wall)
+        bound = self._settings.scheduler.max_clock_offset_seconds
+        off = offset_warning(offset, bound)
+        if offset is not None and (off is not None) != self._clock_off:
+            self._clock_off = off is not None
+            level = logging.WARNING if off else logging.INFO
+            text = f"{off} (more than {bound:g} s)" if off else offset_text(offset)
+            log_event(log, level, "clock_offset", text, offset_seconds=round(offset, 3))
+
+    @property
+    def clock_offset_seconds(self) -> float | None:
+        """This host's measured offset from the database's clock (None: not measured)."""
+        db = database_clock(self.clock) or database_clock(self._wall)
+        return None if db is None else db.offset_seconds
 
     async def _prune(self, conn: Conn) -> None:
         now = time.monotonic()

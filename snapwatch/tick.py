@@ -155,8 +155,8 @@ def _force_slots(
         now=now,
         state=session.state,
     )
-    if slot is None:
-        outcome.reason = "slot boundary: nothing to force yet"
+    if isinstance(slot, str):
+        outcome.reason = slot
         return []
     return [(session, slot)]
 

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snapwatch.cadence import (
+    FORCE_ON_BOUNDARY,
     PlannedSlot,
     Reason,
     SessionState,
@@ -633,7 +634,7 @@ def test_wake_number_is_never_0() -> None:
     forced = plan_force(
         session_start=DAY, session_end=END, cadence_hours=1, now=at(0.1), state=state()
     )
-    assert forced is not None and forced.wake_number == 1
+    assert isinstance(forced, PlannedSlot) and forced.wake_number == 1
 
 
 def test_invalid_arguments_are_rejected() -> None:
@@ -648,7 +649,7 @@ def test_invalid_arguments_are_rejected() -> None:
 # --- force -----------------------------------------------------------------------------
 
 
-def force(now: datetime, st_: SessionState, cadence: float = 1.0) -> PlannedSlot | None:
+def force(now: datetime, st_: SessionState, cadence: float = 1.0) -> PlannedSlot | str:
     return plan_force(session_start=DAY, session_end=END, cadence_hours=cadence, now=now, state=st_)
 
 
@@ -668,7 +669,7 @@ def test_force_twice_in_one_slot_reuses_the_provisional_wake() -> None:
     forced = force(
         at(10.75), state(covered_until=at(9), last_wake_number=9, provisional={at(10): 11})
     )
-    assert forced is not None and forced.wake_number == 11
+    assert isinstance(forced, PlannedSlot) and forced.wake_number == 11
 
 
 def test_force_then_regular_run_replaces_the_provisional_row() -> None:
@@ -676,7 +677,7 @@ def test_force_then_regular_run_replaces_the_provisional_row() -> None:
     for p in plan(at(10), session.state()).slots:
         session.write(p)
     forced = force(at(10.5), session.state())
-    assert forced is not None
+    assert isinstance(forced, PlannedSlot)
     session.write(forced)
     for p in plan(at(11), session.state()).slots:
         session.write(p)
@@ -684,17 +685,29 @@ def test_force_then_regular_run_replaces_the_provisional_row() -> None:
     assert session.final_wakes_by_end() == list(range(1, 12))
 
 
-def test_force_outside_the_session_or_on_a_boundary_is_none() -> None:
-    assert force(DAY - US, state()) is None
-    assert force(END, state()) is None
-    assert force(at(3), state()) is None  # [03:00, 03:00) would be empty
+def test_force_outside_the_session_or_on_a_boundary_says_why() -> None:
+    assert force(DAY - US, state()) == "outside the session"
+    assert force(END, state()) == "outside the session"
+    assert force(at(3), state()) == FORCE_ON_BOUNDARY  # [03:00, 03:00) would be empty
+
+
+def test_force_never_writes_a_window_ending_before_the_sessions_newest_slot() -> None:
+    # A clock 10.5 h behind the schedulers': wake 19 (18:00-19:00) already exists.
+    refused = force(at(8.5), state(covered_until=at(19), last_wake_number=19))
+    assert refused == (
+        "the session already has wake 19 ending 2026-05-04 19:00:00 UTC, after now"
+        " (2026-05-04 08:30:00 UTC): is this clock behind the schedulers'?"
+    )
+    # Right at the newest slot's end it is the next slot: allowed.
+    forced = force(at(19.5), state(covered_until=at(19), last_wake_number=19))
+    assert isinstance(forced, PlannedSlot) and forced.wake_number == 20
 
 
 def test_force_after_a_cadence_change_uses_max_k_and_last_wake_plus_1() -> None:
     forced = force(at(6.6), state(covered_until=at(6), last_wake_number=24), cadence=0.25)
-    assert forced is not None and (forced.slot.k, forced.wake_number) == (27, 27)
+    assert isinstance(forced, PlannedSlot) and (forced.slot.k, forced.wake_number) == (27, 27)
     forced = force(at(6.6), state(covered_until=at(6), last_wake_number=30), cadence=0.25)
-    assert forced is not None and forced.wake_number == 31
+    assert isinstance(forced, PlannedSlot) and forced.wake_number == 31
 
 
 # --- properties ------------------------------------------------------------------------
@@ -722,7 +735,7 @@ def test_any_sequence_of_cadence_changes_forces_and_writes_never_repeats_a_wake_
     now = DAY
     for cadence, minutes, do_force, max_slots, mode in steps:
         now = min(now + timedelta(minutes=minutes), END + timedelta(hours=1))
-        if do_force and (forced := force(now, session.state(), cadence)) is not None:
+        if do_force and isinstance(forced := force(now, session.state(), cadence), PlannedSlot):
             session.write(forced)  # asserts the wake is new or replaces its own row
         result = plan(now, session.state(), cadence=cadence, max_slots=max_slots, catch_up=mode)
         assert len(result.slots) <= max_slots

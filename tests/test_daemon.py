@@ -164,10 +164,10 @@ def snapshot_count(dsn: str) -> int:
 @pytest.mark.parametrize(
     ("signum", "clock_args", "clock"),
     [
-        (signal.SIGTERM, [], "system"),
+        (signal.SIGTERM, [], "database"),
         (signal.SIGINT, ["--speed", "2", "--clock-name", "ops"], "accelerated 'ops' x2"),
     ],
-    ids=["SIGTERM-system-clock", "SIGINT-shared-clock"],
+    ids=["SIGTERM-database-clock", "SIGINT-shared-clock"],
 )
 def test_the_daemon_ticks_logs_json_serves_metrics_and_stops_on_a_signal(
     migrated_dsn: str, daemon_home: Path, signum: int, clock_args: list[str], clock: str

@@ -62,6 +62,7 @@ def instance(**changes: Any) -> InstanceRow:
         paused=False,
         stopped_at=None,
         db_now=NOW,
+        clock_offset_seconds=0.01,
     )
     return dataclasses.replace(row, **changes)
 

@@ -166,3 +166,47 @@ async def test_a_write_commits_without_waiting_for_the_wal_flush_unless_durable(
         assert inside is not None and after is not None
         seen[durable] = (inside["synchronous_commit"], after["synchronous_commit"])
     assert seen == {False: ("off", "on"), True: ("on", "on")}
+
+
+async def test_last_snapshot_at_only_moves_forward_and_is_not_rewritten_when_it_would_not(
+    cfg: Settings, rows: Rows
+) -> None:
+    """The platform's triggers on ``sites`` write an audit row for every update: an update
+    that would not move ``last_snapshot_at`` forward is not made at all."""
+    rows.conn.execute(
+        """
+        CREATE TABLE site_audit (site_id uuid, old_at timestamptz, new_at timestamptz);
+        CREATE FUNCTION audit_site() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO site_audit VALUES (NEW.site_id, OLD.last_snapshot_at,
+                                           NEW.last_snapshot_at);
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER audit_site AFTER UPDATE ON sites FOR EACH ROW EXECUTE FUNCTION audit_site();
+        """
+    )
+    site = make_site(rows, "Audited")
+    rows.device(site)
+    written_at = DAY + 2 * H + timedelta(minutes=3)
+    await tick(cfg, written_at)
+    assert rows.conn.execute("SELECT new_at FROM site_audit").fetchall() == [(written_at,)]
+    # Another process, whose "now" is behind, writes a slot the first one left: the
+    # snapshot is written, last_snapshot_at stays, and the platform sees no update.
+    rows.conn.execute(
+        "DELETE FROM session_wake_snapshots WHERE site_id = %s AND wake_number = 2", (site,)
+    )
+    behind = written_at - timedelta(seconds=30)
+    report = await tick(cfg, behind)
+    assert [w.wake_number for w in report.outcomes[0].written] == [2]
+    last = rows.conn.execute(
+        "SELECT last_snapshot_at FROM sites WHERE site_id = %s", (site,)
+    ).fetchone()
+    assert last == (written_at,)
+    assert rows.conn.execute("SELECT count(*) FROM site_audit").fetchone() == (1,)
+    # Later writes move it forward again.
+    later = DAY + 3 * H + timedelta(minutes=3)
+    await tick(cfg, later)
+    assert rows.conn.execute("SELECT new_at FROM site_audit ORDER BY new_at").fetchall() == [
+        (written_at,),
+        (later,),
+    ]

@@ -112,7 +112,10 @@ async def test_status_shows_every_health_state_of_a_small_fleet(
     text = render_status(report)
     lines = text.splitlines()
     assert all(len(line) <= WIDTH for line in lines), max(lines, key=len)
-    assert lines[:2] == ["status as of 2026-06-10 05:03:00 UTC", "database test db"]
+    assert lines[:2] == [
+        "status as of 2026-06-10 05:03:00 UTC (database clock)",
+        "database test db",
+    ]
     row = {name: block(lines, name) for name in states}
     assert "on time" in row["On Time"] and "05:02" not in row["On Time"]
     assert "#5 04:00-05:00" in row["Due Now"] and "1m ago" in row["Due Now"]
@@ -200,6 +203,7 @@ def instance(state_changes: dict[str, Any]) -> Any:
         paused=False,
         stopped_at=None,
         db_now=NOW,
+        clock_offset_seconds=None,
     )
     return instance_health(dataclasses.replace(row, **state_changes))
 

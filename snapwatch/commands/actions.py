@@ -13,6 +13,7 @@ from uuid import UUID
 from psycopg import AsyncConnection
 
 from snapwatch.actions import ForceItem, ForceResult, active_pauses, force, pause, refusal, resume
+from snapwatch.clock import command_now
 from snapwatch.config import Settings
 from snapwatch.db import Target, connect
 from snapwatch.durations import format_duration
@@ -53,11 +54,13 @@ async def _site(conn: AsyncConnection[Any], text: str | None) -> SiteRef | None:
 
 
 async def force_command(
-    target: Target, settings: Settings, now: datetime, *, site: str | None, out: TextIO
+    target: Target, settings: Settings, at: datetime | None, *, site: str | None, out: TextIO
 ) -> int:
+    """``at`` None: now on the schedulers' clock (:func:`snapwatch.clock.command_clock`)."""
     conn = await _open(target, settings)
     try:
         ref = await _site(conn, site)
+        now = await command_now(conn, at)
         result = await force(conn, settings, now, site=ref.site_id if ref else None)
     finally:
         await conn.close()
@@ -98,7 +101,7 @@ def _force_line(item: ForceItem, width: int) -> str:
 async def pause_command(
     target: Target,
     settings: Settings,
-    now: datetime,
+    at: datetime | None,
     *,
     site: str | None,
     reason: str | None,
@@ -108,6 +111,7 @@ async def pause_command(
     conn = await _open(target, settings)
     try:
         ref = await _site(conn, site)
+        now = await command_now(conn, at)
         until = None if duration is None else now + duration
         record = await pause(
             conn, now, site=ref.site_id if ref else None, reason=reason, until=until
@@ -129,11 +133,12 @@ async def pause_command(
 
 
 async def resume_command(
-    target: Target, settings: Settings, now: datetime, *, site: str | None, out: TextIO
+    target: Target, settings: Settings, at: datetime | None, *, site: str | None, out: TextIO
 ) -> int:
     conn = await _open(target, settings)
     try:
         ref = await _site(conn, site)
+        now = await command_now(conn, at)
         site_id: UUID | None = ref.site_id if ref else None
         ended = await resume(conn, now, site=site_id)
         still = await active_pauses(conn, now, site=None, scoped=True) if ref else []

@@ -20,7 +20,7 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from pydantic import ValidationError
 
-from snapwatch.clock import SystemClock
+from snapwatch.clock import command_now
 from snapwatch.commands.inspect_diff import diff_json, render_diff
 from snapwatch.commands.inspect_json import document_json
 from snapwatch.commands.inspect_render import render_snapshot
@@ -84,7 +84,7 @@ async def inspect(
 ) -> int:
     """Print the chosen snapshot (text, its stored JSON, or the diff); return the exit code.
 
-    ``now`` decides which session is open for ``wake`` (default: the clock);
+    ``now`` decides which session is open for ``wake`` (default: the schedulers' clock);
     ``all_devices`` (only with ``diff``) lists unchanged devices too."""
     check_selection(snapshot, site, wake, latest, diff=diff, all_devices=all_devices)
     conn = await connect(target, settings, read_only=True)
@@ -95,7 +95,7 @@ async def inspect(
             snapshot=snapshot,
             site=site,
             wake=wake,
-            now=now or SystemClock().now(),
+            now=await command_now(conn, now),
         )
         previous = await previous_snapshot(conn, row) if diff else None
     finally:

@@ -7,9 +7,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, TextIO
 
+from snapwatch.clock import command_now
 from snapwatch.config import Settings
 from snapwatch.db import Target, connect
-from snapwatch.errors import EXIT_OK, EXIT_SITE_FAILED
+from snapwatch.errors import EXIT_OK, EXIT_SITE_FAILED, ConfigError
 from snapwatch.migrations import require_current
 from snapwatch.runlog import record_run
 from snapwatch.sitestate import resolve_site
@@ -19,17 +20,27 @@ from snapwatch.tick import SiteOutcome, TickReport, run_tick
 async def run_once(
     target: Target,
     settings: Settings,
-    at: datetime,
+    at: datetime | None,
     site: str | None,
     out: TextIO,
     *,
     as_json: bool = False,
+    allow_future: bool = False,
 ) -> int:
+    """One tick as of ``at`` (None: now on the schedulers' clock). An ``at`` later than
+    that now would write slots that have not ended: refused unless ``allow_future``."""
     conn = await connect(target, settings)
     try:
         await require_current(conn)
+        now = await command_now(conn)
+        if at is not None and at > now and not allow_future:
+            raise ConfigError(
+                f"--at {at.isoformat()} is later than the database's now"
+                f" ({now.isoformat(timespec='seconds')}): it would write slots that have not"
+                " ended; add --allow-future to rehearse on a database of your own"
+            )
         site_id = (await resolve_site(conn, site)).site_id if site is not None else None
-        report = await run_tick(conn, settings, at, site=site_id)
+        report = await run_tick(conn, settings, at or now, site=site_id)
         await record_run(conn, report, None)
     finally:
         await conn.close()

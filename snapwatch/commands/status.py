@@ -20,6 +20,7 @@ from uuid import UUID
 from psycopg import AsyncConnection
 
 from snapwatch.actions import PauseRecord, active_pauses
+from snapwatch.clock import command_clock, database_clock, offset_warning
 from snapwatch.config import Settings
 from snapwatch.db import Target, connect
 from snapwatch.durations import relative
@@ -55,6 +56,12 @@ class StatusReport:
     cron: CronReport
     warning: str | None
     """The pg_cron conflict warning, when an old generator runs beside a live scheduler."""
+    clock: str = "database"
+    """The clock "now" was read from (the schedulers')."""
+    clock_offset_seconds: float | None = None
+    """This host's measured offset from the database's clock."""
+    max_clock_offset_seconds: float = 2.0
+    """Offsets beyond this (this host's, or an instance's) are shown."""
 
 
 async def read_status(
@@ -85,18 +92,29 @@ def conflict_warning(cron: CronReport, instances: Sequence[InstanceHealth]) -> s
 async def status(
     target: Target,
     settings: Settings,
-    now: datetime,
+    at: datetime | None,
     *,
     site: str | None,
     as_json: bool,
     out: TextIO,
     err: TextIO,
 ) -> int:
+    """``at`` None: now on the schedulers' clock (:func:`snapwatch.clock.command_clock`)."""
     conn = await connect(target, settings, read_only=True)
     try:
         await require_current(conn)
         site_id = (await resolve_site(conn, site)).site_id if site is not None else None
-        report = await read_status(conn, now, settings, database=target.display, site=site_id)
+        clock = await command_clock(conn)
+        report = await read_status(
+            conn, at or clock.now(), settings, database=target.display, site=site_id
+        )
+        db = database_clock(clock)
+        report = dataclasses.replace(
+            report,
+            clock=clock.describe(),
+            clock_offset_seconds=None if db is None else db.offset_seconds,
+            max_clock_offset_seconds=settings.scheduler.max_clock_offset_seconds,
+        )
     finally:
         await conn.close()
     emit(report, as_json=as_json, out=out, err=err)
@@ -121,6 +139,8 @@ def status_json(report: StatusReport) -> dict[str, Any]:
     return {
         "as_of": report.as_of.isoformat(),
         "database": report.database,
+        "clock": report.clock,
+        "clock_offset_seconds": report.clock_offset_seconds,
         "summary": {
             "sites": count_states(report.sites),
             "instances": count_instance_states(report.instances),
@@ -177,8 +197,11 @@ def render_status(report: StatusReport) -> str:
     lines: list[str] = []
     if report.warning:
         lines += [f"!!! {report.warning}", ""]
-    lines.append(f"status as of {report.as_of:%Y-%m-%d %H:%M:%S} UTC")
+    lines.append(f"status as of {report.as_of:%Y-%m-%d %H:%M:%S} UTC ({report.clock} clock)")
     lines.append(_cut(f"database {report.database}", WIDTH))
+    off = offset_warning(report.clock_offset_seconds, report.max_clock_offset_seconds)
+    if off is not None:
+        lines.append(_cut(f"clock: {off} (its time is used)", WIDTH))
     lines += ["", *_sites(report), "", *_instances(report), "", *_pauses(report)]
     lines += ["", *_cron(report)]
     return "\n".join(lines) + "\n"
@@ -285,6 +308,9 @@ def _instances(report: StatusReport) -> list[str]:
         extra = [] if i.state is InstanceState.OK else [i.reason]
         if i.last_error and i.state is not InstanceState.FAILED:
             extra.append(f"last error: {i.last_error}")
+        off = offset_warning(i.clock_offset_seconds, report.max_clock_offset_seconds, "its host")
+        if off is not None:
+            extra.append(f"clock: {off}")
         notes[n] = extra
     lines = table(headers, rows, shrink={1: 10, 5: 6, 4: 7})
     out = [head, lines[0]]

@@ -7,7 +7,9 @@ a process killed at any instant leaves all of them or none, and a statement that
 ``FOR UPDATE SKIP LOCKED`` (a site another process is writing is left to it: no row comes
 back), due-ness is checked again, and UNIQUE(session_id, wake_number) is the backstop: an
 existing row is replaced only when it is a provisional (forced) one. ``last_snapshot_at``
-and one ``NOTIFY`` per snapshot go with it.
+and one ``NOTIFY`` per snapshot go with it; ``last_snapshot_at`` only ever moves forward,
+and is not written at all when it would not move (the platform's triggers on ``sites``
+turn every update into an audit row).
 
 One statement per site is also one round trip: the caller builds the next site's
 document while PostgreSQL writes this one (:mod:`snapwatch.tick`).
@@ -105,6 +107,7 @@ WITH commit_mode AS (
 ), touched AS (
     UPDATE sites SET last_snapshot_at = %(now)s
      WHERE site_id = %(site)s AND EXISTS (SELECT 1 FROM upserted)
+       AND (last_snapshot_at IS NULL OR last_snapshot_at < %(now)s)
 )
 SELECT x.n, u.snapshot_id, f.n IS NOT NULL AS fresh,
        CASE WHEN u.snapshot_id IS NOT NULL THEN

@@ -14,6 +14,7 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from snapwatch.clock import command_now
 from snapwatch.commands.inspect import select_snapshot
 from snapwatch.config import Settings
 from snapwatch.db import Target, connect
@@ -69,12 +70,15 @@ async def first_snapshot(
     snapshot: str | None,
     site: str | None,
     wake: int | None,
-    now: datetime,
+    now: datetime | None = None,
 ) -> Opened:
+    """The snapshot to open first; ``now`` (default: the schedulers' clock) decides which
+    session is open for ``wake``."""
     conn = await connect(target, settings, read_only=True)
     try:
         await require_current(conn)
-        row = await select_snapshot(conn, snapshot=snapshot, site=site, wake=wake, now=now)
+        at = await command_now(conn, now)
+        row = await select_snapshot(conn, snapshot=snapshot, site=site, wake=wake, now=at)
         return opened(row, await fetch_timeline(conn, row.session_id))
     finally:
         await conn.close()

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from snapwatch.clock import offset_warning
 from snapwatch.health import InstanceHealth, InstanceState
 from snapwatch.pgcron import CronJob, CronReport
 from snapwatch.readmodels.health import JobHealth
@@ -59,8 +60,13 @@ def instance_name(instance: InstanceHealth, mine: UUID | None) -> str:
     return f"{instance.host}:{instance.pid}{me}"
 
 
-def instance_row(instance: InstanceHealth, mine: UUID | None) -> Row:
+def instance_row(instance: InstanceHealth, mine: UUID | None, max_offset: float = 2.0) -> Row:
+    """The instance's cells; its last error, else its host's clock when it is further
+    from the database's than ``max_offset`` seconds."""
     now = instance.db_now
+    note = instance.last_error or offset_warning(
+        instance.clock_offset_seconds, max_offset, "its host"
+    )
     return (
         Cell(instance_name(instance, mine), "bold" if instance.instance_id == mine else ""),
         Cell(instance.mode),
@@ -68,7 +74,7 @@ def instance_row(instance: InstanceHealth, mine: UUID | None) -> Row:
         Cell(_seconds(instance.last_tick_at, now)),
         Cell("—" if instance.stopped_at else _seconds(instance.next_tick_at, now)),
         Cell(took_text(instance.last_duration_ms)),
-        Cell(one_line(instance.last_error or ""), "red" if instance.last_error else ""),
+        Cell(one_line(note or ""), "red" if instance.last_error else "yellow"),
     )
 
 
@@ -105,8 +111,9 @@ class InstancesTable(KeyedTable):
 
 
 class HealthPane(Pane):
-    def __init__(self) -> None:
+    def __init__(self, max_clock_offset_seconds: float = 2.0) -> None:
         super().__init__("health", "Job health")
+        self.max_clock_offset_seconds = max_clock_offset_seconds
         self.warning = Static("", id="health-warning")
         self.updates = Static("", id="health-updates")
         self.table = InstancesTable()
@@ -126,7 +133,8 @@ class HealthPane(Pane):
         self.health = health
         self.warning.display = health.warning is not None
         self.warning.update(Text(health.warning or ""))
-        rows = {str(i.instance_id): instance_row(i, mine) for i in health.instances}
+        bound = self.max_clock_offset_seconds
+        rows = {str(i.instance_id): instance_row(i, mine, bound) for i in health.instances}
         self.table.show_rows(rows)
         self.cron.update(Text("\n".join(cron_lines(health.cron, health.as_of))))
         counts = {k: v for k, v in health.counts().items() if v}

@@ -102,7 +102,7 @@ class MainScreen(Screen[None]):
         self.sites_pane = SitesPane()
         self.snapshots_pane = SnapshotsPane()
         self.devices_pane = DevicesPane(ui.sparkline_points)
-        self.health_pane = HealthPane()
+        self.health_pane = HealthPane(services.settings.scheduler.max_clock_offset_seconds)
         self.status = StatusLine()
         self.banner = Static("", id="banner")
         self.tabs = Tabs(*(Tab(TAB_LABELS[p], id=f"tab-{p}") for p in PANES), id="pane-tabs")
