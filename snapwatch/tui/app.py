@@ -89,7 +89,7 @@ class SnapwatchApp(App[int]):
             settings=settings,
             clock=clock,
             wall=wall,
-            data=AppData(target, settings, on_change=self._db_changed),
+            data=AppData(target, settings, on_change=self._db_changed, clock=clock),
             scheduler=embedded,
             updates=Updates(target, settings, self._post) if listen else None,
             watching_why=why,

@@ -18,6 +18,7 @@ from typing import TypeVar
 import psycopg
 from psycopg import errors as pg_errors
 
+from snapwatch.clock import Clock, sync_clock
 from snapwatch.config import Settings
 from snapwatch.db import Target
 from snapwatch.dbsession import Conn, DbSession, DbState
@@ -37,11 +38,16 @@ class AppData:
         settings: Settings,
         *,
         on_change: Callable[[DbState], None] | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        """``clock``: the app's clock; when it follows the database's, its offset is
+        measured on every new connection (a scheduler, if any, measures it every tick)."""
         self.target = target
         self.read_only = settings.read_only
         self.session = DbSession(target, settings, on_change=on_change, read_only=self.read_only)
         self._lock = asyncio.Lock()
+        self._clock = clock
+        self._synced: Conn | None = None
 
     @property
     def up(self) -> bool | None:
@@ -56,6 +62,9 @@ class AppData:
         async with self._lock:
             try:
                 async with self.session.use() as conn:
+                    if self._clock is not None and conn is not self._synced:
+                        await sync_clock(conn, self._clock)
+                        self._synced = conn
                     return await work(conn)
             except SnapwatchError:
                 raise
