@@ -118,7 +118,9 @@ COMMAND_HELP: dict[str, tuple[str, str]] = {
     ),
     "status": (
         "Every site's health with the slot it waits for, every scheduler instance, active "
-        "pauses and pg_cron jobs (with a loud warning when one still runs an old generator).",
+        "pauses, pg_cron jobs and the other writers of snapshots, each with the chain of "
+        "calls that shows it writes them (a loud warning when a pg_cron job does while "
+        "snapwatch schedules).",
         "snapwatch status --json",
     ),
     "force": (

@@ -1,14 +1,19 @@
-"""pg_cron seen from snapwatch.scheduler import crontab_trigger
-from snapwatch: its jobs, their latest runs, and old generators still running.
+"""pg_cron seen from snapwatch: its jobs, their latest runs, and jobs that write snapshots.
 
-Before snapwatch, platforms generated snapshots with pg_cron jobs calling SQL functions such
-as ``generate_session_wake_snapshot()``. The health view lists the database's pg_cron jobs
-and warns loudly when one of them still calls an old generator while snapwatch itself
-schedules snapshots: two writers of the same snapshots.
+Before snapwatch, platforms generated snapshots with pg_cron jobs calling SQL functions
+(``generate_scheduled_snapshots()`` → ``generate_session_wake_snapshot()``). The health
+view lists the database's pg_cron jobs and warns loudly when an active one still writes
+``session_wake_snapshots`` while snapwatch itself schedules snapshots: two writers of the
+same snapshots. What a job writes is shown from its code, never guessed from its name
+(:mod:`snapwatch.snapshot_writers`): each active job of this database carries the
+evidence, and only a job shown to write snapshots is a conflict, with the chain of calls
+as evidence and ``SELECT cron.unschedule(<jobid>)`` as the advice. A job that could not be
+followed (dynamic SQL, say) is reported as unknown, never as a conflict.
 
 :func:`read_cron` reads ``cron.job`` with the latest ``cron.job_run_details`` row of every
-job in one query (after a probe of the catalogs) and never raises for a database without
-pg_cron, or whose pg_cron this role may not read: the report says so in ``note``.
+job in one query (after a probe of the catalogs), then follows the commands of the active
+jobs, and never raises for a database without pg_cron, or whose pg_cron this role may not
+read: the report says so in ``note``.
 
 pg_cron stores no "next run"; snapwatch computes it with APScheduler's ``CronTrigger`` in
 pg_cron's ``cron.timezone`` (GMT when unset). Schedules are read the way pg_cron reads
@@ -19,7 +24,7 @@ after the previous start) and the macros ``@yearly``/``@annually``, ``@monthly``
 ``@weekly``, ``@daily``/``@midnight``, ``@hourly`` and ``@reboot`` (no next run). Around a
 DST change in a non-UTC ``cron.timezone`` the computed next run is CronTrigger's and may be
 off by the shift. The pure helpers (:func:`next_run`, :func:`interval_seconds`,
-:func:`is_stuck`, :func:`old_generator`) need no database.
+:func:`is_stuck`) need no database.
 """
 
 from __future__ import annotations
@@ -35,20 +40,7 @@ import psycopg
 from psycopg import errors
 
 from snapwatch.scheduler import crontab_trigger
-
-OLD_GENERATORS: tuple[str, ...] = (
-    "generate_session_wake_snapshot",
-    "trigger_snapshot_generation",
-    "generate_site_snapshot",
-    "generate_wake_snapshot",
-)
-"""SQL functions that generated snapshots before snapwatch. A job whose command names one
-of them, or calls any ``generate_…snapshot…(``, ``trigger_…snapshot…(`` or
-``create_…snapshot…(`` function (:data:`OLD_GENERATOR_CALL`, case-insensitive), "calls an
-old generator"."""
-
-OLD_GENERATOR_CALL = re.compile(r"\b(?:generate|trigger|create)_\w*snapshot\w*\s*\(", re.I)
-_OLD_NAMES = re.compile(r"\b(" + "|".join(map(re.escape, OLD_GENERATORS)) + r")\b", re.I)
+from snapwatch.snapshot_writers import Evidence, follow_commands, unknown
 
 ACTIVE_STATUSES = frozenset({"starting", "connecting", "sending", "running"})
 """``cron.job_run_details.status`` values of a run that has not ended; the others are
@@ -97,14 +89,28 @@ class CronJob:
     """None for an inactive job, ``@reboot`` or an unreadable schedule."""
     stuck: bool
     interval_seconds: float | None
-    calls_old_generator: bool
     schedule_error: str | None
+    snapshot_evidence: Evidence | None = None
+    """What the command does with ``session_wake_snapshots``, shown from its code; None
+    for an inactive job (not followed)."""
 
     @property
     def label(self) -> str:
-        """``job 3 'legacy-snapshots' (*/60 * * * *)``."""
+        """``job 8 'generate-site-snapshots'``."""
         name = f" {self.name!r}" if self.name else ""
-        return f"job {self.jobid}{name} ({self.schedule})"
+        return f"job {self.jobid}{name}"
+
+    @property
+    def writes_snapshots(self) -> bool:
+        return self.snapshot_evidence is not None and self.snapshot_evidence.writes
+
+    def evidence_line(self) -> str | None:
+        """The chain that shows it writes snapshots, or why it could not be followed;
+        None when it was shown not to write (or not followed)."""
+        evidence = self.snapshot_evidence
+        if evidence is None or not (evidence.writes or evidence.unknown):
+            return None
+        return evidence.describe(self.label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,34 +132,28 @@ class CronReport:
     note: str | None = None
 
     def conflicts(self, scheduling: bool) -> list[CronJob]:
-        """Active jobs of this database that call an old generator, when snapwatch is the
-        one scheduling snapshots (else none: then the old job is the scheduler)."""
+        """Active jobs shown to write snapshots, when snapwatch is the one scheduling
+        snapshots (else none: then the old job is the scheduler)."""
         if not scheduling:
             return []
-        return [
-            j
-            for j in self.jobs
-            if j.active
-            and j.calls_old_generator
-            and (self.database is None or j.database == self.database)
-        ]
+        return [j for j in self.jobs if j.active and j.writes_snapshots]
 
     def warning(self, scheduling: bool) -> str | None:
-        """One loud line naming the conflicting jobs and how to unschedule them."""
+        """One loud line: each conflicting job with the chain that shows it writes
+        snapshots, and how to unschedule it."""
         jobs = self.conflicts(scheduling)
         if not jobs:
             return None
+        chains = "; ".join(line for j in jobs if (line := j.evidence_line()))
         fix = "; ".join(f"SELECT cron.unschedule({j.jobid})" for j in jobs)
         if len(jobs) == 1:
-            job = jobs[0]
             return (
-                f"CONFLICT: pg_cron {job.label} still runs {old_generator(job.command)}() "
-                f"while snapwatch schedules snapshots: unschedule it with {fix}"
+                "CONFLICT: a pg_cron job writes snapshots while snapwatch schedules them: "
+                f"{chains}; unschedule it with {fix}"
             )
-        each = ", ".join(f"{j.label} runs {old_generator(j.command)}()" for j in jobs)
         return (
-            f"CONFLICT: {len(jobs)} pg_cron jobs still run old snapshot generators while "
-            f"snapwatch schedules snapshots: {each}; unschedule them with {fix}"
+            f"CONFLICT: {len(jobs)} pg_cron jobs write snapshots while snapwatch schedules "
+            f"them: {chains}; unschedule them with {fix}"
         )
 
 
@@ -322,19 +322,6 @@ def is_stuck(
     return (now - started).total_seconds() > interval
 
 
-def old_generator(command: str) -> str | None:
-    """The old snapshot generator a command calls, as written in it, or None."""
-    if match := _OLD_NAMES.search(command):
-        return match.group(1)
-    if match := OLD_GENERATOR_CALL.search(command):
-        return match.group(0).rstrip("( \t\r\n")
-    return None
-
-
-def calls_old_generator(command: str) -> bool:
-    return old_generator(command) is not None
-
-
 # --- reading --------------------------------------------------------------------------
 
 # pg_cron's settings are superuser-only: reading one without pg_read_all_settings raises,
@@ -431,12 +418,11 @@ def _job(row: dict[str, Any], zone: tzinfo, dom_and_dow: bool, now: datetime) ->
         interval = _interval(plan, now)
         upcoming = _upcoming(plan, now, start) if active else None
     message: str | None = row["return_message"]
-    command = str(job.get("command") or "")
     return CronJob(
         jobid=int(job["jobid"]),
         name=job.get("jobname"),
         schedule=schedule,
-        command=command,
+        command=str(job.get("command") or ""),
         database=str(job.get("database") or ""),
         username=str(job.get("username") or ""),
         active=active,
@@ -449,7 +435,6 @@ def _job(row: dict[str, Any], zone: tzinfo, dom_and_dow: bool, now: datetime) ->
         next_run=upcoming,
         stuck=is_stuck(status, start, interval, now),
         interval_seconds=interval,
-        calls_old_generator=calls_old_generator(command),
         schedule_error=schedule_error,
     )
 
@@ -495,9 +480,25 @@ async def read_cron(conn: psycopg.AsyncConnection[dict[str, Any]], now: datetime
         notes.append("no cron.job_run_details in this pg_cron version: last runs unknown")
     elif probe["log_run"] == "off":
         notes.append("cron.log_run is off: pg_cron records no runs")
-    return replace(
-        report,
-        readable=True,
-        jobs=tuple(_job(row, zone, both, now) for row in rows),
-        note="; ".join(notes) or None,
-    )
+    jobs = await _with_evidence(conn, [_job(row, zone, both, now) for row in rows], database)
+    return replace(report, readable=True, jobs=jobs, note="; ".join(notes) or None)
+
+
+async def _with_evidence(
+    conn: psycopg.AsyncConnection[dict[str, Any]], jobs: list[CronJob], database: str
+) -> tuple[CronJob, ...]:
+    """The jobs with what their commands do with snapshots: the active jobs of this
+    database are followed (together), a job of another database is unknown (its functions
+    are not this database's), an inactive one is not followed."""
+    here = [j for j in jobs if j.active and j.database == database]
+    followed = await follow_commands(conn, [j.command for j in here])
+    found = {j.jobid: e for j, e in zip(here, followed, strict=True)}
+
+    def evidence(job: CronJob) -> Evidence | None:
+        if not job.active:
+            return None
+        if job.jobid in found:
+            return found[job.jobid]
+        return unknown(f"it runs in database {job.database!r}")
+
+    return tuple(replace(j, snapshot_evidence=evidence(j)) for j in jobs)

@@ -149,6 +149,16 @@ def pgcron_server() -> Iterator[PgCronServer]:
 
 
 @pytest.fixture
+async def cron_conn(pgcron_server: PgCronServer) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
+    """A superuser connection to the pg_cron database; every job is unscheduled after."""
+    async with await AsyncConnection.connect(
+        pgcron_server.dsn(), autocommit=True, row_factory=dict_row
+    ) as conn:
+        yield conn
+        await conn.execute("SELECT cron.unschedule(jobid) FROM cron.job")
+
+
+@pytest.fixture
 def own_server() -> Iterator[OwnServer]:
     """A server of the test's own, to stop and start (never the shared test server)."""
     server = OwnServer()

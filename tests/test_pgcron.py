@@ -1,7 +1,9 @@
 """snapwatch.pgcron: schedules and conflicts without a database, then a real pg_cron.
 
 The real pg_cron runs in a PostgreSQL 15 cluster of its own (``tests/pgcron_server.py``);
-without the Debian packages those tests skip, saying what is missing.
+without the Debian packages those tests skip, saying what is missing. Its jobs call
+functions shaped like the platform's (``tests/platform_writers.py``): a conflict is a job
+shown to write snapshots, whatever its name.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 from pgcron_server import PgCronServer
+from platform_writers import DROP, FUNCTIONS, schedule
 from psycopg import sql
 from psycopg.rows import dict_row
 
@@ -25,22 +28,22 @@ from snapwatch.pgcron import (
     NOT_INSTALLED,
     CronJob,
     CronReport,
-    calls_old_generator,
     cron_zone,
     interval_seconds,
     is_stuck,
     next_run,
-    old_generator,
     read_cron,
 )
+from snapwatch.snapshot_writers import DOES_NOT_WRITE, Evidence, Outcome, unknown
 
 AsyncConn = psycopg.AsyncConnection[dict[str, Any]]
 
 # A Monday.
 NOW = datetime(2025, 3, 10, 14, 20, 30, tzinfo=UTC)
-OLD_COMMAND = (
-    "SELECT generate_session_wake_snapshot(s.session_id) FROM site_device_sessions s "
-    "WHERE s.status = 'in_progress'"
+INSERT = "INSERT INTO session_wake_snapshots"
+WRITES = Evidence(
+    Outcome.WRITES,
+    ("generate_scheduled_snapshots()", "generate_session_wake_snapshot()", INSERT),
 )
 
 
@@ -138,33 +141,12 @@ def test_stuck_is_an_unfinished_run_older_than_the_interval() -> None:
     assert not is_stuck(None, None, 60, NOW)
 
 
-@pytest.mark.parametrize(
-    ("command", "name"),
-    [
-        (OLD_COMMAND, "generate_session_wake_snapshot"),
-        ("select public.trigger_snapshot_generation()", "trigger_snapshot_generation"),
-        ("SELECT generate_site_snapshot(id) FROM sites", "generate_site_snapshot"),
-        ("DO $$ BEGIN PERFORM Generate_Wake_Snapshot (1); END $$", "Generate_Wake_Snapshot"),
-        ("SELECT create_hourly_snapshots_v2 (now())", "create_hourly_snapshots_v2"),
-        ("VACUUM", None),
-        ("SELECT 1", None),
-        ("DELETE FROM cron.job_run_details WHERE end_time < now() - interval '7 days'", None),
-        ("SELECT generate_series(1, 10)", None),
-        ("SELECT refresh_snapshot_stats()", None),
-        ("SELECT snapwatch_generate_snapshot()", None),
-    ],
-)
-def test_old_generator_calls_are_recognised(command: str, name: str | None) -> None:
-    assert old_generator(command) == name
-    assert calls_old_generator(command) is (name is not None)
-
-
-def _job(jobid: int, name: str | None, schedule: str, command: str, **changes: Any) -> CronJob:
+def _job(jobid: int, name: str | None, when: str, evidence: Evidence, **changes: Any) -> CronJob:
     job = CronJob(
         jobid=jobid,
         name=name,
-        schedule=schedule,
-        command=command,
+        schedule=when,
+        command="SELECT 1",
         database="platform",
         username="postgres",
         active=True,
@@ -177,38 +159,42 @@ def _job(jobid: int, name: str | None, schedule: str, command: str, **changes: A
         next_run=None,
         stuck=False,
         interval_seconds=None,
-        calls_old_generator=calls_old_generator(command),
         schedule_error=None,
+        snapshot_evidence=evidence,
     )
     return replace(job, **changes)
 
 
-def test_conflicts_are_active_old_generators_of_this_database_while_snapwatch_schedules() -> None:
-    legacy = _job(3, "legacy-snapshots", "*/60 * * * *", OLD_COMMAND)
+def test_conflicts_are_active_jobs_shown_to_write_snapshots_while_snapwatch_schedules() -> None:
+    site_snapshots = _job(8, "generate-site-snapshots", "*/15 * * * *", WRITES)
     jobs = (
-        legacy,
-        _job(4, "vacuum", "0 3 * * *", "VACUUM"),
-        _job(5, "paused", "0 * * * *", "select trigger_snapshot_generation()", active=False),
-        _job(6, None, "0 * * * *", "select trigger_snapshot_generation()", database="staging"),
+        site_snapshots,
+        _job(4, "generate-report-snapshots", "*/15 * * * *", DOES_NOT_WRITE),
+        _job(5, "paused", "0 * * * *", WRITES, active=False),
+        _job(9, "rebuild", "0 3 * * *", Evidence(Outcome.UNKNOWN, ("rebuild()",), "dynamic SQL")),
     )
     report = CronReport(installed=True, readable=True, database="platform", jobs=jobs)
-    assert report.conflicts(scheduling=True) == [legacy]
+    assert report.conflicts(scheduling=True) == [site_snapshots]
     assert report.conflicts(scheduling=False) == []
     assert report.warning(scheduling=False) is None
     assert report.warning(scheduling=True) == (
-        "CONFLICT: pg_cron job 3 'legacy-snapshots' (*/60 * * * *) still runs "
-        "generate_session_wake_snapshot() while snapwatch schedules snapshots: "
-        "unschedule it with SELECT cron.unschedule(3)"
+        "CONFLICT: a pg_cron job writes snapshots while snapwatch schedules them: "
+        "job 8 'generate-site-snapshots' → generate_scheduled_snapshots() → "
+        "generate_session_wake_snapshot() → INSERT INTO session_wake_snapshots; "
+        "unschedule it with SELECT cron.unschedule(8)"
+    )
+    assert jobs[1].evidence_line() is None
+    assert jobs[3].evidence_line() == (
+        "job 9 'rebuild' → rebuild() could not be followed: dynamic SQL"
     )
 
-    two = replace(
-        report, jobs=(*jobs, _job(7, None, "@hourly", "SELECT generate_site_snapshot(1)"))
-    )
+    direct = Evidence(Outcome.WRITES, (INSERT,))
+    two = replace(report, jobs=(*jobs, _job(7, None, "@hourly", direct)))
     warning = two.warning(scheduling=True)
     assert warning is not None and "\n" not in warning
-    assert warning.startswith("CONFLICT: 2 pg_cron jobs still run old snapshot generators")
-    assert "job 7 (@hourly) runs generate_site_snapshot()" in warning
-    assert warning.endswith("SELECT cron.unschedule(3); SELECT cron.unschedule(7)")
+    assert warning.startswith("CONFLICT: 2 pg_cron jobs write snapshots while snapwatch")
+    assert "; job 7 → INSERT INTO session_wake_snapshots; " in warning
+    assert warning.endswith("SELECT cron.unschedule(8); SELECT cron.unschedule(7)")
     assert CronReport(installed=False).warning(scheduling=True) is None
 
 
@@ -230,26 +216,17 @@ async def test_a_database_without_pg_cron_says_so(fresh_dsn: str) -> None:
 
 
 @pytest.fixture
-async def cron_conn(pgcron_server: PgCronServer) -> AsyncIterator[AsyncConn]:
-    """A superuser connection to the pg_cron database; every job is unscheduled after."""
-    async with await psycopg.AsyncConnection.connect(
-        pgcron_server.dsn(), autocommit=True, row_factory=dict_row
-    ) as conn:
-        yield conn
-        await conn.execute("SELECT cron.unschedule(jobid) FROM cron.job")
-
-
-async def _schedule(conn: AsyncConn, name: str, schedule: str, command: str) -> int:
-    cur = await conn.execute("SELECT cron.schedule(%s, %s, %s) AS jobid", (name, schedule, command))
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row["jobid"])
+async def platform_cron(cron_conn: AsyncConn) -> AsyncIterator[AsyncConn]:
+    """``cron_conn`` in a database with the platform-shaped functions (dropped after)."""
+    await cron_conn.execute(FUNCTIONS)
+    yield cron_conn
+    await cron_conn.execute(DROP)
 
 
 async def test_a_role_that_may_not_read_pg_cron_gets_a_note(
     pgcron_server: PgCronServer, cron_conn: AsyncConn
 ) -> None:
-    await _schedule(cron_conn, "yearly-vacuum", "@yearly", "VACUUM")
+    await schedule(cron_conn, "yearly-vacuum", "@yearly", "VACUUM")
     role = f"cron_reader_{os.getpid()}"
     await cron_conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
     try:
@@ -295,8 +272,8 @@ async def test_another_database_of_the_pg_cron_server_names_where_pg_cron_is(
 async def test_next_runs_follow_cron_timezone_and_bad_schedules_are_reported(
     cron_conn: AsyncConn,
 ) -> None:
-    morning = await _schedule(cron_conn, "morning", "0 8 * * *", "VACUUM")
-    bogus = await _schedule(cron_conn, "bogus", "@yearly", "VACUUM")
+    morning = await schedule(cron_conn, "morning", "0 8 * * *", "VACUUM")
+    bogus = await schedule(cron_conn, "bogus", "@yearly", "VACUUM")
     await cron_conn.execute(
         "UPDATE cron.job SET schedule = 'every full moon' WHERE jobid = %s", (bogus,)
     )
@@ -328,16 +305,80 @@ async def _wait_for_runs(conn: AsyncConn, jobids: list[int], timeout: float) -> 
     pytest.fail(f"pg_cron did not run jobs {jobids} within {timeout:.0f} s")
 
 
-@pytest.mark.slow
-async def test_real_pg_cron_jobs_runs_and_conflicts(cron_conn: AsyncConn) -> None:
-    before = datetime.now(UTC)
-    ok = await _schedule(cron_conn, "snapwatch-ok", "* * * * *", "SELECT 1")
-    failing = await _schedule(cron_conn, "snapwatch-fails", "* * * * *", "SELECT 1/0")
-    # The old generator does not exist here, so the job fails, as it would after a cleanup.
-    legacy = await _schedule(cron_conn, "legacy-snapshots", "* * * * *", OLD_COMMAND)
-    paused = await _schedule(
-        cron_conn, "legacy-paused", "*/60 * * * *", "select public.trigger_snapshot_generation()"
+async def test_a_job_is_a_conflict_when_its_functions_are_shown_to_write_snapshots(
+    platform_cron: AsyncConn,
+) -> None:
+    site = await schedule(
+        platform_cron,
+        "generate-site-snapshots",
+        "*/15 * * * *",
+        "SELECT generate_scheduled_snapshots();",
     )
+    report_job = await schedule(
+        platform_cron,
+        "generate-report-snapshots",
+        "*/15 * * * *",
+        "SELECT generate_scheduled_report_snapshots()",
+    )
+    rebuild = await schedule(
+        platform_cron, "rebuild-partitions", "0 3 * * *", "SELECT rebuild_snapshot_partitions()"
+    )
+    paused = await schedule(
+        platform_cron, "paused-generator", "0 * * * *", "SELECT generate_scheduled_snapshots()"
+    )
+    await platform_cron.execute("UPDATE cron.job SET active = false WHERE jobid = %s", (paused,))
+    report = await read_cron(platform_cron, NOW)
+    jobs = {j.jobid: j for j in report.jobs}
+
+    assert jobs[site].snapshot_evidence == WRITES and jobs[site].writes_snapshots
+    assert jobs[report_job].snapshot_evidence is DOES_NOT_WRITE
+    assert jobs[rebuild].snapshot_evidence == Evidence(
+        Outcome.UNKNOWN, ("rebuild_snapshot_partitions()",), "dynamic SQL"
+    )
+    assert jobs[paused].snapshot_evidence is None  # inactive: not followed
+    assert [j.jobid for j in report.conflicts(scheduling=True)] == [site]
+    assert report.conflicts(scheduling=False) == []
+    warning = report.warning(scheduling=True)
+    assert warning == (
+        "CONFLICT: a pg_cron job writes snapshots while snapwatch schedules them: "
+        f"job {site} 'generate-site-snapshots' → generate_scheduled_snapshots() → "
+        "generate_session_wake_snapshot() → INSERT INTO session_wake_snapshots; "
+        f"unschedule it with SELECT cron.unschedule({site})"
+    )
+    for other in (report_job, rebuild, paused):
+        assert f"cron.unschedule({other})" not in warning
+    assert jobs[rebuild].evidence_line() == (
+        f"job {rebuild} 'rebuild-partitions' → rebuild_snapshot_partitions() "
+        "could not be followed: dynamic SQL"
+    )
+
+
+async def test_a_job_of_another_database_is_not_followed_there(platform_cron: AsyncConn) -> None:
+    elsewhere = await schedule(
+        platform_cron, "elsewhere", "0 * * * *", "SELECT generate_scheduled_snapshots()"
+    )
+    await platform_cron.execute(
+        "UPDATE cron.job SET database = 'staging' WHERE jobid = %s", (elsewhere,)
+    )
+    [job] = (await read_cron(platform_cron, NOW)).jobs
+    assert job.snapshot_evidence == unknown("it runs in database 'staging'")
+    assert not job.writes_snapshots
+
+
+@pytest.mark.slow
+async def test_real_pg_cron_jobs_and_runs(cron_conn: AsyncConn) -> None:
+    before = datetime.now(UTC)
+    ok = await schedule(cron_conn, "snapwatch-ok", "* * * * *", "SELECT 1")
+    failing = await schedule(cron_conn, "snapwatch-fails", "* * * * *", "SELECT 1/0")
+    # The old generator does not exist here, so the job fails, as it would after a cleanup:
+    # what it would have written cannot be shown.
+    legacy = await schedule(
+        cron_conn,
+        "legacy-snapshots",
+        "* * * * *",
+        "SELECT generate_session_wake_snapshot(s.session_id) FROM site_device_sessions s",
+    )
+    paused = await schedule(cron_conn, "legacy-paused", "*/60 * * * *", "SELECT 2")
     await cron_conn.execute("UPDATE cron.job SET active = false WHERE jobid = %s", (paused,))
     await _wait_for_runs(cron_conn, [ok, failing, legacy], timeout=75)
 
@@ -362,17 +403,14 @@ async def test_real_pg_cron_jobs_runs_and_conflicts(cron_conn: AsyncConn) -> Non
 
     assert jobs[ok].name == "snapwatch-ok" and jobs[ok].last_status == "succeeded"
     assert jobs[ok].last_message == "SELECT 1"
+    assert jobs[ok].snapshot_evidence is DOES_NOT_WRITE
     assert jobs[failing].last_status == "failed"
     assert jobs[failing].last_message == "ERROR: division by zero"
-    assert jobs[legacy].last_status == "failed" and jobs[legacy].calls_old_generator
-    assert not jobs[paused].active and jobs[paused].next_run is None
-    assert jobs[paused].last_status is None and jobs[paused].calls_old_generator
-
-    assert [j.jobid for j in report.conflicts(scheduling=True)] == [legacy]
-    assert report.conflicts(scheduling=False) == []
-    warning = report.warning(scheduling=True)
-    assert warning == (
-        f"CONFLICT: pg_cron job {legacy} 'legacy-snapshots' (* * * * *) still runs "
-        "generate_session_wake_snapshot() while snapwatch schedules snapshots: "
-        f"unschedule it with SELECT cron.unschedule({legacy})"
+    assert jobs[legacy].last_status == "failed"
+    assert jobs[legacy].snapshot_evidence == unknown(
+        "generate_session_wake_snapshot() is not a function of this database"
     )
+    assert not jobs[paused].active and jobs[paused].next_run is None
+    assert jobs[paused].last_status is None
+    assert report.conflicts(scheduling=True) == []
+    assert report.warning(scheduling=True) is None

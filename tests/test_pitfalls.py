@@ -1,7 +1,7 @@
 """The earlier implementation's mistakes, by number (design/pitfalls.md), each one a test.
 
 Pitfalls 3-5 and 8-25 are covered where their rule lives (test_cadence, test_snapshot_*,
-test_pipeline); here are the operational ones: 1, 2, 6, 7, 26, 27 and 28."""
+test_pipeline); here are the operational ones: 1, 2, 6, 7, 26, 27, 28 and 29."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from platform_writers import DROP, FUNCTIONS
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
@@ -262,30 +263,65 @@ async def test_pitfall_06_an_old_generator_in_pg_cron_beside_snapwatch_is_a_loud
     dsn = pgcron_server.dsn()
     assert cli("migrate", "--dsn", dsn).returncode == 0
     async with await AsyncConnection.connect(dsn, autocommit=True, row_factory=dict_row) as c:
+        await c.execute(FUNCTIONS)
         await c.execute(
-            "SELECT cron.schedule('legacy-snapshots', '0 * * * *',"
-            " 'SELECT generate_session_wake_snapshot(s.session_id) FROM site_device_sessions s')"
+            "SELECT cron.schedule('generate-site-snapshots', '0 * * * *',"
+            " 'SELECT generate_scheduled_snapshots()')"
         )
         try:
             quiet = await asyncio.to_thread(cli, "status", "--dsn", dsn)
             assert quiet.returncode == 0, quiet.stderr
             assert "CONFLICT" not in quiet.stdout  # nothing of snapwatch's schedules yet
-            me = await register(c, "daemon", clock="system", tick_seconds=60)
-            now = SystemClock().now()
-            await record_tick(
-                c,
-                me,
-                started=now,
-                finished=now,
-                next_tick_at=now + timedelta(seconds=60),
-                paused=False,
-                error=None,
-            )
+            await live_scheduler(c)
             loud = await asyncio.to_thread(cli, "status", "--dsn", dsn)
             assert loud.returncode == 0, loud.stderr
-            assert "CONFLICT" in loud.stdout.splitlines()[0], loud.stdout
-            assert "generate_session_wake_snapshot" in loud.stdout
+            first = loud.stdout.splitlines()[0]
+            assert "CONFLICT" in first, loud.stdout
+            assert (
+                "'generate-site-snapshots' → generate_scheduled_snapshots() → "
+                "generate_session_wake_snapshot() → INSERT INTO session_wake_snapshots"
+            ) in first
             assert "CONFLICT" in loud.stderr
         finally:
             await c.execute("SELECT cron.unschedule(jobid) FROM cron.job")
             await c.execute("DELETE FROM snapwatch.scheduler_instances")
+            await c.execute(DROP)
+
+
+@pytest.mark.slow
+async def test_pitfall_29_a_report_snapshot_job_is_not_a_conflict(
+    pgcron_server: Any, isolated_env: Path
+) -> None:
+    dsn = pgcron_server.dsn()
+    assert cli("migrate", "--dsn", dsn).returncode == 0
+    async with await AsyncConnection.connect(dsn, autocommit=True, row_factory=dict_row) as c:
+        await c.execute(FUNCTIONS)
+        await c.execute(
+            "SELECT cron.schedule('generate-report-snapshots', '*/15 * * * *',"
+            " 'SELECT generate_scheduled_report_snapshots()')"
+        )
+        try:
+            await live_scheduler(c)
+            status = await asyncio.to_thread(cli, "status", "--dsn", dsn)
+            assert status.returncode == 0 and status.stderr == "", status.stderr
+            assert "generate-report-snapshots" in status.stdout
+            assert "CONFLICT" not in status.stdout and "unschedule" not in status.stdout
+        finally:
+            await c.execute("SELECT cron.unschedule(jobid) FROM cron.job")
+            await c.execute("DELETE FROM snapwatch.scheduler_instances")
+            await c.execute(DROP)
+
+
+async def live_scheduler(conn: Any) -> None:
+    """A snapwatch scheduler that has just ticked: snapwatch schedules snapshots."""
+    me = await register(conn, "daemon", clock="system", tick_seconds=60)
+    now = SystemClock().now()
+    await record_tick(
+        conn,
+        me,
+        started=now,
+        finished=now,
+        next_tick_at=now + timedelta(seconds=60),
+        paused=False,
+        error=None,
+    )

@@ -370,6 +370,7 @@ async def test_job_health_lists_instances_and_pg_cron_as_status_does(
     assert got.cron.installed is False and got.warning is None
     assert [i.instance_id for i in got.instances] == [i.instance_id for i in report.instances]
     assert (got.cron.note, got.warning) == (report.cron.note, report.warning)
+    assert got.writers == report.writers
 
 
 async def test_now_must_be_timezone_aware(conn: AsyncConnection[Any]) -> None:

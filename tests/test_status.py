@@ -1,5 +1,6 @@
 """``snapwatch status``: a small fleet in every health state, as text and as JSON, and the
-pg_cron conflict warning (pitfalls 2 and 6)."""
+pg_cron conflict warning with its evidence, on a real pg_cron whose jobs call functions
+shaped like the platform's (pitfalls 2, 6 and 29)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 from overview_rows import Rows
+from platform_writers import DROP, FUNCTIONS, schedule
 
 from snapwatch.actions import pause
 from snapwatch.commands.status import (
@@ -30,8 +32,16 @@ from snapwatch.config import Settings
 from snapwatch.db import connect, resolve_target
 from snapwatch.health import InstanceState, instance_health
 from snapwatch.instances import InstanceRow, mark_stopped, record_tick, register
-from snapwatch.pgcron import CronJob, CronReport
+from snapwatch.pgcron import CronJob, CronReport, read_cron
 from snapwatch.runlog import record_run
+from snapwatch.snapshot_writers import (
+    Evidence,
+    GrantWriter,
+    OtherWriters,
+    Outcome,
+    TriggerWriter,
+    read_other_writers,
+)
 from snapwatch.tick import run_tick
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
@@ -129,6 +139,7 @@ async def test_status_shows_every_health_state_of_a_small_fleet(
     assert any(ln.startswith("ok ") and "daemon" in ln for ln in lines)
     assert any(ln.startswith("stopped ") and " tui " in ln for ln in lines)
     assert "PG_CRON pg_cron is not installed in this database" in lines
+    assert lines[-1] == "OTHER WRITERS OF SNAPSHOTS (triggers, grants to the web app): none"
 
 
 async def test_status_json_is_one_object_with_iso_times(
@@ -148,6 +159,7 @@ async def test_status_json_is_one_object_with_iso_times(
     assert doc["pauses"][0]["scope"] == "'Paused'" and doc["pauses"][0]["paused_by"] == "ops@h"
     assert {i["state"] for i in doc["instances"]} == {"ok", "stopped"}
     assert doc["pg_cron"]["installed"] is False and doc["pg_cron"]["warning"] is None
+    assert doc["other_writers"] == {"triggers": [], "grants": [], "note": None}
 
 
 async def test_status_of_one_site(conn: Any, cfg: Settings, rows: Rows) -> None:
@@ -159,13 +171,16 @@ async def test_status_of_one_site(conn: Any, cfg: Settings, rows: Rows) -> None:
 
 # --- the pg_cron conflict ------------------------------------------------------------------------
 
+INSERT = "INSERT INTO session_wake_snapshots"
+CHAIN = ("generate_scheduled_snapshots()", "generate_session_wake_snapshot()", INSERT)
 
-def cron_job(command: str) -> CronJob:
+
+def cron_job(evidence: Evidence) -> CronJob:
     return CronJob(
         jobid=3,
-        name="legacy-snapshots",
+        name="generate-site-snapshots",
         schedule="0 * * * *",
-        command=command,
+        command="SELECT generate_scheduled_snapshots()",
         database="platform",
         username="postgres",
         active=True,
@@ -178,8 +193,8 @@ def cron_job(command: str) -> CronJob:
         next_run=NOW + 57 * M,
         stuck=False,
         interval_seconds=3600.0,
-        calls_old_generator="generate_session_wake_snapshot" in command,
         schedule_error=None,
+        snapshot_evidence=evidence,
     )
 
 
@@ -208,28 +223,37 @@ def instance(state_changes: dict[str, Any]) -> Any:
     return instance_health(dataclasses.replace(row, **state_changes))
 
 
+NO_WRITERS = OtherWriters()
+
+
+def report_of(
+    cron: CronReport, instances: list[Any], writers: OtherWriters = NO_WRITERS
+) -> StatusReport:
+    warning = conflict_warning(cron, instances)
+    return StatusReport(NOW, "db", [], instances, [], cron, writers, warning)
+
+
 def conflict_report(instances: list[Any]) -> StatusReport:
     cron = CronReport(
         installed=True,
         readable=True,
         version="1.6",
         database="platform",
-        jobs=(cron_job("SELECT generate_session_wake_snapshot()"),),
+        jobs=(cron_job(Evidence(Outcome.WRITES, CHAIN)),),
         run_details=True,
     )
-    warning = conflict_warning(cron, instances)
-    return StatusReport(NOW, "db", [], instances, [], cron, warning)
+    return report_of(cron, instances)
 
 
-def test_an_old_generator_beside_a_live_scheduler_is_the_first_line_and_on_stderr() -> None:
+def test_a_job_writing_snapshots_beside_a_live_scheduler_is_the_first_line_and_on_stderr() -> None:
     report = conflict_report([instance({})])
     out, err = io.StringIO(), io.StringIO()
     emit(report, as_json=False, out=out, err=err)
     first = out.getvalue().splitlines()[0]
-    assert first.startswith("!!! CONFLICT: pg_cron job 3 'legacy-snapshots'")
-    assert "SELECT cron.unschedule(3)" in first
+    assert first.startswith("!!! CONFLICT: a pg_cron job writes snapshots")
+    assert "job 3 'generate-site-snapshots' → generate_scheduled_snapshots() →" in first
+    assert first.endswith("; unschedule it with SELECT cron.unschedule(3)")
     assert err.getvalue().startswith("snapwatch: warning: CONFLICT:")
-    assert "calls an old snapshot generator" in out.getvalue()
 
 
 def test_with_json_the_conflict_is_in_the_document_and_on_stderr() -> None:
@@ -238,7 +262,10 @@ def test_with_json_the_conflict_is_in_the_document_and_on_stderr() -> None:
     emit(report, as_json=True, out=out, err=err)
     doc = json.loads(out.getvalue())
     assert doc["pg_cron"]["warning"].startswith("CONFLICT:")
-    assert doc["pg_cron"]["jobs"][0]["calls_old_generator"] is True
+    [job] = doc["pg_cron"]["jobs"]
+    assert job["writes_snapshots"] is True
+    assert job["snapshot_evidence"]["outcome"] == "writes"
+    assert job["snapshot_evidence"]["chain"] == list(CHAIN)
     assert "CONFLICT" in err.getvalue()
 
 
@@ -252,6 +279,160 @@ def test_no_conflict_when_no_scheduler_is_live(changes: dict[str, Any]) -> None:
     assert report.instances[0].state in (InstanceState.STOPPED, InstanceState.DOWN)
     assert report.warning is None
     assert conflict_report([]).warning is None
+    text = render_status(report)
+    assert "CONFLICT" not in text and "unschedule" not in text
+    assert "    job 3 'generate-site-snapshots' → generate_scheduled_snapshots() →" in text
+
+
+def test_other_writers_are_listed_with_their_evidence_and_wrapped_not_cut() -> None:
+    writers = OtherWriters(
+        triggers=(
+            TriggerWriter(
+                "trigger_auto_generate_snapshot",
+                "device_wake_payloads",
+                Evidence(Outcome.WRITES, ("auto_snapshot_on_wake_complete()", *CHAIN[1:])),
+            ),
+            TriggerWriter(  # a quoted name may hold anything: shown inert
+                "t\x1b]0;owned\x07",
+                "sites",
+                Evidence(Outcome.WRITES, ("x\x9b2J()", INSERT)),
+            ),
+        ),
+        grants=(
+            GrantWriter(
+                "recompute_wake_snapshot(uuid)",
+                ("anon", "authenticated"),
+                Evidence(Outcome.WRITES, ("UPDATE session_wake_snapshots",)),
+            ),
+        ),
+    )
+    cron = CronReport(installed=False, note="pg_cron is not installed in this database")
+    text = render_status(report_of(cron, [instance({})], writers))
+    lines = text.splitlines()
+    head = lines.index("OTHER WRITERS OF SNAPSHOTS (triggers, grants to the web app): 3")
+    assert all(len(line) <= WIDTH for line in lines)
+    assert " ".join(line.strip() for line in lines[head + 1 :]) == (
+        "trigger trigger_auto_generate_snapshot on device_wake_payloads → "
+        "auto_snapshot_on_wake_complete() → generate_session_wake_snapshot() → "
+        "INSERT INTO session_wake_snapshots "
+        "trigger t\\x1b]0;owned\\x07 on sites → x\\x9b2J() → INSERT INTO session_wake_snapshots "
+        "anon, authenticated may execute recompute_wake_snapshot(uuid) → "
+        "UPDATE session_wake_snapshots"
+    )
+    assert not any(c in text for c in "\x1b\x07\x9b")
+    assert "CONFLICT" not in text  # reported, not a pg_cron conflict
+    doc = status_json(report_of(cron, [], writers))["other_writers"]
+    assert doc["triggers"][0]["table"] == "device_wake_payloads"
+    assert doc["triggers"][0]["chain"] == ["auto_snapshot_on_wake_complete()", *CHAIN[1:]]
+    assert doc["triggers"][1]["trigger"] == "t\x1b]0;owned\x07"  # JSON escapes it
+    assert doc["grants"][0]["roles"] == ["anon", "authenticated"]
+    assert doc["grants"][0]["text"].startswith("anon, authenticated may execute")
+
+
+# --- status of a real pg_cron ------------------------------------------------------------------
+
+
+@pytest.fixture
+async def platform_cron(
+    cron_conn: psycopg.AsyncConnection[dict[str, Any]],
+) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
+    await cron_conn.execute(FUNCTIONS)
+    yield cron_conn
+    await cron_conn.execute(DROP)
+
+
+async def real_status(conn: psycopg.AsyncConnection[dict[str, Any]]) -> StatusReport:
+    """What status reads from pg_cron and the functions, beside one live scheduler."""
+    cron = await read_cron(conn, NOW)
+    return report_of(cron, [instance({})], await read_other_writers(conn))
+
+
+def emitted(report: StatusReport, *, as_json: bool) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    emit(report, as_json=as_json, out=out, err=err)
+    return out.getvalue(), err.getvalue()
+
+
+async def test_status_of_the_platform_site_snapshot_job_is_a_conflict_with_its_chain(
+    platform_cron: psycopg.AsyncConnection[dict[str, Any]],
+) -> None:
+    job = await schedule(
+        platform_cron,
+        "generate-site-snapshots\x1b[2J",  # an escape sequence in a job's name stays inert
+        "*/15 * * * *",
+        "SELECT generate_scheduled_snapshots();",
+    )
+    report = await real_status(platform_cron)
+    name = "'generate-site-snapshots\\x1b[2J'"
+    chain = (
+        f"job {job} {name} → generate_scheduled_snapshots() → "
+        "generate_session_wake_snapshot() → INSERT INTO session_wake_snapshots"
+    )
+    text, err = emitted(report, as_json=False)
+    lines = text.splitlines()
+    assert lines[0] == (
+        f"!!! CONFLICT: a pg_cron job writes snapshots while snapwatch schedules them: {chain}; "
+        f"unschedule it with SELECT cron.unschedule({job})"
+    )
+    assert err == f"snapwatch: warning: {lines[0][4:]}\n"
+    assert "\x1b" not in text + err
+    _, *evidence = block(lines, str(job)).splitlines()
+    assert " ".join(line.strip() for line in evidence) == chain
+    assert all(len(line) <= WIDTH for line in lines[1:])
+
+    raw, err = emitted(report, as_json=True)
+    doc = json.loads(raw)
+    assert doc["pg_cron"]["warning"] == lines[0][4:]
+    [listed] = doc["pg_cron"]["jobs"]
+    assert listed["writes_snapshots"] is True
+    assert listed["snapshot_evidence"] == {
+        "outcome": "writes",
+        "chain": list(CHAIN),
+        "reason": None,
+        "text": chain,
+    }
+    assert doc["other_writers"]["triggers"] == []
+    assert err.startswith("snapwatch: warning: CONFLICT")
+
+
+async def test_status_of_the_report_job_and_a_dynamic_one_gives_no_advice(
+    platform_cron: psycopg.AsyncConnection[dict[str, Any]],
+) -> None:
+    reports = await schedule(
+        platform_cron,
+        "generate-report-snapshots",
+        "*/15 * * * *",
+        "SELECT generate_scheduled_report_snapshots()",
+    )
+    rebuild = await schedule(
+        platform_cron, "rebuild-partitions", "0 3 * * *", "SELECT rebuild_snapshot_partitions()"
+    )
+    report = await real_status(platform_cron)
+    assert report.warning is None
+    text, err = emitted(report, as_json=False)
+    assert err == ""
+    assert "CONFLICT" not in text and "unschedule" not in text
+    lines = text.splitlines()
+    assert block(lines, str(reports)).count("\n") == 0  # nothing to say about the report job
+    _, *note = block(lines, str(rebuild)).splitlines()
+    assert " ".join(line.strip() for line in note) == (
+        f"job {rebuild} 'rebuild-partitions' → rebuild_snapshot_partitions() could not be "
+        "followed: dynamic SQL"
+    )
+
+    raw, err = emitted(report, as_json=True)
+    doc = json.loads(raw)
+    assert doc["pg_cron"]["warning"] is None and err == ""
+    by_id = {j["jobid"]: j for j in doc["pg_cron"]["jobs"]}
+    assert by_id[reports]["writes_snapshots"] is False
+    assert by_id[reports]["snapshot_evidence"]["outcome"] == "does_not_write"
+    assert by_id[rebuild]["snapshot_evidence"] == {
+        "outcome": "unknown",
+        "chain": ["rebuild_snapshot_partitions()"],
+        "reason": "dynamic SQL",
+        "text": f"job {rebuild} 'rebuild-partitions' → rebuild_snapshot_partitions() could "
+        "not be followed: dynamic SQL",
+    }
 
 
 def test_tables_fit_the_width_by_cutting_the_flexible_columns() -> None:

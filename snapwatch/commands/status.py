@@ -1,15 +1,20 @@
-"""``snapwatch status``: sites, scheduler instances, pauses and pg_cron, as tables or JSON.
+"""``snapwatch status``: sites, scheduler instances, pauses, pg_cron and the other writers
+of snapshots, as tables or JSON.
 
 Read-only and informative: it exits 0 whatever the health says (3 when the database is
-unreachable). A pg_cron job that still runs an old snapshot generator while snapwatch
-schedules is the one thing it shouts about: first line of the output and on stderr (with
-``--json`` the document stays pure JSON and carries it as ``pg_cron.warning``).
+unreachable). A pg_cron job shown to write snapshots while snapwatch schedules is the one
+thing it shouts about: first line of the output and on stderr (with ``--json`` the
+document stays pure JSON and carries it as ``pg_cron.warning``). Every job comes with the
+evidence of what it writes (or why it could not be followed), and triggers and grants
+that write snapshots are listed with theirs (:mod:`snapwatch.snapshot_writers`). Text from
+the database is printed inert (:func:`snapwatch.printable.printable`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +43,9 @@ from snapwatch.health import (
 from snapwatch.instances import read_instances
 from snapwatch.migrations import require_current
 from snapwatch.pgcron import CronJob, CronReport, read_cron
+from snapwatch.printable import printable
 from snapwatch.sitestate import resolve_site
+from snapwatch.snapshot_writers import Evidence, OtherWriters, read_other_writers
 
 WIDTH = 100
 """Text output fits this many columns."""
@@ -54,8 +61,11 @@ class StatusReport:
     instances: list[InstanceHealth]
     pauses: list[PauseRecord]
     cron: CronReport
+    writers: OtherWriters
+    """Triggers and grants shown to write snapshots."""
     warning: str | None
-    """The pg_cron conflict warning, when an old generator runs beside a live scheduler."""
+    """The pg_cron conflict warning, when a job shown to write snapshots runs beside a live
+    scheduler."""
     clock: str = "database"
     """The clock "now" was read from (the schedulers')."""
     clock_offset_seconds: float | None = None
@@ -79,8 +89,9 @@ async def read_status(
         p for p in await active_pauses(conn, now) if site is None or p.site_id in (None, site)
     ]
     cron = await read_cron(conn, now)
+    writers = await read_other_writers(conn)
     warning = conflict_warning(cron, instances)
-    return StatusReport(now, database, sites, instances, pauses, cron, warning)
+    return StatusReport(now, database, sites, instances, pauses, cron, writers, warning)
 
 
 def conflict_warning(cron: CronReport, instances: Sequence[InstanceHealth]) -> str | None:
@@ -124,7 +135,7 @@ async def status(
 def emit(report: StatusReport, *, as_json: bool, out: TextIO, err: TextIO) -> None:
     """The report as text or JSON on ``out``; the pg_cron conflict also on ``err``."""
     if report.warning:
-        err.write(f"snapwatch: warning: {report.warning}\n")
+        err.write(f"snapwatch: warning: {printable(report.warning)}\n")
     if as_json:
         out.write(json.dumps(status_json(report), indent=2) + "\n")
     else:
@@ -135,7 +146,8 @@ def emit(report: StatusReport, *, as_json: bool, out: TextIO, err: TextIO) -> No
 
 
 def status_json(report: StatusReport) -> dict[str, Any]:
-    """One JSON object: sites (with a summary), instances, pauses, pg_cron; ISO times."""
+    """One JSON object: sites (with a summary), instances, pauses, pg_cron and the other
+    writers of snapshots; ISO times."""
     return {
         "as_of": report.as_of.isoformat(),
         "database": report.database,
@@ -165,9 +177,38 @@ def status_json(report: StatusReport) -> dict[str, Any]:
                 "timezone": report.cron.timezone,
                 "note": report.cron.note,
                 "warning": report.warning,
-                "jobs": [dataclasses.asdict(j) for j in report.cron.jobs],
+                "jobs": [_job_json(j) for j in report.cron.jobs],
             }
         ),
+        "other_writers": _other_writers_json(report.writers),
+    }
+
+
+def _evidence_json(evidence: Evidence, origin: str) -> dict[str, Any]:
+    """Outcome, chain and reason, and the same as one line of text."""
+    return {**_plain(dataclasses.asdict(evidence)), "text": evidence.describe(origin)}
+
+
+def _job_json(job: CronJob) -> dict[str, Any]:
+    evidence = job.snapshot_evidence
+    return {
+        **dataclasses.asdict(job),
+        "writes_snapshots": job.writes_snapshots,
+        "snapshot_evidence": None if evidence is None else _evidence_json(evidence, job.label),
+    }
+
+
+def _other_writers_json(writers: OtherWriters) -> dict[str, Any]:
+    return {
+        "triggers": [
+            {"trigger": t.trigger, "table": t.table, **_evidence_json(t.evidence, t.origin)}
+            for t in writers.triggers
+        ],
+        "grants": [
+            {"function": g.function, "roles": list(g.roles), **_evidence_json(g.evidence, g.origin)}
+            for g in writers.grants
+        ],
+        "note": writers.note,
     }
 
 
@@ -194,6 +235,7 @@ def _plain(value: Any) -> Any:
 
 
 def render_status(report: StatusReport) -> str:
+    """The report as text; every line inert (control characters shown as escapes)."""
     lines: list[str] = []
     if report.warning:
         lines += [f"!!! {report.warning}", ""]
@@ -203,8 +245,8 @@ def render_status(report: StatusReport) -> str:
     if off is not None:
         lines.append(_cut(f"clock: {off} (its time is used)", WIDTH))
     lines += ["", *_sites(report), "", *_instances(report), "", *_pauses(report)]
-    lines += ["", *_cron(report)]
-    return "\n".join(lines) + "\n"
+    lines += ["", *_cron(report), "", *_other_writers(report.writers)]
+    return "\n".join(map(printable, lines)) + "\n"
 
 
 def _label(state: str) -> str:
@@ -367,14 +409,35 @@ def _cron(report: StatusReport) -> list[str]:
     out = [head, *notes, lines[0]]
     for job, line in zip(cron.jobs, lines[1:], strict=True):
         out.append(line)
+        if evidence := job.evidence_line():
+            out += _wrapped(evidence)
         out += [_cut(f"    {flag}", WIDTH) for flag in _job_flags(job)]
     return out
 
 
+def _other_writers(writers: OtherWriters) -> list[str]:
+    head = "OTHER WRITERS OF SNAPSHOTS (triggers, grants to the web app)"
+    if writers.note:
+        return _wrapped(f"{head}: unknown, {writers.note}", indent="")
+    lines = writers.lines()
+    if not lines:
+        return [f"{head}: none"]
+    return [f"{head}: {len(lines)}", *(w for line in lines for w in _wrapped(line, indent=""))]
+
+
+def _wrapped(text: str, indent: str = "    ") -> list[str]:
+    """A line of evidence, whole: wrapped to the width rather than cut."""
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "    ",
+        break_on_hyphens=False,
+    )
+
+
 def _job_flags(job: CronJob) -> list[str]:
     flags = []
-    if job.calls_old_generator:
-        flags.append("calls an old snapshot generator")
     if job.stuck:
         flags.append("stuck: running longer than its interval")
     if job.schedule_error:

@@ -1,9 +1,11 @@
-"""The Job health pane: every scheduler instance, pg_cron's jobs and the conflict warning.
+"""The Job health pane: every scheduler instance, pg_cron's jobs, the other writers of
+snapshots and the conflict warning.
 
-The judgements are :mod:`snapwatch.health`'s (instances at the database's own ``now()``)
-and :mod:`snapwatch.pgcron`'s; the warning is :func:`snapwatch.commands.status.
-conflict_warning`, so the pane and ``snapwatch status`` say the same. Sites are left out:
-the Sites pane has them (:mod:`snapwatch.readmodels.sites`).
+The judgements are :mod:`snapwatch.health`'s (instances at the database's own ``now()``),
+:mod:`snapwatch.pgcron`'s and :mod:`snapwatch.snapshot_writers`'; the warning is
+:func:`snapwatch.commands.status.conflict_warning`, so the pane and ``snapwatch status``
+say the same. Sites are left out: the Sites pane has them
+(:mod:`snapwatch.readmodels.sites`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from snapwatch.commands.status import conflict_warning
 from snapwatch.health import InstanceHealth, count_instance_states, instance_health
 from snapwatch.instances import read_instances
 from snapwatch.pgcron import CronReport, read_cron
+from snapwatch.snapshot_writers import OtherWriters, read_other_writers
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +31,11 @@ class JobHealth:
     instances: tuple[InstanceHealth, ...]
     """Live instances and those stopped within a day, newest first."""
     cron: CronReport
+    writers: OtherWriters
+    """Triggers and grants shown to write snapshots."""
     warning: str | None
-    """The pg_cron conflict: an active job still calls an old snapshot generator while a
-    snapwatch scheduler is live."""
+    """The pg_cron conflict: an active job shown to write snapshots while a snapwatch
+    scheduler is live."""
 
     def counts(self) -> dict[str, int]:
         """Instances per state; every state present."""
@@ -38,10 +43,11 @@ class JobHealth:
 
 
 async def job_health(conn: AsyncConnection[dict[str, Any]], now: datetime) -> JobHealth:
-    """Instances, pg_cron and the warning, as of ``now`` (three reads and a probe).
+    """Instances, pg_cron, the other writers and the warning, as of ``now``.
 
     ``conn`` returns dict rows (as :func:`snapwatch.db.connect`, the pool and
     :class:`~snapwatch.dbsession.DbSession` give), which pg_cron's reader expects."""
     instances = tuple(instance_health(row) for row in await read_instances(conn))
     cron = await read_cron(conn, now)
-    return JobHealth(now, instances, cron, conflict_warning(cron, instances))
+    writers = await read_other_writers(conn)
+    return JobHealth(now, instances, cron, writers, conflict_warning(cron, instances))

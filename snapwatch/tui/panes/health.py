@@ -1,8 +1,13 @@
-"""The Job health pane: scheduler instances, how updates arrive, pg_cron, the conflict.
+"""The Job health pane: scheduler instances, how updates arrive, pg_cron, the other
+writers of snapshots, the conflict.
 
 Each instance (this app's own is marked) with its state, last and next tick, duration
 and last error, judged at the database's clock (:mod:`snapwatch.health`). The pg_cron
 conflict warning, when there is one, is the first thing in the pane, in reverse red.
+Under each pg_cron job, the chain that shows it writes snapshots, or why it could not be
+followed; below the jobs, the triggers and grants shown to write snapshots. Text from the
+database is shown as plain text (``Text``, never markup) with control characters made
+visible (:func:`snapwatch.printable.printable`).
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from textual.widgets import Static
 from snapwatch.clock import offset_warning
 from snapwatch.health import InstanceHealth, InstanceState
 from snapwatch.pgcron import CronJob, CronReport
+from snapwatch.printable import printable
 from snapwatch.readmodels.health import JobHealth
+from snapwatch.snapshot_writers import OtherWriters
 from snapwatch.tui.columns import ColumnSpec, one_line
 from snapwatch.tui.countdown import relative
 from snapwatch.tui.panes.pane import Pane
@@ -79,28 +86,49 @@ def instance_row(instance: InstanceHealth, mine: UUID | None, max_offset: float 
 
 
 def cron_lines(cron: CronReport, now: datetime) -> list[str]:
-    """pg_cron in a few lines: absent, unreadable (why), or its jobs."""
+    """pg_cron in a few lines: absent, unreadable (why), or its jobs, each with the
+    evidence of what it writes when that is a write or unknown."""
     if not cron.installed:
         return ["pg_cron: not installed"]
     if not cron.readable:
         return [f"pg_cron: {cron.note or 'not readable by this role'}"]
     if not cron.jobs:
         return ["pg_cron: no jobs"]
-    return [f"pg_cron: {len(cron.jobs)} job(s)", *(job_line(j, now) for j in cron.jobs)]
+    lines = [f"pg_cron: {len(cron.jobs)} job(s)"]
+    for job in cron.jobs:
+        lines.append(job_line(job, now))
+        if evidence := job.evidence_line():
+            lines.append(f"    {evidence}")
+    return lines
 
 
 def job_line(job: CronJob, now: datetime) -> str:
     flags = []
     if not job.active:
         flags.append("inactive")
-    if job.calls_old_generator:
-        flags.append("OLD GENERATOR")
+    if job.writes_snapshots:
+        flags.append("WRITES SNAPSHOTS")
     if job.stuck:
         flags.append("stuck")
     last = f"last {job.last_status}" if job.last_status else "never ran"
     nxt = f", next {_seconds(job.next_run, now)}" if job.next_run else ""
     extra = f" [{', '.join(flags)}]" if flags else ""
-    return f"  {job.label}: {last}{nxt}{extra}"
+    return f"  {job.label} ({job.schedule}): {last}{nxt}{extra}"
+
+
+def writer_lines(writers: OtherWriters) -> list[str]:
+    """Triggers and grants shown to write snapshots, each with its chain; none: no lines."""
+    if writers.note:
+        return [f"other writers of snapshots: unknown, {writers.note}"]
+    lines = writers.lines()
+    if not lines:
+        return []
+    return [f"other writers of snapshots: {len(lines)}", *(f"  {line}" for line in lines)]
+
+
+def plain(lines: list[str]) -> Text:
+    """Lines from the database as inert text: no markup, control characters visible."""
+    return Text("\n".join(map(printable, lines)))
 
 
 class InstancesTable(KeyedTable):
@@ -118,6 +146,7 @@ class HealthPane(Pane):
         self.updates = Static("", id="health-updates")
         self.table = InstancesTable()
         self.cron = Static("", id="health-cron")
+        self.writers = Static("", id="health-writers")
         self.health: JobHealth | None = None
 
     def compose(self) -> ComposeResult:
@@ -125,18 +154,23 @@ class HealthPane(Pane):
         yield self.updates
         yield self.table
         yield self.cron
+        yield self.writers
 
     def on_mount(self) -> None:
         self.warning.display = False
+        self.writers.display = False
 
     def show(self, health: JobHealth, mine: UUID | None) -> None:
         self.health = health
         self.warning.display = health.warning is not None
-        self.warning.update(Text(health.warning or ""))
+        self.warning.update(plain([health.warning or ""]))
         bound = self.max_clock_offset_seconds
         rows = {str(i.instance_id): instance_row(i, mine, bound) for i in health.instances}
         self.table.show_rows(rows)
-        self.cron.update(Text("\n".join(cron_lines(health.cron, health.as_of))))
+        self.cron.update(plain(cron_lines(health.cron, health.as_of)))
+        writers = writer_lines(health.writers)
+        self.writers.display = bool(writers)
+        self.writers.update(plain(writers))
         counts = {k: v for k, v in health.counts().items() if v}
         summary = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no scheduler seen"
         self.set_title(summary)
