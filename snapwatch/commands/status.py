@@ -37,6 +37,7 @@ from snapwatch.health import (
 from snapwatch.instances import read_instances
 from snapwatch.migrations import require_current
 from snapwatch.pgcron import CronJob, CronReport, read_cron
+from snapwatch.pooler import Pooler
 from snapwatch.sitestate import resolve_site
 
 WIDTH = 100
@@ -55,6 +56,8 @@ class StatusReport:
     cron: CronReport
     warning: str | None
     """The pg_cron conflict warning, when an old generator runs beside a live scheduler."""
+    pooler: Pooler | None = None
+    """The pooler mode the connection is in, and why."""
 
 
 async def read_status(
@@ -63,6 +66,7 @@ async def read_status(
     settings: Settings,
     *,
     database: str,
+    pooler: Pooler | None = None,
     site: UUID | None = None,
 ) -> StatusReport:
     """Everything ``status`` shows, as of ``now`` (instances at the database's own now)."""
@@ -73,7 +77,7 @@ async def read_status(
     ]
     cron = await read_cron(conn, now)
     warning = conflict_warning(cron, instances)
-    return StatusReport(now, database, sites, instances, pauses, cron, warning)
+    return StatusReport(now, database, sites, instances, pauses, cron, warning, pooler)
 
 
 def conflict_warning(cron: CronReport, instances: Sequence[InstanceHealth]) -> str | None:
@@ -96,7 +100,9 @@ async def status(
     try:
         await require_current(conn)
         site_id = (await resolve_site(conn, site)).site_id if site is not None else None
-        report = await read_status(conn, now, settings, database=target.display, site=site_id)
+        report = await read_status(
+            conn, now, settings, database=target.display, pooler=target.pooler, site=site_id
+        )
     finally:
         await conn.close()
     emit(report, as_json=as_json, out=out, err=err)
@@ -121,6 +127,7 @@ def status_json(report: StatusReport) -> dict[str, Any]:
     return {
         "as_of": report.as_of.isoformat(),
         "database": report.database,
+        "pooler": dataclasses.asdict(report.pooler) if report.pooler else None,
         "summary": {
             "sites": count_states(report.sites),
             "instances": count_instance_states(report.instances),
@@ -179,6 +186,8 @@ def render_status(report: StatusReport) -> str:
         lines += [f"!!! {report.warning}", ""]
     lines.append(f"status as of {report.as_of:%Y-%m-%d %H:%M:%S} UTC")
     lines.append(_cut(f"database {report.database}", WIDTH))
+    if report.pooler is not None:
+        lines.append(_cut(f"pooler {report.pooler.mode} ({report.pooler.reason})", WIDTH))
     lines += ["", *_sites(report), "", *_instances(report), "", *_pauses(report)]
     lines += ["", *_cron(report)]
     return "\n".join(lines) + "\n"
