@@ -24,6 +24,10 @@ CONFIG_ENV = "SNAPWATCH_CONFIG"
 APP_NAME = "snapwatch"
 
 
+PoolerSetting = Literal["auto", "none", "session", "transaction"]
+"""How the DSN reaches PostgreSQL (see :mod:`snapwatch.pooler`)."""
+
+
 def default_config_path() -> Path:
     return platformdirs.user_config_path(APP_NAME) / "config.toml"
 
@@ -42,6 +46,11 @@ class DatabaseSettings(_Section):
     connect_timeout_seconds: float = Field(5.0, gt=0, description="give up connecting after")
     statement_timeout_seconds: float = Field(
         60.0, gt=0, description="cancel any single statement after"
+    )
+    pooler: PoolerSetting = Field(
+        "auto",
+        description='what the DSN connects through: "auto" (find out), "none" (PostgreSQL '
+        'itself), "session" or "transaction" (a pooler in that mode)',
     )
 
 

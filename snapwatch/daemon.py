@@ -167,14 +167,19 @@ class Daemon:
         if self.stop.is_set():
             return None
         await scheduler.start()
+        pooler = self.target.pooler
+        assert pooler is not None  # settled by the first connection
         log_event(
             log,
             logging.INFO,
             "started",
-            f"ticking every {scheduler.tick_seconds:g} s on the {clock.describe()} clock",
+            f"ticking every {scheduler.tick_seconds:g} s on the {clock.describe()} clock, "
+            f"{pooler.describe()}",
             tick_seconds=scheduler.tick_seconds,
             clock=clock.describe(),
             as_of=clock.now(),
+            pooler=pooler.mode,
+            pooler_reason=pooler.reason,
         )
         return scheduler
 

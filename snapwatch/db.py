@@ -17,6 +17,16 @@ from psycopg_pool import AsyncConnectionPool
 from snapwatch.config import Settings
 from snapwatch.embedded import EmbeddedServer, start_embedded
 from snapwatch.errors import AuthenticationFailed, ConfigError, DatabaseUnreachable, SnapwatchError
+from snapwatch.pooled import PooledConnection
+from snapwatch.pooler import (
+    EMBEDDED,
+    REFUSED_OPTIONS,
+    Mode,
+    Pooler,
+    from_dsn,
+    judge_connection,
+    refused_startup_options,
+)
 from snapwatch.redact import dsn_password, redact
 
 log = logging.getLogger(__name__)
@@ -39,6 +49,8 @@ class Target:
     dsn: str
     embedded: EmbeddedServer | None = None
     secrets: tuple[str, ...] = field(default=())
+    pooler: Pooler | None = None
+    """The pooler mode in effect, settled by the first connection (:func:`connect`)."""
 
     @property
     def display(self) -> str:
@@ -81,16 +93,45 @@ def check_dsn(dsn: str, secrets: tuple[str, ...] = ()) -> None:
             raise ConfigError(f"invalid DSN: port {shown!r} is not a number from 1 to {MAX_PORT}")
 
 
-def connection_kwargs(settings: Settings, *, read_only: bool = False) -> dict[str, Any]:
-    """Session settings applied to every connection."""
-    options = [f"-c statement_timeout={int(settings.database.statement_timeout_seconds * 1000)}"]
-    if read_only or settings.read_only:
-        options.append("-c default_transaction_read_only=on")
-    return {
+def statement_timeout_ms(settings: Settings) -> int:
+    return int(settings.database.statement_timeout_seconds * 1000)
+
+
+def connection_kwargs(settings: Settings, mode: Mode, *, read_only: bool) -> dict[str, Any]:
+    """How to open a connection in pooler ``mode``: autocommit with dict rows, and the
+    session settings as startup options when nothing in between drops them (see
+    :func:`configure` for the rest)."""
+    kwargs: dict[str, Any] = {
+        "autocommit": True,
+        "row_factory": dict_row,
         "connect_timeout": max(1, round(settings.database.connect_timeout_seconds)),
-        "options": " ".join(options),
         "application_name": "snapwatch",
     }
+    if mode == "none":
+        options = [f"-c statement_timeout={statement_timeout_ms(settings)}"]
+        if read_only:
+            options.append("-c default_transaction_read_only=on")
+        kwargs["options"] = " ".join(options)
+    if mode == "transaction":
+        kwargs["prepare_threshold"] = None  # no server session keeps a prepared statement
+    return kwargs
+
+
+async def configure(
+    conn: AsyncConnection[Any], settings: Settings, mode: Mode, *, read_only: bool
+) -> None:
+    """The session settings that are no startup options in pooler ``mode``: set for the
+    session behind a session pooler, in every transaction behind a transaction pooler."""
+    if mode == "session":
+        await conn.execute(
+            "SELECT set_config('statement_timeout', %s, false),"
+            " set_config('default_transaction_read_only', %s, false)",
+            (str(statement_timeout_ms(settings)), "on" if read_only else "off"),
+        )
+    elif isinstance(conn, PooledConnection):  # mode "transaction"
+        conn.statement_timeout_ms = statement_timeout_ms(settings)
+        if read_only:
+            await conn.set_read_only(True)
 
 
 def translate(exc: BaseException, target: Target) -> SnapwatchError:
@@ -108,16 +149,65 @@ async def connect(
     target: Target, settings: Settings, *, read_only: bool = False
 ) -> AsyncConnection[dict[str, Any]]:
     """One autocommit connection with dict rows (transactions are explicit, with
-    ``conn.transaction()``); failures become :class:`DatabaseUnreachable`."""
+    ``conn.transaction()``), opened as the pooler mode requires; the first connection
+    of a target settles the mode (:attr:`Target.pooler`). Failures become
+    :class:`DatabaseUnreachable`."""
+    read_only = read_only or settings.read_only
     try:
-        return await AsyncConnection.connect(
-            target.dsn,
-            autocommit=True,
-            row_factory=dict_row,
-            **connection_kwargs(settings, read_only=read_only),
-        )
+        pooler = known_pooler(target, settings)
+        if pooler is None:
+            return await _connect_finding_out(target, settings, read_only)
+        target.pooler = pooler
+        return await _open(target.dsn, settings, pooler.mode, read_only)
     except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
         raise translate(exc, target) from None
+
+
+def known_pooler(target: Target, settings: Settings) -> Pooler | None:
+    """The pooler mode as far as it is known without connecting (None: connecting will
+    find out). ``database.pooler`` is about the DSN: the embedded server is direct."""
+    if target.pooler is not None:
+        return target.pooler
+    if target.embedded is not None:
+        return EMBEDDED
+    return from_dsn(settings.database.pooler, target.dsn)
+
+
+async def _connect_finding_out(
+    target: Target, settings: Settings, read_only: bool
+) -> AsyncConnection[dict[str, Any]]:
+    """Connect with startup options and see whether they arrive (:mod:`snapwatch.pooler`)."""
+    try:
+        conn = await _open(target.dsn, settings, "none", read_only)
+    except psycopg.OperationalError as exc:
+        if not refused_startup_options(exc):
+            raise
+        target.pooler = REFUSED_OPTIONS
+        return await _open(target.dsn, settings, REFUSED_OPTIONS.mode, read_only)
+    try:
+        pooler = await judge_connection(conn, statement_timeout_ms(settings))
+    except BaseException:
+        await conn.close()
+        raise
+    target.pooler = pooler
+    if pooler.mode == "none":
+        return conn
+    await conn.close()
+    return await _open(target.dsn, settings, pooler.mode, read_only)
+
+
+async def _open(
+    dsn: str, settings: Settings, mode: Mode, read_only: bool
+) -> AsyncConnection[dict[str, Any]]:
+    kwargs = connection_kwargs(settings, mode, read_only=read_only)
+    cls = PooledConnection if mode == "transaction" else AsyncConnection
+    conn: AsyncConnection[dict[str, Any]] = await cls.connect(dsn, **kwargs)
+    try:
+        await configure(conn, settings, mode, read_only=read_only)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
 
 
 class Database:
@@ -132,18 +222,24 @@ class Database:
     async def open(
         cls, target: Target, settings: Settings, *, read_only: bool = False
     ) -> AsyncIterator[Database]:
-        # Probe once first: a pool only reports "timed out", the probe says why.
+        # Probe once first: a pool only reports "timed out", the probe says why (and
+        # the probe settles the pooler mode).
+        read_only = read_only or settings.read_only
         probe = await connect(target, settings, read_only=read_only)
         await probe.close()
+        assert target.pooler is not None
+        mode = target.pooler.mode
+
+        async def setup(conn: AsyncConnection[dict[str, Any]]) -> None:
+            await configure(conn, settings, mode, read_only=read_only)
+
         pool: AsyncConnectionPool[AsyncConnection[dict[str, Any]]] = AsyncConnectionPool(
             target.dsn,
+            connection_class=PooledConnection if mode == "transaction" else AsyncConnection,
             min_size=settings.database.pool_min_size,
             max_size=max(settings.database.pool_min_size, settings.database.pool_max_size),
-            kwargs={
-                "autocommit": True,
-                "row_factory": dict_row,
-                **connection_kwargs(settings, read_only=read_only),
-            },
+            kwargs=connection_kwargs(settings, mode, read_only=read_only),
+            configure=setup,
             open=False,
             name="snapwatch",
             timeout=settings.database.connect_timeout_seconds * 2,

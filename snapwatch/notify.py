@@ -10,9 +10,10 @@ outage with :class:`~snapwatch.dbsession.DbSession`'s backoff (0.5 s doubling to
 LISTEN does not work through a transaction-mode pooler (PgBouncer in transaction mode,
 Supabase's Supavisor on port 6543): the server session that ran LISTEN goes back to the
 pool and the notifications go to whoever holds it next. The listener does not find out
-by itself, so it checks: a DSN that names such a pooler is not even tried
-(:func:`pooler_hint`), and after LISTEN it sends a test notification on a private channel
-from a second connection, as a writer would; when it has not arrived within
+by itself, so it checks: behind a transaction pooler (:mod:`snapwatch.pooler`: known from
+the settings or the DSN without connecting, or found out by connecting) it does not
+listen, and after LISTEN it sends a test notification on a private channel from a
+second connection, as a writer would; when it has not arrived within
 :data:`SELF_TEST_SECONDS` the state is ``polling`` with the reason, and the app polls
 instead (and says so). Notifications sent while the connection was down are lost: after
 every ``listening`` state the app should refresh once.
@@ -33,12 +34,12 @@ from typing import Any, Literal
 
 import psycopg
 from psycopg import AsyncConnection, sql
-from psycopg.conninfo import conninfo_to_dict
 
 from snapwatch.config import Settings
-from snapwatch.db import Target, connect
+from snapwatch.db import Target, connect, known_pooler
 from snapwatch.dbsession import BACKOFF_CAP_SECONDS, BACKOFF_START_SECONDS, DbSession, DbState
 from snapwatch.errors import SnapwatchError
+from snapwatch.pooler import Pooler
 from snapwatch.snapshot.writer import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,6 @@ WAIT_SECONDS = 0.5
 """Longest wait for notifications before checking whether to stop (the stop latency)."""
 PING_SECONDS = 30.0
 """A connection silent this long is pinged, so a dead one is noticed and replaced."""
-
-TRANSACTION_POOLER_PORT = "6543"
-"""Supabase's pooler (Supavisor) in transaction mode; its session mode is on 5432."""
-_POOLER_WORDS = ("pgbouncer", "supavisor")
 
 Mode = Literal["listening", "polling", "down"]
 Conn = AsyncConnection[dict[str, Any]]
@@ -81,28 +78,11 @@ class ListenState:
         return cls("down", error)
 
 
-def pooler_hint(dsn: str) -> str | None:
-    """Why the DSN looks like a transaction-mode pooler (LISTEN cannot work), or None.
-
-    Port 6543 (Supabase's transaction pooler), or ``pgbouncer``/``supavisor`` in the host,
-    the port's neighbour options or ``application_name``. A DSN that cannot be parsed is
-    not judged here (connecting reports it)."""
-    try:
-        params = conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
+def listen_blocked(pooler: Pooler | None) -> str | None:
+    """Why LISTEN cannot work behind ``pooler`` (a transaction pooler), or None."""
+    if pooler is None or not pooler.transaction:
         return None
-    ports = [p.strip() for p in str(params.get("port") or "").split(",")]
-    if TRANSACTION_POOLER_PORT in ports:
-        return (
-            f"port {TRANSACTION_POOLER_PORT} is a transaction-mode pooler (Supabase): LISTEN "
-            "needs a session connection (port 5432)"
-        )
-    for key in ("host", "application_name", "options"):
-        value = str(params.get(key) or "").lower()
-        word = next((w for w in _POOLER_WORDS if w in value), None)
-        if word is not None:
-            return f"the DSN's {key} names {word}: LISTEN needs a session connection"
-    return None
+    return f"{pooler.describe()}: LISTEN needs a session connection"
 
 
 class SnapshotListener:
@@ -137,9 +117,9 @@ class SnapshotListener:
     async def run(self, stop: asyncio.Event) -> None:
         """Listen until ``stop`` is set. Returns early only when LISTEN cannot work (state
         ``polling``): then the caller polls."""
-        hint = pooler_hint(self._target.dsn)
-        if hint is not None:
-            self._report(ListenState.polling(hint))
+        blocked = listen_blocked(known_pooler(self._target, self._settings))
+        if blocked is not None:
+            self._report(ListenState.polling(blocked))
             return
         # Connecting backs off in DbSession; this backs off a connection that works but
         # breaks again before listening starts (a flapping server, the test sender).
@@ -153,6 +133,10 @@ class SnapshotListener:
                     await _sleep(stop, BACKOFF_CAP_SECONDS)
                     continue
                 if conn is None:
+                    return
+                blocked = listen_blocked(self._target.pooler)  # found out by connecting
+                if blocked is not None:
+                    self._report(ListenState.polling(blocked))
                     return
                 try:
                     reason = await self._start(conn)

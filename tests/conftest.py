@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from overview_rows import Rows
 from own_server import OwnServer
+from pgbouncer_server import PGBOUNCER, running_pgbouncer
 from pgcron_server import PgCronServer, PgCronUnavailable, start_pgcron_server
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
@@ -156,6 +157,26 @@ async def cron_conn(pgcron_server: PgCronServer) -> AsyncIterator[AsyncConnectio
     ) as conn:
         yield conn
         await conn.execute("SELECT cron.unschedule(jobid) FROM cron.job")
+
+
+@pytest.fixture
+def pgbouncer(pg_server: EmbeddedServer) -> Iterator[int]:
+    """A PgBouncer in transaction mode, otherwise with its default settings, in front of
+    the test server; its port (tests/pgbouncer_server.py)."""
+    if PGBOUNCER is None:
+        pytest.skip("needs PgBouncer (Debian package pgbouncer)")
+    with running_pgbouncer(pg_server) as port:
+        yield port
+
+
+@pytest.fixture
+def pgbouncer_ignoring_options(pg_server: EmbeddedServer) -> Iterator[int]:
+    """Like ``pgbouncer``, but it drops the startup option ``options`` instead of refusing
+    it (``ignore_startup_parameters = options``, a common setting)."""
+    if PGBOUNCER is None:
+        pytest.skip("needs PgBouncer (Debian package pgbouncer)")
+    with running_pgbouncer(pg_server, settings="ignore_startup_parameters = options\n") as port:
+        yield port
 
 
 @pytest.fixture

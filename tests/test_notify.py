@@ -5,35 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 from uuid import UUID
 
 import psycopg
-import pytest
 from overview_rows import Rows
+from pgbouncer_server import through
 
 from snapwatch.clock import SystemClock
 from snapwatch.config import Settings
 from snapwatch.db import Target
-from snapwatch.embedded import EmbeddedServer
-from snapwatch.notify import ListenState, SnapshotListener, pooler_hint
+from snapwatch.notify import ListenState, SnapshotListener
 from snapwatch.snapshot.writer import NOTIFY_CHANNEL
-
-PGBOUNCER = shutil.which("pgbouncer") or (
-    "/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None
-)
 
 
 @dataclass
@@ -149,87 +140,40 @@ async def test_a_pooler_dsn_is_polling_with_the_reason_without_connecting(cfg: S
     async with listening("postgresql://u@127.0.0.1:6543/postgres", cfg) as (heard, task):
         await heard.until(task.done, seconds=2)
     assert time.monotonic() - started < 2
-    assert heard.states == [ListenState.polling(pooler_hint("port=6543") or "")]
-    assert "6543" in (heard.states[0].detail or "")
-
-
-@pytest.mark.parametrize(
-    ("dsn", "hint"),
-    [
-        ("postgresql://u:p@aws-0-eu-central-1.pooler.supabase.com:6543/postgres", "6543"),
-        ("host=db.internal port=6543 dbname=platform", "6543"),
-        ("postgresql://u@a:5432,b:6543/db", "6543"),
-        ("postgresql://u@pgbouncer.internal:6432/db", "pgbouncer"),
-        ("host=db application_name=Supavisor-proxy", "supavisor"),
-        ("postgresql://u@db.internal:5432/platform", None),
-        ("postgresql://u@aws-0-eu.pooler.supabase.com:5432/postgres", None),  # session mode
-        ("host=/tmp/sock dbname=x", None),
-        ("not a dsn ===", None),
-    ],
-)
-def test_pooler_hint(dsn: str, hint: str | None) -> None:
-    got = pooler_hint(dsn)
-    if hint is None:
-        assert got is None
-    else:
-        assert got is not None and hint in got
+    assert heard.states == [
+        ListenState.polling("transaction pooler (port 6543): LISTEN needs a session connection")
+    ]
 
 
 # --- a real PgBouncer in transaction mode -----------------------------------------------
 
 
-@pytest.fixture
-def pgbouncer(pg_server: EmbeddedServer) -> Iterator[int]:
-    """A PgBouncer in transaction mode in front of the test server; yields its port."""
-    if PGBOUNCER is None:
-        pytest.skip("needs PgBouncer (Debian package pgbouncer)")
-    uri = urlparse(pg_server.uri("postgres"))
-    socket_dir = parse_qs(uri.query)["host"][0]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    # Its own directory under /tmp: it must be readable by the user PgBouncer runs as.
-    work = Path(tempfile.mkdtemp(prefix="snapwatch-pgbouncer-"))
-    work.chmod(0o755)
-    ini = work / "pgbouncer.ini"
-    ini.write_text(
-        f"[databases]\n* = host={socket_dir} user={uri.username}\n"
-        f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        "auth_type = any\npool_mode = transaction\nignore_startup_parameters = options\n"
-    )
-    ini.chmod(0o644)
-    # PgBouncer refuses to run as root: then it runs as the server's own user.
-    owner = Path(socket_dir).owner()
-    user = ["-u", owner] if os.geteuid() == 0 and owner != "root" else []
-    proc = subprocess.Popen([PGBOUNCER, *user, str(ini)], stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        f"PgBouncer did not start: {proc.stderr.read() if proc.stderr else ''!r}"
-                    )
-                time.sleep(0.05)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+async def test_a_transaction_pooler_found_by_connecting_is_polling_with_the_reason(
+    pgbouncer: int, migrated_dsn: str, cfg: Settings
+) -> None:
+    started = time.monotonic()
+    async with listening(through(pgbouncer, migrated_dsn), cfg) as (heard, task):
+        await heard.until(task.done, seconds=10)
+    assert time.monotonic() - started < 2  # no self-test needed
+    assert heard.states == [
+        ListenState.polling(
+            "transaction pooler (PgBouncer refused startup options): "
+            "LISTEN needs a session connection"
+        )
+    ]
 
 
 async def test_a_transaction_mode_pooler_is_found_by_the_self_test_and_reported_polling(
-    pgbouncer: int, migrated_dsn: str, cfg: Settings
+    pgbouncer_ignoring_options: int, migrated_dsn: str, cfg: Settings
 ) -> None:
-    database = urlparse(migrated_dsn).path.lstrip("/")
-    through_pooler = f"postgresql://postgres@127.0.0.1:{pgbouncer}/{database}"
+    """Told there is no pooler, the listener still finds out: the test notification
+    does not come back."""
+    through_pooler = through(pgbouncer_ignoring_options, migrated_dsn)
+    told = cfg.model_copy(update={"database": cfg.database.model_copy(update={"pooler": "none"})})
     with psycopg.connect(through_pooler, autocommit=True) as probe:  # the pooler works
         assert probe.execute("SELECT 1").fetchone() == (1,)
     started = time.monotonic()
-    async with listening(through_pooler, cfg) as (heard, task):
+    async with listening(through_pooler, told) as (heard, task):
         await heard.until(task.done, seconds=10)
     assert 2 <= time.monotonic() - started < 10
     [state] = heard.states

@@ -43,6 +43,7 @@ from snapwatch.health import (
 from snapwatch.instances import read_instances
 from snapwatch.migrations import require_current
 from snapwatch.pgcron import CronJob, CronReport, read_cron
+from snapwatch.pooler import Pooler
 from snapwatch.printable import printable
 from snapwatch.sitestate import resolve_site
 from snapwatch.snapshot_writers import Evidence, OtherWriters, read_other_writers
@@ -72,6 +73,8 @@ class StatusReport:
     """This host's measured offset from the database's clock."""
     max_clock_offset_seconds: float = 2.0
     """Offsets beyond this (this host's, or an instance's) are shown."""
+    pooler: Pooler | None = None
+    """The pooler mode the connection is in, and why."""
 
 
 async def read_status(
@@ -80,6 +83,7 @@ async def read_status(
     settings: Settings,
     *,
     database: str,
+    pooler: Pooler | None = None,
     site: UUID | None = None,
 ) -> StatusReport:
     """Everything ``status`` shows, as of ``now`` (instances at the database's own now)."""
@@ -91,7 +95,9 @@ async def read_status(
     cron = await read_cron(conn, now)
     writers = await read_other_writers(conn)
     warning = conflict_warning(cron, instances)
-    return StatusReport(now, database, sites, instances, pauses, cron, writers, warning)
+    return StatusReport(
+        now, database, sites, instances, pauses, cron, writers, warning, pooler=pooler
+    )
 
 
 def conflict_warning(cron: CronReport, instances: Sequence[InstanceHealth]) -> str | None:
@@ -117,7 +123,12 @@ async def status(
         site_id = (await resolve_site(conn, site)).site_id if site is not None else None
         clock = await command_clock(conn)
         report = await read_status(
-            conn, at or clock.now(), settings, database=target.display, site=site_id
+            conn,
+            at or clock.now(),
+            settings,
+            database=target.display,
+            pooler=target.pooler,
+            site=site_id,
         )
         db = database_clock(clock)
         report = dataclasses.replace(
@@ -153,6 +164,7 @@ def status_json(report: StatusReport) -> dict[str, Any]:
         "database": report.database,
         "clock": report.clock,
         "clock_offset_seconds": report.clock_offset_seconds,
+        "pooler": dataclasses.asdict(report.pooler) if report.pooler else None,
         "summary": {
             "sites": count_states(report.sites),
             "instances": count_instance_states(report.instances),
@@ -241,6 +253,8 @@ def render_status(report: StatusReport) -> str:
         lines += [f"!!! {report.warning}", ""]
     lines.append(f"status as of {report.as_of:%Y-%m-%d %H:%M:%S} UTC ({report.clock} clock)")
     lines.append(_cut(f"database {report.database}", WIDTH))
+    if report.pooler is not None:
+        lines.append(_cut(f"pooler {report.pooler.mode} ({report.pooler.reason})", WIDTH))
     off = offset_warning(report.clock_offset_seconds, report.max_clock_offset_seconds)
     if off is not None:
         lines.append(_cut(f"clock: {off} (its time is used)", WIDTH))

@@ -44,6 +44,17 @@ async def require_current(conn: AsyncConnection[Any]) -> None:
         raise SchemaError(NOT_CURRENT)
 
 
+def refuse_transaction_pooler(target: Target) -> None:
+    """``migrate`` holds a session advisory lock, sets the session's statement timeout and
+    builds indexes outside a transaction: none of it works through a transaction pooler."""
+    pooler = target.pooler
+    if pooler is not None and pooler.transaction:
+        raise ConfigError(
+            f"migrate cannot run through a {pooler.describe()}: connect it directly or "
+            "through a session pooler (Supabase: port 5432), or set database.pooler"
+        )
+
+
 async def migrate(target: Target, settings: Settings, *, check: bool = False) -> MigrationPlan:
     """Apply what is missing and return it; with ``check`` only return it.
 
@@ -58,6 +69,7 @@ async def migrate(target: Target, settings: Settings, *, check: bool = False) ->
         raise ConfigError("read_only is set: migrate would change the database (use --check)")
     conn = await connect(target, settings)
     async with conn:
+        refuse_transaction_pooler(target)
         # No transaction may stay open while waiting for the lock or building indexes.
         await conn.set_autocommit(True)
         # Index builds on a large existing table may take longer than any statement timeout.
