@@ -36,11 +36,12 @@ from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from psycopg import AsyncConnection
 
+from snapwatch.access import Job, require_access
 from snapwatch.actions import active_pauses
 from snapwatch.clock import LIVE_SECONDS, AcceleratedClock, Clock, SystemClock, record_reached
 from snapwatch.config import Settings
 from snapwatch.dbsession import DbSession
-from snapwatch.errors import DatabaseUnreachable, SnapwatchError
+from snapwatch.errors import DatabaseUnreachable, SnapwatchError, from_database
 from snapwatch.instances import Mode, mark_stopped, record_tick, register
 from snapwatch.logs import log_event
 from snapwatch.redact import redact
@@ -77,6 +78,9 @@ class TickOutcome:
     db_down: bool = False
     """The tick failed because the database was unreachable."""
     next_tick_at: datetime | None = None
+    warnings: tuple[str, ...] = ()
+    """What the role check warns about (row-level security that lets the role through
+    only conditionally): the tick ran, but may have missed rows."""
 
     @property
     def ok(self) -> bool:
@@ -146,6 +150,7 @@ class Scheduler:
         self._last_success: TickOutcome | None = None
         self._logged_error: str | None = None
         self._pruned_at: float | None = None
+        self._warned: tuple[str, ...] = ()
 
     # -- what an app or a daemon shows ------------------------------------------------
 
@@ -277,7 +282,7 @@ class Scheduler:
                     "tick_failed",
                     f"tick failed: {outcome.error}",
                     error=outcome.error,
-                    exc_info=exc,
+                    exc_info=None if _known(exc) else exc,  # a bug's traceback only
                 )
                 self._logged_error = outcome.error
         self._last = outcome
@@ -289,6 +294,10 @@ class Scheduler:
         return outcome
 
     async def _run(self, conn: Conn, started: datetime) -> TickOutcome:
+        # Every tick: a right revoked or a policy changed since the last one is this
+        # tick's failure with the role check's line, before anything is read or written.
+        access = await require_access(conn, Job.SCHEDULE)
+        self._warn(access.warnings)
         if self._instance_id is None:
             self._instance_id = await register(
                 conn, self._mode, clock=self.clock.describe(), tick_seconds=self.tick_seconds
@@ -317,8 +326,22 @@ class Scheduler:
         if self._after_tick is not None:
             await self._guarded(conn, self._after_tick(conn, as_of), "after_tick_failed")
         return TickOutcome(
-            started, self._wall.now(), report, error, paused=paused, next_tick_at=next_tick
+            started,
+            self._wall.now(),
+            report,
+            error,
+            paused=paused,
+            next_tick_at=next_tick,
+            warnings=access.warnings,
         )
+
+    def _warn(self, warnings: tuple[str, ...]) -> None:
+        """Log the role check's warnings when they change (not on every tick)."""
+        if warnings == self._warned:
+            return
+        self._warned = warnings
+        for line in warnings:
+            log_event(log, logging.WARNING, "access_warning", line, warning=line)
 
     async def _prune(self, conn: Conn) -> None:
         now = time.monotonic()
@@ -406,10 +429,18 @@ class Scheduler:
             )
 
 
+def _known(exc: BaseException) -> SnapwatchError | None:
+    """What the user acts on (refused rights, a read-only database...), or None for a bug."""
+    if isinstance(exc, SnapwatchError):
+        return exc
+    return from_database(exc) if isinstance(exc, psycopg.Error) else None
+
+
 def _line(exc: BaseException) -> str:
     """An exception as one line, redacted."""
-    if isinstance(exc, SnapwatchError):
-        return redact(str(exc))
+    known = _known(exc)
+    if known is not None:
+        return redact(str(known))
     text = " ".join(str(exc).split())
     return redact(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 

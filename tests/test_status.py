@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from overview_rows import Rows
 
+from snapwatch.access import AccessReport
 from snapwatch.actions import pause
 from snapwatch.commands.status import (
     WIDTH,
@@ -214,7 +215,7 @@ def conflict_report(instances: list[Any]) -> StatusReport:
         run_details=True,
     )
     warning = conflict_warning(cron, instances)
-    return StatusReport(NOW, "db", [], instances, [], cron, warning)
+    return StatusReport(NOW, "db", [], instances, [], cron, warning, AccessReport("ops", {}))
 
 
 def test_an_old_generator_beside_a_live_scheduler_is_the_first_line_and_on_stderr() -> None:

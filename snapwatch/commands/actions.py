@@ -12,12 +12,12 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
+from snapwatch.access import Job, connect_for
 from snapwatch.actions import ForceItem, ForceResult, active_pauses, force, pause, refusal, resume
 from snapwatch.config import Settings
-from snapwatch.db import Target, connect
+from snapwatch.db import Target
 from snapwatch.durations import format_duration
 from snapwatch.errors import EXIT_OK, EXIT_SITE_FAILED, ConfigError
-from snapwatch.migrations import require_current
 from snapwatch.sitestate import SiteRef, resolve_site
 
 
@@ -35,16 +35,6 @@ def require_scope(command: str, site: str | None, every: bool) -> None:
         raise ConfigError(f"`snapwatch {command}` needs exactly one of --site S or --all")
 
 
-async def _open(target: Target, settings: Settings) -> AsyncConnection[dict[str, Any]]:
-    conn = await connect(target, settings)
-    try:
-        await require_current(conn)
-    except BaseException:
-        await conn.close()
-        raise
-    return conn
-
-
 async def _site(conn: AsyncConnection[Any], text: str | None) -> SiteRef | None:
     return None if text is None else await resolve_site(conn, text)
 
@@ -53,9 +43,18 @@ async def _site(conn: AsyncConnection[Any], text: str | None) -> SiteRef | None:
 
 
 async def force_command(
-    target: Target, settings: Settings, now: datetime, *, site: str | None, out: TextIO
+    target: Target,
+    settings: Settings,
+    now: datetime,
+    *,
+    site: str | None,
+    out: TextIO,
+    err: TextIO,
 ) -> int:
-    conn = await _open(target, settings)
+    """Row-level security warnings of the role check go to ``err`` (the force proceeds)."""
+    conn, verdict = await connect_for(target, settings, Job.SCHEDULE)
+    for line in verdict.warnings:
+        err.write(f"snapwatch: warning: {line}\n")
     try:
         ref = await _site(conn, site)
         result = await force(conn, settings, now, site=ref.site_id if ref else None)
@@ -105,7 +104,7 @@ async def pause_command(
     duration: timedelta | None,
     out: TextIO,
 ) -> int:
-    conn = await _open(target, settings)
+    conn, _ = await connect_for(target, settings, Job.PAUSE)
     try:
         ref = await _site(conn, site)
         until = None if duration is None else now + duration
@@ -131,7 +130,7 @@ async def pause_command(
 async def resume_command(
     target: Target, settings: Settings, now: datetime, *, site: str | None, out: TextIO
 ) -> int:
-    conn = await _open(target, settings)
+    conn, _ = await connect_for(target, settings, Job.PAUSE)
     try:
         ref = await _site(conn, site)
         site_id: UUID | None = ref.site_id if ref else None

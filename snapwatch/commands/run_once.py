@@ -7,10 +7,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, TextIO
 
+from snapwatch.access import Job, connect_for
 from snapwatch.config import Settings
-from snapwatch.db import Target, connect
+from snapwatch.db import Target
 from snapwatch.errors import EXIT_OK, EXIT_SITE_FAILED
-from snapwatch.migrations import require_current
 from snapwatch.runlog import record_run
 from snapwatch.sitestate import resolve_site
 from snapwatch.tick import SiteOutcome, TickReport, run_tick
@@ -24,10 +24,13 @@ async def run_once(
     out: TextIO,
     *,
     as_json: bool = False,
+    err: TextIO,
 ) -> int:
-    conn = await connect(target, settings)
+    """Row-level security warnings of the role check go to ``err`` (the run proceeds)."""
+    conn, verdict = await connect_for(target, settings, Job.SCHEDULE)
+    for line in verdict.warnings:
+        err.write(f"snapwatch: warning: {line}\n")
     try:
-        await require_current(conn)
         site_id = (await resolve_site(conn, site)).site_id if site is not None else None
         report = await run_tick(conn, settings, at, site=site_id)
         await record_run(conn, report, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,9 +20,10 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
+from snapwatch.access import AccessReport, Job, check_access, connect_for
 from snapwatch.actions import PauseRecord, active_pauses
 from snapwatch.config import Settings
-from snapwatch.db import Target, connect
+from snapwatch.db import Target
 from snapwatch.durations import relative
 from snapwatch.errors import EXIT_OK
 from snapwatch.health import (
@@ -35,7 +37,6 @@ from snapwatch.health import (
     read_site_health,
 )
 from snapwatch.instances import read_instances
-from snapwatch.migrations import require_current
 from snapwatch.pgcron import CronJob, CronReport, read_cron
 from snapwatch.sitestate import resolve_site
 
@@ -55,6 +56,8 @@ class StatusReport:
     cron: CronReport
     warning: str | None
     """The pg_cron conflict warning, when an old generator runs beside a live scheduler."""
+    access: AccessReport
+    """What the connected role can do, with row-level security warnings."""
 
 
 async def read_status(
@@ -73,7 +76,8 @@ async def read_status(
     ]
     cron = await read_cron(conn, now)
     warning = conflict_warning(cron, instances)
-    return StatusReport(now, database, sites, instances, pauses, cron, warning)
+    access = await check_access(conn)
+    return StatusReport(now, database, sites, instances, pauses, cron, warning, access)
 
 
 def conflict_warning(cron: CronReport, instances: Sequence[InstanceHealth]) -> str | None:
@@ -92,9 +96,8 @@ async def status(
     out: TextIO,
     err: TextIO,
 ) -> int:
-    conn = await connect(target, settings, read_only=True)
+    conn, _ = await connect_for(target, settings, Job.VIEW, read_only=True)
     try:
-        await require_current(conn)
         site_id = (await resolve_site(conn, site)).site_id if site is not None else None
         report = await read_status(conn, now, settings, database=target.display, site=site_id)
     finally:
@@ -104,9 +107,12 @@ async def status(
 
 
 def emit(report: StatusReport, *, as_json: bool, out: TextIO, err: TextIO) -> None:
-    """The report as text or JSON on ``out``; the pg_cron conflict also on ``err``."""
+    """The report as text or JSON on ``out``; the pg_cron conflict and row-level security
+    warnings also on ``err``."""
     if report.warning:
         err.write(f"snapwatch: warning: {report.warning}\n")
+    for line in report.access.warnings:
+        err.write(f"snapwatch: warning: {line}\n")
     if as_json:
         out.write(json.dumps(status_json(report), indent=2) + "\n")
     else:
@@ -137,6 +143,7 @@ def status_json(report: StatusReport) -> dict[str, Any]:
             for i in report.instances
         ],
         "pauses": [_pause_json(p) for p in report.pauses],
+        "access": _access_json(report.access),
         "pg_cron": _plain(
             {
                 "installed": report.cron.installed,
@@ -148,6 +155,16 @@ def status_json(report: StatusReport) -> dict[str, Any]:
                 "jobs": [dataclasses.asdict(j) for j in report.cron.jobs],
             }
         ),
+    }
+
+
+def _access_json(access: AccessReport) -> dict[str, Any]:
+    return {
+        "role": access.role,
+        "can": {job.value: verdict.ok for job, verdict in access.verdicts.items()},
+        "refusals": access.refusals(),
+        "warnings": list(access.warnings),
+        "read_only": access.read_only,
     }
 
 
@@ -180,7 +197,7 @@ def render_status(report: StatusReport) -> str:
     lines.append(f"status as of {report.as_of:%Y-%m-%d %H:%M:%S} UTC")
     lines.append(_cut(f"database {report.database}", WIDTH))
     lines += ["", *_sites(report), "", *_instances(report), "", *_pauses(report)]
-    lines += ["", *_cron(report)]
+    lines += ["", *_cron(report), "", *_access(report.access)]
     return "\n".join(lines) + "\n"
 
 
@@ -338,6 +355,23 @@ def _cron(report: StatusReport) -> list[str]:
         out.append(line)
         out += [_cut(f"    {flag}", WIDTH) for flag in _job_flags(job)]
     return out
+
+
+def _access(access: AccessReport) -> list[str]:
+    """``ACCESS role "x" can ...``, the row-level security warnings and a read-only
+    database, each whole (wrapped at the width: these are the lines to act on). Why a
+    job is refused is ``migrate --check``'s to say: a viewer's role is meant not to write."""
+    summary = access.summary()
+    if access.refusals():
+        summary += " (snapwatch migrate --check says why)"
+    notes = [f"warning: {w}" for w in access.warnings]
+    notes += [access.read_only] if access.read_only else []
+    wrap = textwrap.TextWrapper(WIDTH, break_long_words=False, break_on_hyphens=False)
+    lines = wrap.wrap(f"ACCESS {summary}")
+    wrap.initial_indent, wrap.subsequent_indent = "    ", "      "
+    for note in notes:
+        lines += wrap.wrap(note)
+    return lines
 
 
 def _job_flags(job: CronJob) -> list[str]:

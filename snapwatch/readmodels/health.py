@@ -1,4 +1,5 @@
-"""The Job health pane: every scheduler instance, pg_cron's jobs and the conflict warning.
+"""The Job health pane: every scheduler instance, pg_cron's jobs and the conflict warning,
+and what the app's role can do (:mod:`snapwatch.access`, as ``snapwatch status`` says it).
 
 The judgements are :mod:`snapwatch.health`'s (instances at the database's own ``now()``)
 and :mod:`snapwatch.pgcron`'s; the warning is :func:`snapwatch.commands.status.
@@ -14,6 +15,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
+from snapwatch.access import AccessReport, check_access
 from snapwatch.commands.status import conflict_warning
 from snapwatch.health import InstanceHealth, count_instance_states, instance_health
 from snapwatch.instances import read_instances
@@ -31,6 +33,7 @@ class JobHealth:
     warning: str | None
     """The pg_cron conflict: an active job still calls an old snapshot generator while a
     snapwatch scheduler is live."""
+    access: AccessReport
 
     def counts(self) -> dict[str, int]:
         """Instances per state; every state present."""
@@ -38,10 +41,12 @@ class JobHealth:
 
 
 async def job_health(conn: AsyncConnection[dict[str, Any]], now: datetime) -> JobHealth:
-    """Instances, pg_cron and the warning, as of ``now`` (three reads and a probe).
+    """Instances, pg_cron, the warning and the role's access, as of ``now`` (a handful of
+    reads and a probe).
 
     ``conn`` returns dict rows (as :func:`snapwatch.db.connect`, the pool and
     :class:`~snapwatch.dbsession.DbSession` give), which pg_cron's reader expects."""
     instances = tuple(instance_health(row) for row in await read_instances(conn))
     cron = await read_cron(conn, now)
-    return JobHealth(now, instances, cron, conflict_warning(cron, instances))
+    access = await check_access(conn)
+    return JobHealth(now, instances, cron, conflict_warning(cron, instances), access)

@@ -14,12 +14,12 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from snapwatch.access import Job, connect_for
 from snapwatch.commands.inspect import select_snapshot
 from snapwatch.config import Settings
-from snapwatch.db import Target, connect
+from snapwatch.db import Target
 from snapwatch.errors import EXIT_OK
 from snapwatch.inspection.timeline import fetch_timeline
-from snapwatch.migrations import require_current
 from snapwatch.tui import keymap
 from snapwatch.tui.data import AppData
 from snapwatch.tui.inspect_loader import Opened, opened
@@ -71,9 +71,8 @@ async def first_snapshot(
     wake: int | None,
     now: datetime,
 ) -> Opened:
-    conn = await connect(target, settings, read_only=True)
+    conn, _ = await connect_for(target, settings, Job.VIEW, read_only=True)
     try:
-        await require_current(conn)
         row = await select_snapshot(conn, snapshot=snapshot, site=site, wake=wake, now=now)
         return opened(row, await fetch_timeline(conn, row.session_id))
     finally:

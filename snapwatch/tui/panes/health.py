@@ -2,7 +2,8 @@
 
 Each instance (this app's own is marked) with its state, last and next tick, duration
 and last error, judged at the database's clock (:mod:`snapwatch.health`). The pg_cron
-conflict warning, when there is one, is the first thing in the pane, in reverse red.
+conflict warning, when there is one, is the first thing in the pane, in reverse red; then
+the row-level security warnings for the app's role, when there are any.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from snapwatch.access import AccessReport
 from snapwatch.health import InstanceHealth, InstanceState
 from snapwatch.pgcron import CronJob, CronReport
 from snapwatch.readmodels.health import JobHealth
@@ -97,6 +99,13 @@ def job_line(job: CronJob, now: datetime) -> str:
     return f"  {job.label}: {last}{nxt}{extra}"
 
 
+def access_notes(access: AccessReport) -> list[str]:
+    """The row-level security warnings and a read-only database (a scheduler the role
+    may not run says so in the banner, at its tick)."""
+    notes = [f"warning: {w}" for w in access.warnings]
+    return notes + ([access.read_only] if access.read_only else [])
+
+
 class InstancesTable(KeyedTable):
     SPECS = SPECS
 
@@ -111,16 +120,19 @@ class HealthPane(Pane):
         self.updates = Static("", id="health-updates")
         self.table = InstancesTable()
         self.cron = Static("", id="health-cron")
+        self.access = Static("", id="health-access")
         self.health: JobHealth | None = None
 
     def compose(self) -> ComposeResult:
         yield self.warning
+        yield self.access
         yield self.updates
         yield self.table
         yield self.cron
 
     def on_mount(self) -> None:
         self.warning.display = False
+        self.access.display = False
 
     def show(self, health: JobHealth, mine: UUID | None) -> None:
         self.health = health
@@ -129,6 +141,9 @@ class HealthPane(Pane):
         rows = {str(i.instance_id): instance_row(i, mine) for i in health.instances}
         self.table.show_rows(rows)
         self.cron.update(Text("\n".join(cron_lines(health.cron, health.as_of))))
+        notes = access_notes(health.access)
+        self.access.display = bool(notes)
+        self.access.update(Text("\n".join([health.access.summary(), *notes])))
         counts = {k: v for k, v in health.counts().items() if v}
         summary = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no scheduler seen"
         self.set_title(summary)
