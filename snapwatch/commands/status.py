@@ -366,7 +366,9 @@ def _access(access: AccessReport) -> list[str]:
         summary += " (snapwatch migrate --check says why)"
     notes = [f"warning: {w}" for w in access.warnings]
     notes += [access.read_only] if access.read_only else []
-    wrap = textwrap.TextWrapper(WIDTH, break_long_words=False, break_on_hyphens=False)
+    wrap = textwrap.TextWrapper(
+        WIDTH, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
+    )
     lines = wrap.wrap(f"ACCESS {summary}")
     wrap.initial_indent, wrap.subsequent_indent = "    ", "      "
     for note in notes:
