@@ -1,7 +1,8 @@
 """Command line: parse, build settings, dispatch, and turn errors into exit codes.
 
-Exit codes: 0 ok, 1 some site failed, 2 bad usage or configuration,
-3 database unreachable or authentication refused, 4 internal error, 130 interrupted.
+Exit codes: 0 ok, 1 some site failed, 2 bad usage or configuration (also a role that
+lacks the rights snapwatch needs), 3 database unreachable, authentication refused or the
+database read-only, 4 internal error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ from snapwatch.clock import Clock, DatabaseClock, SystemClock
 from snapwatch.config import Settings, effective_toml, load_settings
 from snapwatch.db import Target, resolve_target
 from snapwatch.errors import (
-    EXIT_DB_UNREACHABLE,
     EXIT_INTERNAL,
     EXIT_OK,
-    EXIT_SITE_FAILED,
     SnapwatchError,
+    from_database,
 )
 from snapwatch.logs import configure_logging
 from snapwatch.redact import dsn_password, redact
@@ -97,8 +97,10 @@ COMMAND_HELP: dict[str, tuple[str, str]] = {
     "migrate": (
         "Create or upgrade the schema: the platform tables on an empty database, only "
         "snapwatch's own schema, missing columns and indexes on a platform database. "
-        "--check changes nothing and exits 1 when changes are pending.",
-        "snapwatch migrate --check --dsn postgresql://snapwatch@db/platform",
+        "--check changes nothing, exits 1 when changes are pending, and says what the "
+        "connected role can do; --print-owner-sql prints the SQL the tables' owner runs "
+        "once (pending steps, and the GRANTs of --writer and --reader roles).",
+        "snapwatch migrate --print-owner-sql --writer snapwatch --reader snapwatch_ro",
     ),
     "config": (
         "Print the effective configuration (defaults, file, environment, flags), passwords masked.",
@@ -154,8 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="snapwatch",
         description="Site snapshots on each site's cadence, and a live view of them.",
-        epilog="Exit codes: 0 ok, 1 a site failed, 2 bad usage or configuration, "
-        "3 database unreachable, 4 internal error.",
+        epilog="Exit codes: 0 ok, 1 a site failed, 2 bad usage or configuration (or a role "
+        "without the rights snapwatch needs), 3 database unreachable or read-only, "
+        "4 internal error.",
     )
     parser.add_argument("--version", action="version", version=f"snapwatch {__version__}")
     _common_options(parser, suppress=False)
@@ -188,7 +191,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     migrate = sub.add_parser("migrate", parents=[common], help="create or upgrade the schema")
-    migrate.add_argument("--check", action="store_true", help="print the plan, change nothing")
+    what = migrate.add_mutually_exclusive_group()
+    what.add_argument("--check", action="store_true", help="print the plan, change nothing")
+    what.add_argument(
+        "--print-owner-sql",
+        action="store_true",
+        help="print the SQL the tables' owner runs once (pending steps, GRANTs), change nothing",
+    )
+    migrate.add_argument(
+        "--writer", metavar="ROLE", help="with --print-owner-sql: the daemon's role"
+    )
+    migrate.add_argument(
+        "--reader", metavar="ROLE", help="with --print-owner-sql: a read-only role (status, app)"
+    )
 
     sub.add_parser("config", parents=[common], help="print the effective configuration")
 
@@ -280,10 +295,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
-    except psycopg.OperationalError as exc:  # the server went away mid-command
-        _fail(f"database connection lost: {' '.join(str(exc).split())}", debug, secrets)
-        return EXIT_DB_UNREACHABLE
     except Exception as exc:  # a bug: still one line unless --debug
+        known = from_database(exc) if isinstance(exc, psycopg.Error) else None
+        if known is not None:  # rights, a read-only database, the server gone mid-command
+            _fail(str(known), debug, secrets)
+            return known.exit_code
         _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)", debug, secrets)
         return EXIT_INTERNAL
 
@@ -312,20 +328,28 @@ def _cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from snapwatch.commands.actions import refuse_read_only
+    from snapwatch.commands.migrate import check_command, owner_sql_command
+    from snapwatch.errors import ConfigError
     from snapwatch.migrations import migrate
 
-    if not args.check:
+    if (args.writer or args.reader) and not args.print_owner_sql:
+        raise ConfigError("--writer and --reader go with --print-owner-sql")
+    if not (args.check or args.print_owner_sql):
         refuse_read_only("migrate", settings)
     target = resolve_target(settings)
     where = target.display
     try:
-        plan = asyncio.run(migrate(target, settings, check=args.check))
+        if args.check:
+            return asyncio.run(check_command(target, settings, sys.stdout))
+        if args.print_owner_sql:
+            return asyncio.run(
+                owner_sql_command(
+                    target, settings, sys.stdout, writer=args.writer, reader=args.reader
+                )
+            )
+        plan = asyncio.run(migrate(target, settings))
     finally:
         target.release()
-    if args.check:  # exit 1 when changes are pending, like `diff`
-        print(f"{where}: {plan.version_line()}; would apply {len(plan.steps)} step(s)")
-        print(plan.render())
-        return EXIT_SITE_FAILED if plan.steps else EXIT_OK
     print(f"{where}: applied {len(plan.steps)} step(s)")
     print(plan.render())
     return EXIT_OK
@@ -376,6 +400,7 @@ def _cmd_run_once(args: argparse.Namespace, settings: Settings) -> int:
                 sys.stdout,
                 as_json=args.as_json,
                 allow_future=args.allow_future,
+                err=sys.stderr,
             )
         )
     finally:
@@ -464,7 +489,9 @@ def _cmd_action(args: argparse.Namespace, settings: Settings) -> int:
     target = resolve_target(settings)
     try:
         if args.command == "force":
-            run = actions.force_command(target, settings, now, site=args.site, out=sys.stdout)
+            run = actions.force_command(
+                target, settings, now, site=args.site, out=sys.stdout, err=sys.stderr
+            )
         elif args.command == "pause":
             run = actions.pause_command(
                 target,

@@ -10,7 +10,12 @@ What it promises:
   running, the database session reconnects with backoff (the outage is logged once when
   it starts and once when it ends), and missed slots are caught up by the normal due
   rules. What it cannot fix by waiting ends it at once: bad configuration or DSN syntax,
-  a schema that needs ``snapwatch migrate`` (exit 2), refused credentials (exit 3);
+  a schema that needs ``snapwatch migrate``, a role without the rights the scheduler
+  needs or hidden by row-level security (exit 2, :mod:`snapwatch.access`), refused
+  credentials (exit 3). A database that accepts no writes (a standby) is waited out
+  like an outage: each tick fails with that reason, logged once;
+- a right revoked while it runs fails the ticks with the role check's line (``/healthz``
+  says it), and it keeps running until the right is back;
 - with a metrics port, Prometheus metrics on ``/metrics`` and a health check on
   ``/healthz``.
 
@@ -20,6 +25,7 @@ No Textual here: the daemon imports the core only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -31,12 +37,13 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from snapwatch import __version__
+from snapwatch.access import Job, require_access
 from snapwatch.clock import Clock, DatabaseClock, open_shared_clock
 from snapwatch.commands.actions import refuse_read_only
 from snapwatch.config import Settings
 from snapwatch.db import Target, resolve_target, translate
 from snapwatch.dbsession import DbSession, DbState
-from snapwatch.errors import EXIT_OK, ConfigError
+from snapwatch.errors import EXIT_OK, ConfigError, DatabaseReadOnly
 from snapwatch.health import count_states, read_site_health
 from snapwatch.instances import Identity
 from snapwatch.logs import log_event
@@ -149,6 +156,7 @@ class Daemon:
             if conn is None:
                 return None
             try:
+                await self._check_role(conn)
                 clock = await self._clock(conn)
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                 await db.lost(exc)
@@ -182,6 +190,12 @@ class Daemon:
             pooler_reason=pooler.reason,
         )
         return scheduler
+
+    async def _check_role(self, conn: Conn) -> None:
+        """Refuse to start (exit 2) a role that cannot run the scheduler; a read-only
+        database is left to the ticks, which report it until it accepts writes."""
+        with contextlib.suppress(DatabaseReadOnly):
+            await require_access(conn, Job.SCHEDULE)
 
     async def _clock(self, conn: Conn) -> Clock:
         await self.wall.measure(conn)

@@ -28,6 +28,7 @@ from snapwatch.pooler import (
     refused_startup_options,
 )
 from snapwatch.redact import dsn_password, redact
+from snapwatch.sslfiles import check_ssl_files
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,9 @@ def resolve_target(settings: Settings) -> Target:
 
 def check_dsn(dsn: str, secrets: tuple[str, ...] = ()) -> None:
     """Refuse, before connecting, a DSN that libpq would misread as a network problem:
-    unparseable text, or a port that is not a number in 1..65535 (in a URI's host list
-    or a ``port=`` keyword; an empty port means the default). Raises :class:`ConfigError`."""
+    unparseable text, a port that is not a number in 1..65535 (in a URI's host list
+    or a ``port=`` keyword; an empty port means the default), or a TLS file that is not
+    there (:mod:`snapwatch.sslfiles`). Raises :class:`ConfigError`."""
     try:
         params = conninfo_to_dict(dsn)
     except psycopg.ProgrammingError as exc:
@@ -91,6 +93,7 @@ def check_dsn(dsn: str, secrets: tuple[str, ...] = ()) -> None:
         if text and not (text.isdigit() and 1 <= int(text) <= MAX_PORT):
             shown = redact(text, *secrets)
             raise ConfigError(f"invalid DSN: port {shown!r} is not a number from 1 to {MAX_PORT}")
+    check_ssl_files(params)
 
 
 def statement_timeout_ms(settings: Settings) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -58,10 +58,14 @@ class DbSession:
         *,
         on_change: Callable[[DbState], None] | None = None,
         read_only: bool = False,
+        check: Callable[[Conn], Awaitable[object]] | None = None,
         logger: logging.Logger | None = log,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``check`` runs on every new connection before the schema check (the role
+        check of :mod:`snapwatch.access`); what it raises is raised to the caller."""
         self.target = target
+        self._check = check
         self._settings = settings
         self._on_change = on_change
         self._read_only = read_only
@@ -96,7 +100,8 @@ class DbSession:
 
         Raises :class:`DatabaseUnreachable` while the database cannot be reached (without
         a new attempt before the backoff allows one), :class:`SchemaError` when the schema
-        is not current and :class:`ConfigError` for a DSN that cannot be parsed."""
+        is not current, what ``check`` raises, and :class:`ConfigError` for a DSN that
+        cannot be parsed."""
         conn = self._conn
         if conn is not None and not (conn.closed or conn.broken):
             return conn
@@ -111,6 +116,8 @@ class DbSession:
             self._attempt_failed(str(exc))
             raise
         try:
+            if self._check is not None:
+                await self._check(conn)
             await require_current(conn)
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:  # gone again at once
             await conn.close()

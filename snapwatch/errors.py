@@ -1,11 +1,18 @@
 """Errors that end a command with one readable line and a documented exit code.
 
-Exit codes: 0 ok, 1 some site failed, 2 bad usage or configuration,
-3 database unreachable (or authentication refused), 4 internal error (a bug: rerun
-with --debug for the traceback).
+Exit codes: 0 ok, 1 some site failed, 2 bad usage or configuration (also a role without
+the rights snapwatch needs), 3 database unreachable (or authentication refused, or the
+database read-only), 4 internal error (a bug: rerun with --debug for the traceback).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from snapwatch.inert import printable
 
 EXIT_OK = 0
 EXIT_SITE_FAILED = 1
@@ -40,3 +47,47 @@ class SchemaError(SnapwatchError):
     """The database schema is missing or not what snapwatch needs."""
 
     exit_code = EXIT_USAGE
+
+
+class AccessRefused(ConfigError):
+    """The connected role lacks a right snapwatch needs, or row-level security would hide
+    rows from it: restarting will not fix it, a GRANT or a policy will."""
+
+
+class DatabaseReadOnly(SnapwatchError):
+    """The database accepts no writes: a hot standby, or ``default_transaction_read_only``
+    set on the database or the role. A state that may pass (a promotion), like an outage."""
+
+    exit_code = EXIT_DB_UNREACHABLE
+
+
+GRANTS_HINT = "snapwatch migrate --print-owner-sql prints what to grant"
+
+
+def from_database(
+    exc: psycopg.Error,
+    *,
+    read_only_connection: bool = False,
+    redact: Callable[[str], str] = str,
+) -> SnapwatchError | None:
+    """What the database said about rights or state, as the error a user acts on; None for
+    anything else (a failed statement, a bug). The one classification the command line,
+    the daemon and the app share. ``read_only_connection``: snapwatch opened the
+    connection read-only itself (``--read-only``), so a refused write is its own doing."""
+    said = exc.diag.message_primary or str(exc)  # without psycopg's LINE 1: ... context
+    text = printable(redact(" ".join(said.split()) or type(exc).__name__))
+    if isinstance(exc, pg_errors.InsufficientPrivilege):
+        if "row-level security" in text:
+            return AccessRefused(f"{text} (grant the role BYPASSRLS or add a policy for it)")
+        if text.startswith("must be owner"):
+            return AccessRefused(f"{text} (run it as the owner; {GRANTS_HINT})")
+        return AccessRefused(f"{text} (the role lacks a right snapwatch needs; {GRANTS_HINT})")
+    if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
+        if read_only_connection:
+            return ConfigError("read-only connection (read_only is set): this changes the database")
+        return DatabaseReadOnly(f"the database is read-only (standby?): {text}")
+    if isinstance(exc, pg_errors.UndefinedTable | pg_errors.UndefinedColumn):
+        return SchemaError(f"schema not ready: {text} (run `snapwatch migrate`)")
+    if isinstance(exc, psycopg.OperationalError):
+        return DatabaseUnreachable(f"database connection lost: {text}")
+    return None

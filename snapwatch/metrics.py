@@ -2,8 +2,9 @@
 
 ``/metrics`` is prometheus-client's exposition of the daemon's own registry (no process
 or platform collectors: the figures are snapwatch's); ``/healthz`` answers 200 when the
-last tick succeeded within two tick intervals and 503 otherwise, with one line saying
-why, so a load balancer, a container runtime or a person with curl gets the same answer.
+last tick succeeded within two tick intervals and 503 otherwise (a role refused its
+rights fails every tick), with one line saying why and the role check's warnings, so a
+load balancer, a container runtime or a person with curl gets the same answer.
 
 The server runs in a background thread; the event loop updates the figures after every
 tick. Everything the thread reads is replaced whole (never mutated in place).
@@ -161,7 +162,8 @@ class Health:
         paused = " (snapshots paused)" if seen.last.paused else ""
         off = offset_warning(seen.last.clock_offset_seconds, self.max_clock_offset_seconds)
         clock = "" if off is None else f"; {off} (its time is used)"
-        return True, f"ok: last tick {age:.1f} s ago{paused}{clock}"
+        warnings = "".join(f"; warning: {w}" for w in seen.last.warnings)
+        return True, f"ok: last tick {age:.1f} s ago{paused}{clock}{warnings}"
 
 
 def wsgi_app(metrics: Metrics, health: Health) -> WsgiApp:

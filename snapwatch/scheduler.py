@@ -36,6 +36,7 @@ from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from psycopg import AsyncConnection
 
+from snapwatch.access import Job, require_access
 from snapwatch.actions import active_pauses
 from snapwatch.clock import (
     LIVE_SECONDS,
@@ -50,7 +51,7 @@ from snapwatch.clock import (
 )
 from snapwatch.config import Settings
 from snapwatch.dbsession import DbSession
-from snapwatch.errors import DatabaseUnreachable, SnapwatchError
+from snapwatch.errors import DatabaseUnreachable, SnapwatchError, from_database
 from snapwatch.instances import Mode, mark_stopped, record_tick, register
 from snapwatch.logs import log_event
 from snapwatch.redact import redact
@@ -90,6 +91,9 @@ class TickOutcome:
     clock_offset_seconds: float | None = None
     """The database's clock minus this host's, measured by this tick (None: not
     measured, or not on the database's clock)."""
+    warnings: tuple[str, ...] = ()
+    """What the role check warns about (row-level security that lets the role through
+    only conditionally): the tick ran, but may have missed rows."""
 
     @property
     def ok(self) -> bool:
@@ -160,6 +164,7 @@ class Scheduler:
         self._logged_error: str | None = None
         self._pruned_at: float | None = None
         self._clock_off = False
+        self._warned: tuple[str, ...] = ()
 
     # -- what an app or a daemon shows ------------------------------------------------
 
@@ -291,7 +296,7 @@ class Scheduler:
                     "tick_failed",
                     f"tick failed: {outcome.error}",
                     error=outcome.error,
-                    exc_info=exc,
+                    exc_info=None if _known(exc) else exc,  # a bug's traceback only
                 )
                 self._logged_error = outcome.error
         self._last = outcome
@@ -308,6 +313,10 @@ class Scheduler:
         await self._sync_clocks(conn)
         if wall is not None and before is not None:
             started += wall.offset - before  # the tick's start on the clock just measured
+        # Every tick: a right revoked or a policy changed since the last one is this
+        # tick's failure with the role check's line, before anything is read or written.
+        access = await require_access(conn, Job.SCHEDULE)
+        self._warn(access.warnings)
         if self._instance_id is None:
             self._instance_id = await register(
                 conn, self._mode, clock=self.clock.describe(), tick_seconds=self.tick_seconds
@@ -344,6 +353,7 @@ class Scheduler:
             paused=paused,
             next_tick_at=next_tick,
             clock_offset_seconds=self.clock_offset_seconds,
+            warnings=access.warnings,
         )
 
     async def _sync_clocks(self, conn: Conn) -> None:
@@ -364,6 +374,14 @@ class Scheduler:
         """This host's measured offset from the database's clock (None: not measured)."""
         db = database_clock(self.clock) or database_clock(self._wall)
         return None if db is None else db.offset_seconds
+
+    def _warn(self, warnings: tuple[str, ...]) -> None:
+        """Log the role check's warnings when they change (not on every tick)."""
+        if warnings == self._warned:
+            return
+        self._warned = warnings
+        for line in warnings:
+            log_event(log, logging.WARNING, "access_warning", line, warning=line)
 
     async def _prune(self, conn: Conn) -> None:
         now = time.monotonic()
@@ -451,10 +469,18 @@ class Scheduler:
             )
 
 
+def _known(exc: BaseException) -> SnapwatchError | None:
+    """What the user acts on (refused rights, a read-only database...), or None for a bug."""
+    if isinstance(exc, SnapwatchError):
+        return exc
+    return from_database(exc) if isinstance(exc, psycopg.Error) else None
+
+
 def _line(exc: BaseException) -> str:
     """An exception as one line, redacted."""
-    if isinstance(exc, SnapwatchError):
-        return redact(str(exc))
+    known = _known(exc)
+    if known is not None:
+        return redact(str(known))
     text = " ".join(str(exc).split())
     return redact(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 

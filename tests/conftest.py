@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 import pytest
@@ -208,3 +210,38 @@ async def conn(migrated_dsn: str) -> AsyncIterator[AsyncConnection[dict[str, Any
         migrated_dsn, autocommit=True, row_factory=dict_row
     ) as c:
         yield c
+
+
+@dataclass(frozen=True)
+class Role:
+    """A login role made for one test, and the DSN of its database as that role (the test
+    server trusts local connections: no password)."""
+
+    name: str
+    dsn: str
+
+
+MakeRole = Callable[..., Role]
+
+
+@pytest.fixture
+def make_role(pg_server: EmbeddedServer) -> Iterator[MakeRole]:
+    """``make_role(dsn, "BYPASSRLS")``: a new login role (roles are cluster-wide, so each
+    is named uniquely) and its DSN for the database of ``dsn``. After the test its
+    privileges and policies in that database are dropped (DROP OWNED BY), then the role."""
+    made: list[tuple[str, str]] = []
+
+    def make(dsn: str, *attributes: Literal["BYPASSRLS", "NOINHERIT"]) -> Role:
+        name = f"r_{os.getpid()}_{next(_counter)}"
+        extra = sql.SQL(" ").join(sql.SQL(a) for a in attributes)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN {}").format(sql.Identifier(name), extra))
+        made.append((name, dsn))
+        return Role(name, dsn.replace("postgres:@", f"{name}:@", 1))
+
+    yield make
+    for name, dsn in reversed(made):
+        with contextlib.suppress(psycopg.OperationalError), psycopg.connect(dsn) as conn:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+        with _admin(pg_server) as conn:
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,13 +19,14 @@ from snapwatch.errors import EXIT_DB_UNREACHABLE, AuthenticationFailed, Database
 DEAD_DSN = "postgresql://bob:hunter2@127.0.0.1:1/platform"
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "snapwatch", *args],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+        env=env,
     )
 
 
@@ -53,6 +55,24 @@ def test_cli_rejects_a_malformed_dsn_without_echoing_the_password(isolated_env: 
     assert "invalid DSN" in result.stderr
     assert "hunter2" not in result.stdout + result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_missing_tls_file_is_configuration_exit_2_before_connecting(isolated_env: Path) -> None:
+    """libpq says "could not connect" about it; waiting or retrying would not help."""
+    missing = isolated_env / "no-such-ca.pem"
+    dsn = f"{DEAD_DSN}?sslmode=verify-full&sslrootcert={missing}"
+    result = cli("status", "--dsn", dsn)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"snapwatch: error: sslrootcert file {missing} (named by the DSN) does not exist\n"
+    )
+    env = {**os.environ, "PGSSLKEY": str(missing)}
+    result = cli("run-once", "--dsn", "postgresql://bob@127.0.0.1:1/platform", env=env)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"snapwatch: error: sslkey file {missing} (named by PGSSLKEY) does not exist\n"
+    )
+    assert cli("status", "--dsn", f"{dsn}&sslmode=disable").returncode == 3  # not used
 
 
 @pytest.fixture

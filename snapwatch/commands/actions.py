@@ -12,13 +12,13 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
+from snapwatch.access import Job, connect_for
 from snapwatch.actions import ForceItem, ForceResult, active_pauses, force, pause, refusal, resume
 from snapwatch.clock import command_now
 from snapwatch.config import Settings
-from snapwatch.db import Target, connect
+from snapwatch.db import Target
 from snapwatch.durations import format_duration
 from snapwatch.errors import EXIT_OK, EXIT_SITE_FAILED, ConfigError
-from snapwatch.migrations import require_current
 from snapwatch.sitestate import SiteRef, resolve_site
 
 
@@ -36,16 +36,6 @@ def require_scope(command: str, site: str | None, every: bool) -> None:
         raise ConfigError(f"`snapwatch {command}` needs exactly one of --site S or --all")
 
 
-async def _open(target: Target, settings: Settings) -> AsyncConnection[dict[str, Any]]:
-    conn = await connect(target, settings)
-    try:
-        await require_current(conn)
-    except BaseException:
-        await conn.close()
-        raise
-    return conn
-
-
 async def _site(conn: AsyncConnection[Any], text: str | None) -> SiteRef | None:
     return None if text is None else await resolve_site(conn, text)
 
@@ -54,10 +44,19 @@ async def _site(conn: AsyncConnection[Any], text: str | None) -> SiteRef | None:
 
 
 async def force_command(
-    target: Target, settings: Settings, at: datetime | None, *, site: str | None, out: TextIO
+    target: Target,
+    settings: Settings,
+    at: datetime | None,
+    *,
+    site: str | None,
+    out: TextIO,
+    err: TextIO,
 ) -> int:
-    """``at`` None: now on the schedulers' clock (:func:`snapwatch.clock.command_clock`)."""
-    conn = await _open(target, settings)
+    """``at`` None: now on the schedulers' clock (:func:`snapwatch.clock.command_clock`).
+    Row-level security warnings of the role check go to ``err`` (the force proceeds)."""
+    conn, verdict = await connect_for(target, settings, Job.SCHEDULE)
+    for line in verdict.warnings:
+        err.write(f"snapwatch: warning: {line}\n")
     try:
         ref = await _site(conn, site)
         now = await command_now(conn, at)
@@ -108,7 +107,7 @@ async def pause_command(
     duration: timedelta | None,
     out: TextIO,
 ) -> int:
-    conn = await _open(target, settings)
+    conn, _ = await connect_for(target, settings, Job.PAUSE)
     try:
         ref = await _site(conn, site)
         now = await command_now(conn, at)
@@ -135,7 +134,7 @@ async def pause_command(
 async def resume_command(
     target: Target, settings: Settings, at: datetime | None, *, site: str | None, out: TextIO
 ) -> int:
-    conn = await _open(target, settings)
+    conn, _ = await connect_for(target, settings, Job.PAUSE)
     try:
         ref = await _site(conn, site)
         now = await command_now(conn, at)

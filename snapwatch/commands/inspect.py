@@ -20,17 +20,17 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from pydantic import ValidationError
 
+from snapwatch.access import Job, connect_for
 from snapwatch.clock import command_now
 from snapwatch.commands.inspect_diff import diff_json, render_diff
 from snapwatch.commands.inspect_json import document_json
 from snapwatch.commands.inspect_render import render_snapshot
 from snapwatch.config import Settings
-from snapwatch.db import Target, connect
+from snapwatch.db import Target
 from snapwatch.errors import EXIT_OK, SnapwatchError
 from snapwatch.inspection.diff import diff_snapshots
 from snapwatch.inspection.timeline import SNAPSHOT_COLUMNS, stored
 from snapwatch.inspection.view import StoredSnapshot, read_view
-from snapwatch.migrations import require_current
 from snapwatch.sitestate import load_sites, resolve_site
 from snapwatch.snapshot.model import SnapshotDocument
 
@@ -87,9 +87,8 @@ async def inspect(
     ``now`` decides which session is open for ``wake`` (default: the schedulers' clock);
     ``all_devices`` (only with ``diff``) lists unchanged devices too."""
     check_selection(snapshot, site, wake, latest, diff=diff, all_devices=all_devices)
-    conn = await connect(target, settings, read_only=True)
+    conn, _ = await connect_for(target, settings, Job.VIEW, read_only=True)
     try:
-        await require_current(conn)
         row = await select_snapshot(
             conn,
             snapshot=snapshot,

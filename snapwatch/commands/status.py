@@ -24,10 +24,11 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
+from snapwatch.access import AccessReport, Job, check_access, connect_for
 from snapwatch.actions import PauseRecord, active_pauses
 from snapwatch.clock import command_clock, database_clock, offset_warning
 from snapwatch.config import Settings
-from snapwatch.db import Target, connect
+from snapwatch.db import Target
 from snapwatch.durations import relative
 from snapwatch.errors import EXIT_OK
 from snapwatch.health import (
@@ -41,7 +42,6 @@ from snapwatch.health import (
     read_site_health,
 )
 from snapwatch.instances import read_instances
-from snapwatch.migrations import require_current
 from snapwatch.pgcron import CronJob, CronReport, read_cron
 from snapwatch.pooler import Pooler
 from snapwatch.printable import printable
@@ -67,6 +67,8 @@ class StatusReport:
     warning: str | None
     """The pg_cron conflict warning, when a job shown to write snapshots runs beside a live
     scheduler."""
+    access: AccessReport
+    """What the connected role can do, with row-level security warnings."""
     clock: str = "database"
     """The clock "now" was read from (the schedulers')."""
     clock_offset_seconds: float | None = None
@@ -95,8 +97,9 @@ async def read_status(
     cron = await read_cron(conn, now)
     writers = await read_other_writers(conn)
     warning = conflict_warning(cron, instances)
+    access = await check_access(conn)
     return StatusReport(
-        now, database, sites, instances, pauses, cron, writers, warning, pooler=pooler
+        now, database, sites, instances, pauses, cron, writers, warning, access, pooler=pooler
     )
 
 
@@ -117,9 +120,8 @@ async def status(
     err: TextIO,
 ) -> int:
     """``at`` None: now on the schedulers' clock (:func:`snapwatch.clock.command_clock`)."""
-    conn = await connect(target, settings, read_only=True)
+    conn, _ = await connect_for(target, settings, Job.VIEW, read_only=True)
     try:
-        await require_current(conn)
         site_id = (await resolve_site(conn, site)).site_id if site is not None else None
         clock = await command_clock(conn)
         report = await read_status(
@@ -144,9 +146,12 @@ async def status(
 
 
 def emit(report: StatusReport, *, as_json: bool, out: TextIO, err: TextIO) -> None:
-    """The report as text or JSON on ``out``; the pg_cron conflict also on ``err``."""
+    """The report as text or JSON on ``out``; the pg_cron conflict and row-level security
+    warnings also on ``err``."""
     if report.warning:
         err.write(f"snapwatch: warning: {printable(report.warning)}\n")
+    for line in report.access.warnings:
+        err.write(f"snapwatch: warning: {printable(line)}\n")
     if as_json:
         out.write(json.dumps(status_json(report), indent=2) + "\n")
     else:
@@ -181,6 +186,7 @@ def status_json(report: StatusReport) -> dict[str, Any]:
             for i in report.instances
         ],
         "pauses": [_pause_json(p) for p in report.pauses],
+        "access": _access_json(report.access),
         "pg_cron": _plain(
             {
                 "installed": report.cron.installed,
@@ -224,6 +230,16 @@ def _other_writers_json(writers: OtherWriters) -> dict[str, Any]:
     }
 
 
+def _access_json(access: AccessReport) -> dict[str, Any]:
+    return {
+        "role": access.role,
+        "can": {job.value: verdict.ok for job, verdict in access.verdicts.items()},
+        "refusals": access.refusals(),
+        "warnings": list(access.warnings),
+        "read_only": access.read_only,
+    }
+
+
 def _pause_json(pause: PauseRecord) -> Any:
     fields = {k: v for k, v in dataclasses.asdict(pause).items() if k != "created"}
     return _plain({**fields, "scope": pause.scope})
@@ -260,6 +276,7 @@ def render_status(report: StatusReport) -> str:
         lines.append(_cut(f"clock: {off} (its time is used)", WIDTH))
     lines += ["", *_sites(report), "", *_instances(report), "", *_pauses(report)]
     lines += ["", *_cron(report), "", *_other_writers(report.writers)]
+    lines += ["", *_access(report.access)]
     return "\n".join(map(printable, lines)) + "\n"
 
 
@@ -448,6 +465,25 @@ def _wrapped(text: str, indent: str = "    ") -> list[str]:
         subsequent_indent=indent + "    ",
         break_on_hyphens=False,
     )
+
+
+def _access(access: AccessReport) -> list[str]:
+    """``ACCESS role "x" can ...``, the row-level security warnings and a read-only
+    database, each whole (wrapped at the width: these are the lines to act on). Why a
+    job is refused is ``migrate --check``'s to say: a viewer's role is meant not to write."""
+    summary = access.summary()
+    if access.refusals():
+        summary += " (snapwatch migrate --check says why)"
+    notes = [f"warning: {w}" for w in access.warnings]
+    notes += [access.read_only] if access.read_only else []
+    wrap = textwrap.TextWrapper(
+        WIDTH, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
+    )
+    lines = wrap.wrap(f"ACCESS {summary}")
+    wrap.initial_indent, wrap.subsequent_indent = "    ", "      "
+    for note in notes:
+        lines += wrap.wrap(note)
+    return lines
 
 
 def _job_flags(job: CronJob) -> list[str]:

@@ -13,14 +13,15 @@ from psycopg import AsyncConnection
 
 from snapwatch.config import Settings
 from snapwatch.db import Target, connect
-from snapwatch.errors import ConfigError, SchemaError
+from snapwatch.errors import AccessRefused, ConfigError, SchemaError
 from snapwatch.migrations.catalog import read_catalog
 from snapwatch.migrations.own import LATEST_VERSION
+from snapwatch.migrations.owners import plan_refusal
 from snapwatch.migrations.planner import build_plan
 from snapwatch.migrations.runner import acquire_lock, apply_plan, release_lock
 from snapwatch.migrations.steps import MigrationPlan, Step
 
-__all__ = ["MigrationPlan", "Step", "migrate", "plan", "require_current"]
+__all__ = ["MigrationPlan", "Step", "migrate", "plan", "plan_refusal", "require_current"]
 
 NOT_CURRENT = "database schema is not up to date: run `snapwatch migrate`"
 
@@ -55,16 +56,14 @@ def refuse_transaction_pooler(target: Target) -> None:
         )
 
 
-async def migrate(target: Target, settings: Settings, *, check: bool = False) -> MigrationPlan:
-    """Apply what is missing and return it; with ``check`` only return it.
+async def migrate(target: Target, settings: Settings) -> MigrationPlan:
+    """Apply what is missing and return it.
 
     Safe to run from several processes at once: they take turns on an advisory lock, and
     each plans again once it holds the lock, so the later ones find nothing to do.
+    A role that cannot run every step (a non-owner) is refused before the first one:
+    :class:`AccessRefused` names the statement and the role it needs.
     """
-    if check:
-        conn = await connect(target, settings, read_only=True)
-        async with conn:
-            return await plan(conn)
     if settings.read_only:
         raise ConfigError("read_only is set: migrate would change the database (use --check)")
     conn = await connect(target, settings)
@@ -77,6 +76,9 @@ async def migrate(target: Target, settings: Settings, *, check: bool = False) ->
         await acquire_lock(conn)
         try:
             todo = await plan(conn)
+            refusal = await plan_refusal(conn, todo)
+            if refusal is not None:
+                raise AccessRefused(refusal)
             lock_timeout_ms = int(settings.database.statement_timeout_seconds * 1000)
             await apply_plan(conn, todo, target, lock_timeout_ms)
         finally:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from snapwatch.errors import SchemaError
 from snapwatch.migrations.catalog import Catalog, ExistingIndex
-from snapwatch.migrations.own import BOOTSTRAP_SQL, LATEST_VERSION, VERSIONS
+from snapwatch.migrations.own import BOOTSTRAP_SQL, LATEST_VERSION, SCHEMA, VERSIONS
 from snapwatch.migrations.platform import (
     ADDED_COLUMNS,
     PLATFORM_INDEXES,
@@ -17,7 +17,14 @@ from snapwatch.migrations.platform import (
     REQUIRED_UNIQUE_KEYS,
     IndexSpec,
 )
-from snapwatch.migrations.steps import MigrationPlan, Step
+from snapwatch.migrations.steps import MigrationPlan, Requirement, Step
+
+_CREATE_IN_DATABASE = Requirement("CREATE", "database")
+_OWN_SCHEMA = Requirement("owner", "schema", SCHEMA)
+
+
+def _owner_of(table: str) -> Requirement:
+    return Requirement("owner", "table", f"public.{table}")
 
 
 def build_plan(catalog: Catalog) -> MigrationPlan:
@@ -29,7 +36,13 @@ def build_plan(catalog: Catalog) -> MigrationPlan:
     steps: list[Step] = []
     if "sites" not in catalog.public_tables:
         _refuse_partial_platform(catalog)
-        steps.append(Step("create the platform tables and their indexes", PLATFORM_SQL))
+        steps.append(
+            Step(
+                "create the platform tables and their indexes",
+                PLATFORM_SQL,
+                requires=Requirement("CREATE", "schema", "public"),
+            )
+        )
         steps.extend(_own_steps(catalog))
         return MigrationPlan(steps)
     _check_platform(catalog)
@@ -85,7 +98,11 @@ def _is_unique_key(index: ExistingIndex, table: str, key: tuple[str, ...]) -> bo
 
 def _column_steps(catalog: Catalog) -> list[Step]:
     return [
-        Step(f"add column {column.table}.{column.name} ({column.definition})", column.add_sql())
+        Step(
+            f"add column {column.table}.{column.name} ({column.definition})",
+            column.add_sql(),
+            requires=_owner_of(column.table),
+        )
         for column in ADDED_COLUMNS
         if column.name not in catalog.columns.get(column.table, frozenset())
     ]
@@ -99,10 +116,23 @@ def _own_steps(catalog: Catalog) -> list[Step]:
             f" (version {LATEST_VERSION}): upgrade snapwatch"
         )
     steps = []
+    # Versions need the owner of schema snapwatch; a role that creates it owns it.
+    versions_require: Requirement | None = _OWN_SCHEMA
     if "schema_migrations" not in catalog.own_tables:
-        steps.append(Step("create schema snapwatch and snapwatch.schema_migrations", BOOTSTRAP_SQL))
+        steps.append(
+            Step(
+                "create schema snapwatch and snapwatch.schema_migrations",
+                BOOTSTRAP_SQL,
+                requires=_CREATE_IN_DATABASE,
+            )
+        )
+        versions_require = None
     steps.extend(
-        Step(f"snapwatch schema version {v.number}: {v.summary}", v.apply_sql())
+        Step(
+            f"snapwatch schema version {v.number}: {v.summary}",
+            v.apply_sql(),
+            requires=versions_require,
+        )
         for v in VERSIONS
         if v.number not in catalog.applied_versions
     )
@@ -116,9 +146,16 @@ def _index_steps(catalog: Catalog) -> list[Step]:
             continue
         if any(i.table == spec.table and i.name == spec.name for i in catalog.indexes):
             # Ours, left invalid by an interrupted concurrent build: build it again.
-            steps.append(Step(f"drop invalid index {spec.name}", spec.drop_sql(), True))
+            steps.append(
+                Step(
+                    f"drop invalid index {spec.name}",
+                    spec.drop_sql(),
+                    True,
+                    _owner_of(spec.table),
+                )
+            )
         description = f"create index {spec.name} on {spec.table} ({spec.columns})"
-        steps.append(Step(description, spec.create_sql(), True))
+        steps.append(Step(description, spec.create_sql(), True, _owner_of(spec.table)))
     return steps
 
 

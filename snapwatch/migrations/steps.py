@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What the migrating role must have for a step: to own a table or a schema (``owner``),
+    or the CREATE right on a schema or on the database."""
+
+    right: Literal["owner", "CREATE"]
+    kind: Literal["table", "schema", "database"]
+    name: str = ""
+    """``public.sites``, ``snapwatch``; empty for the database connected to."""
 
 
 @dataclass(frozen=True)
@@ -12,6 +24,9 @@ class Step:
     description: str
     sql: str
     concurrently: bool = False
+    requires: Requirement | None = None
+    """None: the role that runs the plan's earlier steps has what this one needs (it
+    owns the schema it created)."""
 
 
 @dataclass

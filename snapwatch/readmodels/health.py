@@ -1,5 +1,6 @@
 """The Job health pane: every scheduler instance, pg_cron's jobs, the other writers of
-snapshots and the conflict warning.
+snapshots, the conflict warning, and what the app's role can do (:mod:`snapwatch.access`,
+as ``snapwatch status`` says it).
 
 The judgements are :mod:`snapwatch.health`'s (instances at the database's own ``now()``),
 :mod:`snapwatch.pgcron`'s and :mod:`snapwatch.snapshot_writers`'; the warning is
@@ -16,6 +17,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
+from snapwatch.access import AccessReport, check_access
 from snapwatch.commands.status import conflict_warning
 from snapwatch.health import InstanceHealth, count_instance_states, instance_health
 from snapwatch.instances import read_instances
@@ -36,6 +38,7 @@ class JobHealth:
     warning: str | None
     """The pg_cron conflict: an active job shown to write snapshots while a snapwatch
     scheduler is live."""
+    access: AccessReport
 
     def counts(self) -> dict[str, int]:
         """Instances per state; every state present."""
@@ -43,11 +46,13 @@ class JobHealth:
 
 
 async def job_health(conn: AsyncConnection[dict[str, Any]], now: datetime) -> JobHealth:
-    """Instances, pg_cron, the other writers and the warning, as of ``now``.
+    """Instances, pg_cron, the other writers, the warning and the role's access, as of
+    ``now``.
 
     ``conn`` returns dict rows (as :func:`snapwatch.db.connect`, the pool and
     :class:`~snapwatch.dbsession.DbSession` give), which pg_cron's reader expects."""
     instances = tuple(instance_health(row) for row in await read_instances(conn))
     cron = await read_cron(conn, now)
     writers = await read_other_writers(conn)
-    return JobHealth(now, instances, cron, writers, conflict_warning(cron, instances))
+    access = await check_access(conn)
+    return JobHealth(now, instances, cron, writers, conflict_warning(cron, instances), access)

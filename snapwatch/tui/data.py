@@ -16,13 +16,13 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import psycopg
-from psycopg import errors as pg_errors
 
+from snapwatch.access import Job, require_access
 from snapwatch.clock import Clock, sync_clock
 from snapwatch.config import Settings
 from snapwatch.db import Target
 from snapwatch.dbsession import Conn, DbSession, DbState
-from snapwatch.errors import SchemaError, SnapwatchError
+from snapwatch.errors import SnapwatchError, from_database
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ class AppData:
         measured on every new connection (a scheduler, if any, measures it every tick)."""
         self.target = target
         self.read_only = settings.read_only
-        self.session = DbSession(target, settings, on_change=on_change, read_only=self.read_only)
+        self.session = DbSession(
+            target, settings, on_change=on_change, read_only=self.read_only, check=_can_view
+        )
         self._lock = asyncio.Lock()
         self._clock = clock
         self._synced: Conn | None = None
@@ -57,7 +59,9 @@ class AppData:
         """``work(conn)`` on the live connection, after any work in progress.
 
         Raises :class:`SnapwatchError` with one line: the database unreachable
-        (:class:`~snapwatch.errors.DatabaseUnreachable`), the schema not ready, or the
+        (:class:`~snapwatch.errors.DatabaseUnreachable`), a role that may not read
+        (:class:`~snapwatch.errors.AccessRefused`, checked on every connection), the
+        schema not ready, what the database said about rights or state, or the
         statement that failed."""
         async with self._lock:
             try:
@@ -68,13 +72,12 @@ class AppData:
                     return await work(conn)
             except SnapwatchError:
                 raise
-            except (pg_errors.UndefinedTable, pg_errors.UndefinedColumn) as exc:
-                raise SchemaError(
-                    f"schema not ready: {self._line(exc)} (run `snapwatch migrate`)"
-                ) from None
-            except pg_errors.ReadOnlySqlTransaction:
-                raise SnapwatchError("read-only connection: this changes the database") from None
             except psycopg.Error as exc:
+                known = from_database(
+                    exc, read_only_connection=self.read_only, redact=self.target.redact
+                )
+                if known is not None:
+                    raise known from None
                 raise SnapwatchError(f"database error: {self._line(exc)}") from None
 
     async def close(self) -> None:
@@ -84,6 +87,12 @@ class AppData:
     def _line(self, exc: BaseException) -> str:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return self.target.redact(first)
+
+
+async def _can_view(conn: Conn) -> None:
+    """The app reads everything it shows: a role that may not (or that row-level security
+    would show nothing) gets the role check's line in the banner, not empty panes."""
+    await require_access(conn, Job.VIEW)
 
 
 def error_line(exc: BaseException, target: Target) -> str:

@@ -14,13 +14,13 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from snapwatch.access import Job, connect_for
 from snapwatch.clock import command_now
 from snapwatch.commands.inspect import select_snapshot
 from snapwatch.config import Settings
-from snapwatch.db import Target, connect
+from snapwatch.db import Target
 from snapwatch.errors import EXIT_OK
 from snapwatch.inspection.timeline import fetch_timeline
-from snapwatch.migrations import require_current
 from snapwatch.tui import keymap
 from snapwatch.tui.data import AppData
 from snapwatch.tui.inspect_loader import Opened, opened
@@ -74,9 +74,8 @@ async def first_snapshot(
 ) -> Opened:
     """The snapshot to open first; ``now`` (default: the schedulers' clock) decides which
     session is open for ``wake``."""
-    conn = await connect(target, settings, read_only=True)
+    conn, _ = await connect_for(target, settings, Job.VIEW, read_only=True)
     try:
-        await require_current(conn)
         at = await command_now(conn, now)
         row = await select_snapshot(conn, snapshot=snapshot, site=site, wake=wake, now=at)
         return opened(row, await fetch_timeline(conn, row.session_id))

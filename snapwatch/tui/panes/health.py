@@ -3,11 +3,12 @@ writers of snapshots, the conflict.
 
 Each instance (this app's own is marked) with its state, last and next tick, duration
 and last error, judged at the database's clock (:mod:`snapwatch.health`). The pg_cron
-conflict warning, when there is one, is the first thing in the pane, in reverse red.
-Under each pg_cron job, the chain that shows it writes snapshots, or why it could not be
-followed; below the jobs, the triggers and grants shown to write snapshots. Text from the
-database is shown as plain text (``Text``, never markup) with control characters made
-visible (:func:`snapwatch.printable.printable`).
+conflict warning, when there is one, is the first thing in the pane, in reverse red; then
+the row-level security warnings for the app's role, when there are any. Under each pg_cron
+job, the chain that shows it writes snapshots, or why it could not be followed; below the
+jobs, the triggers and grants shown to write snapshots. Text from the database is shown as
+plain text (``Text``, never markup) with control characters made visible
+(:func:`snapwatch.printable.printable`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from snapwatch.access import AccessReport
 from snapwatch.clock import offset_warning
 from snapwatch.health import InstanceHealth, InstanceState
 from snapwatch.pgcron import CronJob, CronReport
@@ -131,6 +133,13 @@ def plain(lines: list[str]) -> Text:
     return Text("\n".join(map(printable, lines)))
 
 
+def access_notes(access: AccessReport) -> list[str]:
+    """The row-level security warnings and a read-only database (a scheduler the role
+    may not run says so in the banner, at its tick)."""
+    notes = [f"warning: {w}" for w in access.warnings]
+    return notes + ([access.read_only] if access.read_only else [])
+
+
 class InstancesTable(KeyedTable):
     SPECS = SPECS
 
@@ -146,11 +155,13 @@ class HealthPane(Pane):
         self.updates = Static("", id="health-updates")
         self.table = InstancesTable()
         self.cron = Static("", id="health-cron")
+        self.access = Static("", id="health-access")
         self.writers = Static("", id="health-writers")
         self.health: JobHealth | None = None
 
     def compose(self) -> ComposeResult:
         yield self.warning
+        yield self.access
         yield self.updates
         yield self.table
         yield self.cron
@@ -158,6 +169,7 @@ class HealthPane(Pane):
 
     def on_mount(self) -> None:
         self.warning.display = False
+        self.access.display = False
         self.writers.display = False
 
     def show(self, health: JobHealth, mine: UUID | None) -> None:
@@ -171,6 +183,9 @@ class HealthPane(Pane):
         writers = writer_lines(health.writers)
         self.writers.display = bool(writers)
         self.writers.update(plain(writers))
+        notes = access_notes(health.access)
+        self.access.display = bool(notes)
+        self.access.update(plain([health.access.summary(), *notes]))
         counts = {k: v for k, v in health.counts().items() if v}
         summary = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no scheduler seen"
         self.set_title(summary)

@@ -70,6 +70,8 @@ TAB_LABELS = {
     "devices": "3 Devices",
     "health": "4 Health",
 }
+SCHEDULER = "scheduler"
+"""The banner's key for a scheduler whose ticks cannot start."""
 TICK_SECONDS = 1.0
 """The time cells (countdowns, ages) and the clock re-render this often, without a query."""
 FOLLOW_SECONDS = 0.15
@@ -325,10 +327,14 @@ class MainScreen(Screen[None]):
         scheduler = self.services.scheduler
         mine = scheduler.scheduler.instance_id if scheduler is not None else None
         self.health_pane.show(health, mine)
+        warnings = []
         if health.warning:
-            self.status.set_part("warning", "pg_cron CONFLICT (see Job health)")
-        else:
-            self.status.set_part("warning", "")
+            warnings.append("pg_cron CONFLICT")
+        if health.access.warnings:
+            warnings.append("row-level security warning")
+        self.status.set_part(
+            "warning", f"{', '.join(warnings)} (see Job health)" if warnings else ""
+        )
 
     def _job_done(self, line: str | None) -> None:
         if line:
@@ -355,14 +361,16 @@ class MainScreen(Screen[None]):
             self._banner()
 
     def _banner(self) -> None:
-        error = self.problems.get("db") or next(iter(self.problems.values()), None)
-        if error is None:
+        key = "db" if "db" in self.problems else next(iter(self.problems), None)
+        if key is None:
             self.banner.display = False
             self.banner.update("")
             self.banner.remove_class("-error")
             return
         retry = f" (retrying every {self.services.settings.ui.refresh_seconds:g}s)"
-        self.banner.update(Text(error + retry))  # Text: never read as markup
+        if key == SCHEDULER:
+            retry = " (every tick checks again)"
+        self.banner.update(Text(self.problems[key] + retry))  # Text: never read as markup
         self.banner.add_class("-error")
         self.banner.display = True
 
@@ -389,7 +397,14 @@ class MainScreen(Screen[None]):
 
     @on(Ticked)
     def _ticked(self, message: Ticked) -> None:
-        self._scheduler_part(message.outcome)
+        outcome = message.outcome
+        self._scheduler_part(outcome)
+        if outcome.report is None and not outcome.db_down and outcome.error is not None:
+            # The tick stopped before writing: a role refused its rights, a read-only
+            # database, or any other error that raised.
+            self._problem(SCHEDULER, f"the scheduler writes nothing: {outcome.error}")
+        else:
+            self._solved(SCHEDULER)
         self.health_feed.request()
         report = message.outcome.report
         if report is not None and any(o.written for o in report.outcomes):
