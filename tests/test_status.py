@@ -140,7 +140,7 @@ async def test_status_shows_every_health_state_of_a_small_fleet(
     assert any(ln.startswith("ok ") and "daemon" in ln for ln in lines)
     assert any(ln.startswith("stopped ") and " tui " in ln for ln in lines)
     assert "PG_CRON pg_cron is not installed in this database" in lines
-    assert lines[-1] == "OTHER WRITERS OF SNAPSHOTS (triggers, grants to the web app): none"
+    assert "OTHER WRITERS OF SNAPSHOTS (triggers, grants to the web app): none" in lines
 
 
 async def test_status_json_is_one_object_with_iso_times(
@@ -313,7 +313,8 @@ def test_other_writers_are_listed_with_their_evidence_and_wrapped_not_cut() -> N
     lines = text.splitlines()
     head = lines.index("OTHER WRITERS OF SNAPSHOTS (triggers, grants to the web app): 3")
     assert all(len(line) <= WIDTH for line in lines)
-    assert " ".join(line.strip() for line in lines[head + 1 :]) == (
+    section = lines[head + 1 : lines.index("", head)]
+    assert " ".join(line.strip() for line in section) == (
         "trigger trigger_auto_generate_snapshot on device_wake_payloads → "
         "auto_snapshot_on_wake_complete() → generate_session_wake_snapshot() → "
         "INSERT INTO session_wake_snapshots "

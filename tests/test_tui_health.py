@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from textual.app import App, ComposeResult
 
+from snapwatch.access import AccessReport
 from snapwatch.pgcron import CronJob, CronReport
 from snapwatch.readmodels.health import JobHealth
 from snapwatch.snapshot_writers import (
@@ -20,6 +21,7 @@ from snapwatch.snapshot_writers import (
 from snapwatch.tui.panes.health import HealthPane, cron_lines, writer_lines
 
 NOW = datetime(2026, 6, 10, 5, 3, tzinfo=UTC)
+NO_ACCESS = AccessReport("ops", {})
 INSERT = "INSERT INTO session_wake_snapshots"
 CHAIN = ("generate_scheduled_snapshots()", "generate_session_wake_snapshot()", INSERT)
 
@@ -105,7 +107,7 @@ async def test_the_pane_shows_database_text_as_typed_and_control_characters_visi
         pane = app.query_one(HealthPane)
         assert not pane.writers.display
         warning = CRON.warning(scheduling=True)
-        pane.show(JobHealth(NOW, (), CRON, WRITERS, warning), None)
+        pane.show(JobHealth(NOW, (), CRON, WRITERS, warning, NO_ACCESS), None)
         await pilot.pause()
         assert pane.warning.display and pane.writers.display
         assert str(pane.warning.content).startswith("CONFLICT: a pg_cron job writes snapshots")
@@ -120,7 +122,9 @@ async def test_the_pane_shows_database_text_as_typed_and_control_characters_visi
             "  authenticated may execute recompute_wake_snapshot(uuid) → [b]x\\x1b[2J() → "
             "INSERT INTO session_wake_snapshots",
         ]
-        pane.show(JobHealth(NOW, (), CronReport(installed=False), OtherWriters(), None), None)
+        pane.show(
+            JobHealth(NOW, (), CronReport(installed=False), OtherWriters(), None, NO_ACCESS), None
+        )
         await pilot.pause()
         assert not pane.warning.display and not pane.writers.display
         assert str(pane.cron.content) == "pg_cron: not installed"
