@@ -231,9 +231,11 @@ async def pause(
 ) -> PauseRecord:
     """Pause snapshots of one site (or of every site, ``site=None``) from ``now`` until
     ``until`` (None: until resumed). An already paused scope keeps its first pause,
-    returned with ``created=False``."""
+    returned with ``created=False``. An empty or blank ``reason`` is no reason."""
     if until is not None and until <= now:
         raise ConfigError("a pause must end after it starts")
+    reason = reason.strip() if reason is not None else None
+    reason = reason or None
     author = who or Identity.current().who
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (PAUSE_LOCK_KEY,))

@@ -359,6 +359,8 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from snapwatch.demo.launch import open_demo
 
     seed = args.seed if args.seed is not None else settings.demo.seed
+    if not args.no_ui:
+        _check_keys(settings)
     target, result = open_demo(settings, seed=seed, reset=args.reset, clock=SystemClock())
     try:
         print(result.summary())
@@ -420,6 +422,8 @@ def _cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     )
     if args.tui and (args.as_json or args.diff):
         raise SnapwatchError("--tui opens the screen: drop --json and --diff (d diffs there)")
+    if args.tui:
+        _check_keys(settings)
     target = resolve_target(settings)
     try:
         if args.tui:
@@ -529,7 +533,15 @@ def _cmd_daemon(args: argparse.Namespace, settings: Settings) -> int:
     return run_daemon(settings, options)
 
 
+def _check_keys(settings: Settings) -> None:
+    """The app's ``[keys]`` before anything starts (one line, exit 2)."""
+    from snapwatch.tui.keymap import check_keys
+
+    check_keys(settings.keys)
+
+
 def _run_app(args: argparse.Namespace, settings: Settings) -> int:
+    _check_keys(settings)
     target = resolve_target(settings)
     try:
         return _launch_tui(target, settings, title="snapwatch", scheduler=not args.no_scheduler)

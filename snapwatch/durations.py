@@ -10,6 +10,8 @@ from snapwatch.errors import ConfigError
 ACCEPTED = "a number and a unit, combined largest first: 45s, 90m, 2h, 1h30m, 1d"
 
 _UNITS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
+MAX_DURATION = timedelta(days=366)
+"""The longest duration accepted (a pause for longer is a mistake or a resume-never)."""
 _PART = re.compile(r"(\d+)([dhms])")
 _WHOLE = re.compile(r"(?:\d+[dhms])+")
 
@@ -21,7 +23,8 @@ class DurationError(ConfigError):
 def parse_duration(text: str) -> timedelta:
     """``"2h"``, ``"90m"``, ``"1h30m"``, ``"45s"``, ``"1d"`` as a positive timedelta.
 
-    Units appear at most once each, largest first; the total must be above zero."""
+    Units appear at most once each, largest first; the total must be above zero and at
+    most :data:`MAX_DURATION`."""
     cleaned = text.strip().lower().replace(" ", "")
     if not _WHOLE.fullmatch(cleaned):
         raise DurationError(f"not a duration: {text!r} (use {ACCEPTED})")
@@ -33,6 +36,8 @@ def parse_duration(text: str) -> timedelta:
     seconds = sum(int(n) * _UNITS[unit] for n, unit in parts)
     if seconds <= 0:
         raise DurationError(f"duration must be above zero: {text!r}")
+    if seconds > MAX_DURATION.total_seconds():
+        raise DurationError(f"duration must be at most {MAX_DURATION.days}d: {text!r}")
     return timedelta(seconds=seconds)
 
 

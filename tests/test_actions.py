@@ -10,6 +10,7 @@ from uuid import UUID
 import psycopg
 import pytest
 from overview_rows import Rows
+from psycopg import AsyncConnection
 
 from snapwatch.actions import (
     ActionRefused,
@@ -239,6 +240,22 @@ def test_parse_duration_names_the_accepted_forms(text: str) -> None:
     assert "\n" not in str(caught.value)
     if text != "0m":
         assert "1h30m" in str(caught.value)
+
+
+def test_a_duration_is_at_most_366_days() -> None:
+    assert parse_duration("366d") == timedelta(days=366)
+    with pytest.raises(DurationError, match="at most 366d"):
+        parse_duration("366d1s")
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\t\n"])
+async def test_an_empty_or_blank_reason_is_stored_as_none(
+    conn: AsyncConnection[dict[str, Any]], reason: str
+) -> None:
+    record = await pause(conn, DAY, site=None, reason=reason, until=None, who="a@h")
+    assert record.reason is None
+    stored = await (await conn.execute("SELECT reason FROM snapwatch.pauses")).fetchone()
+    assert stored == {"reason": None}
 
 
 def test_format_duration_reads_the_two_largest_units() -> None:

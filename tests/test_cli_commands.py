@@ -181,7 +181,7 @@ def test_global_pause_pauses_every_site_and_resume_all_ends_it(
     assert (code, out) == (0, "resumed all sites (1 pause(s) ended)\n")
 
 
-@pytest.mark.parametrize("duration", ["2x", "1.5h", "0m"])
+@pytest.mark.parametrize("duration", ["2x", "1.5h", "0m", "367d", "9999999999d"])
 def test_a_bad_duration_exits_2_before_connecting(
     capsys: pytest.CaptureFixture[str], isolated_env: Path, duration: str
 ) -> None:

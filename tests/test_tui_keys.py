@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +21,7 @@ from textual.widgets import Input, Log, Static
 from textual.widgets._footer import FooterKey
 
 from snapwatch.config import KeysSettings
+from snapwatch.errors import ConfigError
 from snapwatch.tui import keymap
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.panes.sites import SitesTable
@@ -25,6 +29,8 @@ from snapwatch.tui.screens.dialogs import ConfirmScreen, PauseScreen
 from snapwatch.tui.screens.help import HelpScreen
 from snapwatch.tui.screens.inspect import InspectScreen
 from snapwatch.tui.screens.log import LogScreen
+
+CLOSED = "postgresql://bob@127.0.0.1:1/platform"
 
 
 @pytest.fixture
@@ -466,3 +472,49 @@ async def test_l_shows_the_log_which_goes_to_a_file_not_the_terminal(
         await pilot.press("escape")
     assert "a line for the log view" in (tmp_path / "snapwatch.log").read_text()
     assert "RingHandler" not in [type(h).__name__ for h in logging.getLogger().handlers]
+
+
+# --- [keys] validated before the app starts ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({"force": "bogus"}, "[keys] force = 'bogus': 'bogus' is not a key name"),
+        ({"log": "l,hyper+"}, "[keys] log = 'l,hyper+': 'hyper+' is not a key name"),
+        ({"pause": "ctrl+q"}, "[keys] pause = 'ctrl+q': 'ctrl+q' quits the app"),
+        ({"refresh": "ctrl+c"}, "[keys] refresh = 'ctrl+c': 'ctrl+c' quits the app"),
+        ({"force": "q"}, "[keys] force = 'q': 'q' quits the app"),
+        ({"quit": "x", "inspect_diff": "x"}, "[keys] inspect_diff = 'x': 'x' quits the app"),
+    ],
+)
+def test_a_key_the_terminal_cannot_send_or_one_taken_from_quit_is_refused(
+    keys: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        keymap.check_keys(KeysSettings(**keys))
+    assert str(caught.value).startswith(message)
+    assert caught.value.exit_code == 2
+
+
+def test_every_default_and_a_remapped_quit_pass_the_check() -> None:
+    keymap.check_keys(KeysSettings())
+    keymap.check_keys(KeysSettings(quit="x", force="q,f5", filter="slash", sort="ctrl+s"))
+
+
+def test_the_app_refuses_bad_keys_before_it_connects(tmp_path: Path) -> None:
+    config = tmp_path / "bad-keys.toml"
+    config.write_text('[keys]\nforce = "ctrl+c"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SNAPWATCH_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "snapwatch", "--config", str(config), "--dsn", CLOSED],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "snapwatch: error: [keys] force = 'ctrl+c': 'ctrl+c' quits the app and cannot be rebound\n"
+    )

@@ -13,8 +13,10 @@ from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
 from snapwatch.config import KeysSettings
+from snapwatch.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -163,3 +165,42 @@ def shown_keys(
         (", ".join(app.get_key_display(Binding(k, a.action)) for k in effective[a.id]), a.help)
         for a in actions
     ]
+
+
+MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+NAMED_KEYS = frozenset(
+    [k.value for k in Keys if "+" not in k.value and not k.value.startswith("<")]
+    + list(KEY_NAME_REPLACEMENTS.values())
+)
+QUIT_ALWAYS = ("ctrl+q", "ctrl+c")
+"""Keys that quit whatever ``[keys]`` says: no other binding may take them."""
+
+
+def check_keys(keys: KeysSettings) -> None:
+    """Refuse, before the app starts, a ``[keys]`` section with a key name the terminal
+    cannot send, or a binding that takes a quit key (``ctrl+q``, ``ctrl+c`` or the keys of
+    ``quit``) from quitting: one line naming the binding (:class:`ConfigError`, exit 2)."""
+    values = {name: str(value) for name, value in keys.model_dump().items()}
+    quitting = {k.strip() for k in values["quit"].split(",")} | set(QUIT_ALWAYS)
+    for name, value in values.items():
+        for key in (k.strip() for k in value.split(",")):
+            if not _known_key(key):
+                raise ConfigError(
+                    f"[keys] {name} = {value!r}: {key!r} is not a key name"
+                    " (a character, or a name such as enter, space, f5, ctrl+x)"
+                )
+            if name != "quit" and key in quitting:
+                raise ConfigError(
+                    f"[keys] {name} = {value!r}: {key!r} quits the app and cannot be rebound"
+                )
+
+
+def _known_key(key: str) -> bool:
+    *modifiers, base = key.split("+")
+    if not base or any(m not in MODIFIERS for m in modifiers):
+        return False
+    return (
+        (len(base) == 1 and base.isprintable())
+        or base in NAMED_KEYS
+        or (key_to_character(base) is not None)
+    )
