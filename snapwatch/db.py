@@ -162,8 +162,18 @@ async def connect(
             return await _connect_finding_out(target, settings, read_only)
         target.pooler = pooler
         return await _open(target.dsn, settings, pooler.mode, read_only)
+    except ConnectionLostError as lost:
+        raise lost.cause from None
     except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
         raise translate(exc, target) from None
+
+
+class ConnectionLostError(Exception):
+    """A connection that broke right after it opened (carries psycopg's error)."""
+
+    def __init__(self, cause: psycopg.OperationalError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 def known_pooler(target: Target, settings: Settings) -> Pooler | None:
@@ -189,6 +199,10 @@ async def _connect_finding_out(
         return await _open(target.dsn, settings, REFUSED_OPTIONS.mode, read_only)
     try:
         pooler = await judge_connection(conn, statement_timeout_ms(settings))
+    except psycopg.OperationalError as exc:
+        await conn.close()
+        # Connected, then lost: not "unreachable" (the caller says "connection lost").
+        raise ConnectionLostError(exc) from exc
     except BaseException:
         await conn.close()
         raise
