@@ -3,7 +3,8 @@
 Starts an embedded PostgreSQL, builds the same fleet twice (``bench_long`` with
 ``--days`` of history, ``bench_short`` with one day), and times a tick that writes one
 snapshot for every site, alternating the two databases, against the bare index reads
-a tick cannot avoid. See ``benchmarks/README.md``.
+a tick cannot avoid. Then measures a document's bytes per device on one site of 20 and
+of ``--dense-devices`` devices side by side. See ``benchmarks/README.md``.
 
     python benchmarks/tick.py [--sites 500] [--devices 20] [--days 14] [--data-dir DIR]
 """
@@ -50,7 +51,10 @@ Conn = AsyncConnection[dict[str, Any]]
 GOAL_HISTORY_RATIO = 1.25
 GOAL_READS_RATIO = 3.0
 GOAL_DOCUMENT_BYTES = 50_000  # for a 20-device site (design/snapshot-v1.md)
-GOAL_DEVICE_BYTES = 1_500  # compact JSON per device, zones included
+# Documents are linear in devices at any density: bytes per device on a site of
+# --dense-devices within this share of those on a 20-device site.
+GOAL_DENSITY_SHARE = 0.20
+SPARSE_DEVICES = 20
 GOAL_MEMORY_RATIO = 1.5  # peak RSS of a tick at 10x the sites
 GOAL_PER_SITE_RATIO = 1.3  # wall time per site at 10x the sites
 MEMORY_SCALE = 10  # the large fleet of (e): 10x --sites, 1 day of history
@@ -552,6 +556,42 @@ async def measure_memory(
     return memory
 
 
+# --- (d) bytes per device at two densities, one site each -----------------------------
+
+
+@dataclass
+class Density:
+    """One site of ``devices`` devices (the fleet's 20 spots, shared beyond 20), written
+    by one tick in a fresh process."""
+
+    devices: int
+    tick: ChildTick
+    sizes: dict[str, Any]
+
+
+async def measure_density(
+    args: argparse.Namespace, server: EmbeddedServer, anchor: datetime, now: datetime
+) -> list[Density]:
+    """A site of 20 devices and one of ``--dense-devices``, 1 day of history each: their
+    documents' bytes per device side by side, and each tick's peak RSS."""
+    say(f"density: one site of {SPARSE_DEVICES} and one of {args.dense_devices} devices")
+    found = []
+    for devices in (SPARSE_DEVICES, args.dense_devices):
+        spec = FleetSpec(1, devices, 1, anchor)
+        bench = await prepare(server, f"bench_site_{devices}", spec, args.reuse)
+        try:
+            tick = run_child(server.uri(bench.name), now)
+            sizes = await document_sizes(bench.conn)
+        finally:
+            await bench.conn.close()
+        say(
+            f"  {devices:>6} devices  tick {tick.seconds:7.3f} s  peak "
+            f"{tick.peak_rss / 2**20:6.1f} MiB  {sizes['bytes_per_device']:,.0f} bytes/device"
+        )
+        found.append(Density(devices, tick, sizes))
+    return found
+
+
 # --- setting up ------------------------------------------------------------------------
 
 
@@ -671,7 +711,8 @@ async def measure(args: argparse.Namespace, server: EmbeddedServer) -> None:
             await explain(long_, long_.probe, EXPLAINED, "new sites")
         wide_spec = FleetSpec(args.sites * MEMORY_SCALE, args.devices, 1, anchor)
         memory = await measure_memory(args, server, short, wide_spec, now)
-        await print_summary(args, server, long_, short, memory)
+        density = await measure_density(args, server, anchor, now)
+        await print_summary(args, server, long_, short, memory=memory, density=density)
     finally:
         for bench in benches:
             await bench.conn.close()
@@ -689,7 +730,13 @@ def verdict(ok: bool) -> str:
 
 
 async def print_summary(
-    args: argparse.Namespace, server: EmbeddedServer, long_: Bench, short: Bench, memory: Memory
+    args: argparse.Namespace,
+    server: EmbeddedServer,
+    long_: Bench,
+    short: Bench,
+    *,
+    memory: Memory,
+    density: list[Density],
 ) -> None:
     row = await (await long_.conn.execute("SELECT version() AS v")).fetchone()
     version = str(row["v"]).split(",")[0] if row else "?"
@@ -699,7 +746,6 @@ async def print_summary(
     over_l, over_s = tick_l / reads_l, tick_s / reads_s
     sl, ss = long_.sizes, short.sizes
     max_doc_20 = sl["max_bytes"] * 20 / args.devices  # scaled to a 20-device site
-    per_device = max(sl["bytes_per_device"], ss["bytes_per_device"])
 
     say()
     say("== snapwatch tick benchmark ==")
@@ -743,7 +789,6 @@ async def print_summary(
         "(d) document bytes per device (compact JSON)",
         f"{sl['bytes_per_device']:,.0f}",
         f"{ss['bytes_per_device']:,.0f}",
-        f"<= {GOAL_DEVICE_BYTES:,}  {verdict(per_device <= GOAL_DEVICE_BYTES)}",
     )
     line(
         "    the platform's keys alone",
@@ -772,6 +817,7 @@ async def print_summary(
         f"{sl['avg_stored_bytes']:,.0f}",
         f"{ss['avg_stored_bytes']:,.0f}",
     )
+    print_density(*density)
     print_memory(memory)
     print_shares(long_, short)
     say()
@@ -779,6 +825,41 @@ async def print_summary(
         say(f"{b.name} ticks, s:      {' '.join(f'{t:.3f}' for t in b.ticks)}")
         say(f"{b.name} bare reads, s: {' '.join(f'{t:.3f}' for t in b.reads)}")
     print_breakdown(long_, short)
+
+
+def print_density(sparse: Density, dense: Density) -> None:
+    """(d) at two densities: one site of 20 devices and one of ``--dense-devices``."""
+    a, b = sparse.sizes, dense.sizes
+    ratio = b["bytes_per_device"] / a["bytes_per_device"]
+    ok = abs(ratio - 1) <= GOAL_DENSITY_SHARE
+    line(
+        "(d) one site, 1 d of history, own process",
+        f"{sparse.devices:,} dev",
+        f"{dense.devices:,} dev",
+    )
+    line(
+        "    document bytes per device (compact JSON)",
+        f"{a['bytes_per_device']:,.0f}",
+        f"{b['bytes_per_device']:,.0f}",
+    )
+    line(
+        "    ratio of bytes per device",
+        "",
+        f"{ratio:.2f}",
+        f"1 ± {GOAL_DENSITY_SHARE:g}: linear in devices at any density  {verdict(ok)}",
+    )
+    line(
+        "    the platform's keys alone",
+        f"{a['platform_bytes_per_device']:,.0f}",
+        f"{b['platform_bytes_per_device']:,.0f}",
+    )
+    line("    document bytes", f"{a['max_bytes']:,}", f"{b['max_bytes']:,}")
+    line(
+        "    peak RSS of the tick, MiB",
+        f"{sparse.tick.peak_rss / 2**20:.1f}",
+        f"{dense.tick.peak_rss / 2**20:.1f}",
+    )
+    line("    tick, s", f"{sparse.tick.seconds:.3f}", f"{dense.tick.seconds:.3f}")
 
 
 def print_memory(memory: Memory) -> None:
@@ -914,13 +995,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: 50 sites, 2 days")
     parser.add_argument("--memory-rounds", type=int, default=2, help="ticks per fleet size for (e)")
+    parser.add_argument(
+        "--dense-devices",
+        type=int,
+        default=5_000,
+        help="devices of the dense site of (d), beside a site of 20",
+    )
     parser.add_argument("--child-tick", metavar="URI", help=argparse.SUPPRESS)
     parser.add_argument("--child-at", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
         args.sites, args.days, args.rounds, args.memory_rounds = 50, 2, 3, 1
-    if min(args.sites, args.devices, args.days, args.rounds, args.memory_rounds) < 1:
-        parser.error("--sites, --devices, --days, --rounds and --memory-rounds must be >= 1")
+    counts = (args.sites, args.devices, args.days, args.rounds, args.memory_rounds)
+    if min(*counts, args.dense_devices) < 1:
+        parser.error(
+            "--sites, --devices, --days, --rounds, --memory-rounds and --dense-devices must be >= 1"
+        )
     return args
 
 

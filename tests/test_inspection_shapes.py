@@ -124,6 +124,45 @@ def test_a_version_1_document_is_taken_as_it_is() -> None:
     assert view_of(document).devices[0].position is None
 
 
+def test_device_zones_are_read_as_circles_and_older_member_lists_are_left_unread() -> None:
+    members = [f"d-{i}" for i in range(1_000)]
+    view = view_of(
+        {
+            "schema_version": 1,
+            "environmental_zones": [
+                {
+                    "zone_id": "device_zone_d-1",
+                    "zone_label": "A Zone",
+                    "source": "device",
+                    "center": {"x": 20, "y": 10},
+                    "radius": 15,
+                    "device_id": "d-1",
+                    "device_ids": members,
+                    "device_count": len(members),
+                }
+            ],
+        }
+    )
+    (zone,) = view.zones
+    assert (zone.source, zone.center, zone.radius, zone.device_id) == (
+        "device",
+        (20, 10),
+        15,
+        "d-1",
+    )
+    assert not hasattr(zone, "device_ids")
+
+
+def test_findings_name_a_device_by_its_id_and_a_site_finding_names_none() -> None:
+    view = view_of({"schema_version": 1, "devices": [{"device_id": "d-1", "device_code": "A"}, {}]})
+    assert [d.code for d in view.devices] == ["A", "device #2"]
+    assert (view.device_code("d-1"), view.device_code("d-9"), view.device_code(None)) == (
+        "A",
+        None,
+        None,
+    )
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),

@@ -72,7 +72,6 @@ def device_zone(code: str, x: float, y: float, radius: float) -> dict[str, Any]:
         "center": {"x": x, "y": y},
         "radius": radius,
         "shape": "circle",
-        "device_ids": [str(uid(code))],
         "device_id": str(uid(code)),
         "device_code": code,
     }

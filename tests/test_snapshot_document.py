@@ -392,14 +392,24 @@ def test_document_round_trips_through_json() -> None:
 def twenty_devices(images_per_device: int = 1) -> RoundInputs:
     """A full round: every device reports telemetry and ``images_per_device`` images (the
     newest scored), has two scores, three site zones, a few alerts."""
+    spots = [(10.0 + 20.0 * (i % 5), 7.5 + 15.0 * (i // 5)) for i in range(20)]
+    return full_round(spots, images_per_device)
+
+
+def packed_room(count: int) -> RoundInputs:
+    """``twenty_devices`` with ``count`` devices on a square grid filling 100 × 50 ft: at
+    2,000 about 280 devices lie within 15 ft of each one."""
+    step = math.sqrt(100.0 * 50.0 / count)
+    per_row = math.ceil(100.0 / step)
+    spots = [(step * (0.5 + i % per_row), step * (0.5 + i // per_row)) for i in range(count)]
+    return full_round(spots)
+
+
+def full_round(spots: list[tuple[float, float]], images_per_device: int = 1) -> RoundInputs:
+    """A device at each of ``spots``, each reporting as in ``twenty_devices``."""
     devices = tuple(
-        device(
-            f"d{i:02d}",
-            device_code=f"DEVICE-ESP32S3-{i:03d}",
-            x=10.0 + 20.0 * (i % 5),
-            y=7.5 + 15.0 * (i // 5),
-        )
-        for i in range(20)
+        device(f"d{i:02d}", device_code=f"DEVICE-ESP32S3-{i:03d}", x=x, y=y)
+        for i, (x, y) in enumerate(spots)
     )
     obs = {
         d.device_id: DeviceObservations(
@@ -492,12 +502,20 @@ def test_a_long_cadence_cannot_grow_the_document_without_bound() -> None:
     assert bounded < len(written_text(twenty_devices(13))) + 100
 
 
-def test_device_zones_do_not_repeat_their_devices_values() -> None:
+def test_device_zones_carry_no_members_and_no_averages_site_zones_do() -> None:
     zones = as_json(build(twenty_devices()))["environmental_zones"]
     device_zone = next(z for z in zones if z["source"] == "device")
     site_zone = next(z for z in zones if z["source"] == "site")
-    assert "avg_temperature" not in device_zone and "max_mgi" not in device_zone
-    assert site_zone["avg_temperature"] == 71.37
+    assert not {"device_ids", "device_count", "avg_temperature", "max_mgi"} & set(device_zone)
+    assert (site_zone["device_count"], site_zone["avg_temperature"]) == (5, 71.37)
+
+
+def test_bytes_per_device_do_not_grow_with_device_density() -> None:
+    """A room packed with 2,000 devices costs what 20 spread out do, per device (pitfall
+    36: member lists of device zones grew with the square of the density)."""
+    sparse = len(written_text(twenty_devices()).encode()) / 20
+    dense = len(written_text(packed_room(2_000)).encode()) / 2_000
+    assert dense == pytest.approx(sparse, rel=0.2), (sparse, dense)
 
 
 # --- JSON Schema (pitfall 19) ------------------------------------------------------------------

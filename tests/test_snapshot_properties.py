@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from datetime import timedelta
 from uuid import UUID
 
@@ -141,11 +140,6 @@ def usable_values_only(device: Device) -> bool:
     return t_ok and m_ok
 
 
-def within(center: dict[str, float], radius: float, position: dict[str, float]) -> bool:
-    """The membership rule of a device-centred zone, restated: the edge included."""
-    return math.hypot(position["x"] - center["x"], position["y"] - center["y"]) <= radius
-
-
 def check(data: RoundInputs, doc: SnapshotDocument) -> None:
     validate(as_json(doc))
     codes = [(d.device_code is None, d.device_code or "", str(d.device_id)) for d in doc.devices]
@@ -172,24 +166,29 @@ def check(data: RoundInputs, doc: SnapshotDocument) -> None:
     assert (agg.avg_mgi, agg.max_mgi) == (to_cents(m.avg_mgi), to_cents(m.max_mgi))
     counts = m.devices_reporting + m.devices_carried_forward + m.devices_stale
     assert counts + m.devices_without_data == len(doc.devices)
+    check_zones(doc)
+
+
+def check_zones(doc: SnapshotDocument) -> None:
+    """Site zones list the placed devices inside them; device zones are one circle per
+    placed device, centred on it, listing nobody."""
     by_id = {d.device_id: d for d in doc.devices}
-    for zone in doc.environmental_zones:
+    positions = {
+        d.device_id: d.position.model_dump() for d in doc.devices if d.position is not None
+    }
+    site_zones = [z for z in doc.environmental_zones if isinstance(z, SiteZone)]
+    device_zones = [z for z in doc.environmental_zones if isinstance(z, DeviceZone)]
+    for zone in site_zones:
         members = [by_id[i] for i in zone.device_ids]
         assert zone.device_count == len(members)
-        if isinstance(zone, SiteZone):
-            assert zone.avg_temperature == rounded(mean(d.telemetry.temperature for d in members))
-            assert zone.max_mgi == maximum(d.mgi_state.current_mgi for d in members)
-        for d in doc.devices:
-            joined = d.device_id in zone.device_ids
-            if d.position is None:
-                assert not joined
-                continue
-            position = d.position.model_dump()
-            if isinstance(zone, SiteZone):
-                assert joined == inside(zone.bounds.model_dump(), position)
-            else:
-                assert isinstance(zone, DeviceZone)
-                assert joined == within(zone.center.model_dump(), zone.radius, position)
+        assert zone.avg_temperature == rounded(mean(d.telemetry.temperature for d in members))
+        assert zone.max_mgi == maximum(d.mgi_state.current_mgi for d in members)
+        bounds = zone.bounds.model_dump()
+        assert zone.device_ids == [i for i, at in positions.items() if inside(bounds, at)]
+    assert [z.device_id for z in device_zones] == list(positions)
+    for zone in device_zones:
+        assert zone.center.model_dump() == positions[zone.device_id]
+        assert "device_ids" not in zone.model_dump()
 
 
 def rounded(value: float | None) -> float | None:

@@ -1,13 +1,25 @@
-"""Environmental zones: site rectangles and device circles (pitfalls 20, 21)."""
+"""Environmental zones: site rectangles and device circles (pitfalls 20, 21, 36)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import jsonschema
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from snapshot_factory import START, build, device, hours, inputs, scored, site, telemetry
+from snapshot_factory import (
+    START,
+    as_json,
+    build,
+    device,
+    hours,
+    inputs,
+    scored,
+    site,
+    telemetry,
+    validate,
+)
 
 from snapwatch.config import SnapshotSettings
 from snapwatch.snapshot.inputs import DeviceFacts, DeviceObservations
@@ -138,7 +150,6 @@ def test_device_zone_is_a_circle_around_a_placed_device() -> None:
     assert (zone.device_id, zone.device_code) == (d.device_id, d.device_code)
     assert zone.center.model_dump() == {"x": 30.0, "y": 20.0}
     assert zone.bounds.model_dump() == {"x1": 15.0, "y1": 5.0, "x2": 45.0, "y2": 35.0}
-    assert zone.device_ids == [d.device_id]
 
 
 def test_device_zone_label_falls_back_to_the_device_code() -> None:
@@ -175,17 +186,37 @@ def test_device_zone_is_clamped_only_on_the_known_axis() -> None:
     assert zone.bounds.model_dump() == {"x1": 0.0, "y1": 40.0, "x2": 20.0, "y2": 70.0}
 
 
-def test_device_zone_members_are_placed_devices_within_the_radius_edge_included() -> None:
-    a = device("a", x=10.0, y=10.0)
-    edge = device("b", x=19.0, y=22.0)  # distance 15
-    far = device("c", x=19.0, y=22.1)
-    unplaced = device("d", x=None, y=None)
-    doc = doc_with((a, edge, far, unplaced))
-    zones = {z.device_id: z for z in device_zones(doc)}
-    assert set(zones) == {a.device_id, edge.device_id, far.device_id}
-    assert zones[a.device_id].device_ids == [a.device_id, edge.device_id]
-    assert zones[far.device_id].device_ids == [edge.device_id, far.device_id]
-    assert all(unplaced.device_id not in z.device_ids for z in doc.environmental_zones)
+DEVICE_ZONE_KEYS = {
+    "zone_id",
+    "zone_label",
+    "bounds",
+    "source",
+    "center",
+    "radius",
+    "shape",
+    "device_id",
+    "device_code",
+}
+"""What the platform's own generator wrote for a device-centred zone, and nothing else."""
+
+
+def test_device_zones_have_the_platform_generators_keys_and_no_members_or_averages() -> None:
+    """Six devices within a foot of each other, one far off, one unplaced: a zone per
+    placed device, none listing the devices in its circle (pitfall 36)."""
+    near = tuple(device(f"n{i}", x=10.0 + i % 2, y=10.0) for i in range(6))
+    far, unplaced = device("far", x=90.0, y=50.0), device("u", x=None, y=None)
+    zones = as_json(doc_with((*near, far, unplaced)))["environmental_zones"]
+    assert len(zones) == 7
+    assert all(set(z) == DEVICE_ZONE_KEYS for z in zones)
+    assert sorted(z["device_id"] for z in zones) == sorted(str(d.device_id) for d in (*near, far))
+
+
+def test_a_device_zone_with_a_member_list_is_not_a_valid_document() -> None:
+    doc = as_json(doc_with((device("a"),)))
+    [zone] = doc["environmental_zones"]
+    zone["device_ids"], zone["device_count"] = [zone["device_id"]], 1
+    with pytest.raises(jsonschema.ValidationError):
+        validate(doc)
 
 
 def test_half_placed_device_has_no_position_and_no_zone() -> None:
@@ -193,20 +224,6 @@ def test_half_placed_device_has_no_position_and_no_zone() -> None:
     doc = doc_with((d,))
     assert doc.devices[0].position is None
     assert device_zones(doc) == []
-
-
-def test_device_zone_points_to_its_members_values_instead_of_repeating_them() -> None:
-    a, b = device("a", x=10.0, y=10.0), device("b", x=12.0, y=10.0)
-    obs = {
-        a.device_id: DeviceObservations(telemetry=telemetry(START, temperature=0.0)),
-        b.device_id: DeviceObservations(telemetry=telemetry(START - hours(60), temperature=90.0)),
-    }
-    doc = doc_with((a, b), obs)
-    by_id = {d.device_id: d for d in doc.devices}
-    for zone in device_zones(doc):
-        assert not hasattr(zone, "avg_temperature")
-        temps = [by_id[i].telemetry.temperature for i in zone.device_ids]
-        assert temps == [0.0, None]  # b is stale: its value is null in the document
 
 
 def test_site_zones_come_before_device_zones() -> None:

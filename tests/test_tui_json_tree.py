@@ -179,8 +179,6 @@ DOC: dict[str, Any] = {
             "zone_id": "device_zone_4ff7e804-b523-592f-89cf-8d92fcc985a3",
             "zone_label": "Bench d1 Zone",
             "bounds": {"x1": 5.0, "y1": 15.0, "x2": 35.0, "y2": 45.0},
-            "device_ids": ["4ff7e804-b523-592f-89cf-8d92fcc985a3"],
-            "device_count": 1,
             "source": "device",
             "center": {"x": 20.0, "y": 30.0},
             "radius": 15.0,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -110,9 +111,10 @@ class ZoneView:
     """``(x1, y1, x2, y2)`` in feet."""
     center: tuple[float, float] | None
     radius: float | None
-    device_ids: tuple[str, ...]
     device_id: str | None = None
-    """For a device-centred zone: the device at its centre."""
+    """For a device-centred zone: the device at its centre. Member lists are not read:
+    nothing shows them, and device zones have none (those of older documents, the
+    devices within the circle, are ignored)."""
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,18 @@ class SnapshotView:
     """What the reader had to guess or could not read, one line each."""
 
     def device_code(self, device_id: str | None) -> str | None:
-        return next((d.code for d in self.devices if d.device_id == device_id), None)
+        """The code of the (first) device with this id; None for no id."""
+        return None if device_id is None else self._codes.get(device_id)
+
+    @cached_property
+    def _codes(self) -> dict[str, str]:
+        """Device id → code: one look-up per finding instead of a scan of the devices (a
+        site can have thousands of both)."""
+        codes: dict[str, str] = {}
+        for d in self.devices:
+            if d.device_id is not None:
+                codes.setdefault(d.device_id, d.code)
+        return codes
 
 
 def read_view(row: StoredSnapshot) -> SnapshotView:
@@ -319,7 +332,6 @@ def _zone(raw: Any, index: int, notes: list[str]) -> ZoneView | None:
     if bounds is None and (center is None or radius is None):
         notes.append(f"zone {label}: neither bounds nor a circle readable; not drawn")
         return None
-    members = dig(raw, "device_ids")
     return ZoneView(
         zone_id=text(dig(raw, "zone_id")),
         label=label,
@@ -327,9 +339,6 @@ def _zone(raw: Any, index: int, notes: list[str]) -> ZoneView | None:
         bounds=bounds,
         center=center,
         radius=radius,
-        device_ids=tuple(
-            m for m in (text(v) for v in (members if isinstance(members, list) else [])) if m
-        ),
         device_id=text(dig(raw, "device_id")),
     )
 

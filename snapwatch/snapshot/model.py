@@ -247,8 +247,6 @@ class _ZoneBase(_Strict):
     zone_id: str
     zone_label: str
     bounds: Bounds
-    device_ids: list[UUID]
-    device_count: int
 
 
 class SiteZone(_ZoneBase):
@@ -257,6 +255,8 @@ class SiteZone(_ZoneBase):
     carried forward, never stale), means rounded to 4 decimals; null when no member has
     a value."""
 
+    device_ids: list[UUID]
+    device_count: int
     source: Literal["site"]
     risk_level: str | None
     avg_temperature: float | None
@@ -266,12 +266,14 @@ class SiteZone(_ZoneBase):
 
 
 class DeviceZone(_ZoneBase):
-    """A circle around a placed device; members are the placed devices within
-    ``radius`` feet of its center (edge included). Bounds are the circle's box, clamped
-    to ``[0, length] × [0, width]`` on each axis whose site extent is known.
+    """A circle of ``radius`` feet around a placed device, as the platform's own
+    generator wrote it. Bounds are the circle's box, clamped to ``[0, length] × [0,
+    width]`` on each axis whose site extent is known.
 
-    It carries no averages: they would repeat the member devices' own values (for a
-    device alone in its circle, its own), which ``device_ids`` points to."""
+    It has no member list and no averages (no ``device_ids``, ``device_count`` or
+    ``avg_*``): the devices within a radius grow with the square of device density, so
+    listing them would make a document grow faster than its devices; the platform's map
+    reads none of it. A reader finds the devices in a circle from their positions."""
 
     source: Literal["device"]
     center: Position

@@ -1,7 +1,10 @@
 """Environmental zones: site rectangles from ``sites.zones`` and circles around devices.
 
-Members are placed devices only; site zone averages come from the members' document
-values. Zones are built as plain data, from the devices' plain-data entries.
+Site zones list their members (placed devices only) and average the members' document
+values. Device-centred zones are only a circle and its device, with no members: a zone
+per device and a member list per zone would grow with the square of device density.
+Zones are built as plain data, from the devices' plain-data entries, in time linear in
+the devices (times the site's zones).
 """
 
 from __future__ import annotations
@@ -131,38 +134,27 @@ def circle_bounds(
 def device_zones(
     devices: Sequence[dict[str, Any]], radius: float, length: float | None, width: float | None
 ) -> list[dict[str, Any]]:
-    """One ``DeviceZone`` per placed device (``device_zone_<device_id>``); unplaced
-    devices get none and join none."""
-    placed = [d for d in devices if d["position"] is not None]
-    points = [(d["position"]["x"], d["position"]["y"], d["device_id"]) for d in placed]
-    zones: list[dict[str, Any]] = []
-    for device in placed:
-        center = device["position"]
-        cx, cy = center["x"], center["y"]
-        # A device further than the radius along one axis is outside: skip the distance.
-        members = [
-            i
-            for x, y, i in points
-            if abs(x - cx) <= radius
-            and abs(y - cy) <= radius
-            and math.hypot(x - cx, y - cy) <= radius
-        ]
-        zones.append(
-            {
-                "zone_id": f"device_zone_{device['device_id']}",
-                "zone_label": f"{device_label(device)} Zone",
-                "bounds": circle_bounds(center, radius, length, width),
-                "device_ids": members,
-                "device_count": len(members),
-                "source": "device",
-                "center": {"x": cx, "y": cy},
-                "radius": radius,
-                "shape": "circle",
-                "device_id": device["device_id"],
-                "device_code": device["device_code"],
-            }
-        )
-    return zones
+    """One ``DeviceZone`` per placed device (``device_zone_<device_id>``), without
+    members or averages; unplaced devices get none."""
+    return [_device_zone(d, radius, length, width) for d in devices if d["position"] is not None]
+
+
+def _device_zone(
+    device: Mapping[str, Any], radius: float, length: float | None, width: float | None
+) -> dict[str, Any]:
+    """The circle around a placed device, keyed as the platform's generator wrote it."""
+    center = device["position"]
+    return {
+        "zone_id": f"device_zone_{device['device_id']}",
+        "zone_label": f"{device_label(device)} Zone",
+        "bounds": circle_bounds(center, radius, length, width),
+        "source": "device",
+        "center": {"x": center["x"], "y": center["y"]},
+        "radius": radius,
+        "shape": "circle",
+        "device_id": device["device_id"],
+        "device_code": device["device_code"],
+    }
 
 
 def device_label(device: Mapping[str, Any]) -> str:
