@@ -168,3 +168,31 @@ def test_run_once_with_widened_bounds_in_the_config_file_still_writes(
         assert_columns_are_the_session_metrics(row)
         assert row["avg_temperature"] is None
         assert ("avg_temperature", 65535, "not_storable") in named(row)
+
+
+async def test_a_number_beyond_the_float_range_is_read_and_named_not_a_failure(
+    cfg: Settings, rows: Rows
+) -> None:
+    """A plain numeric-to-float8 cast raises on these, and would fail every site read
+    together with this one."""
+    program = rows.program(rows.company("Co"), "Program")
+    site = rows.site(program, "Barn 9", snapshot_cadence_hours=1, length=40, width=30)
+    rows.session(site, DAY, DAY + 24 * H, "in_progress")
+    device = rows.device(site, x_position=5, y_position="1e400", battery_voltage="-1e400")
+    minute = timedelta(minutes=1)
+    rows.payload(device, DAY + 10 * minute, temperature="1e400", pressure="1e-400", humidity=40)
+    rows.image(device, DAY + 20 * minute, "1e400")
+    [outcome] = (await tick(cfg, DAY + H + timedelta(minutes=3))).outcomes
+    assert (outcome.outcome, outcome.error) == ("written", None)
+    [row] = snapshots(rows, site)
+    assert_columns_are_the_session_metrics(row)
+    assert named(row) == {
+        ("y_position", "inf", "not_finite"),
+        ("battery_voltage", "-inf", "not_finite"),
+        ("temperature", "inf", "not_finite"),
+        ("pressure", 0, "implausible"),
+        ("mgi_score", "inf", "not_finite"),
+    }
+    telemetry = row["site_state"]["devices"][0]["telemetry"]
+    assert (telemetry["temperature"], telemetry["pressure"]) == (None, 0)
+    assert (row["avg_temperature"], row["avg_humidity"]) == (None, Decimal("40.00"))
