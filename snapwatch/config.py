@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -103,6 +103,43 @@ class SnapshotSettings(_Section):
     images_per_device_max: int = Field(
         12, ge=0, description="newest images of the round listed per device; the rest counted"
     )
+
+
+class PlausibilitySettings(_Section):
+    """Bounds of a plausible value, in the platform's stored units. A value outside its
+    bounds stays in the device's entry as stored, is named in ``data_quality`` and is
+    left out of every average."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    temperature_min_f: float = Field(-40.0, description="lowest plausible temperature, °F")
+    temperature_max_f: float = Field(200.0, description="highest plausible temperature, °F")
+    humidity_min_percent: float = Field(0.0, description="lowest plausible humidity, % RH")
+    humidity_max_percent: float = Field(100.0, description="highest plausible humidity, % RH")
+    pressure_min_hpa: float = Field(300.0, description="lowest plausible pressure, hPa")
+    pressure_max_hpa: float = Field(1100.0, description="highest plausible pressure, hPa")
+    gas_resistance_min_ohm: float = Field(0.0, description="lowest plausible gas resistance, Ω")
+    battery_min_volts: float = Field(0.0, description="lowest plausible battery voltage, V")
+    battery_max_volts: float = Field(5.0, description="highest plausible battery voltage, V")
+    rssi_min_dbm: float = Field(-120.0, description="lowest plausible Wi-Fi RSSI, dBm")
+    rssi_max_dbm: float = Field(0.0, description="highest plausible Wi-Fi RSSI, dBm")
+    position_margin_ft: float = Field(
+        2.0, ge=0, description="a position further outside the site's extent is flagged"
+    )
+
+    @model_validator(mode="after")
+    def _lows_below_highs(self) -> PlausibilitySettings:
+        pairs = (
+            ("temperature_min_f", "temperature_max_f"),
+            ("humidity_min_percent", "humidity_max_percent"),
+            ("pressure_min_hpa", "pressure_max_hpa"),
+            ("battery_min_volts", "battery_max_volts"),
+            ("rssi_min_dbm", "rssi_max_dbm"),
+        )
+        for low, high in pairs:
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(f"{low} is above {high}")
+        return self
 
 
 class UiSettings(_Section):
@@ -200,6 +237,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     snapshot: SnapshotSettings = Field(default_factory=SnapshotSettings)
+    plausibility: PlausibilitySettings = Field(default_factory=PlausibilitySettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     keys: KeysSettings = Field(default_factory=KeysSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)

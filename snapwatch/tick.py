@@ -317,7 +317,11 @@ def _prepare(
         site_alerts=round_data.site_alerts,
     )
     doc = document_data(
-        inputs, generated_at=now, settings=settings.snapshot, generator_version=__version__
+        inputs,
+        generated_at=now,
+        settings=settings.snapshot,
+        plausibility=settings.plausibility,
+        generator_version=__version__,
     )
     return PreparedSnapshot(
         company_id=view.facts.company_id,

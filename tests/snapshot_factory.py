@@ -11,7 +11,7 @@ from uuid import UUID, uuid5
 
 import jsonschema
 
-from snapwatch.config import SnapshotSettings
+from snapwatch.config import PlausibilitySettings, SnapshotSettings
 from snapwatch.snapshot.document import build_document
 from snapwatch.snapshot.inputs import (
     DeviceFacts,
@@ -34,6 +34,7 @@ START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 END = START + timedelta(hours=2)
 GENERATED_AT = END + timedelta(minutes=2)
 SETTINGS = SnapshotSettings()
+PLAUSIBILITY = PlausibilitySettings()
 
 
 def uid(name: str) -> UUID:
@@ -181,10 +182,18 @@ def one_device(obs: DeviceObservations, **changes: Any) -> RoundInputs:
     return inputs((facts,), {facts.device_id: obs})
 
 
-def build(data: RoundInputs, settings: SnapshotSettings = SETTINGS) -> SnapshotDocument:
+def build(
+    data: RoundInputs,
+    settings: SnapshotSettings = SETTINGS,
+    plausibility: PlausibilitySettings = PLAUSIBILITY,
+) -> SnapshotDocument:
     """Build a document and check it against the shipped JSON Schema."""
     doc = build_document(
-        data, generated_at=GENERATED_AT, settings=settings, generator_version="0.1.0"
+        data,
+        generated_at=GENERATED_AT,
+        settings=settings,
+        plausibility=plausibility,
+        generator_version="0.1.0",
     )
     validate(as_json(doc))
     return doc

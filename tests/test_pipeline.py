@@ -328,7 +328,7 @@ async def test_every_written_document_validates_against_the_shipped_schema(
     doc = row["site_state"]
     jsonschema.validate(doc, shipped_schema())
     problems = {(q["field"], q["problem"]) for q in doc["data_quality"]}
-    assert ("mgi_score", "out_of_range") in problems and ("humidity", "out_of_range") in problems
+    assert ("mgi_score", "out_of_range") in problems and ("humidity", "implausible") in problems
     device = next(d for d in doc["devices"] if d["device_id"] == str(a))
     assert device["mgi_state"]["current_mgi"] == 0.2  # fell back past the rejected 37.5
     assert row["new_alerts_this_round"] == 2

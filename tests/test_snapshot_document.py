@@ -16,6 +16,7 @@ import pytest
 from snapshot_factory import (
     END,
     GENERATED_AT,
+    PLAUSIBILITY,
     SETTINGS,
     START,
     alert,
@@ -441,7 +442,13 @@ def full_round(spots: list[tuple[float, float]], images_per_device: int = 1) -> 
 def written_text(data: RoundInputs, settings: SnapshotSettings = SETTINGS) -> str:
     """The document exactly as a tick writes it (plain data, compact JSON)."""
     return dumps(
-        document_data(data, generated_at=GENERATED_AT, settings=settings, generator_version="0.1.0")
+        document_data(
+            data,
+            generated_at=GENERATED_AT,
+            settings=settings,
+            plausibility=PLAUSIBILITY,
+            generator_version="0.1.0",
+        )
     )
 
 
@@ -558,6 +565,7 @@ def test_naive_generated_at_is_refused() -> None:
             inputs(),
             generated_at=GENERATED_AT.replace(tzinfo=None),
             settings=SnapshotSettings(),
+            plausibility=PLAUSIBILITY,
             generator_version="0.1.0",
         )
 

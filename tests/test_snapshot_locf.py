@@ -131,10 +131,10 @@ def test_carried_partial_row_keeps_its_null_fields_null() -> None:
 
 
 @pytest.mark.parametrize("humidity", [-0.1, 100.5, 250.0])
-def test_humidity_outside_0_to_100_is_null_and_reported(humidity: float) -> None:
+def test_humidity_outside_0_to_100_is_kept_reported_and_not_averaged(humidity: float) -> None:
     data = one_device(DeviceObservations(telemetry=telemetry(START, humidity=humidity)))
     doc = build(data)
-    assert doc.devices[0].telemetry.humidity is None
+    assert doc.devices[0].telemetry.humidity == humidity
     assert doc.devices[0].telemetry.temperature == 71.5
     assert doc.session_metrics.avg_humidity is None
     [problem] = doc.data_quality
@@ -142,7 +142,7 @@ def test_humidity_outside_0_to_100_is_null_and_reported(humidity: float) -> None
         "device_id": doc.devices[0].device_id,
         "field": "humidity",
         "value": humidity,
-        "problem": "out_of_range",
+        "problem": "implausible",
     }
 
 

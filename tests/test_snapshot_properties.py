@@ -1,8 +1,9 @@
-"""Properties of any document built from arbitrary inputs (pitfalls 8, 11, 12, 19, 21)."""
+"""Properties of any document built from arbitrary inputs (pitfalls 8, 11, 12, 19, 21, 35)."""
 
 from __future__ import annotations
 
 import json
+import math
 from datetime import timedelta
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from snapshot_factory import (
     END,
     GENERATED_AT,
+    PLAUSIBILITY,
     SETTINGS,
     START,
     as_json,
@@ -21,6 +23,7 @@ from snapshot_factory import (
     validate,
 )
 
+from snapwatch.config import PlausibilitySettings
 from snapwatch.snapshot.aggregates import to_cents
 from snapwatch.snapshot.document import (
     aggregates,
@@ -44,7 +47,9 @@ from snapwatch.snapshot.zones import inside
 
 # Instants from well before the round (stale) to after its end (must be ignored).
 instants = st.integers(-80 * 60, 3 * 60).map(lambda m: START + timedelta(minutes=m))
-maybe = st.none() | st.floats(-50, 250, allow_nan=False)
+# Ordinary readings, sensor error codes, huge and tiny numbers, NaN and ±Infinity.
+extremes = st.sampled_from([65535.0, -65535.0, 1e9, -1e9, 1e308, -1e308, 5e-324, 999.995])
+maybe = st.one_of(st.none(), st.floats(-50, 250, allow_nan=False), st.floats(), extremes)
 scores = st.one_of(st.floats(0, 1), st.floats(-2, 100, allow_nan=False), st.just(0.1))
 
 
@@ -57,8 +62,8 @@ def telemetry_rows(draw: st.DrawFn) -> TelemetryRow:
         humidity=draw(maybe),
         pressure=draw(maybe),
         gas_resistance=draw(maybe),
-        battery_voltage=draw(st.none() | st.floats(2.5, 4.5)),
-        wifi_rssi=draw(st.none() | st.integers(-100, -20)),
+        battery_voltage=draw(st.none() | st.floats(2.5, 4.5) | st.floats()),
+        wifi_rssi=draw(st.none() | st.integers(-100, -20) | st.integers(-300, 300)),
         image_id=None,
     )
 
@@ -86,7 +91,22 @@ round_alerts = st.builds(
     st.integers(0, 10_000),
     instants,
 )
-coordinate = st.none() | st.floats(0, 120, allow_nan=False)
+coordinate = st.one_of(
+    st.none(), st.floats(0, 120, allow_nan=False), st.sampled_from([-5.0, 1e9]), st.floats()
+)
+# The default bounds, or bounds so wide that every finite reading is plausible (and the
+# statistics of the aggregate columns may not fit them).
+bounds = st.sampled_from(
+    [
+        PlausibilitySettings(),
+        PlausibilitySettings(
+            temperature_min_f=-1e308,
+            temperature_max_f=1e308,
+            humidity_min_percent=-1e308,
+            humidity_max_percent=1e308,
+        ),
+    ]
+)
 
 
 @st.composite
@@ -106,7 +126,7 @@ def round_inputs(draw: st.DrawFn) -> RoundInputs:
             zone_label=None,
             is_active=draw(st.booleans()),
             provisioning_status=None,
-            battery_voltage=None,
+            battery_voltage=draw(st.none() | st.floats(2.5, 4.5) | maybe),
             battery_health_percent=None,
             last_seen_at=None,
         )
@@ -122,7 +142,7 @@ def round_inputs(draw: st.DrawFn) -> RoundInputs:
         {"id": "z", "bounds": {"x1": 0, "y1": 0, "x2": draw(st.integers(0, 120)), "y2": 60}},
         draw(st.sampled_from([{"id": "bad"}, "junk", {"id": "ok", "bounds": {}}])),
     ]
-    dims = draw(st.sampled_from([(100.0, 60.0), (None, None), (80.0, None)]))
+    dims = draw(st.sampled_from([(100.0, 60.0), (None, None), (80.0, None), (0.0, 50.0)]))
     return inputs(
         tuple(devices),
         observations,
@@ -140,25 +160,94 @@ def usable_values_only(device: Device) -> bool:
     return t_ok and m_ok
 
 
-def check(data: RoundInputs, doc: SnapshotDocument) -> None:
+def reading_bounds(p: PlausibilitySettings) -> dict[str, tuple[float, float]]:
+    """The configured bounds of each checked reading, restated."""
+    return {
+        "temperature": (p.temperature_min_f, p.temperature_max_f),
+        "humidity": (p.humidity_min_percent, p.humidity_max_percent),
+        "pressure": (p.pressure_min_hpa, p.pressure_max_hpa),
+        "gas_resistance": (p.gas_resistance_min_ohm, math.inf),
+        "battery_voltage": (p.battery_min_volts, p.battery_max_volts),
+        "wifi_rssi": (p.rssi_min_dbm, p.rssi_max_dbm),
+    }
+
+
+def outside(value: float | None, low: float, high: float) -> bool:
+    return value is not None and not low <= value <= high
+
+
+def implausible_fields(d: Device, p: PlausibilitySettings) -> set[str]:
+    """The fields of a device entry whose value is outside its bounds (the battery
+    voltage of the device row and of the telemetry share one field name)."""
+    values = [(f, getattr(d.telemetry, f)) for f in reading_bounds(p)]
+    values.append(("battery_voltage", d.battery_voltage))
+    return {f for f, v in values if outside(v, *reading_bounds(p)[f])}
+
+
+def outside_site_fields(facts: DeviceFacts, data: RoundInputs, p: PlausibilitySettings) -> set[str]:
+    margin = p.position_margin_ft
+    found = set()
+    for field, value, extent in (
+        ("x_position", facts.x, data.site.length),
+        ("y_position", facts.y, data.site.width),
+    ):
+        far = extent + margin if extent is not None and extent > 0 else math.inf
+        if value is not None and math.isfinite(value) and outside(value, -margin, far):
+            found.add(field)
+    return found
+
+
+def named(doc: SnapshotDocument, problem: str) -> set[tuple[UUID | None, str]]:
+    return {(q.device_id, q.field) for q in doc.data_quality if q.problem == problem}
+
+
+def plausible_values(
+    devices: list[Device], field: str, implausible: set[tuple[UUID | None, str]]
+) -> list[float | None]:
+    """The devices' values of ``field`` that averages count: not named implausible."""
+    return [getattr(d.telemetry, field) for d in devices if (d.device_id, field) not in implausible]
+
+
+def fits_numeric_5_2(value: float) -> bool:
+    """|value| ≤ 999.99 once rounded half away from zero to cents (values of 4 decimals)."""
+    return abs(value) < 999.995
+
+
+def check(data: RoundInputs, doc: SnapshotDocument, p: PlausibilitySettings) -> None:
     validate(as_json(doc))
     codes = [(d.device_code is None, d.device_code or "", str(d.device_id)) for d in doc.devices]
     assert codes == sorted(codes)
     assert sorted(d.device_id for d in doc.devices) == sorted(d.device_id for d in data.devices)
+    implausible = named(doc, "implausible")
     for d in doc.devices:
         assert usable_values_only(d)
         assert d.telemetry.captured_at is None or d.telemetry.captured_at < END
         assert d.mgi_state.current_mgi is None or 0 <= d.mgi_state.current_mgi <= 1
-        assert d.telemetry.humidity is None or 0 <= d.telemetry.humidity <= 100
+        assert {f for i, f in implausible if i == d.device_id} == implausible_fields(d, p)
         assert all(START <= i.captured_at < END for i in d.images_this_round)
         assert all(i.mgi_score is None or 0 <= i.mgi_score <= 1 for i in d.images_this_round)
+    placed_outside = named(doc, "outside_site")
+    by_id = {d.device_id: d for d in doc.devices}
+    for facts in data.devices:
+        assert {f for i, f in placed_outside if i == facts.device_id} == outside_site_fields(
+            facts, data, p
+        )
+        position = by_id[facts.device_id].position
+        assert position is None or (position.x, position.y) == (facts.x, facts.y)  # as stored
     agg = aggregates(doc)
     m = doc.session_metrics
+    unstorable = named(doc, "not_storable")
     assert agg.active_devices_count == len(doc.devices)
-    assert m.avg_temperature == rounded(mean(d.telemetry.temperature for d in doc.devices))
-    assert m.avg_humidity == rounded(mean(d.telemetry.humidity for d in doc.devices))
-    assert m.avg_mgi == rounded(mean(d.mgi_state.current_mgi for d in doc.devices))
-    assert m.max_mgi == maximum(d.mgi_state.current_mgi for d in doc.devices)
+    expected = {
+        "avg_temperature": rounded(mean(plausible_values(doc.devices, "temperature", implausible))),
+        "avg_humidity": rounded(mean(plausible_values(doc.devices, "humidity", implausible))),
+        "avg_mgi": rounded(mean(d.mgi_state.current_mgi for d in doc.devices)),
+        "max_mgi": maximum(d.mgi_state.current_mgi for d in doc.devices),
+    }
+    for name, value in expected.items():
+        stored = value is None or fits_numeric_5_2(value)
+        assert getattr(m, name) == (value if stored else None), name
+        assert ((None, name) in unstorable) == (not stored), name
     assert (agg.avg_temperature, agg.avg_humidity) == (
         to_cents(m.avg_temperature),
         to_cents(m.avg_humidity),
@@ -166,12 +255,12 @@ def check(data: RoundInputs, doc: SnapshotDocument) -> None:
     assert (agg.avg_mgi, agg.max_mgi) == (to_cents(m.avg_mgi), to_cents(m.max_mgi))
     counts = m.devices_reporting + m.devices_carried_forward + m.devices_stale
     assert counts + m.devices_without_data == len(doc.devices)
-    check_zones(doc)
+    check_zones(doc, implausible)
 
 
-def check_zones(doc: SnapshotDocument) -> None:
-    """Site zones list the placed devices inside them; device zones are one circle per
-    placed device, centred on it, listing nobody."""
+def check_zones(doc: SnapshotDocument, implausible: set[tuple[UUID | None, str]]) -> None:
+    """Site zones list the placed devices inside them, averaging their plausible values;
+    device zones are one circle per placed device, centred on it, listing nobody."""
     by_id = {d.device_id: d for d in doc.devices}
     positions = {
         d.device_id: d.position.model_dump() for d in doc.devices if d.position is not None
@@ -181,7 +270,10 @@ def check_zones(doc: SnapshotDocument) -> None:
     for zone in site_zones:
         members = [by_id[i] for i in zone.device_ids]
         assert zone.device_count == len(members)
-        assert zone.avg_temperature == rounded(mean(d.telemetry.temperature for d in members))
+        temperatures = plausible_values(members, "temperature", implausible)
+        assert zone.avg_temperature == rounded(mean(temperatures))
+        humidities = plausible_values(members, "humidity", implausible)
+        assert zone.avg_humidity == rounded(mean(humidities))
         assert zone.max_mgi == maximum(d.mgi_state.current_mgi for d in members)
         bounds = zone.bounds.model_dump()
         assert zone.device_ids == [i for i, at in positions.items() if inside(bounds, at)]
@@ -197,22 +289,33 @@ def rounded(value: float | None) -> float | None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(round_inputs())
-def test_any_document_is_valid_sorted_complete_and_consistent(data: RoundInputs) -> None:
-    check(data, build(data))
+@given(round_inputs(), bounds)
+def test_any_document_is_valid_sorted_complete_and_consistent(
+    data: RoundInputs, plausibility: PlausibilitySettings
+) -> None:
+    """Including: a value outside its bounds is named and kept but never averaged, and the
+    aggregate columns equal the session metrics, which they can always hold."""
+    check(data, build(data, plausibility=plausibility), plausibility)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(round_inputs())
-def test_the_written_text_of_any_document_is_the_validated_document(data: RoundInputs) -> None:
+@given(round_inputs(), bounds)
+def test_the_written_text_of_any_document_is_the_validated_document(
+    data: RoundInputs, plausibility: PlausibilitySettings
+) -> None:
     """What a tick writes (plain data, without the model) is what the model validates."""
     plain = document_data(
-        data, generated_at=GENERATED_AT, settings=SETTINGS, generator_version="0.1.0"
+        data,
+        generated_at=GENERATED_AT,
+        settings=SETTINGS,
+        plausibility=plausibility,
+        generator_version="0.1.0",
     )
     written = json.loads(dumps(plain))
     validate(written)
-    assert written == as_json(build(data))
-    assert document_aggregates(plain) == aggregates(build(data))
+    built = build(data, plausibility=plausibility)
+    assert written == as_json(built)
+    assert document_aggregates(plain) == aggregates(built)
 
 
 @settings(max_examples=20, deadline=None)
@@ -221,7 +324,11 @@ def test_building_is_deterministic(data: RoundInputs) -> None:
     first = build(data).model_dump_json()
     assert (
         build_document(
-            data, generated_at=GENERATED_AT, settings=SETTINGS, generator_version="0.1.0"
+            data,
+            generated_at=GENERATED_AT,
+            settings=SETTINGS,
+            plausibility=PLAUSIBILITY,
+            generator_version="0.1.0",
         ).model_dump_json()
         == first
     )

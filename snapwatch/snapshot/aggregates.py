@@ -1,4 +1,9 @@
-"""The aggregate columns of ``session_wake_snapshots``, taken from the document itself."""
+"""The aggregate columns of ``session_wake_snapshots``, taken from the document itself.
+
+The columns are numeric(5,2): a statistic that does not fit (|x| ≥ 1000 once rounded to
+cents) is null in the document's ``session_metrics`` and named in its ``data_quality``
+(:func:`storable`), so writing a site never fails on a value.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from snapwatch.snapshot.model import SnapshotDocument
+from snapwatch.snapshot.quality import Issue, issue
+from snapwatch.snapshot.stats import DeviceAverages
 
 CENT = Decimal("0.01")
+COLUMN_LIMIT = Decimal(1000)
+"""numeric(5,2) holds -999.99 to 999.99."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,34 @@ def to_cents(value: float | None) -> Decimal | None:
     if value is None:
         return None
     return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fits_column(value: float) -> bool:
+    """Whether ``value``, rounded to cents as :func:`to_cents` does, fits numeric(5,2)."""
+    exact = Decimal(repr(value))
+    # Compared before rounding: quantize refuses a result of more than 28 digits.
+    return (
+        abs(exact) < COLUMN_LIMIT
+        and abs(exact.quantize(CENT, rounding=ROUND_HALF_UP)) < COLUMN_LIMIT
+    )
+
+
+def storable(stats: DeviceAverages, issues: list[Issue]) -> DeviceAverages:
+    """``stats`` with each one a column cannot hold set to null and named in the
+    findings (a site-level finding: the statistic's name and its value)."""
+    return DeviceAverages(
+        avg_temperature=_storable("avg_temperature", stats["avg_temperature"], issues),
+        avg_humidity=_storable("avg_humidity", stats["avg_humidity"], issues),
+        avg_mgi=_storable("avg_mgi", stats["avg_mgi"], issues),
+        max_mgi=_storable("max_mgi", stats["max_mgi"], issues),
+    )
+
+
+def _storable(name: str, value: float | None, issues: list[Issue]) -> float | None:
+    if value is None or fits_column(value):
+        return value
+    issues.append(issue(None, name, value, "not_storable"))
+    return None
 
 
 def metrics_aggregates(m: Mapping[str, Any]) -> Aggregates:

@@ -8,7 +8,8 @@ from snapwatch.snapshot.inputs import DeviceFacts, DeviceObservations, RoundAler
 from snapwatch.snapshot.inputs import RoundImage as ImageInput
 from snapwatch.snapshot.locf import Window
 from snapwatch.snapshot.mgi import band, in_scale, mgi_state, rejected_scores
-from snapwatch.snapshot.quality import Issue, checked
+from snapwatch.snapshot.plausible import Limits, judged
+from snapwatch.snapshot.quality import Issue
 from snapwatch.snapshot.telemetry import telemetry_state
 from snapwatch.snapshot.timefmt import utc
 
@@ -29,11 +30,14 @@ def build_device(
     max_age_hours: float,
     program_day: int,
     images_max: int,
+    limits: Limits,
     issues: list[Issue],
 ) -> dict[str, Any]:
     """The ``Device`` entry as plain data."""
     device_id = facts.device_id
-    telemetry = telemetry_state(device_id, obs.telemetry, window, max_age_hours, issues)
+    telemetry = telemetry_state(
+        device_id, obs.telemetry, window, max_age_hours, limits=limits, issues=issues
+    )
     issues.extend(rejected_scores(device_id, obs, window))
     mgi = mgi_state(obs, window, max_age_hours, program_day)
     images, omitted = _images(obs.images, window, images_max)
@@ -42,11 +46,13 @@ def build_device(
         "device_code": facts.device_code,
         "device_name": facts.device_name,
         "device_mac": facts.device_mac,
-        "position": _position(facts, issues),
+        "position": _position(facts, limits, issues),
         "zone_id": facts.zone_id,
         "zone_label": facts.zone_label,
         "status": "active" if facts.is_active else "inactive",
-        "battery_voltage": checked(device_id, "battery_voltage", facts.battery_voltage, issues),
+        "battery_voltage": judged(
+            device_id, "battery_voltage", facts.battery_voltage, limits.battery_voltage, issues
+        ),
         "battery_health_percent": facts.battery_health_percent,
         "last_seen_at": utc(facts.last_seen_at),
         "telemetry": telemetry,
@@ -58,10 +64,12 @@ def build_device(
     }
 
 
-def _position(facts: DeviceFacts, issues: list[Issue]) -> dict[str, float] | None:
-    """``{x, y}`` when both coordinates are known; never a made-up (0, 0)."""
-    x = checked(facts.device_id, "x_position", facts.x, issues)
-    y = checked(facts.device_id, "y_position", facts.y, issues)
+def _position(facts: DeviceFacts, limits: Limits, issues: list[Issue]) -> dict[str, float] | None:
+    """``{x, y}`` when both coordinates are known; never a made-up (0, 0). A coordinate
+    outside the site is kept and reported."""
+    device_id = facts.device_id
+    x = judged(device_id, "x_position", facts.x, limits.x_position, issues, problem="outside_site")
+    y = judged(device_id, "y_position", facts.y, limits.y_position, issues, problem="outside_site")
     return {"x": x, "y": y} if x is not None and y is not None else None
 
 

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from snapwatch.config import SnapshotSettings
-from snapwatch.snapshot.aggregates import Aggregates, aggregates, document_aggregates
+from snapwatch.config import PlausibilitySettings, SnapshotSettings
+from snapwatch.snapshot.aggregates import Aggregates, aggregates, document_aggregates, storable
 from snapwatch.snapshot.device import build_device, round_alerts, sort_key
 from snapwatch.snapshot.inputs import DeviceObservations, RoundInputs
 from snapwatch.snapshot.locf import Window
 from snapwatch.snapshot.model import GENERATOR_NAME, SCHEMA_VERSION, UNITS, SnapshotDocument
+from snapwatch.snapshot.plausible import counted, site_limits
 from snapwatch.snapshot.precision import SECONDS_DECIMALS
 from snapwatch.snapshot.program import SiteTimezone, program_day, site_timezone, total_days
 from snapwatch.snapshot.quality import Issue, finite, issue
@@ -44,12 +45,17 @@ def build_document(
     *,
     generated_at: datetime,
     settings: SnapshotSettings,
+    plausibility: PlausibilitySettings,
     generator_version: str,
 ) -> SnapshotDocument:
     """The document of :func:`document_data`, validated by the model (strict: every key,
     no extra key, aware instants, finite numbers)."""
     data = document_data(
-        inputs, generated_at=generated_at, settings=settings, generator_version=generator_version
+        inputs,
+        generated_at=generated_at,
+        settings=settings,
+        plausibility=plausibility,
+        generator_version=generator_version,
     )
     return SnapshotDocument.model_validate(data)
 
@@ -59,10 +65,12 @@ def document_data(
     *,
     generated_at: datetime,
     settings: SnapshotSettings,
+    plausibility: PlausibilitySettings,
     generator_version: str,
 ) -> dict[str, Any]:
     """The final document as plain data: every device, carried forward or marked stale;
-    readers need not apply any rule again."""
+    readers need not apply any rule again. Averages leave out the values ``data_quality``
+    names implausible, and a statistic the aggregate columns cannot hold is null."""
     rnd, site = inputs.round, inputs.site
     window = Window(rnd.start, rnd.end)
     tz = site_timezone(site.timezone)
@@ -75,6 +83,12 @@ def document_data(
         issues.append(issue(None, column, value, "cadence_column_not_used"))
     specs, zone_issues = parse_site_zones(site.zones)
     issues.extend(zone_issues)
+    dims = {
+        "length": finite(site.length),
+        "width": finite(site.width),
+        "height": finite(site.height),
+    }
+    limits = site_limits(plausibility, dims["length"], dims["width"])
 
     observations = inputs.observations
     devices = [
@@ -85,19 +99,17 @@ def document_data(
             max_age_hours=settings.locf_max_age_hours,
             program_day=day,
             images_max=settings.images_per_device_max,
+            limits=limits,
             issues=issues,
         )
         for facts in sorted(inputs.devices, key=sort_key)
     ]
-    dims = {
-        "length": finite(site.length),
-        "width": finite(site.width),
-        "height": finite(site.height),
-    }
+    averaged = counted(devices, issues)
     zones = [
-        *site_zones(specs, devices),
+        *site_zones(specs, averaged),
         *device_zones(devices, settings.device_zone_radius_ft, dims["length"], dims["width"]),
     ]
+    metrics = _metrics(devices, averaged, len(round_alerts(inputs.site_alerts, window)), issues)
     session = inputs.session
     return {
         "schema_version": SCHEMA_VERSION,
@@ -137,7 +149,7 @@ def document_data(
         },
         "devices": devices,
         "environmental_zones": zones,
-        "session_metrics": _metrics(devices, len(round_alerts(inputs.site_alerts, window))),
+        "session_metrics": metrics,
         "data_quality": issues,
     }
 
@@ -157,7 +169,14 @@ def _site_metadata(
     }
 
 
-def _metrics(devices: Sequence[dict[str, Any]], site_alerts: int) -> dict[str, Any]:
+def _metrics(
+    devices: Sequence[dict[str, Any]],
+    averaged: Sequence[dict[str, Any]],
+    site_alerts: int,
+    issues: list[Issue],
+) -> dict[str, Any]:
+    """Counts over ``devices``; statistics over ``averaged`` (:func:`counted`) that the
+    aggregate columns can hold."""
     freshness = [d["telemetry"]["data_freshness"] for d in devices]
     return {
         "active_devices_count": len(devices),
@@ -169,5 +188,5 @@ def _metrics(devices: Sequence[dict[str, Any]], site_alerts: int) -> dict[str, A
         "devices_carried_forward": freshness.count("carried_forward"),
         "devices_stale": freshness.count("stale"),
         "devices_without_data": freshness.count("no_data"),
-        **averages(devices),
+        **storable(averages(averaged), issues),
     }

@@ -27,6 +27,9 @@ Trigger = Literal["schedule", "catch_up", "force"]
 Problem = Literal[
     "out_of_range",
     "not_finite",
+    "implausible",
+    "outside_site",
+    "not_storable",
     "malformed_zone",
     "malformed_zones",
     "unknown_timezone",
@@ -123,7 +126,9 @@ class Session(_Strict):
 
 
 class Position(_Strict):
-    """Feet on the site map; a device without both coordinates has ``position: null``."""
+    """Feet on the site map; a device without both coordinates has ``position: null``.
+    A coordinate outside the site (beyond its extent plus a margin) is written as stored
+    and named in ``data_quality`` (``outside_site``)."""
 
     x: float
     y: float
@@ -137,7 +142,9 @@ class Telemetry(_Strict):
     ``stale``: only older payloads exist (measurements and ids null; ``captured_at`` and
     ``hours_since_last`` describe the newest one); ``no_data``: none at all.
     ``hours_since_last`` = round end − ``captured_at`` in hours (2 decimals) whenever a
-    payload exists. Fields NULL on the payload stay null.
+    payload exists. Fields NULL on the payload stay null, and so do non-finite ones; a
+    value outside its plausible bounds is written as stored and named in
+    ``data_quality``.
     """
 
     temperature: float | None
@@ -252,8 +259,8 @@ class _ZoneBase(_Strict):
 class SiteZone(_ZoneBase):
     """A rectangle from ``sites.zones``; members are the placed devices inside it
     (edges included). Averages use the member devices' document values (current or
-    carried forward, never stale), means rounded to 4 decimals; null when no member has
-    a value."""
+    carried forward, never stale) except those ``data_quality`` names ``implausible``,
+    means rounded to 4 decimals; null when no member has a value."""
 
     device_ids: list[UUID]
     device_count: int
@@ -291,7 +298,10 @@ class SessionMetrics(_Strict):
     telemetry freshness (current_wake, carried_forward, stale, no_data) and add up to
     ``active_devices_count``. ``new_images_this_round`` counts every image of the round,
     listed or omitted. Averages are over devices whose value is current or carried
-    forward, rounded to 4 decimals; null (never 0) when no device has a value."""
+    forward and not named ``implausible`` in ``data_quality``, rounded to 4 decimals;
+    null (never 0) when no device has a value. A statistic the numeric(5,2) aggregate
+    columns cannot hold (999.99 at most, once rounded to cents) is null and named in
+    ``data_quality`` (``not_storable``, with the statistic's name as ``field``)."""
 
     active_devices_count: int
     new_images_this_round: int
@@ -308,7 +318,14 @@ class SessionMetrics(_Strict):
 
 class DataQualityIssue(_Strict):
     """An input that was rejected or is suspicious. ``device_id`` is null for site-level
-    inputs (zones, timezone); ``value`` is the offending number, or a short text."""
+    inputs (zones, timezone, statistics); ``value`` is the offending number, or a short
+    text.
+
+    ``problem``: ``not_finite`` (NaN or ±Infinity: written as null), ``out_of_range`` (an
+    MGI score outside 0..1: not used), ``implausible`` (a reading outside its configured
+    bounds: kept, left out of the averages), ``outside_site`` (a position beyond the
+    site's extent plus a margin: kept), ``not_storable`` (a statistic an aggregate column
+    cannot hold: null), or a problem with the site's zones, timezone or cadence column."""
 
     device_id: UUID | None
     field: str

@@ -33,22 +33,13 @@ def finite(value: float | None) -> float | None:
 
 
 def checked(
-    device_id: UUID | None,
-    field: str,
-    value: float | None,
-    issues: list[Issue],
-    *,
-    low: float | None = None,
-    high: float | None = None,
+    device_id: UUID | None, field: str, value: float | None, issues: list[Issue]
 ) -> float | None:
-    """``value`` when finite and inside ``[low, high]``; else None, with a finding."""
+    """``value`` as a float when finite; else None, with a ``not_finite`` finding."""
     if value is None:
         return None
     number = float(value)
     if not math.isfinite(number):
         issues.append(issue(device_id, field, number, "not_finite"))
-        return None
-    if (low is not None and number < low) or (high is not None and number > high):
-        issues.append(issue(device_id, field, number, "out_of_range"))
         return None
     return number

@@ -16,10 +16,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, sql
 from psycopg.rows import tuple_row
 
-from snapwatch.sitestate import with_counting_devices
+from snapwatch.sitestate import COUNTING_DEVICE
 from snapwatch.snapshot.inputs import (
     DeviceFacts,
     DeviceObservations,
@@ -29,26 +29,51 @@ from snapwatch.snapshot.inputs import (
     TelemetryRow,
 )
 
-DEVICES_SQL = with_counting_devices("""
-SELECT d.site_id, d.device_id, d.device_code, d.device_name, d.device_mac,
-       d.x_position::float8 AS x, d.y_position::float8 AS y, d.zone_id, d.zone_label,
-       d.is_active, d.provisioning_status, d.battery_voltage::float8 AS battery_voltage,
+FLOAT8 = sql.SQL(
+    "CASE WHEN abs({v}) > 1.7976931348623157e308 THEN sign({v}) * 'Infinity'::float8"
+    " WHEN abs({v}) < 2.2250738585072014e-308 THEN 0::float8 ELSE {v}::float8 END AS {name}"
+)
+
+
+def float8(column: str, name: str) -> sql.Composed:
+    """The number ``column`` (``alias.column``) as float8, named ``name``, whatever its
+    size: ±Infinity beyond float8's range (the document reports it as not finite), 0
+    closer to 0 than its normal range, NaN as NaN. A plain cast raises on such a number,
+    and one of them would fail the read of every site read with it."""
+    return FLOAT8.format(v=sql.Identifier(*column.split(".")), name=sql.Identifier(name))
+
+
+def query(template: str, **numbers: str) -> str:
+    """``template`` with the counting-device predicate in place of ``{counting_device}``,
+    and in place of each ``{name}`` the column ``numbers[name]`` read by :func:`float8`."""
+    floats = {name: float8(column, name) for name, column in numbers.items()}
+    return sql.SQL(template).format(counting_device=sql.SQL(COUNTING_DEVICE), **floats).as_string()
+
+
+DEVICES_SQL = query(
+    """
+SELECT d.site_id, d.device_id, d.device_code, d.device_name, d.device_mac, {x}, {y},
+       d.zone_id, d.zone_label, d.is_active, d.provisioning_status, {battery_voltage},
        d.battery_health_percent, d.last_seen_at
   FROM devices d
  WHERE d.site_id = ANY(%(sites)s::uuid[]) AND {counting_device}
-""")
+""",
+    x="d.x_position",
+    y="d.y_position",
+    battery_voltage="d.battery_voltage",
+)
 
 # Each query pairs every round (r.i numbers them from 1) with the counting devices of its
 # site. The newest payload with any telemetry captured before the round end:
-TELEMETRY_SQL = with_counting_devices("""
+TELEMETRY_SQL = query(
+    """
 SELECT r.i, d.device_id, t.*
   FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
        WITH ORDINALITY AS r(site_id, s, e, i)
   JOIN devices d ON d.site_id = r.site_id AND {counting_device}
  CROSS JOIN LATERAL (
-        SELECT p.payload_id, p.captured_at, p.temperature::float8,
-               p.humidity::float8, p.pressure::float8, p.gas_resistance::float8,
-               p.battery_voltage::float8, p.wifi_rssi, p.image_id
+        SELECT p.payload_id, p.captured_at, {temperature}, {humidity}, {pressure},
+               {gas_resistance}, {battery_voltage}, p.wifi_rssi, p.image_id
           FROM device_wake_payloads p
          WHERE p.device_id = d.device_id AND p.captured_at < r.e
            AND (p.temperature IS NOT NULL OR p.humidity IS NOT NULL
@@ -56,27 +81,36 @@ SELECT r.i, d.device_id, t.*
                 OR p.battery_voltage IS NOT NULL OR p.wifi_rssi IS NOT NULL)
          ORDER BY p.captured_at DESC
          LIMIT 1) t
-""")
+""",
+    temperature="p.temperature",
+    humidity="p.humidity",
+    pressure="p.pressure",
+    gas_resistance="p.gas_resistance",
+    battery_voltage="p.battery_voltage",
+)
 
 # The two newest scores before the round end, of any value, with whether each is in 0..1.
 # Usually both are, and they are the two newest valid scores; when one is not (another
 # scorer's 0-100 data), the newest is reported as rejected if it is out of range, and the
 # two newest valid ones are read by VALID_SCORES_SQL for those devices only. One index
 # walk per device instead of two.
-SCORES_SQL = with_counting_devices("""
+SCORES_SQL = query(
+    """
 SELECT r.i, d.device_id, m.*
   FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
        WITH ORDINALITY AS r(site_id, s, e, i)
   JOIN devices d ON d.site_id = r.site_id AND {counting_device}
  CROSS JOIN LATERAL (
-        SELECT g.image_id, g.captured_at, g.mgi_score::float8,
+        SELECT g.image_id, g.captured_at, {mgi_score},
                g.mgi_score BETWEEN 0 AND 1 AS valid
           FROM device_images g
          WHERE g.device_id = d.device_id AND g.captured_at < r.e
            AND g.mgi_score IS NOT NULL
          ORDER BY g.captured_at DESC
          LIMIT 2) m
-""")
+""",
+    mgi_score="g.mgi_score",
+)
 
 # The two newest scores in 0..1 before the round end, for the (round, device) pairs
 # whose newest scores were not all valid.
@@ -94,18 +128,21 @@ SELECT x.i, x.device_id, m.*
 """
 
 # Images captured inside the round, scored or not, in range or not.
-IMAGES_SQL = with_counting_devices("""
+IMAGES_SQL = query(
+    """
 SELECT r.i, d.device_id, g.*
   FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
        WITH ORDINALITY AS r(site_id, s, e, i)
   JOIN devices d ON d.site_id = r.site_id AND {counting_device}
  CROSS JOIN LATERAL (
-        SELECT x.image_id, x.image_url, x.mgi_score::float8, x.captured_at,
+        SELECT x.image_id, x.image_url, {mgi_score}, x.captured_at,
                x.observation_type, x.wake_payload_id
           FROM device_images x
          WHERE x.device_id = d.device_id AND x.captured_at >= r.s AND x.captured_at < r.e
          ORDER BY x.captured_at) g
-""")
+""",
+    mgi_score="x.mgi_score",
+)
 
 # Alerts triggered inside the round, whichever device (or none) they name.
 ALERTS_SQL = """

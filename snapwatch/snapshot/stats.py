@@ -1,9 +1,10 @@
 """Averages over devices, taken from the devices' document values only.
 
 A device's value is null in the document unless it is current or carried forward, so
-these never see stale data. No value at all gives None, never 0. Means are rounded to
-their stated precision (:mod:`snapwatch.snapshot.precision`); the maximum is a device's
-value as it is.
+these never see stale data; the document's averages are taken over the devices as
+:func:`snapwatch.snapshot.plausible.counted` gives them, without the implausible values.
+No value at all gives None, never 0. Means are rounded to their stated precision
+(:mod:`snapwatch.snapshot.precision`); the maximum is a device's value as it is.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from snapwatch.snapshot.precision import MEAN_DECIMALS, MGI_DECIMALS
 
 def mean(values: Iterable[float | None]) -> float | None:
     present = [v for v in values if v is not None]
-    return math.fsum(present) / len(present) if present else None
+    if not present:
+        return None
+    try:
+        return math.fsum(present) / len(present)
+    except OverflowError:  # a sum beyond the float range: add the shares instead
+        return math.fsum(v / len(present) for v in present)
 
 
 def maximum(values: Iterable[float | None]) -> float | None:

@@ -7,10 +7,9 @@ from uuid import UUID
 
 from snapwatch.snapshot.inputs import TelemetryRow
 from snapwatch.snapshot.locf import Window, classify
-from snapwatch.snapshot.quality import Issue, checked
+from snapwatch.snapshot.plausible import Limits, Span, judged, reported
+from snapwatch.snapshot.quality import Issue
 from snapwatch.snapshot.timefmt import utc
-
-HUMIDITY_RANGE = (0.0, 100.0)
 
 
 def telemetry_state(
@@ -18,11 +17,14 @@ def telemetry_state(
     row: TelemetryRow | None,
     window: Window,
     max_age_hours: float,
+    *,
+    limits: Limits,
     issues: list[Issue],
 ) -> dict[str, Any]:
     """The ``Telemetry`` block as plain data: the payload's fields as they are (NULL stays
     null) when current or carried forward; measurements null when stale or missing.
-    Humidity outside 0..100 and non-finite numbers are dropped to null and reported."""
+    Non-finite numbers are dropped to null and reported; implausible ones are kept and
+    reported (:mod:`snapwatch.snapshot.plausible`)."""
     if row is not None and row.captured_at >= window.end:
         row = None
     locf = classify(row.captured_at if row else None, window, max_age_hours)
@@ -41,14 +43,17 @@ def telemetry_state(
             "wake_payload_id": None,
             "image_id": None,
         }
-    low, high = HUMIDITY_RANGE
+
+    def judge(field: str, value: float | None, span: Span) -> float | None:
+        return judged(device_id, field, value, span, issues)
+
     return {
-        "temperature": checked(device_id, "temperature", row.temperature, issues),
-        "humidity": checked(device_id, "humidity", row.humidity, issues, low=low, high=high),
-        "pressure": checked(device_id, "pressure", row.pressure, issues),
-        "gas_resistance": checked(device_id, "gas_resistance", row.gas_resistance, issues),
-        "wifi_rssi": row.wifi_rssi,
-        "battery_voltage": checked(device_id, "battery_voltage", row.battery_voltage, issues),
+        "temperature": judge("temperature", row.temperature, limits.temperature),
+        "humidity": judge("humidity", row.humidity, limits.humidity),
+        "pressure": judge("pressure", row.pressure, limits.pressure),
+        "gas_resistance": judge("gas_resistance", row.gas_resistance, limits.gas_resistance),
+        "wifi_rssi": _rssi(device_id, row.wifi_rssi, limits.wifi_rssi, issues),
+        "battery_voltage": judge("battery_voltage", row.battery_voltage, limits.battery_voltage),
         "captured_at": utc(row.captured_at),
         "is_current": locf.is_current,
         "data_freshness": locf.freshness,
@@ -56,3 +61,10 @@ def telemetry_state(
         "wake_payload_id": row.payload_id,
         "image_id": row.image_id,
     }
+
+
+def _rssi(device_id: UUID, rssi: int | None, span: Span, issues: list[Issue]) -> int | None:
+    """The RSSI as stored (a whole number), reported when implausible."""
+    if rssi is not None:
+        reported(device_id, "wifi_rssi", float(rssi), span, issues)
+    return rssi
