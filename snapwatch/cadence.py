@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
+from uuid import UUID
 
 Trigger = Literal["schedule", "catch_up", "force"]
 CatchUp = Literal["all", "latest"]
 Pause = tuple[datetime, datetime | None]
+Span = tuple[datetime, datetime]
+"""A half-open stretch of time ``[start, end)``."""
 
 OPEN_SESSION_STATUSES = frozenset({"pending", "in_progress"})
 MAX_CADENCE_HOURS = 24.0
@@ -253,6 +256,8 @@ def slot_at(
 class SessionState:
     """What the database says about one session's snapshots so far."""
 
+    covered_from: datetime | None
+    """``min(wake_round_start)`` of the session's non-provisional snapshots."""
     covered_until: datetime | None
     """``max(wake_round_end)`` of the session's non-provisional snapshots."""
     last_wake_number: int
@@ -265,6 +270,16 @@ class SessionState:
             raise ValueError("last_wake_number cannot be negative")
         if any(wake < 1 for wake in self.provisional.values()):
             raise ValueError("wake numbers start at 1")
+        if (self.covered_from is None) != (self.covered_until is None):
+            raise ValueError("covered_from and covered_until are both set or both unset")
+
+    @property
+    def written(self) -> Span | None:
+        """From the first to the end of the last of the session's non-provisional
+        snapshots (None: none yet)."""
+        if self.covered_from is None or self.covered_until is None:
+            return None
+        return _utc(self.covered_from, "covered_from"), _utc(self.covered_until, "covered_until")
 
 
 @dataclass(frozen=True)
@@ -276,6 +291,117 @@ class SessionWindow:
     state: SessionState
     closed_at: datetime | None = None
     """Locked before its end: slots ending after this instant are owed nothing."""
+    session_id: UUID = field(kw_only=True)
+    """Breaks the tie between overlapping sessions that start together (:func:`precedence`)."""
+
+    @property
+    def span(self) -> Span:
+        """When the session was open: from its start to its end, or to its lock when it was
+        locked before its end."""
+        end = self.end if self.closed_at is None else min(self.end, self.closed_at)
+        return _utc(self.start, "session_start"), _utc(end, "session_end")
+
+
+# --- sessions that overlap --------------------------------------------------------------
+
+
+def precedence(session: SessionWindow) -> tuple[datetime, UUID]:
+    """The one rule for a site's sessions that overlap: at any instant the session that
+    started last owns it (a session that starts inside another one takes over from its
+    start, and hands back at its end); of sessions that started together, the one with
+    the larger ``session_id``. The greatest key wins."""
+    return _utc(session.start, "session_start"), session.session_id
+
+
+def chosen_session(sessions: Sequence[SessionWindow], candidates: Iterable[int]) -> int | None:
+    """Which of ``candidates`` (indexes into ``sessions``) gets the slots: the first by
+    :func:`precedence`."""
+    return max(candidates, key=lambda i: precedence(sessions[i]), default=None)
+
+
+def overlapping(sessions: Sequence[SessionWindow], index: int) -> list[int]:
+    """The other sessions that were open at some instant while ``sessions[index]`` was."""
+    start, end = sessions[index].span
+    return [
+        i
+        for i, other in enumerate(sessions)
+        if i != index and other.span[0] < end and start < other.span[1]
+    ]
+
+
+def sessions_still_owed(sessions: Sequence[SessionWindow], now: datetime) -> list[int]:
+    """Which sessions the scheduler writes at ``now`` (indexes, in the order given).
+
+    The sessions that had started by ``now``, back to the previous one: the newest
+    session that has ended by now still owes its last slots (due just after its end), and
+    every session that ended after it started (one that overlaps it, or came later) is
+    kept with it. Sessions that ended before it started are history
+    (``cadence.md``, "History")."""
+    now = _utc(now, "now")
+    started = [i for i, s in enumerate(sessions) if _utc(s.start, "session_start") <= now]
+    ended = [i for i in started if _utc(sessions[i].end, "session_end") <= now]
+    previous = chosen_session(sessions, ended)
+    if previous is None:
+        return started
+    since = _utc(sessions[previous].start, "session_start")
+    return [i for i in started if _utc(sessions[i].end, "session_end") > since]
+
+
+def owned_spans(sessions: Sequence[SessionWindow], cadence_hours: float) -> list[list[Span]]:
+    """For each session, the time it may still get snapshots for: its claim (from its
+    start to its end, or to the last slot boundary before it was locked early), less the
+    claims of the sessions that take :func:`precedence` over it, less what is already
+    written for the site (every session's snapshots, from the first to the end of the
+    last), less its own past (before the end of its last snapshot: a slot it skipped or
+    lost to a pause is not owed later). Disjoint across sessions: no instant is owed
+    twice."""
+    claims = [_claim(s, cadence_hours) for s in sessions]
+    written = [span for s in sessions if (span := s.state.written) is not None]
+    owned: list[list[Span]] = []
+    for session, claim in zip(sessions, claims, strict=True):
+        rank = precedence(session)
+        ahead = [c for s, c in zip(sessions, claims, strict=True) if precedence(s) > rank]
+        past = [] if session.state.written is None else [(claim[0], session.state.written[1])]
+        owned.append(_subtract([claim], [*ahead, *written, *past]))
+    return owned
+
+
+def _claim(session: SessionWindow, cadence: float) -> Span:
+    """The session's slots that can be owed, as one span: a session locked before its end
+    claims the slots that ended by the lock."""
+    grid = _Grid(session.start, session.end, cadence)
+    if session.closed_at is None:
+        return grid.start, grid.end
+    k = grid.index_at(_utc(session.closed_at, "closed_at"))
+    if k is None:
+        return grid.start, max(grid.start, min(grid.end, _utc(session.closed_at, "closed_at")))
+    return grid.start, grid.slot(k).start
+
+
+def _subtract(spans: Sequence[Span], cuts: Iterable[Span]) -> list[Span]:
+    """``spans`` (disjoint, in order) less every one of ``cuts``; empty spans dropped."""
+    out = [s for s in spans if s[0] < s[1]]
+    for cut_start, cut_end in cuts:
+        kept: list[Span] = []
+        for start, end in out:
+            if cut_end <= start or end <= cut_start:
+                kept.append((start, end))
+                continue
+            if start < cut_start:
+                kept.append((start, cut_start))
+            if cut_end < end:
+                kept.append((cut_end, end))
+        out = kept
+    return out
+
+
+def _parts(slot: Slot, owned: Sequence[Span]) -> list[Slot]:
+    """The parts of ``slot`` inside ``owned``, in order, each keeping the slot's ``k``."""
+    return [
+        Slot(slot.k, max(slot.start, start), min(slot.end, end))
+        for start, end in owned
+        if start < slot.end and slot.start < end
+    ]
 
 
 @dataclass(frozen=True)
@@ -319,14 +445,16 @@ def plan_site(
     late_grace_seconds: float,
     paused: Sequence[Pause] = (),
 ) -> SitePlan:
-    """The slots of a site's sessions (oldest session first) to write at ``now``.
+    """The slots of a site's sessions to write at ``now``, oldest first.
 
     Every completed slot is owed exactly one snapshot, whenever snapwatch first saw the
     site: slot k is due at ``end + settle`` unless a non-provisional snapshot covers up to
-    its end. Owed slots are written oldest first, at most ``max_slots`` per tick, or only
-    the newest with ``catch_up = "latest"`` (the others counted as skipped). The newest
-    is ``schedule`` when written within ``late_grace_seconds`` of its due time, every
-    other one ``catch_up``. Not owed: slots that ended inside a pause
+    its end. Where sessions overlap, a slot is owed only for the time its session owns
+    (:func:`owned_spans`): a slot cut by another session's time is owed as the part its
+    own session owns. Owed slots are written oldest first, at most ``max_slots`` per tick,
+    or only the newest with ``catch_up = "latest"`` (the others counted as skipped). The
+    newest is ``schedule`` when written within ``late_grace_seconds`` of its due time,
+    every other one ``catch_up``. Not owed: slots that ended inside a pause
     ``[paused_at, until)``, and slots that ended after their session was closed early.
     While ``now`` itself is inside a pause nothing is planned.
     """
@@ -344,12 +472,16 @@ def plan_site(
     due: list[tuple[int, Slot]] = []
     dropped = 0
     next_due_at: datetime | None = None
+    owned = owned_spans(sessions, cadence_hours)
     for index, session in enumerate(sessions):
-        owed, not_yet, lost = _owed_slots(session, cadence_hours, now, settle, pauses)
+        owed, not_yet, lost = _owed_slots(
+            session, owned[index], cadence_hours, now, settle, pauses=pauses
+        )
         due += [(index, slot) for slot in owed]
         dropped += lost
         if not_yet is not None and (next_due_at is None or not_yet < next_due_at):
             next_due_at = not_yet
+    due.sort(key=lambda item: item[1].end)
 
     waiting = _planned(due[:1], sessions, now, settle, late_grace_seconds, newest=None)
     first = waiting[0][1] if waiting else None
@@ -369,32 +501,34 @@ def plan_site(
 
 def _owed_slots(
     session: SessionWindow,
+    owned: Sequence[Span],
     cadence: float,
     now: datetime,
     settle: timedelta,
+    *,
     pauses: Sequence[Pause],
 ) -> tuple[list[Slot], datetime | None, int]:
-    """(due unwritten slots, when the next one becomes due, slots lost to a pause)."""
+    """(due unwritten slots, when the next one becomes due, slots lost to a pause).
+
+    Only the parts of the slots inside ``owned`` (the session's own time, less what is
+    written) are owed; a slot after the written ones starts where they stopped (the
+    cadence changed mid-session)."""
     covered = session.state.covered_until
     covered = None if covered is None else _utc(covered, "covered_until")
-    closed = None if session.closed_at is None else _utc(session.closed_at, "closed_at")
     owed: list[Slot] = []
     lost = 0
     grid = _Grid(session.start, session.end, cadence)
     for slot in grid.slots(after=covered):
-        if closed is not None and slot.end > closed:
+        if not owned or slot.start >= owned[-1][1]:
             break
-        is_due = slot.end + settle <= now
-        if _in_pause(slot.end, pauses):
-            lost += 1 if is_due else 0
-            continue
-        if not is_due:
-            return owed, slot.end + settle, lost
-        if covered is not None and slot.start < covered:
-            # The cadence changed mid-session: start where the written ones stopped.
-            owed.append(Slot(slot.k, covered, slot.end))
-        else:
-            owed.append(slot)
+        for part in _parts(slot, owned):
+            is_due = part.end + settle <= now
+            if _in_pause(part.end, pauses):
+                lost += 1 if is_due else 0
+                continue
+            if not is_due:
+                return owed, part.end + settle, lost
+            owed.append(part)
     return owed, None, lost
 
 
@@ -424,19 +558,24 @@ def _planned(
 
 def plan_force(
     *,
-    session_start: datetime,
-    session_end: datetime,
+    sessions: Sequence[SessionWindow],
+    index: int,
     cadence_hours: float,
     now: datetime,
-    state: SessionState,
 ) -> PlannedSlot | str:
-    """The current, still incomplete slot cut at ``now``, as a provisional snapshot, or
-    why there is none: ``now`` outside the session, exactly on a slot boundary (the
-    window ``[now, now)`` would be empty), or behind a snapshot the session already has
-    (a window never ends before the session's newest slot: the clock that says "now"
-    is behind the one that wrote it)."""
+    """The current, still incomplete slot of ``sessions[index]`` cut at ``now``, as a
+    provisional snapshot, or why there is none: ``now`` outside the session, exactly on a
+    slot boundary (the window ``[now, now)`` would be empty), behind a snapshot the
+    session already has (a window never ends before the session's newest slot: the clock
+    that says "now" is behind the one that wrote it), or not the session's own time.
+
+    The window is cut like the regular slot it stands for (:func:`owned_spans`): where
+    another session owns or has written the slot's beginning, it starts after that, so the
+    regular slot replaces it when it completes."""
     now = _utc(now, "now")
-    current = slot_at(session_start, session_end, cadence_hours, now)
+    session = sessions[index]
+    state = session.state
+    current = slot_at(session.start, session.end, cadence_hours, now)
     if current is None:
         return "outside the session"
     if current.start == now:
@@ -448,12 +587,16 @@ def plan_force(
             f" {_utc(newest, 'covered_until'):%Y-%m-%d %H:%M:%S} UTC, after now"
             f" ({now:%Y-%m-%d %H:%M:%S} UTC): is this clock behind the schedulers'?"
         )
-    cut = Slot(k=current.k, start=current.start, end=now)
-    (wake,) = _wake_numbers([cut], state)
-    return PlannedSlot(cut, wake, "force", due_at=now, late_by_seconds=0.0, provisional=True)
+    owned = owned_spans(sessions, cadence_hours)[index]
+    parts = _parts(Slot(k=current.k, start=current.start, end=now), owned)
+    if not parts or parts[-1].end != now:
+        return FORCE_NOT_OWNED
+    (wake,) = _wake_numbers(parts[-1:], state)
+    return PlannedSlot(parts[-1], wake, "force", due_at=now, late_by_seconds=0.0, provisional=True)
 
 
 FORCE_ON_BOUNDARY = "slot boundary: nothing to force yet"
+FORCE_NOT_OWNED = "another session of the site owns or has written this instant"
 
 
 def _wake_numbers(slots: Sequence[Slot], state: SessionState) -> list[int]:

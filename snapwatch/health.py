@@ -17,6 +17,9 @@ Instance states, checked in this order:
 - ``paused``: ticking and heartbeating, writing nothing (a pause is in force);
 - ``ok``.
 
+A site with more than one session open now keeps its state; its ``session_note`` names
+the other sessions and the one that gets the slots (:func:`snapwatch.cadence.precedence`).
+
 Site states, checked in this order (the order of :func:`snapwatch.cadence.eligibility`):
 
 - ``not_eligible``: no plan (no cadence, no counting devices, no session), or no open
@@ -162,6 +165,10 @@ class SiteHealth:
     cadence_note: str | None
     """The invalid cadence value, or which column was used and why when the two disagree."""
     device_count: int
+    session_note: str | None
+    """Sessions open now beside the one that gets the slots, and which one that is."""
+    overlapping_sessions: tuple[UUID, ...]
+    """The ids of those other open sessions (they get no slots while they overlap)."""
 
 
 def site_health(
@@ -206,6 +213,22 @@ def site_health(
         cadence_hours=view.cadence,
         cadence_note=view.cadence_choice.note,
         device_count=view.device_count,
+        session_note=_session_note(view),
+        overlapping_sessions=tuple(s.facts.session_id for s in view.other_open_sessions),
+    )
+
+
+def _session_note(view: SiteView) -> str | None:
+    """``overlapping session <id> (<date>) gets no slots; session <id> (<date>) gets
+    them`` when more than one session is open now."""
+    chosen, others = view.open_session, view.other_open_sessions
+    if chosen is None or not others:
+        return None
+    named = ", ".join(f"{s.facts.session_id} ({s.facts.session_date})" for s in others)
+    sessions, get = ("sessions", "get") if len(others) > 1 else ("session", "gets")
+    return (
+        f"overlapping {sessions} {named} {get} no slots;"
+        f" session {chosen.facts.session_id} ({chosen.facts.session_date}) gets them"
     )
 
 

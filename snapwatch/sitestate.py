@@ -19,14 +19,20 @@ from psycopg.rows import dict_row
 
 from snapwatch.cadence import (
     Cadence,
+    PlannedSlot,
     Reason,
     SessionState,
     SessionWindow,
     SitePlan,
     choose_cadence,
+    chosen_session,
     eligibility,
+    overlapping,
+    plan_force,
     plan_site,
+    precedence,
     session_is_open,
+    sessions_still_owed,
 )
 from snapwatch.config import SchedulerSettings
 from snapwatch.errors import SnapwatchError
@@ -40,7 +46,9 @@ COUNTING_DEVICE = """(d.is_active IS TRUE
             OR d.provisioning_status::text NOT IN ('inactive', 'decommissioned')))"""
 
 # A previous session's last slots are still written after midnight (its final slot is due
-# only after the session ended); older sessions are history.
+# only after the session ended); older sessions are history. Sessions are site-local days:
+# one that ended more than this long ago, or started more than twice this long ago, is
+# not read at all.
 PREVIOUS_SESSION_LOOKBACK = timedelta(hours=48)
 
 
@@ -76,9 +84,10 @@ SELECT s.site_id, s.name, s.site_code,
  ORDER BY s.name, s.site_id
 """
 
-# The two newest sessions of each site that had started by now: the current one and the one
-# before it (whose last slot becomes due just after it ends). Open-ness is decided in
-# Python by cadence.session_is_open, never here.
+# The recent sessions of each site that had started by now: the current ones and those
+# before (a previous session's last slot becomes due just after it ends), overlapping or
+# not. Which of them are still owed snapshots (cadence.sessions_still_owed) and which are
+# open (cadence.session_is_open) is decided in Python, never here.
 SESSIONS_SQL = """
 SELECT x.site_id, x.session_id, x.session_date, x.session_start_time, x.session_end_time,
        x.status, x.expected_wake_count, x.locked_at
@@ -86,14 +95,14 @@ SELECT x.site_id, x.session_id, x.session_date, x.session_start_time, x.session_
   CROSS JOIN LATERAL (
         SELECT * FROM site_device_sessions ss
          WHERE ss.site_id = s.site_id AND ss.session_start_time <= %(now)s
-           AND ss.session_end_time > %(since)s
-         ORDER BY ss.session_start_time DESC
-         LIMIT 2) x
+           AND ss.session_start_time > %(started_since)s
+           AND ss.session_end_time > %(since)s) x
 """
 
 # Reads only the snapshot rows' keys and window columns (never the documents).
 SNAPSHOT_STATE_SQL = """
 SELECT w.session_id,
+       min(w.wake_round_start) FILTER (WHERE p.session_id IS NULL) AS covered_from,
        max(w.wake_round_end) FILTER (WHERE p.session_id IS NULL) AS covered_until,
        coalesce(max(w.wake_number) FILTER (WHERE p.session_id IS NULL), 0) AS last_wake_number,
        coalesce(array_agg(w.wake_round_start) FILTER (WHERE p.session_id IS NOT NULL), '{}')
@@ -133,7 +142,16 @@ class SessionView:
     """Locked before its end (slots ending later are owed nothing)."""
 
     def window(self) -> SessionWindow:
-        return SessionWindow(self.facts.start, self.facts.end, self.state, self.closed_at)
+        return SessionWindow(
+            self.facts.start,
+            self.facts.end,
+            self.state,
+            self.closed_at,
+            session_id=self.facts.session_id,
+        )
+
+    def is_open(self, t: datetime) -> bool:
+        return session_is_open(self.facts.status, self.facts.start, self.facts.end, t)
 
 
 @dataclass
@@ -143,8 +161,14 @@ class SiteView:
     device_count: int
     last_snapshot_at: datetime | None
     open_session: SessionView | None = None
+    """The open session that gets the slots now: of several, the one the overlap rule
+    chooses (:func:`snapwatch.cadence.precedence`)."""
+    other_open_sessions: list[SessionView] = field(default_factory=list)
+    """The other sessions open now: they overlap ``open_session`` and get no slots while
+    it owns the time."""
     sessions: list[SessionView] = field(default_factory=list)
-    """The sessions still owed snapshots: the current one and the one before, oldest first."""
+    """The sessions still owed snapshots (:func:`snapwatch.cadence.sessions_still_owed`):
+    the current ones and the one before, in order of precedence (the winner last)."""
     pauses: list[Pause] = field(default_factory=list)
     reason: Reason | None = None
 
@@ -171,6 +195,25 @@ class SiteView:
             late_grace_seconds=sched.late_grace_seconds,
             paused=[(p.start, p.until) for p in self.pauses],
         )
+
+    def force(self, now: datetime) -> tuple[SessionView, PlannedSlot | str]:
+        """The open session's current slot cut at ``now`` (or why not). The site must be
+        eligible (an open session and a cadence)."""
+        session = self.open_session
+        if session is None or self.cadence is None:
+            raise ValueError("only an eligible site can be forced")
+        slot = plan_force(
+            sessions=[s.window() for s in self.sessions],
+            index=self.sessions.index(session),
+            cadence_hours=self.cadence,
+            now=now,
+        )
+        return session, slot
+
+    def overlapping(self, session: SessionView) -> list[SessionView]:
+        """The site's other sessions open at some instant while ``session`` was."""
+        windows = [s.window() for s in self.sessions]
+        return [self.sessions[i] for i in overlapping(windows, self.sessions.index(session))]
 
 
 @dataclass(frozen=True)
@@ -220,7 +263,16 @@ async def load_sites(
     rows = await _rows(conn, SITES_SQL, {"site": site})
     views = [_site_view(r) for r in rows]
     by_id = {v.facts.site_id: v for v in views}
-    sessions = await _rows(conn, SESSIONS_SQL, {"sites": list(by_id), "now": now, "since": since})
+    sessions = await _rows(
+        conn,
+        SESSIONS_SQL,
+        {
+            "sites": list(by_id),
+            "now": now,
+            "since": since,
+            "started_since": since - PREVIOUS_SESSION_LOOKBACK,
+        },
+    )
     states = await _snapshot_states(conn, [r["session_id"] for r in sessions])
     per_site: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
     for r in sessions:
@@ -290,11 +342,19 @@ def _attach_sessions(
     states: dict[UUID, dict[str, Any]],
     now: datetime,
 ) -> None:
-    for r in sorted(rows, key=lambda r: r["session_start_time"]):
-        session = _session_view(r, states.get(r["session_id"]))
-        view.sessions.append(session)
-        if session_is_open(r["status"], r["session_start_time"], r["session_end_time"], now):
-            view.open_session = session
+    """The sessions still owed, in order of precedence; the open one that gets the slots
+    and the others open beside it."""
+    read = sorted(
+        (_session_view(r, states.get(r["session_id"])) for r in rows),
+        key=lambda s: precedence(s.window()),
+    )
+    view.sessions = [read[i] for i in sessions_still_owed([s.window() for s in read], now)]
+    windows = [s.window() for s in view.sessions]
+    open_now = [i for i, s in enumerate(view.sessions) if s.is_open(now)]
+    chosen = chosen_session(windows, open_now)
+    if chosen is not None:
+        view.open_session = view.sessions[chosen]
+        view.other_open_sessions = [view.sessions[i] for i in open_now if i != chosen]
 
 
 def _session_view(r: dict[str, Any], state: dict[str, Any] | None) -> SessionView:
@@ -314,6 +374,7 @@ def _session_view(r: dict[str, Any], state: dict[str, Any] | None) -> SessionVie
     return SessionView(
         facts=facts,
         state=SessionState(
+            covered_from=state["covered_from"] if state else None,
             covered_until=state["covered_until"] if state else None,
             last_wake_number=int(state["last_wake_number"]) if state else 0,
             provisional=provisional,

@@ -19,7 +19,7 @@ from uuid import UUID
 from psycopg import AsyncConnection
 
 from snapwatch import __version__
-from snapwatch.cadence import PlannedSlot, plan_force
+from snapwatch.cadence import PlannedSlot
 from snapwatch.clock import Clock, SystemClock
 from snapwatch.config import Settings
 from snapwatch.redact import redact
@@ -146,15 +146,7 @@ def _force_slots(
     if view.reason is not None:
         outcome.reason = view.reason.value
         return []
-    session = view.open_session
-    assert view.cadence is not None and session is not None
-    slot = plan_force(
-        session_start=session.facts.start,
-        session_end=session.facts.end,
-        cadence_hours=view.cadence,
-        now=now,
-        state=session.state,
-    )
+    session, slot = view.force(now)
     if isinstance(slot, str):
         outcome.reason = slot
         return []
@@ -306,6 +298,7 @@ def _prepare(
         cadence_hours=view.cadence,
         skipped_slots=skipped_slots,
         cadence_unused=view.cadence_choice.unused,
+        overlapping_sessions=tuple(s.facts.session_id for s in view.overlapping(session)),
     )
     round_data = data[RoundKey(view.facts.site_id, slot.slot.start, slot.slot.end)]
     inputs = RoundInputs(

@@ -5,7 +5,7 @@ schema."""
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -119,7 +119,18 @@ class Rows:
             },
         )
 
-    def session(self, site_id: UUID, start: datetime, end: datetime, status: str) -> UUID:
+    def session(
+        self,
+        site_id: UUID,
+        start: datetime,
+        end: datetime,
+        status: str,
+        *,
+        session_date: date | None = None,
+        **columns: Any,
+    ) -> UUID:
+        """A session; ``session_date`` defaults to the start's date (two sessions of a
+        site need two dates: UNIQUE(site_id, session_date))."""
         site = self.conn.execute(
             "SELECT company_id, program_id FROM sites WHERE site_id = %s", (site_id,)
         ).fetchone()
@@ -128,10 +139,11 @@ class Rows:
             "site_device_sessions",
             "session_id",
             {
+                **columns,
                 "company_id": site[0],
                 "program_id": site[1],
                 "site_id": site_id,
-                "session_date": start.date(),
+                "session_date": session_date or start.date(),
                 "session_start_time": start,
                 "session_end_time": end,
                 "expected_wake_count": 24,

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,12 +40,18 @@ def at(hours: float, day: datetime = DAY) -> datetime:
     return day + timedelta(hours=hours)
 
 
+SESSION = UUID(int=1)
+
+
 def state(
     covered_until: datetime | None = None,
     last_wake_number: int = 0,
     provisional: Mapping[datetime, int] | None = None,
+    covered_from: datetime = DAY,
 ) -> SessionState:
+    """A session's snapshots written from ``covered_from`` (the session start) on."""
     return SessionState(
+        covered_from=None if covered_until is None else covered_from,
         covered_until=covered_until,
         last_wake_number=last_wake_number,
         provisional=dict(provisional or {}),
@@ -77,7 +84,7 @@ def plan(
 ) -> DuePlan:
     assert catch_up in ("all", "latest")
     result = plan_site(
-        sessions=[SessionWindow(start, end, st_)],
+        sessions=[SessionWindow(start, end, st_, session_id=SESSION)],
         cadence_hours=cadence,
         now=now,
         settle_seconds=settle,
@@ -105,6 +112,7 @@ class FakeSession:
     def state(self) -> SessionState:
         final = {w: s for w, (s, prov) in self.rows.items() if not prov}
         return SessionState(
+            covered_from=min((s.start for s in final.values()), default=None),
             covered_until=max((s.end for s in final.values()), default=None),
             last_wake_number=max(final, default=0),
             provisional={s.start: w for w, (s, prov) in self.rows.items() if prov},
@@ -631,9 +639,7 @@ def test_96_quarter_hour_snapshots_get_96_distinct_wake_numbers() -> None:
 def test_wake_number_is_never_0() -> None:
     result = plan(at(1), state(last_wake_number=0))
     assert [p.wake_number for p in result.slots] == [1]
-    forced = plan_force(
-        session_start=DAY, session_end=END, cadence_hours=1, now=at(0.1), state=state()
-    )
+    forced = force(at(0.1), state())
     assert isinstance(forced, PlannedSlot) and forced.wake_number == 1
 
 
@@ -650,7 +656,8 @@ def test_invalid_arguments_are_rejected() -> None:
 
 
 def force(now: datetime, st_: SessionState, cadence: float = 1.0) -> PlannedSlot | str:
-    return plan_force(session_start=DAY, session_end=END, cadence_hours=cadence, now=now, state=st_)
+    session = SessionWindow(DAY, END, st_, session_id=SESSION)
+    return plan_force(sessions=[session], index=0, cadence_hours=cadence, now=now)
 
 
 def test_force_writes_the_current_slot_cut_at_now_as_provisional() -> None:
@@ -806,7 +813,10 @@ def simulate(
         started = [i for i, (s, e) in enumerate(sessions) if s <= now and e > now - 2 * 24 * H]
         chosen = started[-2:]
         result = plan_site(
-            sessions=[SessionWindow(*sessions[i], written[i].state()) for i in chosen],
+            sessions=[
+                SessionWindow(*sessions[i], written[i].state(), session_id=UUID(int=i))
+                for i in chosen
+            ],
             cadence_hours=cadence,
             now=now,
             settle_seconds=settle,
@@ -876,7 +886,7 @@ def test_the_last_slot_is_owed_even_while_no_new_session_is_open() -> None:
 def test_a_session_locked_early_owes_only_the_slots_that_ended_before_the_lock() -> None:
     locked = at(10.5)
     result = plan_site(
-        sessions=[SessionWindow(DAY, END, state(), closed_at=locked)],
+        sessions=[SessionWindow(DAY, END, state(), closed_at=locked, session_id=SESSION)],
         cadence_hours=1.0,
         now=at(20),
         settle_seconds=0,
@@ -891,7 +901,10 @@ def test_a_session_locked_early_owes_only_the_slots_that_ended_before_the_lock()
 def test_catch_up_cap_spans_both_sessions_oldest_first() -> None:
     previous, current = (DAY - timedelta(days=1), DAY), (DAY, END)
     result = plan_site(
-        sessions=[SessionWindow(*previous, state()), SessionWindow(*current, state())],
+        sessions=[
+            SessionWindow(*previous, state(), session_id=UUID(int=1)),
+            SessionWindow(*current, state(), session_id=UUID(int=2)),
+        ],
         cadence_hours=1.0,
         now=at(3),
         settle_seconds=0,

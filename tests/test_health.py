@@ -201,7 +201,12 @@ def site_view(
                 status="in_progress",
                 expected_wake_count=24,
             ),
-            state=SessionState(covered_until, last_wake if covered_until else 0, {}),
+            state=SessionState(
+                None if covered_until is None else session_start,
+                covered_until,
+                last_wake if covered_until else 0,
+                {},
+            ),
         )
         view.sessions = [sess]
         if sess.facts.start <= NOW < sess.facts.end:

@@ -290,7 +290,8 @@ def _summary(counts: dict[str, int]) -> str:
 
 def _sites(report: StatusReport) -> list[str]:
     """One row per site under its program's heading; a reason that does not fit beside
-    its row (a pause note, an error) goes on the line below it, whole up to the width."""
+    its row (a pause note, an error) goes on the line below it, whole up to the width,
+    and the sessions that overlap (which gets the slots) below that, wrapped whole."""
     sites = report.sites
     head = f"SITES {len(sites)}" + (f": {_summary(count_states(sites))}" if sites else "")
     if not sites:
@@ -324,6 +325,8 @@ def _sites(report: StatusReport) -> list[str]:
             out.append(f"{line:<{at}}{reason}")
         else:
             out += [line, _cut(f"    {reason}", WIDTH)]
+        if site.session_note:
+            out += _wrapped(site.session_note)
     return out
 
 

@@ -56,6 +56,8 @@ class SiteOverview:
     last_error: str | None
     """The error of the site's latest write when that write failed (None once a later
     write succeeded), whatever the state: a failed site that is not due says so too."""
+    session_note: str | None
+    """Sessions open now beside the one that gets the slots, and which one that is."""
 
 
 async def fetch_site_overview(
@@ -90,4 +92,5 @@ def _overview(view: SiteView, health: SiteHealth, last_error: str | None) -> Sit
         waiting_for_wake=health.waiting_for_wake,
         late_by_seconds=health.late_by_seconds,
         last_error=last_error,
+        session_note=health.session_note,
     )

@@ -81,6 +81,8 @@ def document_data(
     if rnd.cadence_unused is not None:
         column, value = rnd.cadence_unused
         issues.append(issue(None, column, value, "cadence_column_not_used"))
+    for other in rnd.overlapping_sessions:
+        issues.append(issue(None, "session_id", str(other), "overlapping_sessions"))
     specs, zone_issues = parse_site_zones(site.zones)
     issues.extend(zone_issues)
     dims = {

@@ -32,6 +32,8 @@ class Round:
     cadence_unused: tuple[str, float] | None = None
     """The site's other cadence column and its value, when it disagrees with the one used
     (recorded in ``data_quality``)."""
+    overlapping_sessions: tuple[UUID, ...] = ()
+    """The site's other sessions that overlap this one (recorded in ``data_quality``)."""
 
 
 @dataclass(frozen=True)

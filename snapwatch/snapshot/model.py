@@ -34,6 +34,7 @@ Problem = Literal[
     "malformed_zones",
     "unknown_timezone",
     "cadence_column_not_used",
+    "overlapping_sessions",
 ]
 
 

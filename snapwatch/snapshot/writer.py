@@ -18,16 +18,19 @@ document while PostgreSQL writes this one (:mod:`snapwatch.tick`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
 from psycopg.rows import tuple_row
 
+from snapwatch.cadence import MAX_CADENCE_HOURS
 from snapwatch.snapshot.aggregates import Aggregates
 
 NOTIFY_CHANNEL = "snapwatch_snapshots"
+LONGEST_WINDOW = timedelta(hours=MAX_CADENCE_HOURS)
+"""No snapshot window is longer than the longest cadence."""
 
 # ``commit_mode`` sets synchronous_commit for this transaction only (off unless the
 # commit is to be durable; a transaction pooler's other clients never see it).
@@ -38,6 +41,11 @@ NOTIFY_CHANNEL = "snapwatch_snapshots"
 # its row on UNIQUE(session_id, wake_number). Such a row is replaced only when it is still
 # provisional by its own content (the bookkeeping row is read as of the statement
 # snapshot, the conflicting row as it is now), so a regular row is never overwritten.
+# No window is written over a regular row of the site, whatever its session: a process
+# whose view of the sessions is older than the one that wrote them (an overlapping
+# session appeared in between) finds the window taken. Windows are at most a day long
+# (``longest``), which bounds the look-up on (site_id, wake_round_start). Like the
+# re-check, it reads the statement snapshot, and UNIQUE does not back it across sessions.
 WRITE_SQL = """
 WITH commit_mode AS (
     SELECT set_config('synchronous_commit',
@@ -48,17 +56,25 @@ WITH commit_mode AS (
        FOR UPDATE SKIP LOCKED
 ), slots AS (
     SELECT x.*
-      FROM unnest(%(sessions)b::uuid[], %(wakes)b::int4[], %(ends)b::timestamptz[],
-                  %(provisional)b::bool[], %(triggers)b::text[])
-           WITH ORDINALITY AS x(session_id, wake_number, e, provisional, trigger, n)
+      FROM unnest(%(sessions)b::uuid[], %(wakes)b::int4[], %(starts)b::timestamptz[],
+                  %(ends)b::timestamptz[], %(provisional)b::bool[], %(triggers)b::text[])
+           WITH ORDINALITY AS x(session_id, wake_number, s, e, provisional, trigger, n)
      WHERE EXISTS (SELECT 1 FROM claimed)
 ), fresh AS (
     SELECT x.*
       FROM slots x
-     WHERE x.provisional
-        OR NOT EXISTS (
+     WHERE (x.provisional
+            OR NOT EXISTS (
+                   SELECT 1 FROM session_wake_snapshots w
+                    WHERE w.session_id = x.session_id AND w.wake_round_end >= x.e
+                      AND NOT EXISTS (SELECT 1 FROM snapwatch.provisional_snapshots p
+                                       WHERE p.session_id = w.session_id
+                                         AND p.wake_number = w.wake_number)))
+       AND NOT EXISTS (
                SELECT 1 FROM session_wake_snapshots w
-                WHERE w.session_id = x.session_id AND w.wake_round_end >= x.e
+                WHERE w.site_id = %(site)s
+                  AND w.wake_round_start < x.e AND w.wake_round_end > x.s
+                  AND w.wake_round_start > x.s - %(longest)s::interval
                   AND NOT EXISTS (SELECT 1 FROM snapwatch.provisional_snapshots p
                                    WHERE p.session_id = w.session_id
                                      AND p.wake_number = w.wake_number))
@@ -67,14 +83,14 @@ WITH commit_mode AS (
         company_id, program_id, site_id, session_id, wake_number, wake_round_start,
         wake_round_end, site_state, active_devices_count, new_images_this_round,
         new_alerts_this_round, avg_temperature, avg_humidity, avg_mgi, max_mgi, created_at)
-    SELECT %(company_id)s, %(program_id)s, %(site)s, f.session_id, f.wake_number, v.s, f.e,
+    SELECT %(company_id)s, %(program_id)s, %(site)s, f.session_id, f.wake_number, f.s, f.e,
            v.doc::jsonb, v.devices, v.images, v.alerts, v.temperature, v.humidity, v.mgi,
            v.max_mgi, %(now)s
       FROM fresh f
-      JOIN unnest(%(starts)b::timestamptz[], %(docs)b::text[], %(devices)b::int4[],
-                  %(images)b::int4[], %(alerts)b::int4[], %(temperatures)b::numeric[],
-                  %(humidities)b::numeric[], %(mgis)b::numeric[], %(max_mgis)b::numeric[])
-           WITH ORDINALITY AS v(s, doc, devices, images, alerts, temperature, humidity, mgi,
+      JOIN unnest(%(docs)b::text[], %(devices)b::int4[], %(images)b::int4[],
+                  %(alerts)b::int4[], %(temperatures)b::numeric[], %(humidities)b::numeric[],
+                  %(mgis)b::numeric[], %(max_mgis)b::numeric[])
+           WITH ORDINALITY AS v(doc, devices, images, alerts, temperature, humidity, mgi,
                                 max_mgi, n)
         ON v.n = f.n
     ON CONFLICT (session_id, wake_number) DO UPDATE
@@ -193,6 +209,7 @@ def write_params(site_id: UUID, snapshots: list[PreparedSnapshot], now: datetime
         "program_id": first.program_id,
         "now": now,
         "channel": NOTIFY_CHANNEL,
+        "longest": LONGEST_WINDOW,
         "sessions": [s.session_id for s in snapshots],
         "wakes": [s.wake_number for s in snapshots],
         "starts": [s.start for s in snapshots],

@@ -71,14 +71,16 @@ def state_label(site: SiteOverview) -> str:
 
 
 def reason_text(site: SiteOverview) -> str:
-    """What the state label does not already say (empty when nothing); else the cadence
-    note (an invalid value, or which column was used and why)."""
+    """What the state label does not already say (empty when nothing); else the
+    overlapping sessions (which one gets the slots); else the cadence note (an invalid
+    value, or which column was used and why)."""
     if site.state is not SiteState.NOT_ELIGIBLE:
         if site.reason:
             return one_line(site.reason)
         if site.last_error:
             return one_line(f"last write failed: {site.last_error}")
-    return one_line(site.cadence_note) if site.cadence_note else ""
+    note = site.session_note or site.cadence_note
+    return one_line(note) if note else ""
 
 
 def time_cells(site: SiteOverview, now: datetime) -> tuple[Cell, Cell, datetime]:
@@ -126,6 +128,8 @@ def detail_line(site: SiteOverview) -> str:
     parts.append(one_line(site.program_name))
     if site.company_name:
         parts.append(one_line(site.company_name))
+    if site.session_note and one_line(site.session_note) not in why:
+        parts.append(one_line(site.session_note))
     if site.cadence_note and site.cadence_note not in why:
         parts.append(f"cadence: {one_line(site.cadence_note)}")
     return " · ".join(parts)
