@@ -2,20 +2,25 @@
 
 Exit codes: 0 ok, 1 some site failed, 2 bad usage or configuration (also a role that
 lacks the rights snapwatch needs), 3 database unreachable, authentication refused or the
-database read-only, 4 internal error, 130 interrupted.
+database read-only, 4 internal error (also the app stopped by one), 130 interrupted.
+
+Everything a command writes to stdout and stderr, its log lines included, passes through
+:class:`snapwatch.inert.InertStream`: platform text never drives the terminal, whether
+or not it is one.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import sys
 import textwrap
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
-from typing import Any
+from typing import Any, TextIO, cast
 
 import psycopg
 
@@ -24,11 +29,12 @@ from snapwatch.clock import Clock, DatabaseClock, SystemClock
 from snapwatch.config import Settings, effective_toml, load_settings
 from snapwatch.db import Target, resolve_target
 from snapwatch.errors import (
-    EXIT_INTERNAL,
     EXIT_OK,
+    InternalError,
     SnapwatchError,
     from_database,
 )
+from snapwatch.inert import InertStream, printable
 from snapwatch.logs import configure_logging
 from snapwatch.redact import dsn_password, redact
 
@@ -270,6 +276,23 @@ def _add_status_and_actions(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with _inert_output():
+        return _main(argv)
+
+
+@contextlib.contextmanager
+def _inert_output() -> Iterator[None]:
+    """stdout and stderr through :class:`InertStream` until the command ends."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = cast(TextIO, InertStream(saved[0]))
+    sys.stderr = cast(TextIO, InertStream(saved[1]))
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = bool(getattr(args, "debug", False))
@@ -300,14 +323,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if known is not None:  # rights, a read-only database, the server gone mid-command
             _fail(str(known), debug, secrets)
             return known.exit_code
-        _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)", debug, secrets)
-        return EXIT_INTERNAL
+        bug = InternalError.of(exc, "rerun with --debug")
+        _fail(str(bug), debug, secrets)
+        return bug.exit_code
 
 
 def _fail(message: str, debug: bool, secrets: list[str]) -> None:
+    """One line on stderr (after the traceback with ``--debug``)."""
     if debug:
         print(redact(traceback.format_exc(), *secrets), file=sys.stderr, end="")
-    print(f"snapwatch: error: {redact(message, *secrets)}", file=sys.stderr)
+    print(f"snapwatch: error: {printable(redact(message, *secrets))}", file=sys.stderr)
 
 
 def _install_sigterm() -> None:

@@ -54,6 +54,19 @@ class AccessRefused(ConfigError):
     rows from it: restarting will not fix it, a GRANT or a policy will."""
 
 
+class InternalError(SnapwatchError):
+    """A bug: a command or the app stopped on an exception nobody expected."""
+
+    exit_code = EXIT_INTERNAL
+
+    @classmethod
+    def of(cls, exc: BaseException, where: str) -> InternalError:
+        """``internal error: Kind: what it says (where)``, on one line; ``where`` says
+        where the traceback is."""
+        said = " ".join(str(exc).split())
+        return cls(f"internal error: {type(exc).__name__}: {said} ({where})")
+
+
 class DatabaseReadOnly(SnapwatchError):
     """The database accepts no writes: a hot standby, or ``default_transaction_read_only``
     set on the database or the role. A state that may pass (a promotion), like an outage."""

@@ -4,7 +4,9 @@ Long-running processes log *events*: a short stable name (``tick``, ``db_unreach
 ...) with fields, through :func:`log_event`. In JSON mode each record is one object per
 line (``time`` in UTC, ``level``, ``event``, ``message`` and the event's fields), which
 log shippers can index without parsing prose; in text mode the same fields follow the
-message as ``key=value`` pairs.
+message as ``key=value`` pairs. Either way the lines are inert
+(:mod:`snapwatch.inert`): text from the database cannot drive a terminal showing the log,
+nor start a line of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 from uuid import UUID
 
+from snapwatch.inert import inert_json, printable, printable_lines
 from snapwatch.redact import redact
 
 EVENT_ATTR = "event"
@@ -127,29 +130,32 @@ class JsonFormatter(logging.Formatter):
             entry[key if key not in RESERVED else f"field_{key}"] = _plain(value)
         if record.exc_text:
             entry["exception"] = record.exc_text
-        return json.dumps(entry, ensure_ascii=False)
+        return inert_json(json.dumps(entry, ensure_ascii=False))
 
 
 class TextFormatter(logging.Formatter):
     """Human lines; an event's fields follow its message as ``key=value`` pairs, except
-    text fields the message already says (each fact once)."""
+    text fields the message already says (each fact once). A record is one line (a line
+    break in its message is shown escaped), then its traceback, if any."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return printable(super().formatMessage(record))
+
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        head, sep, rest = super().format(record).partition("\n")  # a traceback below
         _, fields = event_of(record)
         said = record.getMessage()
         pairs = " ".join(
-            f"{k}={_text(v)}"
+            f"{k}={printable(_text(v))}"
             for k, v in fields.items()
             if not (isinstance(v, str) and v and v in said)
         )
-        if not pairs:
-            return line
-        head, sep, rest = line.partition("\n")  # keep a traceback below the pairs
-        return f"{head} {pairs}{sep}{rest}"
+        if pairs:
+            head = f"{head} {pairs}"
+        return f"{head}{sep}{printable_lines(rest)}"
 
 
 def _text(value: Any) -> str:

@@ -19,6 +19,7 @@ from snapwatch.config import Settings
 from snapwatch.db import Target
 from snapwatch.durations import format_duration
 from snapwatch.errors import EXIT_OK, EXIT_SITE_FAILED, ConfigError
+from snapwatch.inert import printable
 from snapwatch.sitestate import SiteRef, resolve_site
 
 
@@ -68,7 +69,7 @@ async def force_command(
 
 
 def render_force(result: ForceResult) -> str:
-    width = max((len(i.site_name) for i in result.items), default=0)
+    width = max((len(printable(i.site_name)) for i in result.items), default=0)
     lines = [_force_line(i, width) for i in result.items]
     summary = (
         f"{len(result.written)} site(s) forced as of {result.as_of:%Y-%m-%d %H:%M:%S} UTC"
@@ -84,7 +85,7 @@ def render_force(result: ForceResult) -> str:
 
 
 def _force_line(item: ForceItem, width: int) -> str:
-    head = f"{item.site_name:<{width}}"
+    head = f"{printable(item.site_name):<{width}}"
     if item.outcome == "failed":
         return f"failed   {head}  {item.error}"
     if item.outcome == "skipped":

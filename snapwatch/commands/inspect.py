@@ -28,6 +28,7 @@ from snapwatch.commands.inspect_render import render_snapshot
 from snapwatch.config import Settings
 from snapwatch.db import Target
 from snapwatch.errors import EXIT_OK, SnapwatchError
+from snapwatch.inert import inert_json
 from snapwatch.inspection.diff import diff_snapshots
 from snapwatch.inspection.timeline import SNAPSHOT_COLUMNS, stored
 from snapwatch.inspection.view import StoredSnapshot, read_view
@@ -112,7 +113,7 @@ async def inspect(
         changed_only = not all_devices
         if as_json:
             data = diff_json(result, changed_only=changed_only)
-            out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+            out.write(inert_json(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
         else:
             out.write(render_diff(result, changed_only=changed_only))
     elif as_json:

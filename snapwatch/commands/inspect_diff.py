@@ -21,6 +21,7 @@ from snapwatch.commands.inspect_render import (
     span_text,
     table,
 )
+from snapwatch.inert import printable
 from snapwatch.inspection.diff import DeviceChange, SnapshotDiff, round_image_count
 from snapwatch.inspection.view import (
     FRESHNESS_LABELS,
@@ -44,7 +45,7 @@ def render_diff(diff: SnapshotDiff, *, changed_only: bool) -> str:
     cur, prev = diff.current, diff.previous
     session = cur.session_date.isoformat() if cur.session_date else str(cur.session_id)
     head = [
-        f"site {cur.site_name}, session {session}",
+        f"site {printable(cur.site_name)}, session {session}",
         f"wake {cur.wake_number}  {_window(cur)}  snapshot {cur.snapshot_id}",
     ]
     if prev is None:
@@ -97,9 +98,13 @@ def summary_lines(diff: SnapshotDiff) -> list[str]:
 
 
 def _block(head: str, entries: Sequence[tuple[str, str]]) -> list[str]:
-    """``head`` and one indented line per device, the codes aligned."""
-    width = max((len(code) for code, _ in entries), default=0)
-    return [head, *(f"  {code:<{width}}  {what}" for code, what in entries)]
+    """``head`` and one indented line per device, the codes aligned as shown."""
+    codes = [printable(code) for code, _ in entries]
+    width = max(map(len, codes), default=0)
+    return [
+        head,
+        *(f"  {code:<{width}}  {what}" for code, (_, what) in zip(codes, entries, strict=True)),
+    ]
 
 
 def _freshness_block(label: str, changes: Sequence[DeviceChange]) -> list[str]:
@@ -115,7 +120,7 @@ def _listed(label: str, total: int, entries: Sequence[str]) -> list[str]:
         return [f"{label}: none"]
     lines = [f"{label}: {total} ("]
     for i, entry in enumerate(entries):
-        piece = entry + (")" if i == len(entries) - 1 else ",")
+        piece = printable(entry) + (")" if i == len(entries) - 1 else ",")
         if lines[-1].endswith("("):
             lines[-1] += piece
         elif len(lines[-1]) + 1 + len(piece) <= WIDTH:

@@ -1,7 +1,8 @@
 """Plain-text rendering of one snapshot: summary, device table, site map, data quality.
 
 Everything is aligned plain text (no colour), sized to fit 100 columns with typical
-device codes. Values missing from the document show as ``-``.
+device codes, text from the document measured as it is shown (:func:`printable`).
+Values missing from the document show as ``-``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from snapwatch.inert import printable
 from snapwatch.inspection.sitemap import NO_DEVICES, draw_map, extent_text, legend_rows
 from snapwatch.inspection.view import (
     FRESHNESS_LABELS,
@@ -79,7 +81,7 @@ def summary_lines(view: SnapshotView) -> list[str]:
         ("MGI", _mgi_summary(m.avg_mgi, m.max_mgi)),
         ("climate", _climate(m.avg_temperature, m.avg_humidity)),
     ]
-    return [f"{label:<{LABEL_WIDTH}}{value}".rstrip() for label, value in rows]
+    return [f"{label:<{LABEL_WIDTH}}{printable(value)}".rstrip() for label, value in rows]
 
 
 def _site_text(view: SnapshotView) -> str:
@@ -227,6 +229,7 @@ def _feet(value: float) -> str:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
     """Aligned columns, two spaces apart; columns in ``right`` are right-aligned."""
+    rows = [[printable(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
@@ -325,7 +328,9 @@ def map_lines(view: SnapshotView) -> list[str]:
 
 
 def _wrapped(line: str) -> list[str]:
-    return textwrap.wrap(line, TEXT_WIDTH, subsequent_indent="  ", break_on_hyphens=False)
+    return textwrap.wrap(
+        printable(line), TEXT_WIDTH, subsequent_indent="  ", break_on_hyphens=False
+    )
 
 
 # --- data quality ----------------------------------------------------------------------

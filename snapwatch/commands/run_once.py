@@ -12,6 +12,7 @@ from snapwatch.clock import command_now
 from snapwatch.config import Settings
 from snapwatch.db import Target
 from snapwatch.errors import EXIT_OK, EXIT_SITE_FAILED, ConfigError
+from snapwatch.inert import printable
 from snapwatch.runlog import record_run
 from snapwatch.sitestate import resolve_site
 from snapwatch.tick import SiteOutcome, TickReport, run_tick
@@ -101,7 +102,7 @@ def render_report(report: TickReport, where: str) -> str:
     lines = [f"run as of {report.as_of.isoformat()} on {where}"]
     if not report.outcomes:
         lines.append("no sites in the database")
-    width = max((len(o.site_name) for o in report.outcomes), default=0)
+    width = max((len(printable(o.site_name)) for o in report.outcomes), default=0)
     lines += [_line(o, width) for o in report.outcomes]
     snapshots = sum(len(o.written) for o in report.outcomes)
     lines.append(
@@ -113,7 +114,7 @@ def render_report(report: TickReport, where: str) -> str:
 
 
 def _line(o: SiteOutcome, width: int) -> str:
-    head = f"{o.outcome:<8} {o.site_name:<{width}}"
+    head = f"{o.outcome:<8} {printable(o.site_name):<{width}}"
     if o.outcome == "failed":
         return f"{head}  {o.error}"
     if o.outcome == "skipped":

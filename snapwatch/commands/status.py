@@ -7,7 +7,7 @@ thing it shouts about: first line of the output and on stderr (with ``--json`` t
 document stays pure JSON and carries it as ``pg_cron.warning``). Every job comes with the
 evidence of what it writes (or why it could not be followed), and triggers and grants
 that write snapshots are listed with theirs (:mod:`snapwatch.snapshot_writers`). Text from
-the database is printed inert (:func:`snapwatch.printable.printable`).
+the database is printed inert (:func:`snapwatch.inert.printable`).
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ from snapwatch.health import (
     instance_health,
     read_site_health,
 )
+from snapwatch.inert import printable
 from snapwatch.instances import read_instances
 from snapwatch.pgcron import CronJob, CronReport, read_cron
 from snapwatch.pooler import Pooler
-from snapwatch.printable import printable
 from snapwatch.sitestate import resolve_site
 from snapwatch.snapshot_writers import Evidence, OtherWriters, read_other_writers
 
@@ -318,7 +318,7 @@ def _sites(report: StatusReport) -> list[str]:
         if site.program_name != program:
             program = site.program_name
             out.append(_cut(f"[{program}]", WIDTH))
-        reason = _site_reason(site)
+        reason = printable(_site_reason(site))
         if not reason:
             out.append(line)
         elif beside and at + len(reason) <= WIDTH:
@@ -462,7 +462,7 @@ def _other_writers(writers: OtherWriters) -> list[str]:
 def _wrapped(text: str, indent: str = "    ") -> list[str]:
     """A line of evidence, whole: wrapped to the width rather than cut."""
     return textwrap.wrap(
-        text,
+        printable(text),
         WIDTH,
         initial_indent=indent,
         subsequent_indent=indent + "    ",
@@ -482,10 +482,10 @@ def _access(access: AccessReport) -> list[str]:
     wrap = textwrap.TextWrapper(
         WIDTH, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
     )
-    lines = wrap.wrap(f"ACCESS {summary}")
+    lines = wrap.wrap(printable(f"ACCESS {summary}"))
     wrap.initial_indent, wrap.subsequent_indent = "    ", "      "
     for note in notes:
-        lines += wrap.wrap(note)
+        lines += wrap.wrap(printable(note))
     return lines
 
 
@@ -524,6 +524,7 @@ def _window(s: SiteHealth) -> str:
 
 
 def _cut(text: str, width: int) -> str:
+    text = printable(text)  # measured as shown
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
@@ -536,7 +537,8 @@ def table(
 ) -> list[str]:
     """Aligned columns two spaces apart, fitting ``width``: when too wide, the columns in
     ``shrink`` (index → narrowest width, in the order given) give up space and their cells
-    are cut with an ellipsis."""
+    are cut with an ellipsis. Cells are measured as shown (:func:`printable`)."""
+    rows = [[printable(cell) for cell in row] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
     excess = sum(widths) + 2 * (len(widths) - 1) - width
     for column, narrowest in shrink.items():

@@ -22,6 +22,7 @@ from snapwatch.config import Settings
 from snapwatch.db import Target
 from snapwatch.dbsession import DbState
 from snapwatch.tui import keymap
+from snapwatch.tui.base import BaseApp, run_to_end
 from snapwatch.tui.data import AppData
 from snapwatch.tui.lifecycle import (
     WATCHDOG_SECONDS,
@@ -31,7 +32,6 @@ from snapwatch.tui.lifecycle import (
     started_on_terminal,
     terminal_gone,
 )
-from snapwatch.tui.logfile import AppLogging, RingHandler
 from snapwatch.tui.messages import DbChanged
 from snapwatch.tui.palette import SiteJumpProvider
 from snapwatch.tui.scheduler_glue import EmbeddedScheduler
@@ -45,7 +45,7 @@ HANG_UP_EXIT_SECONDS = 2.0
 """After a hang-up and the scheduler's stop, the process ends within this."""
 
 
-class SnapwatchApp(App[int]):
+class SnapwatchApp(BaseApp):
     CSS_PATH = "app.tcss"
     COMMANDS: ClassVar = App.COMMANDS | {SiteJumpProvider}
 
@@ -65,12 +65,10 @@ class SnapwatchApp(App[int]):
     ) -> None:
         """``clock`` is the as-of clock (the demo's accelerated one); ``wall`` times
         ticks. ``scheduler`` False (or ``settings.read_only``) only watches."""
-        super().__init__()
+        super().__init__(log_path)
         self.title = title
         self.settings = settings
         self.clock = clock
-        self.ring = RingHandler()
-        self._logging = AppLogging(self.ring, log_path)
         wall = wall or SystemClock()
         why: str | None = None
         if settings.read_only:
@@ -94,7 +92,7 @@ class SnapwatchApp(App[int]):
             updates=Updates(target, settings, self._post) if listen else None,
             watching_why=why,
             ring=self.ring,
-            log_path=self._logging.path,
+            log_path=self.app_logging.path,
             jobs=list(jobs),
         )
         self.main = MainScreen(self.services)
@@ -107,8 +105,8 @@ class SnapwatchApp(App[int]):
         return self.main
 
     def on_load(self) -> None:
-        self._logging.start()
-        self.services.log_path = self._logging.path
+        self.app_logging.start()
+        self.services.log_path = self.app_logging.path
 
     def on_mount(self) -> None:
         theme = self.settings.ui.theme
@@ -163,7 +161,7 @@ class SnapwatchApp(App[int]):
                     log.exception("closing %s failed", job.name)
         self._undo_hangup()
         log.info("app stopped")
-        self._logging.stop()
+        self.app_logging.stop()
 
     async def action_quit(self) -> None:
         await self.shut_down()
@@ -223,7 +221,8 @@ def run_app(
     jobs: Sequence[BackgroundJob] = (),
     tick_seconds: float | None = None,
 ) -> int:
-    """Run the terminal app until the user quits (or the terminal goes away)."""
+    """Run the terminal app until the user quits (or the terminal goes away); an internal
+    error that ends it raises :class:`~snapwatch.errors.InternalError`."""
     app = SnapwatchApp(
         target,
         settings,
@@ -234,5 +233,4 @@ def run_app(
         jobs=jobs,
         tick_seconds=tick_seconds,
     )
-    code = app.run()
-    return code if isinstance(code, int) else 0
+    return run_to_end(app)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.screen import Screen
 
 from snapwatch.access import Job, connect_for
@@ -22,25 +22,24 @@ from snapwatch.db import Target
 from snapwatch.errors import EXIT_OK
 from snapwatch.inspection.timeline import fetch_timeline
 from snapwatch.tui import keymap
+from snapwatch.tui.base import BaseApp, run_to_end
 from snapwatch.tui.data import AppData
 from snapwatch.tui.inspect_loader import Opened, opened
-from snapwatch.tui.logfile import AppLogging, RingHandler
 from snapwatch.tui.screens.inspect import InspectContext, InspectScreen
 
 
-class InspectApp(App[int]):
+class InspectApp(BaseApp):
     def __init__(
         self, target: Target, settings: Settings, first: Opened, log_path: Path | None = None
     ) -> None:
-        super().__init__()
+        super().__init__(log_path)
         self.settings = settings.model_copy(update={"read_only": True})
         self.title = f"snapwatch inspect · {target.display}"
         self.data = AppData(target, self.settings)
         self.first = first
-        self._logging = AppLogging(RingHandler(), log_path)
 
     def on_load(self) -> None:
-        self._logging.start()
+        self.app_logging.start()
 
     def on_mount(self) -> None:
         if self.settings.ui.theme in self.available_themes:
@@ -53,7 +52,7 @@ class InspectApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.data.close()
-        self._logging.stop()
+        self.app_logging.stop()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -84,5 +83,4 @@ async def first_snapshot(
 
 
 def run_inspect_app(target: Target, settings: Settings, first: Opened) -> int:
-    code = InspectApp(target, settings, first).run()
-    return code if isinstance(code, int) else EXIT_OK
+    return run_to_end(InspectApp(target, settings, first))

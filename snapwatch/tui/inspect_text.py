@@ -1,6 +1,7 @@
 """The inspection screen's texts: header, timeline strip, the round's images and alerts,
 data-quality warnings and what the reader could not read. Values come from the stored
-document as read by :mod:`snapwatch.inspection.view`; nothing is recomputed."""
+document as read by :mod:`snapwatch.inspection.view`; nothing is recomputed. Text from
+the document is literal and printable (:mod:`snapwatch.tui.plain`)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from snapwatch.commands.inspect_render import (
     utc_text,
     window_lines,
 )
+from snapwatch.inert import printable
 from snapwatch.inspection.timeline import StripMark
 from snapwatch.inspection.view import DeviceView, SnapshotView
 from snapwatch.snapshot.mgi import band as mgi_band
+from snapwatch.tui.plain import plain
 
 TRIGGER_WORDS = {"schedule": "on schedule", "catch_up": "catch-up", "force": "forced"}
 
@@ -37,18 +40,18 @@ def header(
     if wake_count:
         wake.append(f" of {wake_count}")
     what: list[Piece] = [
-        (Text(view.site_name, style="bold"), False),
+        (plain(view.site_name, style="bold"), False),
         (Text(session), False),
-        (Text(view.session_status or "", style="dim"), True),
+        (plain(view.session_status or "", style="dim"), True),
         (wake, False),
-        (Text(TRIGGER_WORDS.get(view.trigger or "", view.trigger or MISSING)), False),
+        (plain(TRIGGER_WORDS.get(view.trigger or "", view.trigger or MISSING)), False),
     ]
     if view.provisional:
         what.append((Text("provisional", style="bold yellow"), False))
     if view.late_by_seconds is not None and view.late_by_seconds > 0:
         what.append((Text(f"late by {duration_text(view.late_by_seconds)}", "yellow"), False))
     utc, *local = window_lines(view)
-    when: list[Piece] = [(Text(utc), False), *((Text(line), True) for line in local)]
+    when: list[Piece] = [(Text(utc), False), *((plain(line), True) for line in local)]
     m = view.metrics
     mgi = Text.assemble("MGI avg ", _mgi(m.avg_mgi), " max ", _mgi(m.max_mgi))
     by = f"snapwatch {view.generator_version}" if view.generator_version else "unknown generator"
@@ -57,7 +60,7 @@ def header(
         (mgi, False),
         (Text(f"{m.new_images or 0} images"), False),
         (Text(f"{m.new_alerts or 0} alerts"), False),
-        (Text(f"by {by}{_made(view)}", style="dim"), True),
+        (plain(f"by {by}{_made(view)}", style="dim"), True),
     ]
     out = Text("\n").join(_fit(line, width) for line in (what, when, round_))
     if problem or view.notes:
@@ -65,7 +68,8 @@ def header(
         first = problem or view.notes[0]
         more = len(view.notes) - (0 if problem else 1)
         tail = f" (+{more} more below)" if more > 0 else ""
-        out.append(f"\n⚠ {shape} document, not valid as version 1: {first}{tail}", "yellow")
+        warning = printable(f"{shape} document, not valid as version 1: {first}{tail}")
+        out.append(f"\n⚠ {warning}", "yellow")
     return out
 
 
@@ -156,15 +160,16 @@ def round_text(view: SnapshotView, selected: DeviceView | None) -> Text:
     images = [(d, i) for d in devices for i in d.images]
     alerts = [(d, a) for d in devices for a in d.alerts]
     omitted = sum(d.images_omitted for d in devices)
-    whose = f" of {selected.code}" if selected is not None else ""
+    whose = f" of {printable(selected.code)}" if selected is not None else ""
     out.append(f"images this round{whose}: {len(images) + omitted}", style="bold")
     if omitted:
         out.append(f" ({omitted} older not listed in the document)", style="dim")
     for device, image in images[-6:]:
         at = image.captured_at.strftime("%H:%M") if image.captured_at else MISSING
-        out.append(f"\n  {at} {device.code} MGI ")
+        out.append(f"\n  {at} {printable(device.code)} MGI ")
         out.append_text(_mgi(image.mgi))
-        out.append(f" {image.observation_type or ''} {image.url or ''}".rstrip(), style="dim")
+        extra = printable(f" {image.observation_type or ''} {image.url or ''}".rstrip())
+        out.append(extra, style="dim")
     if len(images) > 6:
         out.append(f"\n  … {len(images) - 6} earlier", style="dim")
     out.append(f"\nalerts this round{whose}: {len(alerts)}", style="bold")
@@ -172,17 +177,19 @@ def round_text(view: SnapshotView, selected: DeviceView | None) -> Text:
         at = alert.triggered_at.strftime("%H:%M") if alert.triggered_at else MISSING
         severity = alert.severity or MISSING
         style = "red" if severity in {"critical", "high", "error"} else "yellow"
-        out.append(f"\n  {at} {device.code} ")
-        out.append(severity, style=style)
-        out.append(f" {alert.alert_type or MISSING}: {alert.message or ''}")
+        out.append(f"\n  {at} {printable(device.code)} ")
+        out.append(printable(severity), style=style)
+        out.append(printable(f" {alert.alert_type or MISSING}: {alert.message or ''}"))
     if view.data_quality:
         out.append(f"\ndata quality: {len(view.data_quality)} warning(s)", style="bold yellow")
         for q in view.data_quality:
             who = view.device_code(q.device_id) or q.device_id or "site"
             value = "" if q.value is None else f" = {q.value}"
-            out.append(f"\n  {who} {q.field or MISSING}{value}: {q.problem or MISSING}")
+            out.append(
+                "\n  " + printable(f"{who} {q.field or MISSING}{value}: {q.problem or MISSING}")
+            )
     if view.notes:
         out.append(f"\nread from a {view.shape} document:", style="bold yellow")
         for note in view.notes:
-            out.append(f"\n  {note}")
+            out.append("\n  " + printable(note))
     return out

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
+
+from snapwatch.tui.plain import plain
 
 ORDER = ("updates", "tick", "warning", "db")
 """Parts in the order shown: what changes most is read first."""
@@ -49,4 +50,4 @@ class StatusLine(Horizontal):
         return " · ".join(p for p in [now, *parts] if p)
 
     def _render_line(self) -> None:
-        self.info.update(Text(self.text))
+        self.info.update(plain(self.text))

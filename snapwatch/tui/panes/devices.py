@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 
 from snapwatch.commands.inspect_render import freshness_text, position_text, signed
 from snapwatch.readmodels.devices import DeviceRow, SiteDevices, sparkline
-from snapwatch.tui.columns import ColumnSpec, one_line
+from snapwatch.tui.columns import ColumnSpec
 from snapwatch.tui.panes.pane import Pane
 from snapwatch.tui.panes.snapshots import BAND_STYLES
 from snapwatch.tui.panes.table import Cell, KeyedTable, Row
@@ -41,7 +41,7 @@ FRESH_STYLES = {"current_wake": "", "carried_forward": "yellow", "stale": "red",
 def device_row(device: DeviceRow, points: int) -> Row:
     mgi = device.mgi
     return (
-        Cell(one_line(device.label)),
+        Cell(device.label),
         Cell(position_text(device.position), "dim" if device.position is None else ""),
         Cell("—" if mgi is None else f"{mgi:.2f}", BAND_STYLES.get(device.band, "")),
         Cell(signed(device.velocity_per_day)),

@@ -8,7 +8,7 @@ the row-level security warnings for the app's role, when there are any. Under ea
 job, the chain that shows it writes snapshots, or why it could not be followed; below the
 jobs, the triggers and grants shown to write snapshots. Text from the database is shown as
 plain text (``Text``, never markup) with control characters made visible
-(:func:`snapwatch.printable.printable`).
+(:mod:`snapwatch.tui.plain`).
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from snapwatch.access import AccessReport
 from snapwatch.clock import offset_warning
 from snapwatch.health import InstanceHealth, InstanceState
 from snapwatch.pgcron import CronJob, CronReport
-from snapwatch.printable import printable
 from snapwatch.readmodels.health import JobHealth
 from snapwatch.snapshot_writers import OtherWriters
 from snapwatch.tui.columns import ColumnSpec, one_line
 from snapwatch.tui.countdown import relative
 from snapwatch.tui.panes.pane import Pane
 from snapwatch.tui.panes.table import Cell, KeyedTable, Row
+from snapwatch.tui.plain import plain_lines
 
 SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec("instance", "Instance", min_width=8, max_width=32, shrink_rank=9, middle=True),
@@ -128,11 +128,6 @@ def writer_lines(writers: OtherWriters) -> list[str]:
     return [f"other writers of snapshots: {len(lines)}", *(f"  {line}" for line in lines)]
 
 
-def plain(lines: list[str]) -> Text:
-    """Lines from the database as inert text: no markup, control characters visible."""
-    return Text("\n".join(map(printable, lines)))
-
-
 def access_notes(access: AccessReport) -> list[str]:
     """The row-level security warnings and a read-only database (a scheduler the role
     may not run says so in the banner, at its tick)."""
@@ -175,17 +170,17 @@ class HealthPane(Pane):
     def show(self, health: JobHealth, mine: UUID | None) -> None:
         self.health = health
         self.warning.display = health.warning is not None
-        self.warning.update(plain([health.warning or ""]))
+        self.warning.update(plain_lines([health.warning or ""]))
         bound = self.max_clock_offset_seconds
         rows = {str(i.instance_id): instance_row(i, mine, bound) for i in health.instances}
         self.table.show_rows(rows)
-        self.cron.update(plain(cron_lines(health.cron, health.as_of)))
+        self.cron.update(plain_lines(cron_lines(health.cron, health.as_of)))
         writers = writer_lines(health.writers)
         self.writers.display = bool(writers)
-        self.writers.update(plain(writers))
+        self.writers.update(plain_lines(writers))
         notes = access_notes(health.access)
         self.access.display = bool(notes)
-        self.access.update(plain([health.access.summary(), *notes]))
+        self.access.update(plain_lines([health.access.summary(), *notes]))
         counts = {k: v for k, v in health.counts().items() if v}
         summary = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no scheduler seen"
         self.set_title(summary)

@@ -34,6 +34,7 @@ from snapwatch.tui.panes.sites_model import (
     time_cells,
 )
 from snapwatch.tui.panes.table import KeyedTable, Row
+from snapwatch.tui.plain import plain
 
 
 class SitesTable(KeyedTable):
@@ -202,7 +203,7 @@ class SitesPane(Pane):
 
     def _announce(self) -> None:
         site = self.selected
-        self.detail.update(Text(detail_line(site)) if site else Text(""))
+        self.detail.update(plain(detail_line(site)) if site else Text(""))
         key = None if site is None else str(site.site_id)
         if key != self._highlighted:
             self._highlighted = key

@@ -98,8 +98,8 @@ def site_row(site: SiteOverview, now: datetime) -> tuple[Row, datetime]:
     """The row and when its time cells next change."""
     last, nxt, change = time_cells(site, now)
     row = (
-        Cell(one_line(site.site_name)),
-        Cell(one_line(site.program_name)),
+        Cell(site.site_name),
+        Cell(site.program_name),
         Cell(str(site.device_count), "dim" if site.device_count == 0 else ""),
         _cadence_cell(site),
         last,
@@ -124,12 +124,11 @@ def detail_line(site: SiteOverview) -> str:
     are shortened: state and reason first, then name, program and company."""
     state = state_label(site)
     why = reason_text(site)
-    parts = [f"{state}: {why}" if why else state, one_line(site.site_name)]
-    parts.append(one_line(site.program_name))
+    parts = [f"{state}: {why}" if why else state, site.site_name, site.program_name]
     if site.company_name:
-        parts.append(one_line(site.company_name))
-    if site.session_note and one_line(site.session_note) not in why:
-        parts.append(one_line(site.session_note))
+        parts.append(site.company_name)
+    if site.session_note and site.session_note not in why:
+        parts.append(site.session_note)
     if site.cadence_note and site.cadence_note not in why:
         parts.append(f"cadence: {one_line(site.cadence_note)}")
     return " · ".join(parts)

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 
 from snapwatch.readmodels.snapshots import SnapshotRow
 from snapwatch.snapshot.mgi import band
-from snapwatch.tui.columns import ColumnSpec, one_line
+from snapwatch.tui.columns import ColumnSpec
 from snapwatch.tui.panes.pane import Pane
 from snapwatch.tui.panes.table import Cell, KeyedTable, Row
 
@@ -57,7 +57,7 @@ def snapshot_row(snap: SnapshotRow, now: datetime) -> Row:
     trigger = TRIGGERS.get(snap.trigger or "", snap.trigger or "?")
     return (
         Cell(time_text(snap.created_at, now)),
-        Cell(one_line(snap.site_name or str(snap.site_id))),
+        Cell(snap.site_name or str(snap.site_id)),
         Cell(str(snap.wake_number)),
         Cell(trigger, "bold" if snap.trigger == "force" else ""),
         Cell("—" if snap.devices is None else str(snap.devices)),

@@ -3,7 +3,9 @@
 It is given rows (key → cells in column order); it plans its column widths
 (:mod:`snapwatch.tui.columns`), rebuilds its columns only when that plan changes, and
 otherwise adds, removes, reorders and updates only what changed. Cells are rich
-``Text`` (never markup: a site called ``[red]`` shows as typed).
+``Text`` (never markup: a site called ``[red]`` shows as typed), their text made printable
+when the cell is made (:func:`snapwatch.inert.printable`), so columns are planned for the
+text as shown and no control character reaches the terminal.
 """
 
 from __future__ import annotations
@@ -16,13 +18,23 @@ from textual import events
 from textual.binding import BindingType
 from textual.widgets import DataTable
 
+from snapwatch.inert import printable
 from snapwatch.tui import keymap
 from snapwatch.tui.columns import GAP, ColumnSpec, Layout, fit, plan_layout
 
 
-class Cell(NamedTuple):
+class _Cell(NamedTuple):
     text: str
     style: str = ""
+
+
+class Cell(_Cell):
+    """A cell's text as shown (:func:`printable` of the text given) and its style."""
+
+    __slots__ = ()
+
+    def __new__(cls, text: str, style: str = "") -> Cell:
+        return super().__new__(cls, printable(text), style)
 
 
 Row = tuple[Cell, ...]

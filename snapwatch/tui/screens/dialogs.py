@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from snapwatch.durations import ACCEPTED, DurationError, parse_duration
+from snapwatch.tui.plain import plain
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -36,7 +37,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Text(self._question), classes="dialog-question")
+            yield Static(plain(self._question), classes="dialog-question")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self._yes} (y)", variant="primary", id="yes")
                 yield Button("Cancel (n)", id="no")
@@ -72,7 +73,7 @@ class PauseScreen(ModalScreen[PauseRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="pause-dialog"):
-            yield Static(Text(f"Pause snapshots of {self._scope}"), classes="dialog-question")
+            yield Static(plain(f"Pause snapshots of {self._scope}"), classes="dialog-question")
             yield Label("Reason (shown to everyone)")
             yield Input(placeholder="e.g. maintenance", id="pause-reason")
             yield Label("For how long (empty: until resumed)")

@@ -40,6 +40,7 @@ from snapwatch.tui import inspect_loader as loader
 from snapwatch.tui import keymap
 from snapwatch.tui.data import AppData
 from snapwatch.tui.inspect_text import header, round_text, strip_text
+from snapwatch.tui.plain import literal, plain
 from snapwatch.tui.screens.help import HelpScreen
 from snapwatch.tui.screens.inspect_chart import ChartScreen
 from snapwatch.tui.screens.inspect_diff import DiffScreen
@@ -101,7 +102,7 @@ class InspectScreen(ReadingScreen):
         yield Static(id="inspect-strip")
         with Horizontal(id="inspect-body"):
             yield SiteMapView(id="inspect-map")
-            table: DataTable[Text | str] = DataTable(
+            table: DataTable[Text] = DataTable(
                 id="inspect-devices", cursor_type="row", zebra_stripes=True
             )
             yield table
@@ -125,7 +126,7 @@ class InspectScreen(ReadingScreen):
         self._show_strip()
 
     @property
-    def devices_table(self) -> DataTable[Text | str]:
+    def devices_table(self) -> DataTable[Text]:
         return self.query_one("#inspect-devices", DataTable)
 
     @property
@@ -173,7 +174,7 @@ class InspectScreen(ReadingScreen):
         device = self.selected_device
         self.site_map.show(view, self.selected)
         self.query_one("#inspect-round-body", Static).update(round_text(view, device))
-        self.query_one("#inspect-round").border_title = (
+        self.query_one("#inspect-round").border_title = literal(
             f"this round: {device.code}" if device else "this round"
         )
 
@@ -378,18 +379,19 @@ class InspectScreen(ReadingScreen):
         self.dismiss(None)
 
 
-def device_cells(d: DeviceView) -> list[Text | str]:
-    """One row of the device table: the stored values, MGI in its band's colour."""
+def device_cells(d: DeviceView) -> list[Text]:
+    """One row of the device table: the stored values as literal text (a ``str`` cell
+    would be read as markup), MGI in its band's colour."""
     colour = device_colour(d)
     return [
-        d.code,
-        Text(mgi_text(d.mgi), style=colour),
-        Text(d.band, style=colour),
-        signed(d.delta),
-        signed(d.velocity_per_day),
-        freshness_text(d.mgi_freshness, d.mgi_hours),
-        position_text(d.position),
-        MISSING if d.temperature is None else f"{d.temperature:.1f}",
-        MISSING if d.humidity is None else f"{d.humidity:.1f}",
-        freshness_text(d.telemetry_freshness, d.telemetry_hours),
+        plain(d.code),
+        plain(mgi_text(d.mgi), style=colour),
+        plain(d.band, style=colour),
+        plain(signed(d.delta)),
+        plain(signed(d.velocity_per_day)),
+        plain(freshness_text(d.mgi_freshness, d.mgi_hours)),
+        plain(position_text(d.position)),
+        plain(MISSING if d.temperature is None else f"{d.temperature:.1f}"),
+        plain(MISSING if d.humidity is None else f"{d.humidity:.1f}"),
+        plain(freshness_text(d.telemetry_freshness, d.telemetry_hours)),
     ]

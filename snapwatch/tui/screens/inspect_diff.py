@@ -17,6 +17,7 @@ from snapwatch.commands.inspect_diff import summary_lines
 from snapwatch.commands.inspect_render import MISSING, mgi_text, signed
 from snapwatch.inspection.diff import DeviceChange, SnapshotDiff
 from snapwatch.inspection.view import freshness_label
+from snapwatch.tui.plain import literal, plain, plain_lines
 from snapwatch.tui.widgets.site_map import device_colour
 
 
@@ -41,7 +42,7 @@ class DiffScreen(ModalScreen[None]):
         with Vertical(id="diff"):
             with VerticalScroll(id="diff-summary"):
                 yield Static(self._summary(), id="diff-summary-body")
-            table: DataTable[Text | str] = DataTable(
+            table: DataTable[Text] = DataTable(
                 id="diff-devices", cursor_type="row", zebra_stripes=True
             )
             yield table
@@ -51,7 +52,7 @@ class DiffScreen(ModalScreen[None]):
         cur, prev = self.diff.current, self.diff.previous
         box = self.query_one("#diff", Vertical)
         against = f"wake {prev.wake_number}" if prev else "nothing"
-        box.border_title = f"{cur.site_name} · wake {cur.wake_number} against {against}"
+        box.border_title = literal(f"{cur.site_name} · wake {cur.wake_number} against {against}")
         table = self.query_one("#diff-devices", DataTable)
         table.add_columns("DEVICE", "MGI BEFORE → NOW", "Δ", "BAND", "MGI DATA", "TELEM", "ROUND")
         self._fill()
@@ -63,7 +64,7 @@ class DiffScreen(ModalScreen[None]):
                 f"wake {self.diff.current.wake_number} is the first snapshot of its session: "
                 "nothing to compare"
             )
-        return Text("\n".join(summary_lines(self.diff)))
+        return plain_lines(summary_lines(self.diff))
 
     def _fill(self) -> None:
         table = self.query_one("#diff-devices", DataTable)
@@ -87,7 +88,9 @@ class DiffScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-def change_cells(c: DeviceChange) -> list[Text | str]:
+def change_cells(c: DeviceChange) -> list[Text]:
+    """One row of the changed devices, as literal text (a ``str`` cell would be read as
+    markup)."""
     colour = device_colour(c.now)
     band = f"{c.band_from} → {c.band_to}" if c.band_changed else c.band_to
     items = []
@@ -96,13 +99,13 @@ def change_cells(c: DeviceChange) -> list[Text | str]:
     if c.alert_count:
         items.append(f"{c.alert_count} alert")
     return [
-        c.code,
-        f"{mgi_text(c.previous_mgi)} → {mgi_text(c.current_mgi)}",
-        signed(c.mgi_delta),
-        Text(band, style=f"bold {colour}" if c.band_changed else colour),
-        _transition(c.mgi_freshness_from, c.mgi_freshness_to),
-        _transition(c.telemetry_freshness_from, c.telemetry_freshness_to),
-        ", ".join(items) or MISSING,
+        plain(c.code),
+        plain(f"{mgi_text(c.previous_mgi)} → {mgi_text(c.current_mgi)}"),
+        plain(signed(c.mgi_delta)),
+        plain(band, style=f"bold {colour}" if c.band_changed else colour),
+        plain(_transition(c.mgi_freshness_from, c.mgi_freshness_to)),
+        plain(_transition(c.telemetry_freshness_from, c.telemetry_freshness_to)),
+        plain(", ".join(items) or MISSING),
     ]
 
 

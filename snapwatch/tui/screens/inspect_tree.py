@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import Footer
 
+from snapwatch.tui.plain import literal
 from snapwatch.tui.widgets.json_tree import DocumentTree, DocumentTreeView
 
 
@@ -29,7 +30,7 @@ class TreeScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         view = DocumentTreeView(self.title_text, self.document, id="json-view")
-        view.border_title = f"stored document · {self.title_text}"
+        view.border_title = literal(f"stored document · {self.title_text}")
         yield view
         yield Footer()
 

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Log, Static
 
 from snapwatch.tui.logfile import RingHandler
+from snapwatch.tui.plain import plain
 
 FOLLOW_SECONDS = 1.0
 
@@ -30,7 +31,7 @@ class LogScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="log"):
             where = str(self._path) if self._path else "no log file (not writable)"
-            yield Static(f"log file: {where}", id="log-path")
+            yield Static(plain(f"log file: {where}"), id="log-path")
             yield Log(id="log-lines", highlight=False, auto_scroll=True)
 
     def on_mount(self) -> None:

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from uuid import UUID
 
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -47,6 +46,7 @@ from snapwatch.tui.panes.health import HealthPane
 from snapwatch.tui.panes.pane import Pane
 from snapwatch.tui.panes.sites import SitesPane
 from snapwatch.tui.panes.snapshots import SnapshotsPane
+from snapwatch.tui.plain import plain
 from snapwatch.tui.poller import Polled, Poller
 from snapwatch.tui.screens.dialogs import ConfirmScreen, PauseRequest, PauseScreen
 from snapwatch.tui.screens.help import HelpScreen
@@ -370,7 +370,7 @@ class MainScreen(Screen[None]):
         retry = f" (retrying every {self.services.settings.ui.refresh_seconds:g}s)"
         if key == SCHEDULER:
             retry = " (every tick checks again)"
-        self.banner.update(Text(self.problems[key] + retry))  # Text: never read as markup
+        self.banner.update(plain(self.problems[key] + retry))
         self.banner.add_class("-error")
         self.banner.display = True
 

@@ -4,8 +4,10 @@ Keys are shown in the document's own order (:func:`snapwatch.inspection.ordering
 ordered_document`), not jsonb's storage order. Objects and arrays are nodes labelled
 ``key {n}`` and ``key [n]`` (``n`` children); array items are named by their index
 (``[0]``); scalars are leaves ``key: value`` with the value as JSON (strings quoted,
-``null``, ``true``/``false``, numbers as stored). The root and the first level start
-expanded, so the document's sections are visible at once.
+``null``, ``true``/``false``, numbers as stored). Labels are literal text (never markup)
+with control characters shown escaped (in values as JSON escapes), and a search looks at
+them as shown. The root
+and the first level start expanded, so the document's sections are visible at once.
 
 :class:`DocumentTreeView` adds a search box: ``/`` opens it, enter searches, escape closes
 it; ``n``/``N`` go to the next/previous match. Every binding has an id, so it can be
@@ -25,7 +27,9 @@ from textual.containers import Vertical
 from textual.widgets import Input, Tree
 from textual.widgets.tree import TreeNode
 
+from snapwatch.inert import inert_json, printable
 from snapwatch.inspection.ordering import ordered_document
+from snapwatch.tui.plain import literal, plain
 
 MATCH_STYLE = "reverse"
 """How the matched part of a label is shown."""
@@ -38,11 +42,12 @@ class JsonEntry:
     """What one node of the tree stands for."""
 
     name: str
-    """Shown first: the object key, ``[i]`` for an array item, the caller's root label."""
+    """Shown first: the object key, ``[i]`` for an array item, the caller's root label
+    (as shown: printable)."""
     key: str | None
-    """The object key (searched); None for array items and the root."""
+    """The object key as shown (searched); None for array items and the root."""
     value: str | None
-    """A scalar as JSON text (searched); None for objects and arrays."""
+    """A scalar as JSON text, as shown (searched); None for objects and arrays."""
     size: str | None
     """``{n}`` for an object, ``[n]`` for an array; None for a scalar."""
 
@@ -76,16 +81,18 @@ def _append(text: Text, part: str, folded: str) -> None:
 
 
 def scalar_text(value: Any) -> str:
-    """A scalar as JSON: ``"text"``, ``null``, ``true``, ``0.25``."""
-    return json.dumps(value, ensure_ascii=False)
+    """A scalar as JSON: ``"text"``, ``null``, ``true``, ``0.25``; control characters as
+    JSON escapes (``"\\u001b"``)."""
+    return inert_json(json.dumps(value, ensure_ascii=False))
 
 
 def _entry(name: str, key: str | None, value: Any) -> JsonEntry:
+    shown, shown_key = printable(name), None if key is None else printable(key)
     if isinstance(value, dict):
-        return JsonEntry(name, key, None, f"{{{len(value)}}}")
+        return JsonEntry(shown, shown_key, None, f"{{{len(value)}}}")
     if isinstance(value, list):
-        return JsonEntry(name, key, None, f"[{len(value)}]")
-    return JsonEntry(name, key, scalar_text(value), None)
+        return JsonEntry(shown, shown_key, None, f"[{len(value)}]")
+    return JsonEntry(shown, shown_key, scalar_text(value), None)
 
 
 class DocumentTree(Tree[JsonEntry]):
@@ -104,7 +111,7 @@ class DocumentTree(Tree[JsonEntry]):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(Text(label), name=name, id=id, classes=classes)
+        super().__init__(plain(label), name=name, id=id, classes=classes)
         self._root_name = label
         self._matches: list[TreeNode[JsonEntry]] = []
         self._current = -1
@@ -317,7 +324,7 @@ class DocumentTreeView(Vertical):
         if not self._term:
             self.border_subtitle = ""
         elif index is None:
-            self.border_subtitle = f"no match for {self._term!r}"
+            self.border_subtitle = literal(f"no match for {self._term!r}")
         else:
             count = self._tree.match_count
-            self.border_subtitle = f"{self._term!r}: {index + 1} of {count} · n/N"
+            self.border_subtitle = literal(f"{self._term!r}: {index + 1} of {count} · n/N")

@@ -24,6 +24,7 @@ from snapwatch.inspection.chart_data import MgiPoint, MgiSeries
 from snapwatch.snapshot.mgi import BANDS
 from snapwatch.snapshot.mgi import band as mgi_band
 from snapwatch.snapshot.model import BandColor
+from snapwatch.tui.plain import literal
 
 NEW_MARKER = "●"
 CARRIED_MARKER = "○"
@@ -89,8 +90,8 @@ class MgiChart(PlotextPlot):
         ``ZoneInfo``; UTC when None). Until the first call the chart reads "no MGI data"."""
         self._series = series
         self._zone = zone or UTC
-        self.border_title = title
-        self.border_subtitle = caption(series, self._zone)
+        self.border_title = literal(title)
+        self.border_subtitle = literal(caption(series, self._zone))
         self.refresh()
 
     def render(self) -> RenderResult:

@@ -4,6 +4,8 @@ The grid comes from :func:`snapwatch.inspection.sitemap.draw_map` (the same rule
 command line's map), drawn for the widget's current size: the map, and its legend,
 caption and the devices without a position in a column beside it or under it, whichever
 leaves the bigger map. Nothing is read here: :meth:`SiteMapView.show` hands over the snapshot.
+Device codes are literal text with control characters shown escaped
+(:func:`snapwatch.inert.printable`), measured as shown.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
+from snapwatch.inert import printable
 from snapwatch.inspection.sitemap import (
     Cell,
     Role,
@@ -188,7 +191,8 @@ def _caption(site_map: SiteMap, width: int) -> list[Line]:
     if site_map.note:
         words.append(site_map.note)
     if site_map.outside:
-        words.append("outside, drawn at the edge: " + ", ".join(d.code for d in site_map.outside))
+        codes = ", ".join(printable(d.code) for d in site_map.outside)
+        words.append(f"outside, drawn at the edge: {codes}")
     return [[(w, CAPTION)] for w in textwrap.wrap("; ".join(words), max(1, width))]
 
 
@@ -207,7 +211,7 @@ def _unplaced_beside(
     room = max(0, width - 2)
     lines: list[Line] = [[(_heading(unplaced), CAPTION)]]
     shown = unplaced if len(unplaced) < height else unplaced[: max(0, height - 2)]
-    lines += [[_mark(d, selected), (" " + d.code[:room], None)] for d in shown]
+    lines += [[_mark(d, selected), (" " + printable(d.code)[:room], None)] for d in shown]
     if len(shown) < len(unplaced):
         lines.append([(f"… {len(unplaced) - len(shown)} more", CAPTION)])
     return lines
@@ -220,11 +224,12 @@ def _unplaced_under(unplaced: Sequence[DeviceView], selected: str | None, width:
     lines: list[Line] = [[("unplaced:", CAPTION)]]
     used = len("unplaced:")
     for d in unplaced:
-        size = 3 + len(d.code)
+        code = printable(d.code)
+        size = 3 + len(code)
         if used + size > width and lines[-1]:
             lines.append([])
             used = 0
-        lines[-1] += [(" ", None), _mark(d, selected), (" " + d.code, None)]
+        lines[-1] += [(" ", None), _mark(d, selected), (" " + code, None)]
         used += size
     return lines
 
