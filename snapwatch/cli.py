@@ -1,8 +1,9 @@
 """Command line: parse, build settings, dispatch, and turn errors into exit codes.
 
 Exit codes: 0 ok, 1 some site failed, 2 bad usage or configuration (also a role that
-lacks the rights snapwatch needs), 3 database unreachable, authentication refused or the
-database read-only, 4 internal error, 130 interrupted.
+lacks the rights snapwatch needs), 3 database unreachable, authentication refused, the
+database read-only, a statement timed out, or a lock held past lock_timeout (``run-once``:
+sites left busy by one), 4 internal error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from snapwatch.db import Target, resolve_target
 from snapwatch.errors import (
     EXIT_INTERNAL,
     EXIT_OK,
+    Limits,
     SnapwatchError,
     from_database,
 )
@@ -108,7 +110,8 @@ COMMAND_HELP: dict[str, tuple[str, str]] = {
     ),
     "run-once": (
         "Run one tick: write every slot that is due now (or as of --at) and print what "
-        "happened to each site. Exits 1 when a site failed.",
+        "happened to each site. Exits 1 when a site failed, 3 when a lock held past "
+        "lock_timeout left sites busy (the next run writes them).",
         'snapwatch run-once --site "Pier 4 Cold Room" --at 2026-06-10T12:05:00Z --json',
     ),
     "inspect": (
@@ -157,8 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="snapwatch",
         description="Site snapshots on each site's cadence, and a live view of them.",
         epilog="Exit codes: 0 ok, 1 a site failed, 2 bad usage or configuration (or a role "
-        "without the rights snapwatch needs), 3 database unreachable or read-only, "
-        "4 internal error.",
+        "without the rights snapwatch needs), 3 database unreachable or read-only, a "
+        "statement timed out or a lock held past lock_timeout, 4 internal error.",
     )
     parser.add_argument("--version", action="version", version=f"snapwatch {__version__}")
     _common_options(parser, suppress=False)
@@ -274,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     debug = bool(getattr(args, "debug", False))
     secrets: list[str] = [p for p in [dsn_password(args.dsn or "")] if p]
+    limits: Limits | None = None  # the timeouts a database error's line names
     try:
         settings, source = load_settings(
             args.config,
@@ -285,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
         )
         secrets += [p for p in [dsn_password(settings.dsn_value() or "")] if p]
+        limits = settings.database
         configure_logging("debug" if debug else settings.log_level, settings.log_format, *secrets)
         _install_sigterm()
         handler = _cmd_daemon if args.daemon else HANDLERS.get(args.command or "app", _run_app)
@@ -296,8 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug: still one line unless --debug
-        known = from_database(exc) if isinstance(exc, psycopg.Error) else None
-        if known is not None:  # rights, a read-only database, the server gone mid-command
+        known = from_database(exc, limits=limits) if isinstance(exc, psycopg.Error) else None
+        if known is not None:  # rights, read-only, a timeout, the server gone mid-command
             _fail(str(known), debug, secrets)
             return known.exit_code
         _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)", debug, secrets)
