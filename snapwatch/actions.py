@@ -67,6 +67,8 @@ class ForceItem:
     window_end: datetime | None = None
     reason: str | None = None
     error: str | None = None
+    lock_wait: str | None = None
+    """Skipped busy: a lock another process held past lock_timeout."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,11 @@ class ForceResult:
     @property
     def failed(self) -> list[ForceItem]:
         return [i for i in self.items if i.outcome == "failed"]
+
+    @property
+    def busy(self) -> list[ForceItem]:
+        """The sites a lock another process held past lock_timeout left unwritten."""
+        return [i for i in self.items if i.lock_wait is not None]
 
     @property
     def ok(self) -> bool:
@@ -131,7 +138,16 @@ async def force(
 
 def _items(o: SiteOutcome) -> list[ForceItem]:
     if not o.written:
-        return [ForceItem(o.site_id, o.site_name, o.outcome, reason=o.reason, error=o.error)]
+        return [
+            ForceItem(
+                o.site_id,
+                o.site_name,
+                o.outcome,
+                reason=o.reason,
+                error=o.error,
+                lock_wait=o.lock_wait,
+            )
+        ]
     return [
         ForceItem(
             o.site_id,

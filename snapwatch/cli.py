@@ -1,8 +1,9 @@
 """Command line: parse, build settings, dispatch, and turn errors into exit codes.
 
 Exit codes: 0 ok, 1 some site failed, 2 bad usage or configuration (also a role that
-lacks the rights snapwatch needs), 3 database unreachable, authentication refused or the
-database read-only, 4 internal error (also the app stopped by one), 130 interrupted.
+lacks the rights snapwatch needs), 3 database unreachable, authentication refused, the
+database read-only, a statement timed out, or a lock held past lock_timeout (``run-once``:
+sites left busy by one), 4 internal error (also the app stopped by one), 130 interrupted.
 
 Everything a command writes to stdout and stderr, its log lines included, passes through
 :class:`snapwatch.inert.InertStream`: platform text never drives the terminal, whether
@@ -31,6 +32,7 @@ from snapwatch.db import Target, resolve_target
 from snapwatch.errors import (
     EXIT_OK,
     InternalError,
+    Limits,
     SnapwatchError,
     from_database,
 )
@@ -114,7 +116,8 @@ COMMAND_HELP: dict[str, tuple[str, str]] = {
     ),
     "run-once": (
         "Run one tick: write every slot that is due now (or as of --at) and print what "
-        "happened to each site. Exits 1 when a site failed.",
+        "happened to each site. Exits 1 when a site failed, 3 when a lock held past "
+        "lock_timeout left sites busy (the next run writes them).",
         'snapwatch run-once --site "Pier 4 Cold Room" --at 2026-06-10T12:05:00Z --json',
     ),
     "inspect": (
@@ -163,8 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="snapwatch",
         description="Site snapshots on each site's cadence, and a live view of them.",
         epilog="Exit codes: 0 ok, 1 a site failed, 2 bad usage or configuration (or a role "
-        "without the rights snapwatch needs), 3 database unreachable or read-only, "
-        "4 internal error.",
+        "without the rights snapwatch needs), 3 database unreachable or read-only, a "
+        "statement timed out or a lock held past lock_timeout, 4 internal error.",
     )
     parser.add_argument("--version", action="version", version=f"snapwatch {__version__}")
     _common_options(parser, suppress=False)
@@ -297,6 +300,7 @@ def _main(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     debug = bool(getattr(args, "debug", False))
     secrets: list[str] = [p for p in [dsn_password(args.dsn or "")] if p]
+    limits: Limits | None = None  # the timeouts a database error's line names
     try:
         settings, source = load_settings(
             args.config,
@@ -308,6 +312,7 @@ def _main(argv: Sequence[str] | None) -> int:
             },
         )
         secrets += [p for p in [dsn_password(settings.dsn_value() or "")] if p]
+        limits = settings.database
         configure_logging("debug" if debug else settings.log_level, settings.log_format, *secrets)
         _install_sigterm()
         handler = _cmd_daemon if args.daemon else HANDLERS.get(args.command or "app", _run_app)
@@ -319,8 +324,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug: still one line unless --debug
-        known = from_database(exc) if isinstance(exc, psycopg.Error) else None
-        if known is not None:  # rights, a read-only database, the server gone mid-command
+        known = from_database(exc, limits=limits) if isinstance(exc, psycopg.Error) else None
+        if known is not None:  # rights, read-only, a timeout, the server gone mid-command
             _fail(str(known), debug, secrets)
             return known.exit_code
         bug = InternalError.of(exc, "rerun with --debug")

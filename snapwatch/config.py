@@ -47,6 +47,12 @@ class DatabaseSettings(_Section):
     statement_timeout_seconds: float = Field(
         60.0, gt=0, description="cancel any single statement after"
     )
+    lock_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="wait at most this long for a lock another process holds (a site's "
+        "write is then left busy for the next tick)",
+    )
     pooler: PoolerSetting = Field(
         "auto",
         description='what the DSN connects through: "auto" (find out), "none" (PostgreSQL '

@@ -3,9 +3,13 @@
 What it promises:
 
 - it logs events, as human lines or JSON lines (:mod:`snapwatch.logs`);
-- SIGTERM or SIGINT stop it: the site in hand is finished, the instance row is marked
-  stopped, and it exits 0 within seconds; a second signal exits at once (whatever a
-  site was writing rolls back: a snapshot is one transaction);
+- SIGTERM or SIGINT stop it: the site in hand is finished, or, when its statement still
+  runs a second later (waiting for a lock), cancelled on the server and rolled back; the
+  instance row is marked stopped, and it exits 0 within 5 s (1.1-1.6 s measured while
+  waiting for a lock); a second signal exits at once (whatever a site was writing rolls
+  back: a snapshot is one transaction);
+- a lock another process holds past ``lock_timeout`` leaves the sites it blocks busy:
+  they are logged each tick (``sites_busy``) and tried again on the next;
 - it never exits because the database went away, at start or later: the schedule keeps
   running, the database session reconnects with backoff (the outage is logged once when
   it starts and once when it ends), and missed slots are caught up by the normal due
@@ -49,10 +53,14 @@ from snapwatch.instances import Identity
 from snapwatch.logs import log_event
 from snapwatch.metrics import Health, Metrics, MetricsServer, wsgi_app
 from snapwatch.scheduler import AfterTick, Conn, Scheduler, TickOutcome
+from snapwatch.tick import TickReport
 
 log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+BUSY_NAMES_SHOWN = 5
+"""A ``sites_busy`` line names this many sites; its JSON ``sites`` up to BUSY_NAMES_LOGGED."""
+BUSY_NAMES_LOGGED = 100
 
 
 @dataclass(frozen=True)
@@ -259,13 +267,15 @@ class Daemon:
                 site=site.site_name,
                 error=site.error,
             )
+        self._log_busy(report)
         log_event(
             log,
-            logging.WARNING if report.failed else logging.INFO,
+            logging.WARNING if report.failed or report.busy else logging.INFO,
             "tick",
             as_of=report.as_of,
             written=report.count("written"),
             skipped=report.count("skipped"),
+            busy=len(report.busy),
             failed=len(report.failed),
             snapshots=sum(len(o.written) for o in report.outcomes),
             duration_seconds=round(outcome.duration_seconds, 3),
@@ -273,6 +283,28 @@ class Daemon:
             paused=outcome.paused,
             stopped=report.stopped,
         )
+
+    def _log_busy(self, report: TickReport) -> None:
+        """One line per lock that left sites busy in this tick, naming them."""
+        waits: dict[str, list[str]] = {}
+        for site in report.busy:
+            waits.setdefault(site.lock_wait or "lock wait", []).append(site.site_name)
+        for wait, names in waits.items():
+            shown = ", ".join(names[:BUSY_NAMES_SHOWN])
+            more = (
+                f" and {len(names) - BUSY_NAMES_SHOWN} more"
+                if len(names) > BUSY_NAMES_SHOWN
+                else ""
+            )
+            log_event(
+                log,
+                logging.WARNING,
+                "sites_busy",
+                f"{len(names)} site(s) busy ({wait}), left for the next tick: {shown}{more}",
+                lock_wait=wait,
+                count=len(names),
+                sites=names[:BUSY_NAMES_LOGGED],
+            )
 
     # -- signals -------------------------------------------------------------------------
 
@@ -289,7 +321,7 @@ class Daemon:
                 log,
                 logging.INFO,
                 "stopping",
-                f"{name}: finishing the site in hand, then stopping",
+                f"{name}: stopping (the site in hand finishes, or a wait is cancelled)",
                 signal=name,
             )
             self.stop.set()

@@ -100,6 +100,19 @@ def statement_timeout_ms(settings: Settings) -> int:
     return int(settings.database.statement_timeout_seconds * 1000)
 
 
+def lock_timeout_ms(settings: Settings) -> int:
+    """At least 1 ms: 0 would mean waiting for a lock without end."""
+    return max(1, round(settings.database.lock_timeout_seconds * 1000))
+
+
+def limits(settings: Settings) -> dict[str, str]:
+    """The settings every statement runs under: its time, and its wait for a lock."""
+    return {
+        "statement_timeout": str(statement_timeout_ms(settings)),
+        "lock_timeout": str(lock_timeout_ms(settings)),
+    }
+
+
 def connection_kwargs(settings: Settings, mode: Mode, *, read_only: bool) -> dict[str, Any]:
     """How to open a connection in pooler ``mode``: autocommit with dict rows, and the
     session settings as startup options when nothing in between drops them (see
@@ -111,7 +124,7 @@ def connection_kwargs(settings: Settings, mode: Mode, *, read_only: bool) -> dic
         "application_name": "snapwatch",
     }
     if mode == "none":
-        options = [f"-c statement_timeout={statement_timeout_ms(settings)}"]
+        options = [f"-c {name}={value}" for name, value in limits(settings).items()]
         if read_only:
             options.append("-c default_transaction_read_only=on")
         kwargs["options"] = " ".join(options)
@@ -128,11 +141,16 @@ async def configure(
     if mode == "session":
         await conn.execute(
             "SELECT set_config('statement_timeout', %s, false),"
+            " set_config('lock_timeout', %s, false),"
             " set_config('default_transaction_read_only', %s, false)",
-            (str(statement_timeout_ms(settings)), "on" if read_only else "off"),
+            (
+                str(statement_timeout_ms(settings)),
+                str(lock_timeout_ms(settings)),
+                "on" if read_only else "off",
+            ),
         )
     elif isinstance(conn, PooledConnection):  # mode "transaction"
-        conn.statement_timeout_ms = statement_timeout_ms(settings)
+        conn.limits = limits(settings)
         if read_only:
             await conn.set_read_only(True)
 

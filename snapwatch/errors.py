@@ -2,17 +2,20 @@
 
 Exit codes: 0 ok, 1 some site failed, 2 bad usage or configuration (also a role without
 the rights snapwatch needs), 3 database unreachable (or authentication refused, or the
-database read-only), 4 internal error (a bug: rerun with --debug for the traceback).
+database read-only, or a statement timed out or waited for a lock past its limit),
+4 internal error (a bug: rerun with --debug for the traceback).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 import psycopg
 from psycopg import errors as pg_errors
 
 from snapwatch.inert import printable
+from snapwatch.locks import context_relation
 
 EXIT_OK = 0
 EXIT_SITE_FAILED = 1
@@ -74,6 +77,47 @@ class DatabaseReadOnly(SnapwatchError):
     exit_code = EXIT_DB_UNREACHABLE
 
 
+class StatementCancelled(SnapwatchError):
+    """The server ended a statement before it finished: it ran past statement_timeout,
+    waited for a lock past lock_timeout, or an administrator cancelled it. A state that
+    passes, like an outage: the next run tries again."""
+
+    exit_code = EXIT_DB_UNREACHABLE
+
+
+class Limits(Protocol):
+    """The time limits a message names (``DatabaseSettings``)."""
+
+    @property
+    def statement_timeout_seconds(self) -> float: ...
+
+    @property
+    def lock_timeout_seconds(self) -> float: ...
+
+
+def statement_cancelled(
+    exc: psycopg.Error, limits: Limits | None = None
+) -> StatementCancelled | None:
+    """A statement the server cancelled, in words that say why (never "connection lost":
+    the connection is fine); None for any other error."""
+    if isinstance(exc, pg_errors.LockNotAvailable):
+        on = f" on {printable(name)}" if (name := context_relation(exc)) else ""
+        after = f" after {limits.lock_timeout_seconds:g} s" if limits else ""
+        return StatementCancelled(
+            f"lock wait{on} timed out{after} (database.lock_timeout_seconds): another "
+            "process holds a lock (a migration?); try again later"
+        )
+    if not isinstance(exc, pg_errors.QueryCanceled):
+        return None
+    said = " ".join((exc.diag.message_primary or str(exc)).split())
+    if "statement timeout" in said:
+        after = f" after {limits.statement_timeout_seconds:g} s" if limits else ""
+        return StatementCancelled(
+            f"statement timed out{after} (database.statement_timeout_seconds)"
+        )
+    return StatementCancelled(f"statement cancelled by the server: {printable(said)}")
+
+
 GRANTS_HINT = "snapwatch migrate --print-owner-sql prints what to grant"
 
 
@@ -82,11 +126,13 @@ def from_database(
     *,
     read_only_connection: bool = False,
     redact: Callable[[str], str] = str,
+    limits: Limits | None = None,
 ) -> SnapwatchError | None:
     """What the database said about rights or state, as the error a user acts on; None for
     anything else (a failed statement, a bug). The one classification the command line,
     the daemon and the app share. ``read_only_connection``: snapwatch opened the
-    connection read-only itself (``--read-only``), so a refused write is its own doing."""
+    connection read-only itself (``--read-only``), so a refused write is its own doing.
+    ``limits``: the timeouts in force, named in a timeout's line."""
     said = exc.diag.message_primary or str(exc)  # without psycopg's LINE 1: ... context
     text = printable(redact(" ".join(said.split()) or type(exc).__name__))
     if isinstance(exc, pg_errors.InsufficientPrivilege):
@@ -101,6 +147,9 @@ def from_database(
         return DatabaseReadOnly(f"the database is read-only (standby?): {text}")
     if isinstance(exc, pg_errors.UndefinedTable | pg_errors.UndefinedColumn):
         return SchemaError(f"schema not ready: {text} (run `snapwatch migrate`)")
+    cancelled = statement_cancelled(exc, limits)  # OperationalErrors, yet not an outage
+    if cancelled is not None:
+        return cancelled
     if isinstance(exc, psycopg.OperationalError):
         return DatabaseUnreachable(f"database connection lost: {text}")
     return None

@@ -13,6 +13,12 @@ and a first tick at once), and around each tick:
   instance row), records it in the run history and heartbeats with its figures;
 - records how far a shared accelerated clock got, and prunes old run history hourly.
 
+Stopping takes a few seconds at most, whatever the database does: the tick in hand stops
+after the site it is writing; a statement still running after ``STOP_GRACE_SECONDS``
+(waiting for a lock, say) is cancelled, its site's transaction rolls back and the tick is
+recorded as stopped; a tick still running ``CANCEL_SECONDS`` later is cancelled as a
+whole; marking the instance stopped gives up after ``GOODBYE_SECONDS``.
+
 No failure escapes the job: a tick that raises is recorded (when the database is there
 to record it), logged once for a run of identical failures, reported through
 ``on_tick``, and the next tick tries again. Every tick, good or bad, is reported through
@@ -51,7 +57,7 @@ from snapwatch.clock import (
 )
 from snapwatch.config import Settings
 from snapwatch.dbsession import DbSession
-from snapwatch.errors import DatabaseUnreachable, SnapwatchError, from_database
+from snapwatch.errors import DatabaseUnreachable, Limits, SnapwatchError, from_database
 from snapwatch.instances import Mode, mark_stopped, record_tick, register
 from snapwatch.logs import log_event
 from snapwatch.redact import redact
@@ -68,6 +74,14 @@ CLOCK_JOB = "clock"
 PRUNE_EVERY_SECONDS = 3600.0
 CLOCK_BEAT_SECONDS = LIVE_SECONDS / 3
 """A shared clock is marked live at least this often, also between slow ticks."""
+STOP_GRACE_SECONDS = 1.0
+"""On stop, the site being written has this long to finish before its statement is
+cancelled (a write takes milliseconds; a wait for a lock may take ``lock_timeout``)."""
+CANCEL_SECONDS = 1.0
+"""Once its statement is cancelled, a tick has this long to record itself before it is
+cancelled as a whole (and then as long again to unwind)."""
+GOODBYE_SECONDS = 1.5
+"""Marking the instance stopped gives up after this (a lock on it must not hold a stop)."""
 JITTER_SHARE = 0.1
 """Unless ``jitter_seconds`` is configured, the default jitter is capped at this share of
 the tick interval (a 0.5 s tick must not wait up to the 2 s meant for minute ticks)."""
@@ -157,7 +171,9 @@ class Scheduler:
         self._lock = asyncio.Lock()
         self._stopping = False
         self._stopped = False
-        self._job_task: asyncio.Task[Any] | None = None
+        self._ticking: asyncio.Task[Any] | None = None
+        """The task running the tick in hand (the interval job's, or ``tick_now``'s)."""
+        self._interrupt = asyncio.Event()
         self._instance_id: UUID | None = None
         self._last: TickOutcome | None = None
         self._last_success: TickOutcome | None = None
@@ -229,22 +245,36 @@ class Scheduler:
         self._aps = aps
 
     async def stop(self) -> None:
-        """Stop ticking: the tick in hand finishes the site it is writing (the rest are
-        left for the next process to tick), is recorded, and the instance is marked
-        stopped. Idempotent."""
+        """Stop ticking within a few seconds: the tick in hand finishes the site it is
+        writing, or has its statement cancelled (see the module's note); the sites not
+        reached are left for the next process to tick; the instance is marked stopped.
+        Idempotent."""
         if self._stopped:
             return
         self._stopping = True
         if self._aps is not None:
             self._aps.pause()
-        async with self._lock:  # the tick in hand, if any, finishes first
-            await self._goodbye()
-        task = self._job_task
-        if task is not None and task is not asyncio.current_task() and not task.done():
-            await asyncio.wait({task})
+        await self._end_tick()
+        await self._goodbye()
         if self._aps is not None:
             self._aps.shutdown(wait=False)
         self._stopped = True
+
+    async def _end_tick(self) -> None:
+        """Let the tick in hand end: it stops after the site it is writing; still running
+        after the grace, its statement is cancelled; still running after that, the tick."""
+        task = self._ticking
+        if task is None or task is asyncio.current_task():
+            return
+        if await _ended(task, STOP_GRACE_SECONDS):
+            return
+        log_event(log, logging.INFO, "tick_interrupted", "cancelling the statement in hand")
+        self._interrupt.set()
+        if await _ended(task, CANCEL_SECONDS):
+            return
+        log_event(log, logging.WARNING, "tick_cancelled", "cancelling the tick in hand")
+        task.cancel()
+        await _ended(task, CANCEL_SECONDS)
 
     async def tick_now(self) -> TickOutcome:
         """Tick at once (an app's "run now", tests); waits for a tick in progress first,
@@ -252,15 +282,28 @@ class Scheduler:
         if self._stopping:
             raise RuntimeError("the scheduler is stopping")
         async with self._lock:
-            return await self._tick()
+            return await self._tracked()
 
     # -- the jobs ---------------------------------------------------------------------
 
     async def _job(self) -> None:
-        self._job_task = asyncio.current_task()
         async with self._lock:
-            if not self._stopping:
-                await self._tick()
+            if self._stopping:
+                return
+            try:
+                await self._tracked()
+            except asyncio.CancelledError:
+                if not self._stopping:
+                    raise
+                # cancelled by stop(): the job ends here (APScheduler would log it a failure)
+
+    async def _tracked(self) -> TickOutcome:
+        """A tick, known to :meth:`stop` as the one in hand."""
+        self._ticking = asyncio.current_task()
+        try:
+            return await self._tick()
+        finally:
+            self._ticking = None
 
     async def _keep_clock(self) -> None:
         """Between slow ticks, keep the shared clock marked live (see ``open_shared_clock``)."""
@@ -274,10 +317,14 @@ class Scheduler:
             except DatabaseUnreachable:
                 pass
             except Exception as exc:
-                log_event(log, logging.WARNING, "clock_unrecorded", error=_line(exc))
+                log_event(log, logging.WARNING, "clock_unrecorded", error=self._said(exc))
 
     def _should_stop(self) -> bool:
         return self._stopping
+
+    def _said(self, exc: BaseException) -> str:
+        """``exc`` as one line (a timeout with the limit it ran out of)."""
+        return _line(exc, self._settings.database)
 
     async def _tick(self) -> TickOutcome:
         started = self._wall.now()
@@ -287,7 +334,7 @@ class Scheduler:
         except DatabaseUnreachable as exc:
             outcome = self._failed(started, str(exc), db_down=True)
         except Exception as exc:  # the scheduler outlives any tick
-            outcome = self._failed(started, _line(exc))
+            outcome = self._failed(started, self._said(exc))
             await self._record_failure(outcome)
             if outcome.error != self._logged_error:
                 log_event(
@@ -324,7 +371,12 @@ class Scheduler:
         as_of = self.clock.now()
         paused = await global_pause_active(conn, as_of)
         report = await run_tick(
-            conn, self._settings, as_of, wall=self._wall, should_stop=self._should_stop
+            conn,
+            self._settings,
+            as_of,
+            wall=self._wall,
+            should_stop=self._should_stop,
+            interrupt=self._interrupt,
         )
         await record_run(conn, report, self._instance_id)
         error = first_failure(report)
@@ -342,9 +394,10 @@ class Scheduler:
         )
         if self.shared_clock is not None:
             await record_reached(conn, self.shared_clock)
-        await self._prune(conn)
-        if self._after_tick is not None:
-            await self._guarded(conn, self._after_tick(conn, as_of), "after_tick_failed")
+        if not self._stopping:  # a stopping tick only records itself
+            await self._prune(conn)
+            if self._after_tick is not None:
+                await self._guarded(conn, self._after_tick(conn, as_of), "after_tick_failed")
         return TickOutcome(
             started,
             self._wall.now(),
@@ -409,9 +462,9 @@ class Scheduler:
         except psycopg.Error as exc:
             if conn.closed or conn.broken:
                 raise
-            log_event(log, logging.WARNING, event, error=_line(exc))
+            log_event(log, logging.WARNING, event, error=self._said(exc))
         except Exception as exc:
-            log_event(log, logging.WARNING, event, error=_line(exc), exc_info=exc)
+            log_event(log, logging.WARNING, event, error=self._said(exc), exc_info=exc)
         return None
 
     def _failed(self, started: datetime, error: str, *, db_down: bool = False) -> TickOutcome:
@@ -440,7 +493,7 @@ class Scheduler:
                     error=outcome.error,
                 )
         except Exception as exc:
-            log.debug("failed tick not recorded: %s", _line(exc))
+            log.debug("failed tick not recorded: %s", self._said(exc))
 
     def _report(self, outcome: TickOutcome) -> None:
         if self._on_tick is None:
@@ -451,11 +504,12 @@ class Scheduler:
             log.exception("tick listener failed")
 
     async def _goodbye(self) -> None:
-        """Record the clock one last time and mark the instance stopped."""
+        """Record the clock one last time and mark the instance stopped (given up after
+        ``GOODBYE_SECONDS``)."""
         if self._instance_id is None:
             return
         try:
-            async with self._db.use() as conn:
+            async with asyncio.timeout(GOODBYE_SECONDS), self._db.use() as conn:
                 if self.shared_clock is not None:
                     await record_reached(conn, self.shared_clock)
                 await mark_stopped(conn, self._instance_id)
@@ -464,21 +518,28 @@ class Scheduler:
                 log,
                 logging.WARNING,
                 "stop_unrecorded",
-                f"instance not marked stopped: {_line(exc)}",
-                error=_line(exc),
+                f"instance not marked stopped: {self._said(exc)}",
+                error=self._said(exc),
             )
 
 
-def _known(exc: BaseException) -> SnapwatchError | None:
-    """What the user acts on (refused rights, a read-only database...), or None for a bug."""
+async def _ended(task: asyncio.Task[Any], seconds: float) -> bool:
+    """Whether ``task`` ends within ``seconds``."""
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    return bool(done)
+
+
+def _known(exc: BaseException, limits: Limits | None = None) -> SnapwatchError | None:
+    """What the user acts on (refused rights, a read-only database, a timeout...), or None
+    for a bug. ``limits``: the timeouts in force, named in a timeout's line."""
     if isinstance(exc, SnapwatchError):
         return exc
-    return from_database(exc) if isinstance(exc, psycopg.Error) else None
+    return from_database(exc, limits=limits) if isinstance(exc, psycopg.Error) else None
 
 
-def _line(exc: BaseException) -> str:
+def _line(exc: BaseException, limits: Limits | None = None) -> str:
     """An exception as one line, redacted."""
-    known = _known(exc)
+    known = _known(exc, limits)
     if known is not None:
         return redact(str(known))
     text = " ".join(str(exc).split())

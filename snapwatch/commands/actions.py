@@ -18,7 +18,7 @@ from snapwatch.clock import command_now
 from snapwatch.config import Settings
 from snapwatch.db import Target
 from snapwatch.durations import format_duration
-from snapwatch.errors import EXIT_OK, EXIT_SITE_FAILED, ConfigError
+from snapwatch.errors import EXIT_DB_UNREACHABLE, EXIT_OK, EXIT_SITE_FAILED, ConfigError
 from snapwatch.inert import printable
 from snapwatch.sitestate import SiteRef, resolve_site
 
@@ -65,6 +65,8 @@ async def force_command(
     finally:
         await conn.close()
     out.write(render_force(result))
+    if result.busy and not result.failed:  # a lock's doing, like run-once's: for later
+        return EXIT_DB_UNREACHABLE
     return EXIT_OK if result.ok else EXIT_SITE_FAILED
 
 

@@ -11,7 +11,7 @@ from snapwatch.access import Job, connect_for
 from snapwatch.clock import command_now
 from snapwatch.config import Settings
 from snapwatch.db import Target
-from snapwatch.errors import EXIT_OK, EXIT_SITE_FAILED, ConfigError
+from snapwatch.errors import EXIT_DB_UNREACHABLE, EXIT_OK, EXIT_SITE_FAILED, ConfigError
 from snapwatch.inert import printable
 from snapwatch.runlog import record_run
 from snapwatch.sitestate import resolve_site
@@ -31,7 +31,10 @@ async def run_once(
 ) -> int:
     """One tick as of ``at`` (None: now on the schedulers' clock). An ``at`` later than
     that now would write slots that have not ended: refused unless ``allow_future``.
-    Row-level security warnings of the role check go to ``err`` (the run proceeds)."""
+    Row-level security warnings of the role check go to ``err`` (the run proceeds).
+
+    Exit 1 when a site failed; else 3 when a lock another process held past lock_timeout
+    left sites busy (the next run writes them); else 0."""
     conn, verdict = await connect_for(target, settings, Job.SCHEDULE)
     for line in verdict.warnings:
         err.write(f"snapwatch: warning: {line}\n")
@@ -52,7 +55,9 @@ async def run_once(
         out.write(json.dumps(report_json(report, target.display), indent=2) + "\n")
     else:
         out.write(render_report(report, target.display))
-    return EXIT_SITE_FAILED if report.failed else EXIT_OK
+    if report.failed:
+        return EXIT_SITE_FAILED
+    return EXIT_DB_UNREACHABLE if report.busy else EXIT_OK
 
 
 def report_json(report: TickReport, where: str) -> dict[str, Any]:
@@ -69,6 +74,7 @@ def report_json(report: TickReport, where: str) -> dict[str, Any]:
             "written": report.count("written"),
             "skipped": report.count("skipped"),
             "failed": len(report.failed),
+            "busy": len(report.busy),
             "snapshots": sum(len(o.written) for o in report.outcomes),
         },
     }
@@ -81,6 +87,7 @@ def _site_json(o: SiteOutcome) -> dict[str, Any]:
         "outcome": o.outcome,
         "reason": o.reason,
         "error": o.error,
+        "lock_wait": o.lock_wait,
         "next_due_at": o.next_due_at.isoformat() if o.next_due_at else None,
         "skipped_slots": o.skipped_slots,
         "conflicts": o.conflicts,
@@ -105,9 +112,10 @@ def render_report(report: TickReport, where: str) -> str:
     width = max((len(printable(o.site_name)) for o in report.outcomes), default=0)
     lines += [_line(o, width) for o in report.outcomes]
     snapshots = sum(len(o.written) for o in report.outcomes)
+    busy = f" ({len(report.busy)} busy: lock wait)" if report.busy else ""
     lines.append(
         f"{len(report.outcomes)} sites: {report.count('written')} written "
-        f"({snapshots} snapshots), {report.count('skipped')} skipped, "
+        f"({snapshots} snapshots), {report.count('skipped')} skipped{busy}, "
         f"{len(report.failed)} failed in {report.duration_seconds:.2f} s"
     )
     return "\n".join(lines) + "\n"
@@ -118,7 +126,9 @@ def _line(o: SiteOutcome, width: int) -> str:
     if o.outcome == "failed":
         return f"{head}  {o.error}"
     if o.outcome == "skipped":
-        due = f" (next due {o.next_due_at.isoformat()})" if o.next_due_at else ""
+        due = ""
+        if o.next_due_at and not o.lock_wait:  # a site left busy is owed now
+            due = f" (next due {o.next_due_at.isoformat()})"
         return f"{head}  {o.reason}{due}"
     if len(o.written) <= 3:
         wakes = ", ".join(f"wake {w.wake_number} ({w.trigger})" for w in o.written)

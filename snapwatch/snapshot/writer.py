@@ -1,18 +1,26 @@
 """Writing one site's snapshots: one statement, claimed with a row lock, idempotent.
 
 Any number of processes may write at once; PostgreSQL arbitrates. A site's snapshots are
-written by a single statement on an autocommit connection, so they are one transaction:
-a process killed at any instant leaves all of them or none, and a statement that fails
-(bad data, a constraint) rolls back that site alone. Inside it the site row is locked
-``FOR UPDATE SKIP LOCKED`` (a site another process is writing is left to it: no row comes
-back), due-ness is checked again, and UNIQUE(session_id, wake_number) is the backstop: an
-existing row is replaced only when it is a provisional (forced) one. ``last_snapshot_at``
-and one ``NOTIFY`` per snapshot go with it; ``last_snapshot_at`` only ever moves forward,
-and is not written at all when it would not move (the platform's triggers on ``sites``
-turn every update into an audit row).
+written by a single statement in a transaction of its own: a process killed at any
+instant leaves all of them or none, and a statement that fails (bad data, a constraint)
+rolls back that site alone. Inside it the site row is locked ``FOR UPDATE SKIP LOCKED``
+(a site another process is writing is left to it: no row comes back), due-ness is checked
+again, and UNIQUE(session_id, wake_number) is the backstop: an existing row is replaced
+only when it is a provisional (forced) one. ``last_snapshot_at`` and one ``NOTIFY`` per
+snapshot go with it; ``last_snapshot_at`` only ever moves forward, and is not written at
+all when it would not move (the platform's triggers on ``sites`` turn every update into
+an audit row).
 
-One statement per site is also one round trip: the caller builds the next site's
-document while PostgreSQL writes this one (:mod:`snapwatch.tick`).
+The transaction first sets, for itself alone, how long it waits for a lock held by
+another process (``lock_timeout``: a platform migration's ``LOCK TABLE``, a long
+transaction on a row) and whether its commit waits for the WAL flush. A write that runs
+out of that wait is rolled back and the site reported busy with the table it waited on
+(:mod:`snapwatch.locks`), for the next tick to try again.
+
+The transaction is pipelined (psycopg's pipeline mode: statements are sent without
+waiting for each other's results), so its ``BEGIN``, settings and ``COMMIT`` cost little
+beside the statement. The caller builds the next site's document while PostgreSQL writes
+this one (:mod:`snapwatch.tick`).
 """
 
 from __future__ import annotations
@@ -23,17 +31,20 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
+from psycopg.errors import LockNotAvailable
 from psycopg.rows import tuple_row
 
 from snapwatch.cadence import MAX_CADENCE_HOURS
+from snapwatch.locks import LockWait, lock_wait
+from snapwatch.pooled import transaction_with
 from snapwatch.snapshot.aggregates import Aggregates
 
 NOTIFY_CHANNEL = "snapwatch_snapshots"
 LONGEST_WINDOW = timedelta(hours=MAX_CADENCE_HOURS)
 """No snapshot window is longer than the longest cadence."""
 
-# ``commit_mode`` sets synchronous_commit for this transaction only (off unless the
-# commit is to be durable; a transaction pooler's other clients never see it).
+WRITTEN_TABLES = ("session_wake_snapshots", "snapwatch.provisional_snapshots", "sites")
+
 # The documents are joined in only where they are inserted (not carried through the
 # CTEs, which would copy them). The statement snapshot of a single statement predates the
 # row lock, so a process that
@@ -47,12 +58,9 @@ LONGEST_WINDOW = timedelta(hours=MAX_CADENCE_HOURS)
 # (``longest``), which bounds the look-up on (site_id, wake_round_start). Like the
 # re-check, it reads the statement snapshot, and UNIQUE does not back it across sessions.
 WRITE_SQL = """
-WITH commit_mode AS (
-    SELECT set_config('synchronous_commit',
-                      coalesce(%(commit)s, current_setting('synchronous_commit')), true)
-), claimed AS (
+WITH claimed AS (
     SELECT s.site_id FROM sites s
-     WHERE s.site_id = %(site)s AND EXISTS (SELECT 1 FROM commit_mode)
+     WHERE s.site_id = %(site)s
        FOR UPDATE SKIP LOCKED
 ), slots AS (
     SELECT x.*
@@ -160,6 +168,9 @@ class SiteWrite:
     """What happened to one site's snapshots inside its transaction."""
 
     busy: bool = False
+    """Another process holds the site (nothing was tried)."""
+    lock_wait: LockWait | None = None
+    """The write waited for a lock past ``lock_timeout`` and was rolled back."""
     written: list[tuple[PreparedSnapshot, UUID]] = field(default_factory=list)
     # (snapshot, why nothing was written): covered meanwhile, or a regular row exists.
     conflicts: list[tuple[PreparedSnapshot, str]] = field(default_factory=list)
@@ -171,19 +182,30 @@ async def write_site(
     snapshots: list[PreparedSnapshot],
     now: datetime,
     *,
+    lock_timeout_ms: int,
     durable: bool = True,
 ) -> SiteWrite:
-    """Write ``snapshots`` of one site in one statement (the caller's autocommit
-    connection: the statement is its own transaction). Not ``durable``: the commit
-    does not wait for its WAL flush (the server's synchronous_commit otherwise)."""
+    """Write ``snapshots`` of one site in one statement, in a transaction of its own on
+    the caller's autocommit connection (a savepoint inside the caller's transaction).
+    It waits at most ``lock_timeout_ms`` for each lock. Not ``durable``: the commit does
+    not wait for its WAL flush (the server's synchronous_commit otherwise)."""
     result = SiteWrite()
     if not snapshots:
         return result
-    async with conn.cursor(row_factory=tuple_row) as cur:
-        params = write_params(site_id, snapshots, now)
-        params["commit"] = None if durable else "off"
-        await cur.execute(WRITE_SQL, params)
-        rows = await cur.fetchall()
+    local = {"lock_timeout": str(lock_timeout_ms)}
+    if not durable:
+        local["synchronous_commit"] = "off"
+    try:
+        async with (
+            conn.pipeline(),
+            transaction_with(conn, local),
+            conn.cursor(row_factory=tuple_row) as cur,
+        ):
+            await cur.execute(WRITE_SQL, write_params(site_id, snapshots, now))
+            rows = await cur.fetchall()
+    except LockNotAvailable as exc:
+        result.lock_wait = await lock_wait(conn, exc, WRITTEN_TABLES)
+        return result
     if not rows:
         result.busy = True
         return result

@@ -4,7 +4,8 @@ The app owns what lives as long as it does: the database session its workers sha
 embedded scheduler (unless it only watches), the LISTEN connection, the log redirection
 and the hang-up handling. The main screen (:mod:`snapwatch.tui.screens.main`) shows and
 acts. Quitting (``q``, SIGHUP, a terminal gone away) stops the scheduler first, so the
-site in hand is finished and the instance is marked stopped, then exits.
+site in hand is finished (or, waiting for a lock, cancelled and rolled back) and the
+instance is marked stopped, then exits: within a few seconds, whatever the database does.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ class SnapwatchApp(BaseApp):
             updates.stop()
         scheduler = self.services.scheduler
         if scheduler is not None and not scheduler.stopping:
-            self.sub_title = "stopping the scheduler (finishing the site in hand)"
+            self.sub_title = "stopping the scheduler (the site in hand finishes or is cancelled)"
             try:
                 await scheduler.stop()
             except Exception:

@@ -44,6 +44,7 @@ class AppData:
         measured on every new connection (a scheduler, if any, measures it every tick)."""
         self.target = target
         self.read_only = settings.read_only
+        self.limits = settings.database
         self.session = DbSession(
             target, settings, on_change=on_change, read_only=self.read_only, check=_can_view
         )
@@ -74,7 +75,10 @@ class AppData:
                 raise
             except psycopg.Error as exc:
                 known = from_database(
-                    exc, read_only_connection=self.read_only, redact=self.target.redact
+                    exc,
+                    read_only_connection=self.read_only,
+                    redact=self.target.redact,
+                    limits=self.limits,
                 )
                 if known is not None:
                     raise known from None

@@ -429,7 +429,8 @@ class MainScreen(Screen[None]):
             report = outcome.report
             written = sum(len(o.written) for o in report.outcomes) if report else 0
             paused = ", all paused" if outcome.paused else ""
-            text = f"last tick: {written} written{paused}"
+            busy = f", {len(report.busy)} busy (lock wait)" if report and report.busy else ""
+            text = f"last tick: {written} written{busy}{paused}"
         self.status.set_part("tick", text)
 
     @on(SnapshotsWritten)
