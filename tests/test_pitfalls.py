@@ -1,7 +1,8 @@
 """The earlier implementation's mistakes, by number (design/pitfalls.md), each one a test.
 
 Pitfalls 3-5 and 8-25 are covered where their rule lives (test_cadence, test_snapshot_*,
-test_pipeline); here are the operational ones: 1, 2, 6, 7, 26, 27, 28 and 29."""
+test_pipeline), 34 in test_inert, test_cli_hostile_text and test_tui_hostile_text; here
+are the operational ones: 1, 2, 6, 7, 26, 27, 28 and 29."""
 
 from __future__ import annotations
 
