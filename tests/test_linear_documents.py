@@ -169,6 +169,7 @@ def test_a_packed_site_costs_what_a_sparse_one_does_per_device_and_its_tick_stay
         "written": 2,
         "skipped": 0,
         "failed": 0,
+        "busy": 0,
         "snapshots": 2,
     }
     small, large = written_document(rows, sparse), written_document(rows, packed)
