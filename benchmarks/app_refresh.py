@@ -44,15 +44,15 @@ from fleet import (
 )
 from textual.pilot import Pilot
 
-from snapwatch.clock import FixedClock
-from snapwatch.config import Settings, load_settings
-from snapwatch.db import Target, connect
-from snapwatch.embedded import start_embedded
-from snapwatch.migrations import migrate
+from snapwatch.infra.clock import FixedClock
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import Target, connect
+from snapwatch.infra.embedded import start_embedded
+from snapwatch.infra.migrations import migrate
 from snapwatch.readmodels.sites import fetch_site_overview
-from snapwatch.runlog import record_run
-from snapwatch.sitestate import load_sites
-from snapwatch.tick import run_tick
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.sitestate import load_sites
+from snapwatch.schedule.tick import run_tick
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.poller import Poller
 

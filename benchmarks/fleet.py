@@ -24,7 +24,7 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.types.json import Jsonb
 
-from snapwatch.migrations.platform import PLATFORM_INDEXES, IndexSpec
+from snapwatch.infra.migrations.platform import PLATFORM_INDEXES, IndexSpec
 
 COMPANY_KEY = "bench-company"
 PROGRAM_KEY = "bench-program"

@@ -37,14 +37,14 @@ import psycopg
 from fleet import FleetSpec, build_fleet, default_anchor
 from psycopg import AsyncConnection, AsyncCursor, sql
 
-import snapwatch.tick as tick_module
-from snapwatch import sitestate
-from snapwatch.config import Settings, load_settings
-from snapwatch.db import Target, connect
-from snapwatch.embedded import EmbeddedServer, start_embedded
-from snapwatch.migrations import migrate, plan
+import snapwatch.schedule.tick as tick_module
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import Target, connect
+from snapwatch.infra.embedded import EmbeddedServer, start_embedded
+from snapwatch.infra.migrations import migrate, plan
+from snapwatch.schedule import sitestate
+from snapwatch.schedule.tick import TickReport, run_tick
 from snapwatch.snapshot import reader, writer
-from snapwatch.tick import TickReport, run_tick
 
 Conn = AsyncConnection[dict[str, Any]]
 

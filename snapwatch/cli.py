@@ -26,19 +26,19 @@ from typing import Any, TextIO, cast
 import psycopg
 
 from snapwatch import __version__
-from snapwatch.clock import Clock, DatabaseClock, SystemClock
-from snapwatch.config import Settings, effective_toml, load_settings
-from snapwatch.db import Target, resolve_target
-from snapwatch.errors import (
+from snapwatch.inert import InertStream, printable
+from snapwatch.infra.clock import Clock, DatabaseClock, SystemClock
+from snapwatch.infra.config import Settings, effective_toml, load_settings
+from snapwatch.infra.db import Target, resolve_target
+from snapwatch.infra.errors import (
     EXIT_OK,
     InternalError,
     Limits,
     SnapwatchError,
     from_database,
 )
-from snapwatch.inert import InertStream, printable
-from snapwatch.logs import configure_logging
-from snapwatch.redact import dsn_password, redact
+from snapwatch.infra.logs import configure_logging
+from snapwatch.infra.redact import dsn_password, redact
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -76,7 +76,7 @@ def _port(text: str) -> int:
 
 
 def _daemon_options(parser: argparse.ArgumentParser) -> None:
-    """``--daemon`` and what it takes (see ``snapwatch.daemon``)."""
+    """``--daemon`` and what it takes (see ``snapwatch.service.daemon``)."""
     group = parser.add_argument_group("daemon")
     group.add_argument("--daemon", action="store_true", help="run the scheduler headless")
     group.add_argument("--metrics-port", type=_port, metavar="N", help="serve /metrics, /healthz")
@@ -359,8 +359,8 @@ def _cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from snapwatch.commands.actions import refuse_read_only
     from snapwatch.commands.migrate import check_command, owner_sql_command
-    from snapwatch.errors import ConfigError
-    from snapwatch.migrations import migrate
+    from snapwatch.infra.errors import ConfigError
+    from snapwatch.infra.migrations import migrate
 
     if (args.writer or args.reader) and not args.print_owner_sql:
         raise ConfigError("--writer and --reader go with --print-owner-sql")
@@ -547,8 +547,8 @@ def _cmd_daemon(args: argparse.Namespace, settings: Settings) -> int:
     """``--daemon``: the scheduler without the app; usage checked before anything starts
     (read_only by ``run_daemon``)."""
     from snapwatch.commands.timearg import parse_instant
-    from snapwatch.daemon import DaemonOptions, run_daemon
-    from snapwatch.errors import ConfigError
+    from snapwatch.infra.errors import ConfigError
+    from snapwatch.service.daemon import DaemonOptions, run_daemon
 
     if args.command is not None:
         raise ConfigError(f"--daemon runs alone, without a command (got {args.command!r})")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from snapwatch.errors import ConfigError
+from snapwatch.infra.errors import ConfigError
 
 ACCEPTED = "a number and a unit, combined largest first: 45s, 90m, 2h, 1h30m, 1d"
 

@@ -21,8 +21,8 @@ from pgcron_server import PgCronServer, PgCronUnavailable, start_pgcron_server
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
-from snapwatch.config import Settings, load_settings
-from snapwatch.embedded import EmbeddedServer, start_embedded
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.embedded import EmbeddedServer, start_embedded
 
 _counter = itertools.count(1)
 
@@ -89,8 +89,8 @@ def _migrate(dsn: str) -> None:
 
     from pydantic import SecretStr
 
-    from snapwatch.db import Target
-    from snapwatch.migrations import migrate
+    from snapwatch.infra.db import Target
+    from snapwatch.infra.migrations import migrate
 
     # Built without reading the environment: the outside world must not change the schema.
     settings = Settings.model_construct(dsn=SecretStr(dsn))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from snapwatch.config import load_settings
-from snapwatch.db import Target, connect
 from snapwatch.demo.seed import seed_demo
-from snapwatch.runlog import record_run
-from snapwatch.tick import run_tick
+from snapwatch.infra.config import load_settings
+from snapwatch.infra.db import Target, connect
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.tick import run_tick
 
 AT = datetime(2026, 11, 28, 14, 5, tzinfo=UTC)
 

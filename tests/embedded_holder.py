@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from snapwatch.embedded import start_embedded
+from snapwatch.infra.embedded import start_embedded
 
 server = start_embedded(Path(sys.argv[1]))
 print(server.handle.get_pid(), flush=True)

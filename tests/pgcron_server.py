@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL 15 cluster with pg_cron, for the tests of ``snapwatch.pgcron``.
+"""A throwaway PostgreSQL 15 cluster with pg_cron, for the tests of ``snapwatch.schedule.pgcron``.
 
 The suite's embedded PostgreSQL 18 has no pg_cron, so these tests start their own cluster
 from the Debian packages ``postgresql-15`` and ``postgresql-15-cron`` (``.ci/run``

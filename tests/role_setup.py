@@ -11,10 +11,10 @@ import psycopg
 from overview_rows import Rows
 from psycopg import sql
 
-from snapwatch.access.grants import grant_statements
-from snapwatch.access.needs import READER_JOBS, WRITER_JOBS
-from snapwatch.clock import SystemClock
-from snapwatch.migrations.platform import PLATFORM_TABLES
+from snapwatch.infra.access.grants import grant_statements
+from snapwatch.infra.access.needs import READER_JOBS, WRITER_JOBS
+from snapwatch.infra.clock import SystemClock
+from snapwatch.infra.migrations.platform import PLATFORM_TABLES
 
 H = timedelta(hours=1)
 

@@ -11,7 +11,7 @@ from uuid import UUID, uuid5
 
 import jsonschema
 
-from snapwatch.config import PlausibilitySettings, SnapshotSettings
+from snapwatch.infra.config import PlausibilitySettings, SnapshotSettings
 from snapwatch.snapshot.document import build_document
 from snapwatch.snapshot.inputs import (
     DeviceFacts,

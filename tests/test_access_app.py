@@ -15,7 +15,7 @@ from role_setup import due_fleet, enable_row_security, grant_reader, grant_write
 from test_tui_sites import main_of, make_app, make_settings, wait_for
 from textual.pilot import Pilot
 
-from snapwatch.migrations.platform import PLATFORM_TABLES
+from snapwatch.infra.migrations.platform import PLATFORM_TABLES
 
 
 @pytest.fixture

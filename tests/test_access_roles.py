@@ -23,9 +23,9 @@ from role_setup import (
     policy,
 )
 
-from snapwatch.access.needs import OWN_TABLES
 from snapwatch.cli import main
-from snapwatch.errors import EXIT_DB_UNREACHABLE, EXIT_USAGE, from_database
+from snapwatch.infra.access.needs import OWN_TABLES
+from snapwatch.infra.errors import EXIT_DB_UNREACHABLE, EXIT_USAGE, from_database
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from snapwatch.access.facts import AccessFacts, Policy, RoleFacts, TableFacts
-from snapwatch.access.grants import grant_statements, owner_script, policy_statements
-from snapwatch.access.judge import judge, row_security_applies
-from snapwatch.access.needs import (
+from snapwatch.inert import name, quoted
+from snapwatch.infra.access.facts import AccessFacts, Policy, RoleFacts, TableFacts
+from snapwatch.infra.access.grants import grant_statements, owner_script, policy_statements
+from snapwatch.infra.access.judge import judge, row_security_applies
+from snapwatch.infra.access.needs import (
     NEEDS,
     READER_JOBS,
     WRITER_JOBS,
@@ -18,10 +19,9 @@ from snapwatch.access.needs import (
     Right,
     needs_of,
 )
-from snapwatch.errors import from_database
-from snapwatch.inert import name, quoted
-from snapwatch.migrations.owners import Held, refusal
-from snapwatch.migrations.steps import MigrationPlan, Requirement, Step
+from snapwatch.infra.errors import from_database
+from snapwatch.infra.migrations.owners import Held, refusal
+from snapwatch.infra.migrations.steps import MigrationPlan, Requirement, Step
 
 ROLE = RoleFacts("snapwatch", bypasses_rls=False, in_recovery=False, read_only_default=None)
 PLAIN = TableFacts("public", "", "postgres", owned=False, rls=False, forced=False, policies=())

@@ -12,19 +12,19 @@ import pytest
 from overview_rows import Rows
 from psycopg import AsyncConnection
 
-from snapwatch.actions import (
+from snapwatch.durations import DurationError, format_duration, parse_duration
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import connect, resolve_target
+from snapwatch.infra.errors import ConfigError
+from snapwatch.schedule.actions import (
     ActionRefused,
     active_pauses,
     force,
     pause,
     resume,
 )
-from snapwatch.config import Settings
-from snapwatch.db import connect, resolve_target
-from snapwatch.durations import DurationError, format_duration, parse_duration
-from snapwatch.errors import ConfigError
-from snapwatch.instances import Identity
-from snapwatch.tick import TickReport, run_tick
+from snapwatch.schedule.instances import Identity
+from snapwatch.schedule.tick import TickReport, run_tick
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)

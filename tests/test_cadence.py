@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from snapwatch.cadence import (
+from snapwatch.schedule.cadence import (
     FORCE_ON_BOUNDARY,
     PlannedSlot,
     Reason,

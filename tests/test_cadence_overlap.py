@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cadence import FakeSession
 
-from snapwatch.cadence import (
+from snapwatch.schedule.cadence import (
     FORCE_NOT_OWNED,
     PlannedSlot,
     SessionState,

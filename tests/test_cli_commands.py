@@ -15,8 +15,8 @@ import pytest
 from overview_rows import Rows
 
 from snapwatch.cli import main
-from snapwatch.clock import SystemClock
-from snapwatch.migrations.own import LATEST_VERSION
+from snapwatch.infra.clock import SystemClock
+from snapwatch.infra.migrations.own import LATEST_VERSION
 
 H = timedelta(hours=1)
 CLOSED_PORT_DSN = "postgresql://bob:hunter2@127.0.0.1:1/platform"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from psycopg import AsyncConnection
 
-from snapwatch.clock import (
+from snapwatch.infra.clock import (
     LIVE_SECONDS,
     AcceleratedClock,
     FixedClock,
@@ -19,8 +19,8 @@ from snapwatch.clock import (
     open_shared_clock,
     record_reached,
 )
-from snapwatch.config import load_settings
-from snapwatch.db import Target, connect
+from snapwatch.infra.config import load_settings
+from snapwatch.infra.db import Target, connect
 
 SIM = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 WALL = datetime(2030, 1, 1, 8, 0, tzinfo=UTC)

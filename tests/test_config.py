@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from snapwatch.config import Settings, load_settings
-from snapwatch.errors import ConfigError
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 

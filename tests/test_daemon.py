@@ -25,10 +25,10 @@ from overview_rows import Rows
 from own_server import OwnServer
 from pydantic import SecretStr
 
-from snapwatch.clock import SystemClock
-from snapwatch.config import Settings
-from snapwatch.db import Target
-from snapwatch.migrations import migrate
+from snapwatch.infra.clock import SystemClock
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.migrations import migrate
 
 pytestmark = pytest.mark.slow  # real processes
 

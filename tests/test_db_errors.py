@@ -11,10 +11,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from snapwatch.config import Settings, load_settings
-from snapwatch.db import Database, connect, resolve_target
-from snapwatch.embedded import EmbeddedServer
-from snapwatch.errors import EXIT_DB_UNREACHABLE, AuthenticationFailed, DatabaseUnreachable
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import Database, connect, resolve_target
+from snapwatch.infra.embedded import EmbeddedServer
+from snapwatch.infra.errors import EXIT_DB_UNREACHABLE, AuthenticationFailed, DatabaseUnreachable
 
 DEAD_DSN = "postgresql://bob:hunter2@127.0.0.1:1/platform"
 

@@ -24,7 +24,7 @@ from snapwatch.demo.layout import COMPANIES, demo_company_ids
 from snapwatch.demo.places import Ids, build_places
 from snapwatch.demo.seed import DEMO_ROWS, DemoSeedError, seed_demo
 from snapwatch.demo.site_days import site_sessions
-from snapwatch.embedded import EmbeddedServer
+from snapwatch.infra.embedded import EmbeddedServer
 
 # The day after the US switched to daylight saving time: the history holds a 23-hour
 # session for the American sites.

@@ -13,10 +13,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from snapwatch.clock import FixedClock
-from snapwatch.config import load_settings
-from snapwatch.db import Target, connect
 from snapwatch.demo.seed import seed_demo
+from snapwatch.infra.clock import FixedClock
+from snapwatch.infra.config import load_settings
+from snapwatch.infra.db import Target, connect
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.panes.sites import SitesTable
 

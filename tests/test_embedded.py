@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from snapwatch.embedded import PGDATA_NAME, PID_LIST, repair_pid_list
+from snapwatch.infra.embedded import PGDATA_NAME, PID_LIST, repair_pid_list
 
 HOLDER = Path(__file__).with_name("embedded_holder.py")
 pytestmark = pytest.mark.slow

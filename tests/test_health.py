@@ -10,10 +10,10 @@ from uuid import UUID, uuid4
 import pytest
 from overview_rows import Rows
 
-from snapwatch.cadence import SessionState, choose_cadence, eligibility
-from snapwatch.config import SchedulerSettings, Settings
-from snapwatch.db import connect, resolve_target
-from snapwatch.health import (
+from snapwatch.infra.config import SchedulerSettings, Settings
+from snapwatch.infra.db import connect, resolve_target
+from snapwatch.schedule.cadence import SessionState, choose_cadence, eligibility
+from snapwatch.schedule.health import (
     DOWN_AFTER_TICKS,
     DOWN_GRACE_SECONDS,
     LATE_GRACE_SECONDS,
@@ -26,11 +26,11 @@ from snapwatch.health import (
     read_site_health,
     site_health,
 )
-from snapwatch.instances import InstanceRow
-from snapwatch.runlog import record_run
-from snapwatch.sitestate import Pause, SessionView, SiteView
+from snapwatch.schedule.instances import InstanceRow
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.sitestate import Pause, SessionView, SiteView
+from snapwatch.schedule.tick import run_tick
 from snapwatch.snapshot.inputs import SessionFacts, SiteFacts
-from snapwatch.tick import run_tick
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 DAY = datetime(2026, 6, 10, tzinfo=UTC)

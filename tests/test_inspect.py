@@ -26,11 +26,11 @@ from psycopg.rows import dict_row
 
 from snapwatch.cli import build_parser
 from snapwatch.commands.inspect import inspect
-from snapwatch.config import Settings, load_settings
-from snapwatch.db import Target
 from snapwatch.demo.seed import seed_demo
-from snapwatch.errors import SnapwatchError
-from snapwatch.tick import run_tick
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.errors import SnapwatchError
+from snapwatch.schedule.tick import run_tick
 
 NS = UUID("3d1f0b7e-8a41-4c3b-9d0e-5b2a7c6f1e90")
 SESSION_START = datetime(2025, 6, 2, 0, 0, tzinfo=UTC)

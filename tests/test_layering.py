@@ -25,7 +25,7 @@ def core_modules() -> list[str]:
 
 def test_importing_the_core_does_not_import_textual() -> None:
     modules = core_modules()
-    assert "snapwatch.cli" in modules and "snapwatch.db" in modules
+    assert "snapwatch.cli" in modules and "snapwatch.infra.db" in modules
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"

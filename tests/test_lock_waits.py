@@ -26,15 +26,15 @@ from test_daemon import Daemon, build_fleet, instance_rows, snapshot_count
 from test_tui_live import eligible_fleet
 from test_tui_sites import main_of, make_app, make_settings, wait_for
 
-from snapwatch.config import Settings, load_settings
-from snapwatch.db import connect, resolve_target
-from snapwatch.errors import (
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import connect, resolve_target
+from snapwatch.infra.errors import (
     EXIT_DB_UNREACHABLE,
     DatabaseUnreachable,
     StatementCancelled,
     from_database,
 )
-from snapwatch.tick import run_tick
+from snapwatch.schedule.tick import run_tick
 
 pytestmark = pytest.mark.slow  # real processes
 

@@ -13,7 +13,7 @@ from uuid import UUID
 
 import pytest
 
-from snapwatch.logs import configure_logging, log_event
+from snapwatch.infra.logs import configure_logging, log_event
 
 SITE = UUID("6f1c1c52-2f58-4a55-9a3e-4b8f0e5d2a10")
 AS_OF = datetime(2026, 6, 10, 14, 0, tzinfo=timezone(timedelta(hours=2)))

@@ -16,18 +16,18 @@ import pytest
 from conftest import MakeRole
 from psycopg import sql
 
-from snapwatch.config import Settings, load_settings
-from snapwatch.db import Target, connect
-from snapwatch.errors import ConfigError, SchemaError
-from snapwatch.migrations import MigrationPlan, Step, migrate, plan, require_current
-from snapwatch.migrations.own import VERSIONS
-from snapwatch.migrations.platform import (
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import Target, connect
+from snapwatch.infra.errors import ConfigError, SchemaError
+from snapwatch.infra.migrations import MigrationPlan, Step, migrate, plan, require_current
+from snapwatch.infra.migrations.own import VERSIONS
+from snapwatch.infra.migrations.platform import (
     ADDED_COLUMNS,
     PLATFORM_INDEXES,
     PLATFORM_TABLES,
     parse_indexes,
 )
-from snapwatch.migrations.runner import LOCK_KEY
+from snapwatch.infra.migrations.runner import LOCK_KEY
 
 OWN_TABLES = {
     "schema_migrations",
@@ -161,9 +161,9 @@ def _data_fingerprint(dsn: str) -> dict[str, str]:
 def _start_migrate_process(dsn: str, start_at: float) -> subprocess.Popen[str]:
     script = (
         "import asyncio, sys, time\n"
-        "from snapwatch.config import load_settings\n"
-        "from snapwatch.db import Target\n"
-        "from snapwatch.migrations import migrate\n"
+        "from snapwatch.infra.config import load_settings\n"
+        "from snapwatch.infra.db import Target\n"
+        "from snapwatch.infra.migrations import migrate\n"
         "dsn, start_at = sys.argv[1], float(sys.argv[2])\n"
         "settings = load_settings(overrides={'dsn': dsn})[0]\n"
         "time.sleep(max(0.0, start_at - time.time()))\n"

@@ -20,10 +20,10 @@ import psycopg
 from overview_rows import Rows
 from pgbouncer_server import through
 
-from snapwatch.clock import SystemClock
-from snapwatch.config import Settings
-from snapwatch.db import Target
-from snapwatch.notify import ListenState, SnapshotListener
+from snapwatch.infra.clock import SystemClock
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.notify import ListenState, SnapshotListener
 from snapwatch.snapshot.writer import NOTIFY_CHANNEL
 
 

@@ -23,7 +23,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from test_daemon import Daemon
 
-from snapwatch.clock import (
+from snapwatch.infra.clock import (
     AcceleratedClock,
     DatabaseClock,
     FixedClock,
@@ -31,12 +31,12 @@ from snapwatch.clock import (
     command_clock,
     open_shared_clock,
 )
-from snapwatch.config import Settings
-from snapwatch.db import Target
-from snapwatch.dbsession import DbSession
-from snapwatch.instances import read_instances
-from snapwatch.metrics import Health, Metrics
-from snapwatch.scheduler import Scheduler
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.dbsession import DbSession
+from snapwatch.schedule.instances import read_instances
+from snapwatch.schedule.scheduler import Scheduler
+from snapwatch.service.metrics import Health, Metrics
 
 H = timedelta(hours=1)
 HOST_BEHIND = timedelta(hours=3)
@@ -279,7 +279,7 @@ def test_a_scheduler_on_a_clock_off_by_hours_still_writes_on_the_databases_time(
 async def test_the_apps_job_health_pane_names_an_instance_whose_host_clock_is_off(
     db: DbSession, cfg: Settings, conn: AsyncConnection[dict[str, Any]]
 ) -> None:
-    from snapwatch.health import instance_health
+    from snapwatch.schedule.health import instance_health
     from snapwatch.tui.panes.health import instance_row
 
     behind = DatabaseClock(FixedClock(SystemClock().now() - timedelta(seconds=45)))

@@ -17,15 +17,15 @@ import pytest
 from overview_rows import Rows
 from psycopg import AsyncConnection
 
-from snapwatch import tick as tick_module
 from snapwatch.commands.status import read_status, render_status, status_json
-from snapwatch.config import Settings
-from snapwatch.db import connect, resolve_target
-from snapwatch.health import SiteState, read_site_health
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import connect, resolve_target
 from snapwatch.readmodels.sites import fetch_site_overview
-from snapwatch.runlog import record_run
-from snapwatch.sitestate import load_sites
-from snapwatch.tick import TickReport, run_tick
+from snapwatch.schedule import tick as tick_module
+from snapwatch.schedule.health import SiteState, read_site_health
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.sitestate import load_sites
+from snapwatch.schedule.tick import TickReport, run_tick
 from snapwatch.tui.panes.sites_model import detail_line, reason_text
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)

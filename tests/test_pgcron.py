@@ -1,4 +1,4 @@
-"""snapwatch.pgcron: schedules and conflicts without a database, then a real pg_cron.
+"""snapwatch.schedule.pgcron: schedules and conflicts without a database, then a real pg_cron.
 
 The real pg_cron runs in a PostgreSQL 15 cluster of its own (``tests/pgcron_server.py``);
 without the Debian packages those tests skip, saying what is missing. Its jobs call
@@ -24,7 +24,8 @@ from platform_writers import DROP, FUNCTIONS, schedule
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from snapwatch.pgcron import (
+from snapwatch.schedule.other_writers import DOES_NOT_WRITE, Evidence, Outcome, unknown
+from snapwatch.schedule.pgcron import (
     NOT_INSTALLED,
     CronJob,
     CronReport,
@@ -34,7 +35,6 @@ from snapwatch.pgcron import (
     next_run,
     read_cron,
 )
-from snapwatch.snapshot_writers import DOES_NOT_WRITE, Evidence, Outcome, unknown
 
 AsyncConn = psycopg.AsyncConnection[dict[str, Any]]
 

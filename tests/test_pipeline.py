@@ -14,12 +14,12 @@ import psycopg
 import pytest
 from overview_rows import Rows
 
-from snapwatch.config import Settings, load_settings
-from snapwatch.db import connect, resolve_target
-from snapwatch.runlog import record_run
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import connect, resolve_target
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.tick import TickReport, run_tick
 from snapwatch.snapshot.schema import shipped_schema
 from snapwatch.snapshot.writer import NOTIFY_CHANNEL
-from snapwatch.tick import TickReport, run_tick
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)  # a session day, UTC midnight to midnight
 H = timedelta(hours=1)
@@ -337,7 +337,7 @@ async def test_every_written_document_validates_against_the_shipped_schema(
 async def test_tick_on_a_platform_database_with_integer_cadence_and_extra_columns(
     platform_like_dsn: str, isolated_env: Path
 ) -> None:
-    from snapwatch.migrations import migrate
+    from snapwatch.infra.migrations import migrate
 
     platform = load_settings(overrides={"dsn": platform_like_dsn})[0]
     await migrate(resolve_target(platform), platform)
@@ -405,7 +405,7 @@ async def test_global_pause_skips_every_site(cfg: Settings, rows: Rows) -> None:
 def test_a_device_counts_when_active_and_not_inactive_or_decommissioned(
     rows: Rows, is_active: bool | None, status: str | None, live: bool
 ) -> None:
-    from snapwatch.sitestate import with_counting_devices
+    from snapwatch.schedule.sitestate import with_counting_devices
 
     site = make_site(rows)
     device = rows.device(site, is_active=is_active, provisioning_status=status)  # type: ignore[arg-type]

@@ -17,12 +17,12 @@ import pytest
 from overview_rows import Rows
 
 from snapwatch.cli import main
-from snapwatch.config import Settings, load_settings
-from snapwatch.db import connect, resolve_target
-from snapwatch.runlog import record_run
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import connect, resolve_target
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.tick import TickReport, run_tick
 from snapwatch.snapshot.aggregates import to_cents
 from snapwatch.snapshot.schema import shipped_schema
-from snapwatch.tick import TickReport, run_tick
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)

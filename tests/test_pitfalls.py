@@ -21,14 +21,14 @@ from platform_writers import DROP, FUNCTIONS
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
-from snapwatch.clock import SystemClock
-from snapwatch.config import Settings, load_settings
-from snapwatch.db import Target
-from snapwatch.health import InstanceState, SiteState, instance_health, read_site_health
-from snapwatch.instances import read_instances, record_tick, register
-from snapwatch.migrations import migrate
-from snapwatch.runlog import record_run
-from snapwatch.tick import run_tick
+from snapwatch.infra.clock import SystemClock
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.migrations import migrate
+from snapwatch.schedule.health import InstanceState, SiteState, instance_health, read_site_health
+from snapwatch.schedule.instances import read_instances, record_tick, register
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.tick import run_tick
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -17,10 +17,10 @@ import psycopg
 import pytest
 from overview_rows import Rows
 
-from snapwatch.config import load_settings
-from snapwatch.db import Target, connect
-from snapwatch.migrations import migrate
-from snapwatch.tick import run_tick
+from snapwatch.infra.config import load_settings
+from snapwatch.infra.db import Target, connect
+from snapwatch.infra.migrations import migrate
+from snapwatch.schedule.tick import run_tick
 
 CHANGES = {
     "devices": [

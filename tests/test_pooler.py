@@ -29,10 +29,10 @@ from reliability_fleet import (
     wait_for_simulated,
 )
 
-from snapwatch.config import PoolerSetting, Settings
-from snapwatch.db import Database, Target, connect
-from snapwatch.embedded import EmbeddedServer
-from snapwatch.pooler import REFUSED_OPTIONS, Pooler, from_dsn
+from snapwatch.infra.config import PoolerSetting, Settings
+from snapwatch.infra.db import Database, Target, connect
+from snapwatch.infra.embedded import EmbeddedServer
+from snapwatch.infra.pooler import REFUSED_OPTIONS, Pooler, from_dsn
 
 H = timedelta(hours=1)
 HANGS = 10.0

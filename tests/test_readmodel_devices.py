@@ -10,9 +10,9 @@ from overview_rows import Rows
 from psycopg import AsyncConnection
 from test_readmodel_snapshots import DAY, T1, T3, H, M, build, legacy, write
 
-from snapwatch.actions import force
-from snapwatch.config import Settings
+from snapwatch.infra.config import Settings
 from snapwatch.readmodels.devices import site_devices, sparkline
+from snapwatch.schedule.actions import force
 
 
 async def test_devices_of_the_latest_snapshot_with_band_freshness_and_position(

@@ -15,16 +15,16 @@ from overview_rows import Rows
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import dict_row
 
-from snapwatch.actions import pause
 from snapwatch.commands.status import read_status
-from snapwatch.config import Settings, load_settings
-from snapwatch.health import InstanceState, SiteState, read_site_health
-from snapwatch.instances import Identity, mark_stopped, register
+from snapwatch.infra.config import Settings, load_settings
 from snapwatch.readmodels.display import age_text, cadence_text, timezone_text
 from snapwatch.readmodels.health import job_health
 from snapwatch.readmodels.sites import SiteOverview, fetch_site_overview
-from snapwatch.runlog import record_run
-from snapwatch.tick import run_tick
+from snapwatch.schedule.actions import pause
+from snapwatch.schedule.health import InstanceState, SiteState, read_site_health
+from snapwatch.schedule.instances import Identity, mark_stopped, register
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.tick import run_tick
 
 NOW = datetime(2025, 3, 10, 15, 30, tzinfo=UTC)
 

@@ -12,11 +12,11 @@ import pytest
 from overview_rows import Rows
 from psycopg import AsyncConnection
 
-from snapwatch.actions import force
-from snapwatch.config import Settings
+from snapwatch.infra.config import Settings
 from snapwatch.readmodels.snapshots import recent_snapshots
-from snapwatch.runlog import record_run
-from snapwatch.tick import run_tick
+from snapwatch.schedule.actions import force
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.tick import run_tick
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)

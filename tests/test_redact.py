@@ -2,8 +2,8 @@ import logging
 
 import pytest
 
-from snapwatch.logs import RedactingFilter
-from snapwatch.redact import MASK, dsn_password, redact
+from snapwatch.infra.logs import RedactingFilter
+from snapwatch.infra.redact import MASK, dsn_password, redact
 
 
 @pytest.mark.parametrize(

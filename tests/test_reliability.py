@@ -36,9 +36,9 @@ from reliability_fleet import (
     wait_for_simulated,
 )
 
-from snapwatch.config import Settings
-from snapwatch.db import Target
-from snapwatch.migrations import migrate
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.migrations import migrate
 
 pytestmark = pytest.mark.slow
 

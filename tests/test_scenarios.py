@@ -13,9 +13,9 @@ import psycopg
 import pytest
 from overview_rows import Rows
 
-from snapwatch import actions
-from snapwatch.config import Settings
-from snapwatch.tick import SiteOutcome, run_tick
+from snapwatch.infra.config import Settings
+from snapwatch.schedule import actions
+from snapwatch.schedule.tick import SiteOutcome, run_tick
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)

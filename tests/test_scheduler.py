@@ -18,14 +18,14 @@ import pytest
 from overview_rows import Rows
 
 from snapwatch import __version__
-from snapwatch import scheduler as scheduler_module
-from snapwatch.clock import FixedClock, SystemClock, open_shared_clock
-from snapwatch.config import Settings
-from snapwatch.db import Target, connect
-from snapwatch.dbsession import BACKOFF_CAP_SECONDS, DbSession, DbState
-from snapwatch.errors import DatabaseUnreachable
-from snapwatch.instances import InstanceRow, read_instances
-from snapwatch.scheduler import Scheduler, TickOutcome
+from snapwatch.infra.clock import FixedClock, SystemClock, open_shared_clock
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target, connect
+from snapwatch.infra.dbsession import BACKOFF_CAP_SECONDS, DbSession, DbState
+from snapwatch.infra.errors import DatabaseUnreachable
+from snapwatch.schedule import scheduler as scheduler_module
+from snapwatch.schedule.instances import InstanceRow, read_instances
+from snapwatch.schedule.scheduler import Scheduler, TickOutcome
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -210,7 +210,7 @@ async def test_a_failing_tick_is_recorded_and_the_scheduler_keeps_going(
     clock = FixedClock(DAY + 2 * H + timedelta(minutes=3))
     ticks = Ticks()
     sched = Scheduler(db, cfg, clock, mode="daemon", on_tick=ticks, tick_seconds=TICK)
-    caplog.set_level(logging.INFO, logger="snapwatch.scheduler")
+    caplog.set_level(logging.INFO, logger="snapwatch.schedule.scheduler")
     await sched.start()
     try:
         await ticks.wait(3)
@@ -382,7 +382,7 @@ async def test_failed_connects_back_off_and_report_the_outage_once(
         dsn="postgresql://snapwatch:s3cret-pw@127.0.0.1:1/nowhere", secrets=("s3cret-pw",)
     )
     session = DbSession(target, cfg, on_change=states.append, monotonic=mono)
-    caplog.set_level(logging.INFO, logger="snapwatch.dbsession")
+    caplog.set_level(logging.INFO, logger="snapwatch.infra.dbsession")
     waits = []
     for _ in range(9):
         with pytest.raises(DatabaseUnreachable):
@@ -406,7 +406,7 @@ async def test_a_killed_connection_is_replaced_and_the_blip_reported_once_each_w
 ) -> None:
     states: list[DbState] = []
     session = DbSession(db.target, cfg, on_change=states.append)
-    caplog.set_level(logging.INFO, logger="snapwatch.dbsession")
+    caplog.set_level(logging.INFO, logger="snapwatch.infra.dbsession")
     conn = await session.connection()
     pid = conn.info.backend_pid
     rows.conn.execute("SELECT pg_terminate_backend(%s)", (pid,))

@@ -16,9 +16,6 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from test_demo import digest
 
-from snapwatch.clock import FixedClock
-from snapwatch.config import load_settings
-from snapwatch.db import Target
 from snapwatch.demo.cron import fire_times
 from snapwatch.demo.launch import DemoRun, open_demo_clock, simulate_step, timeline_end
 from snapwatch.demo.layout import SITES, demo_company_ids
@@ -30,8 +27,11 @@ from snapwatch.demo.simulator import (
     demo_clock_settings,
     seeded_at,
 )
-from snapwatch.embedded import EmbeddedServer
-from snapwatch.tick import run_tick
+from snapwatch.infra.clock import FixedClock
+from snapwatch.infra.config import load_settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.embedded import EmbeddedServer
+from snapwatch.schedule.tick import run_tick
 
 # Just before midnight in New York (04:00 UTC) and Chicago (05:00 UTC), the day after the
 # US spring-forward night; not a round instant, as a real seed is.

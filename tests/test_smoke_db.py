@@ -1,5 +1,5 @@
-from snapwatch.config import Settings
-from snapwatch.db import Database, resolve_target
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Database, resolve_target
 
 
 async def test_pool_runs_a_query_on_a_fresh_database(settings: Settings) -> None:

@@ -35,7 +35,7 @@ from snapshot_factory import (
     validate,
 )
 
-from snapwatch.config import SnapshotSettings
+from snapwatch.infra.config import SnapshotSettings
 from snapwatch.snapshot.aggregates import to_cents
 from snapwatch.snapshot.document import aggregates, document_data
 from snapwatch.snapshot.inputs import DeviceFacts, DeviceObservations, RoundInputs
@@ -557,7 +557,7 @@ def test_bare_array_is_not_a_document() -> None:
 def test_naive_generated_at_is_refused() -> None:
     from pydantic import ValidationError
 
-    from snapwatch.config import SnapshotSettings
+    from snapwatch.infra.config import SnapshotSettings
     from snapwatch.snapshot.document import build_document
 
     with pytest.raises(ValidationError):

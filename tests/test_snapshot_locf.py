@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from snapshot_factory import END, START, build, hours, one_device, scored, telemetry
 
-from snapwatch.config import SnapshotSettings
+from snapwatch.infra.config import SnapshotSettings
 from snapwatch.snapshot.inputs import DeviceObservations
 from snapwatch.snapshot.locf import Window, classify
 from snapwatch.snapshot.model import MgiState, Telemetry

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from snapshot_factory import START, build, device, inputs, one_device, site, telemetry
 
-from snapwatch.config import PlausibilitySettings
+from snapwatch.infra.config import PlausibilitySettings
 from snapwatch.snapshot.aggregates import aggregates, fits_column, to_cents
 from snapwatch.snapshot.inputs import DeviceFacts, DeviceObservations
 from snapwatch.snapshot.model import SiteZone, SnapshotDocument

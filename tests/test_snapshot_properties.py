@@ -23,7 +23,7 @@ from snapshot_factory import (
     validate,
 )
 
-from snapwatch.config import PlausibilitySettings
+from snapwatch.infra.config import PlausibilitySettings
 from snapwatch.snapshot.aggregates import to_cents
 from snapwatch.snapshot.document import (
     aggregates,

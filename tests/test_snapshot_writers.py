@@ -1,4 +1,4 @@
-"""snapwatch.snapshot_writers: what SQL does with snapshots, shown from its code.
+"""snapwatch.schedule.other_writers: what SQL does with snapshots, shown from its code.
 
 The text analysis first (no database), then functions, triggers and grants shaped like
 the platform's (tests/platform_writers.py) on a migrated database. pg_cron's jobs are in
@@ -19,7 +19,7 @@ from platform_writers import FUNCTIONS, TRIGGER_AND_RPC, WEB_ROLES_SQL
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
-from snapwatch.snapshot_writers import (
+from snapwatch.schedule.other_writers import (
     DOES_NOT_WRITE,
     MAX_DEPTH,
     Call,

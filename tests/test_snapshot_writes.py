@@ -11,10 +11,10 @@ import jsonschema
 import psycopg
 from overview_rows import Rows
 
-from snapwatch.config import Settings
-from snapwatch.db import connect, resolve_target
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import connect, resolve_target
+from snapwatch.schedule.tick import TickReport, run_tick
 from snapwatch.snapshot.schema import shipped_schema
-from snapwatch.tick import TickReport, run_tick
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)

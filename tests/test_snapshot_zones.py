@@ -21,7 +21,7 @@ from snapshot_factory import (
     validate,
 )
 
-from snapwatch.config import SnapshotSettings
+from snapwatch.infra.config import SnapshotSettings
 from snapwatch.snapshot.inputs import DeviceFacts, DeviceObservations
 from snapwatch.snapshot.model import DeviceZone, SiteZone, SnapshotDocument
 from snapwatch.snapshot.zones import circle_bounds, parse_site_zones

@@ -17,8 +17,6 @@ import pytest
 from overview_rows import Rows
 from platform_writers import DROP, FUNCTIONS, schedule
 
-from snapwatch.access import AccessReport
-from snapwatch.actions import pause
 from snapwatch.commands.status import (
     WIDTH,
     StatusReport,
@@ -29,13 +27,13 @@ from snapwatch.commands.status import (
     status_json,
     table,
 )
-from snapwatch.config import Settings
-from snapwatch.db import connect, resolve_target
-from snapwatch.health import InstanceState, instance_health
-from snapwatch.instances import InstanceRow, mark_stopped, record_tick, register
-from snapwatch.pgcron import CronJob, CronReport, read_cron
-from snapwatch.runlog import record_run
-from snapwatch.snapshot_writers import (
+from snapwatch.infra.access import AccessReport
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import connect, resolve_target
+from snapwatch.schedule.actions import pause
+from snapwatch.schedule.health import InstanceState, instance_health
+from snapwatch.schedule.instances import InstanceRow, mark_stopped, record_tick, register
+from snapwatch.schedule.other_writers import (
     Evidence,
     GrantWriter,
     OtherWriters,
@@ -43,7 +41,9 @@ from snapwatch.snapshot_writers import (
     TriggerWriter,
     read_other_writers,
 )
-from snapwatch.tick import run_tick
+from snapwatch.schedule.pgcron import CronJob, CronReport, read_cron
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.tick import run_tick
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)

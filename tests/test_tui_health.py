@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from textual.app import App, ComposeResult
 
-from snapwatch.access import AccessReport
-from snapwatch.pgcron import CronJob, CronReport
+from snapwatch.infra.access import AccessReport
 from snapwatch.readmodels.health import JobHealth
-from snapwatch.snapshot_writers import (
+from snapwatch.schedule.other_writers import (
     DOES_NOT_WRITE,
     Evidence,
     GrantWriter,
@@ -18,6 +17,7 @@ from snapwatch.snapshot_writers import (
     Outcome,
     TriggerWriter,
 )
+from snapwatch.schedule.pgcron import CronJob, CronReport
 from snapwatch.tui.panes.health import HealthPane, cron_lines, writer_lines
 
 NOW = datetime(2026, 6, 10, 5, 3, tzinfo=UTC)

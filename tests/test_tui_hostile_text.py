@@ -45,8 +45,8 @@ from textual.widgets import DataTable, Log, OptionList, Static
 from textual.widgets._toast import Toast
 
 from snapwatch.cli import main
-from snapwatch.clock import FixedClock
-from snapwatch.config import load_settings
+from snapwatch.infra.clock import FixedClock
+from snapwatch.infra.config import load_settings
 from snapwatch.tui import keymap
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.base import BaseApp

@@ -26,9 +26,9 @@ from test_tui_snapshots import NamedTarget, settled
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
-from snapwatch.clock import FixedClock
-from snapwatch.config import Settings, load_settings
-from snapwatch.db import Target
+from snapwatch.infra.clock import FixedClock
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import Target
 from snapwatch.inspection.sitemap import Role
 from snapwatch.inspection.timeline import StripMark
 from snapwatch.tui import keymap

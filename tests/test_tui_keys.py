@@ -20,8 +20,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Log, Static
 from textual.widgets._footer import FooterKey
 
-from snapwatch.config import KeysSettings
-from snapwatch.errors import ConfigError
+from snapwatch.infra.config import KeysSettings
+from snapwatch.infra.errors import ConfigError
 from snapwatch.tui import keymap
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.panes.sites import SitesTable

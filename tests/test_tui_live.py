@@ -25,8 +25,8 @@ from test_tui_keys import Notes, ready
 from test_tui_sites import NOW, main_of, make_app, make_settings, wait_for
 from textual.pilot import Pilot
 
-from snapwatch.db import Target
-from snapwatch.migrations import migrate
+from snapwatch.infra.db import Target
+from snapwatch.infra.migrations import migrate
 from snapwatch.tui import lifecycle
 
 

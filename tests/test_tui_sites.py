@@ -20,9 +20,9 @@ from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import Footer, Static
 
-from snapwatch.clock import Clock, FixedClock
-from snapwatch.config import Settings, load_settings
-from snapwatch.db import Target
+from snapwatch.infra.clock import Clock, FixedClock
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import Target
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.columns import GAP, ColumnSpec, fit, plan_layout, truncate_middle
 from snapwatch.tui.panes.sites import SitesTable

@@ -19,8 +19,8 @@ from demo_fleet import AT, seed_and_tick
 from test_tui_sites import make_settings
 from textual.pilot import Pilot
 
-from snapwatch.clock import FixedClock
-from snapwatch.db import Target
+from snapwatch.infra.clock import FixedClock
+from snapwatch.infra.db import Target
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.screens.dialogs import PauseScreen
 from snapwatch.tui.screens.help import HelpScreen

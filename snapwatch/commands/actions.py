@@ -12,15 +12,23 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
-from snapwatch.access import Job, connect_for
-from snapwatch.actions import ForceItem, ForceResult, active_pauses, force, pause, refusal, resume
-from snapwatch.clock import command_now
-from snapwatch.config import Settings
-from snapwatch.db import Target
 from snapwatch.durations import format_duration
-from snapwatch.errors import EXIT_DB_UNREACHABLE, EXIT_OK, EXIT_SITE_FAILED, ConfigError
 from snapwatch.inert import printable
-from snapwatch.sitestate import SiteRef, resolve_site
+from snapwatch.infra.access import Job, connect_for
+from snapwatch.infra.clock import command_now
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.errors import EXIT_DB_UNREACHABLE, EXIT_OK, EXIT_SITE_FAILED, ConfigError
+from snapwatch.schedule.actions import (
+    ForceItem,
+    ForceResult,
+    active_pauses,
+    force,
+    pause,
+    refusal,
+    resume,
+)
+from snapwatch.schedule.sitestate import SiteRef, resolve_site
 
 
 def refuse_read_only(command: str, settings: Settings) -> None:
@@ -53,7 +61,7 @@ async def force_command(
     out: TextIO,
     err: TextIO,
 ) -> int:
-    """``at`` None: now on the schedulers' clock (:func:`snapwatch.clock.command_clock`).
+    """``at`` None: now on the schedulers' clock (:func:`snapwatch.infra.clock.command_clock`).
     Row-level security warnings of the role check go to ``err`` (the force proceeds)."""
     conn, verdict = await connect_for(target, settings, Job.SCHEDULE)
     for line in verdict.warnings:

@@ -20,19 +20,19 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from pydantic import ValidationError
 
-from snapwatch.access import Job, connect_for
-from snapwatch.clock import command_now
 from snapwatch.commands.inspect_diff import diff_json, render_diff
 from snapwatch.commands.inspect_json import document_json
 from snapwatch.commands.inspect_render import render_snapshot
-from snapwatch.config import Settings
-from snapwatch.db import Target
-from snapwatch.errors import EXIT_OK, SnapwatchError
 from snapwatch.inert import inert_json
+from snapwatch.infra.access import Job, connect_for
+from snapwatch.infra.clock import command_now
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.errors import EXIT_OK, SnapwatchError
 from snapwatch.inspection.diff import diff_snapshots
 from snapwatch.inspection.timeline import SNAPSHOT_COLUMNS, stored
 from snapwatch.inspection.view import StoredSnapshot, read_view
-from snapwatch.sitestate import load_sites, resolve_site
+from snapwatch.schedule.sitestate import load_sites, resolve_site
 from snapwatch.snapshot.model import SnapshotDocument
 
 Conn = AsyncConnection[dict[str, Any]]

@@ -7,14 +7,14 @@ from typing import TextIO
 
 from psycopg import errors as pg_errors
 
-from snapwatch.access import Job, check_access
-from snapwatch.access.facts import read_facts
-from snapwatch.access.grants import owner_script
-from snapwatch.access.needs import ALL_NEEDS
-from snapwatch.config import Settings
-from snapwatch.db import Target, connect
-from snapwatch.errors import EXIT_OK, EXIT_SITE_FAILED, AccessRefused
-from snapwatch.migrations import MigrationPlan, plan, plan_refusal
+from snapwatch.infra.access import Job, check_access
+from snapwatch.infra.access.facts import read_facts
+from snapwatch.infra.access.grants import owner_script
+from snapwatch.infra.access.needs import ALL_NEEDS
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target, connect
+from snapwatch.infra.errors import EXIT_OK, EXIT_SITE_FAILED, AccessRefused
+from snapwatch.infra.migrations import MigrationPlan, plan, plan_refusal
 
 
 async def check_command(target: Target, settings: Settings, out: TextIO) -> int:

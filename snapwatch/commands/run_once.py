@@ -7,15 +7,15 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, TextIO
 
-from snapwatch.access import Job, connect_for
-from snapwatch.clock import command_now
-from snapwatch.config import Settings
-from snapwatch.db import Target
-from snapwatch.errors import EXIT_DB_UNREACHABLE, EXIT_OK, EXIT_SITE_FAILED, ConfigError
 from snapwatch.inert import printable
-from snapwatch.runlog import record_run
-from snapwatch.sitestate import resolve_site
-from snapwatch.tick import SiteOutcome, TickReport, run_tick
+from snapwatch.infra.access import Job, connect_for
+from snapwatch.infra.clock import command_now
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.errors import EXIT_DB_UNREACHABLE, EXIT_OK, EXIT_SITE_FAILED, ConfigError
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.sitestate import resolve_site
+from snapwatch.schedule.tick import SiteOutcome, TickReport, run_tick
 
 
 async def run_once(

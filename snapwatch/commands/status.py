@@ -6,7 +6,7 @@ unreachable). A pg_cron job shown to write snapshots while snapwatch schedules i
 thing it shouts about: first line of the output and on stderr (with ``--json`` the
 document stays pure JSON and carries it as ``pg_cron.warning``). Every job comes with the
 evidence of what it writes (or why it could not be followed), and triggers and grants
-that write snapshots are listed with theirs (:mod:`snapwatch.snapshot_writers`). Text from
+that write snapshots are listed with theirs (:mod:`snapwatch.schedule.other_writers`). Text from
 the database is printed inert (:func:`snapwatch.inert.printable`).
 """
 
@@ -24,14 +24,16 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
-from snapwatch.access import AccessReport, Job, check_access, connect_for
-from snapwatch.actions import PauseRecord, active_pauses
-from snapwatch.clock import command_clock, database_clock, offset_warning
-from snapwatch.config import Settings
-from snapwatch.db import Target
 from snapwatch.durations import relative
-from snapwatch.errors import EXIT_OK
-from snapwatch.health import (
+from snapwatch.inert import printable
+from snapwatch.infra.access import AccessReport, Job, check_access, connect_for
+from snapwatch.infra.clock import command_clock, database_clock, offset_warning
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.errors import EXIT_OK
+from snapwatch.infra.pooler import Pooler
+from snapwatch.schedule.actions import PauseRecord, active_pauses
+from snapwatch.schedule.health import (
     InstanceHealth,
     InstanceState,
     SiteHealth,
@@ -41,12 +43,10 @@ from snapwatch.health import (
     instance_health,
     read_site_health,
 )
-from snapwatch.inert import printable
-from snapwatch.instances import read_instances
-from snapwatch.pgcron import CronJob, CronReport, read_cron
-from snapwatch.pooler import Pooler
-from snapwatch.sitestate import resolve_site
-from snapwatch.snapshot_writers import Evidence, OtherWriters, read_other_writers
+from snapwatch.schedule.instances import read_instances
+from snapwatch.schedule.other_writers import Evidence, OtherWriters, read_other_writers
+from snapwatch.schedule.pgcron import CronJob, CronReport, read_cron
+from snapwatch.schedule.sitestate import resolve_site
 
 WIDTH = 100
 """Text output fits this many columns."""
@@ -119,7 +119,7 @@ async def status(
     out: TextIO,
     err: TextIO,
 ) -> int:
-    """``at`` None: now on the schedulers' clock (:func:`snapwatch.clock.command_clock`)."""
+    """``at`` None: now on the schedulers' clock (:func:`snapwatch.infra.clock.command_clock`)."""
     conn, _ = await connect_for(target, settings, Job.VIEW, read_only=True)
     try:
         site_id = (await resolve_site(conn, site)).site_id if site is not None else None

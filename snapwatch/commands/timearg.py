@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from snapwatch.errors import ConfigError
+from snapwatch.infra.errors import ConfigError
 
 
 def parse_instant(text: str) -> datetime:

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
-from snapwatch.scheduler import crontab_trigger
+from snapwatch.schedule.scheduler import crontab_trigger
 
 _ORDINARY_DAY = date(2001, 1, 15)
 """Any day without a DST change in UTC (a daily schedule fires the same on all of them)."""

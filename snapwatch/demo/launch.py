@@ -24,9 +24,6 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
-from snapwatch.clock import AcceleratedClock, Clock, SystemClock, open_shared_clock, record_reached
-from snapwatch.config import Settings
-from snapwatch.db import Target, connect
 from snapwatch.demo.layout import demo_company_ids
 from snapwatch.demo.seed import SeedResult, seed_demo
 from snapwatch.demo.simulator import (
@@ -38,8 +35,17 @@ from snapwatch.demo.simulator import (
     demo_clock_settings,
     seeded_at,
 )
-from snapwatch.embedded import DATABASE_NAME, start_embedded
-from snapwatch.migrations import migrate
+from snapwatch.infra.clock import (
+    AcceleratedClock,
+    Clock,
+    SystemClock,
+    open_shared_clock,
+    record_reached,
+)
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target, connect
+from snapwatch.infra.embedded import DATABASE_NAME, start_embedded
+from snapwatch.infra.migrations import migrate
 
 FORGET_CLOCK_SQL = "DELETE FROM snapwatch.clocks WHERE name = %(name)s"
 

@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 
 from snapwatch.demo.fleet import build_fleet
 from snapwatch.demo.layout import COMPANIES, demo_company_ids
-from snapwatch.errors import SnapwatchError
+from snapwatch.infra.errors import SnapwatchError
 
 SEED_LOCK = 0x736E_6170_6465_6D6F  # "snapdemo": one seeder at a time
 """Advisory lock key held while the demo is seeded or reset."""

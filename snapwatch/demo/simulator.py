@@ -38,8 +38,6 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
-from snapwatch.clock import Clock
-from snapwatch.dbsession import DbSession
 from snapwatch.demo.cron import fire_times, parse_cron
 from snapwatch.demo.growth import observed_score
 from snapwatch.demo.history import (
@@ -53,6 +51,8 @@ from snapwatch.demo.places import DevicePlan, Ids, build_places, site_zone
 from snapwatch.demo.rows import Image, Payload, Site
 from snapwatch.demo.seed import DemoSeedError
 from snapwatch.demo.telemetry import battery_health, reading
+from snapwatch.infra.clock import Clock
+from snapwatch.infra.dbsession import DbSession
 
 DEMO_CLOCK_NAME = "demo"
 DEFAULT_SPEED = 120.0

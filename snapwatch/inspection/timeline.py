@@ -15,8 +15,8 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
-from snapwatch.cadence import choose_cadence, slot_count
 from snapwatch.inspection.view import StoredSnapshot
+from snapwatch.schedule.cadence import choose_cadence, slot_count
 
 Conn = AsyncConnection[dict[str, Any]]
 

@@ -1,9 +1,9 @@
 """The Job health pane: every scheduler instance, pg_cron's jobs, the other writers of
-snapshots, the conflict warning, and what the app's role can do (:mod:`snapwatch.access`,
+snapshots, the conflict warning, and what the app's role can do (:mod:`snapwatch.infra.access`,
 as ``snapwatch status`` says it).
 
-The judgements are :mod:`snapwatch.health`'s (instances at the database's own ``now()``),
-:mod:`snapwatch.pgcron`'s and :mod:`snapwatch.snapshot_writers`'; the warning is
+The judgements are :mod:`snapwatch.schedule.health`'s (instances at the database's own ``now()``),
+:mod:`snapwatch.schedule.pgcron`'s and :mod:`snapwatch.schedule.other_writers`'; the warning is
 :func:`snapwatch.commands.status.conflict_warning`, so the pane and ``snapwatch status``
 say the same. Sites are left out: the Sites pane has them
 (:mod:`snapwatch.readmodels.sites`).
@@ -17,12 +17,12 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from snapwatch.access import AccessReport, check_access
 from snapwatch.commands.status import conflict_warning
-from snapwatch.health import InstanceHealth, count_instance_states, instance_health
-from snapwatch.instances import read_instances
-from snapwatch.pgcron import CronReport, read_cron
-from snapwatch.snapshot_writers import OtherWriters, read_other_writers
+from snapwatch.infra.access import AccessReport, check_access
+from snapwatch.schedule.health import InstanceHealth, count_instance_states, instance_health
+from snapwatch.schedule.instances import read_instances
+from snapwatch.schedule.other_writers import OtherWriters, read_other_writers
+from snapwatch.schedule.pgcron import CronReport, read_cron
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +49,8 @@ async def job_health(conn: AsyncConnection[dict[str, Any]], now: datetime) -> Jo
     """Instances, pg_cron, the other writers, the warning and the role's access, as of
     ``now``.
 
-    ``conn`` returns dict rows (as :func:`snapwatch.db.connect`, the pool and
-    :class:`~snapwatch.dbsession.DbSession` give), which pg_cron's reader expects."""
+    ``conn`` returns dict rows (as :func:`snapwatch.infra.db.connect`, the pool and
+    :class:`~snapwatch.infra.dbsession.DbSession` give), which pg_cron's reader expects."""
     instances = tuple(instance_health(row) for row in await read_instances(conn))
     cron = await read_cron(conn, now)
     writers = await read_other_writers(conn)

@@ -1,11 +1,11 @@
 """The sites overview: one row per site with what an operator checks first.
 
 A row joins two views of the same read: the site's facts (program, company, zone, open
-session) from :func:`snapwatch.sitestate.load_sites` and its judged health (state, reason,
-the slot it waits for) from :func:`snapwatch.health.site_health`, so the Sites pane, the
+session) from :func:`snapwatch.schedule.sitestate.load_sites` and its judged health (state, reason,
+the slot it waits for) from :func:`snapwatch.schedule.health.site_health`, so the Sites pane, the
 ``status`` command and the daemon's metrics can never disagree about a site's state. The
-sites are read once and judged by :func:`snapwatch.health.judge_sites` (the same reads
-:func:`snapwatch.health.read_site_health` makes), so a refresh is a fixed six queries
+sites are read once and judged by :func:`snapwatch.schedule.health.judge_sites` (the same reads
+:func:`snapwatch.schedule.health.read_site_health` makes), so a refresh is a fixed six queries
 whatever the number of sites.
 """
 
@@ -18,9 +18,9 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
-from snapwatch.config import SchedulerSettings, Settings
-from snapwatch.health import SiteHealth, SiteState, judge_sites
-from snapwatch.sitestate import SiteView
+from snapwatch.infra.config import SchedulerSettings, Settings
+from snapwatch.schedule.health import SiteHealth, SiteState, judge_sites
+from snapwatch.schedule.sitestate import SiteView
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from snapwatch.config import PlausibilitySettings, SnapshotSettings
+from snapwatch.infra.config import PlausibilitySettings, SnapshotSettings
 from snapwatch.snapshot.aggregates import Aggregates, aggregates, document_aggregates, storable
 from snapwatch.snapshot.device import build_device, round_alerts, sort_key
 from snapwatch.snapshot.inputs import DeviceObservations, RoundInputs

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from snapwatch.config import PlausibilitySettings
+from snapwatch.infra.config import PlausibilitySettings
 from snapwatch.snapshot.model import Problem
 from snapwatch.snapshot.quality import Issue, checked, issue
 

@@ -19,7 +19,7 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg.rows import tuple_row
 
-from snapwatch.sitestate import COUNTING_DEVICE
+from snapwatch.schedule.sitestate import COUNTING_DEVICE
 from snapwatch.snapshot.inputs import (
     DeviceFacts,
     DeviceObservations,

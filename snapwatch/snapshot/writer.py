@@ -15,12 +15,12 @@ The transaction first sets, for itself alone, how long it waits for a lock held 
 another process (``lock_timeout``: a platform migration's ``LOCK TABLE``, a long
 transaction on a row) and whether its commit waits for the WAL flush. A write that runs
 out of that wait is rolled back and the site reported busy with the table it waited on
-(:mod:`snapwatch.locks`), for the next tick to try again.
+(:mod:`snapwatch.infra.locks`), for the next tick to try again.
 
 The transaction is pipelined (psycopg's pipeline mode: statements are sent without
 waiting for each other's results), so its ``BEGIN``, settings and ``COMMIT`` cost little
 beside the statement. The caller builds the next site's document while PostgreSQL writes
-this one (:mod:`snapwatch.tick`).
+this one (:mod:`snapwatch.schedule.tick`).
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from psycopg import AsyncConnection
 from psycopg.errors import LockNotAvailable
 from psycopg.rows import tuple_row
 
-from snapwatch.cadence import MAX_CADENCE_HOURS
-from snapwatch.locks import LockWait, lock_wait
-from snapwatch.pooled import transaction_with
+from snapwatch.infra.locks import LockWait, lock_wait
+from snapwatch.infra.pooled import transaction_with
+from snapwatch.schedule.cadence import MAX_CADENCE_HOURS
 from snapwatch.snapshot.aggregates import Aggregates
 
 NOTIFY_CHANNEL = "snapwatch_snapshots"

@@ -18,10 +18,10 @@ from typing import ClassVar
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from snapwatch.clock import Clock, SystemClock
-from snapwatch.config import Settings
-from snapwatch.db import Target
-from snapwatch.dbsession import DbState
+from snapwatch.infra.clock import Clock, SystemClock
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.dbsession import DbState
 from snapwatch.tui import keymap
 from snapwatch.tui.base import BaseApp, run_to_end
 from snapwatch.tui.data import AppData
@@ -223,7 +223,7 @@ def run_app(
     tick_seconds: float | None = None,
 ) -> int:
     """Run the terminal app until the user quits (or the terminal goes away); an internal
-    error that ends it raises :class:`~snapwatch.errors.InternalError`."""
+    error that ends it raises :class:`~snapwatch.infra.errors.InternalError`."""
     app = SnapwatchApp(
         target,
         settings,

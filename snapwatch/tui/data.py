@@ -1,11 +1,11 @@
 """The app's way to the database: one reconnecting session, one unit of work at a time.
 
 Workers (never widgets) run their reads and the operator's actions through :meth:`run`.
-The session (:class:`snapwatch.dbsession.DbSession`) reconnects after an outage with
+The session (:class:`snapwatch.infra.dbsession.DbSession`) reconnects after an outage with
 backoff and reports each outage once, when it starts and when it ends; the app shows
 that as its banner. Work is serialised on a lock: a read never runs inside an action's
 transaction on the shared connection. Every failure becomes one readable, redacted line
-(:class:`snapwatch.errors.SnapwatchError`).
+(:class:`snapwatch.infra.errors.SnapwatchError`).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import TypeVar
 
 import psycopg
 
-from snapwatch.access import Job, require_access
-from snapwatch.clock import Clock, sync_clock
-from snapwatch.config import Settings
-from snapwatch.db import Target
-from snapwatch.dbsession import Conn, DbSession, DbState
-from snapwatch.errors import SnapwatchError, from_database
+from snapwatch.infra.access import Job, require_access
+from snapwatch.infra.clock import Clock, sync_clock
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.dbsession import Conn, DbSession, DbState
+from snapwatch.infra.errors import SnapwatchError, from_database
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,8 @@ class AppData:
         """``work(conn)`` on the live connection, after any work in progress.
 
         Raises :class:`SnapwatchError` with one line: the database unreachable
-        (:class:`~snapwatch.errors.DatabaseUnreachable`), a role that may not read
-        (:class:`~snapwatch.errors.AccessRefused`, checked on every connection), the
+        (:class:`~snapwatch.infra.errors.DatabaseUnreachable`), a role that may not read
+        (:class:`~snapwatch.infra.errors.AccessRefused`, checked on every connection), the
         schema not ready, what the database said about rights or state, or the
         statement that failed."""
         async with self._lock:

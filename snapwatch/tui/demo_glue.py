@@ -1,7 +1,7 @@
 """``snapwatch demo`` in the app: the shared accelerated clock and the device simulator.
 
 The app, its embedded scheduler and the simulator all live on the shared clock ``demo``
-(:func:`snapwatch.clock.open_shared_clock`), so a day of schedule runs in minutes and a
+(:func:`snapwatch.infra.clock.open_shared_clock`), so a day of schedule runs in minutes and a
 second ``snapwatch demo`` joins the same timeline. The simulator
 (:class:`snapwatch.demo.simulator.DeviceSimulator`) steps in a worker on a timer, on a
 database session of its own.
@@ -13,16 +13,16 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
-from snapwatch.clock import AcceleratedClock, Clock, open_shared_clock
-from snapwatch.config import Settings
-from snapwatch.db import Target, connect
-from snapwatch.dbsession import DbSession
 from snapwatch.demo.simulator import (
     DEFAULT_SPEED,
     DemoClockSettings,
     DeviceSimulator,
     demo_clock_settings,
 )
+from snapwatch.infra.clock import AcceleratedClock, Clock, open_shared_clock
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target, connect
+from snapwatch.infra.dbsession import DbSession
 from snapwatch.tui.services import BackgroundJob
 
 

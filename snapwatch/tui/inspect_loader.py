@@ -8,8 +8,8 @@ from datetime import datetime
 from uuid import UUID
 
 from snapwatch.commands.inspect import select_snapshot, validation_problem
-from snapwatch.dbsession import Conn
-from snapwatch.errors import SnapwatchError
+from snapwatch.infra.dbsession import Conn
+from snapwatch.infra.errors import SnapwatchError
 from snapwatch.inspection.timeline import (
     Timeline,
     fetch_timeline,

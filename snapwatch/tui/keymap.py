@@ -1,6 +1,6 @@
 """Every key of the terminal app in one table: binding id, action, what it does.
 
-The default keys come from :class:`snapwatch.config.KeysSettings` (the one place they are
+The default keys come from :class:`snapwatch.infra.config.KeysSettings` (the one place they are
 written down, documented in ``config.example.toml``); a user's ``[keys]`` section is
 applied as Textual's keymap, so the footer, the help screen and the command palette show
 the keys in effect.
@@ -15,8 +15,8 @@ from textual.app import App
 from textual.binding import Binding
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
-from snapwatch.config import KeysSettings
-from snapwatch.errors import ConfigError
+from snapwatch.infra.config import KeysSettings
+from snapwatch.infra.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import platformdirs
 
-from snapwatch.config import APP_NAME
-from snapwatch.logs import TextFormatter
+from snapwatch.infra.config import APP_NAME
+from snapwatch.infra.logs import TextFormatter
 
 LOG_FILE_NAME = "snapwatch.log"
 RING_LINES = 500

@@ -13,8 +13,8 @@ from uuid import UUID
 
 from textual.message import Message
 
-from snapwatch.dbsession import DbState
-from snapwatch.scheduler import TickOutcome
+from snapwatch.infra.dbsession import DbState
+from snapwatch.schedule.scheduler import TickOutcome
 
 Severity = Literal["information", "warning", "error"]
 

@@ -1,6 +1,6 @@
 """The operator's actions as the app runs them, each ending in one line to show.
 
-The work is :mod:`snapwatch.actions` (the same as ``snapwatch force/pause/resume``), with
+The work is :mod:`snapwatch.schedule.actions` (the same as ``snapwatch force/pause/resume``), with
 "now" from the app's clock; these functions only word the outcome. They run in workers.
 """
 
@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from snapwatch import actions
-from snapwatch.clock import Clock
-from snapwatch.config import Settings
-from snapwatch.dbsession import Conn
 from snapwatch.durations import format_duration
+from snapwatch.infra.clock import Clock
+from snapwatch.infra.config import Settings
+from snapwatch.infra.dbsession import Conn
+from snapwatch.schedule import actions
 from snapwatch.tui.messages import Severity
 
 

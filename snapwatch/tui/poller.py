@@ -27,7 +27,7 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.timer import Timer
 
-from snapwatch.db import Target
+from snapwatch.infra.db import Target
 from snapwatch.tui.data import error_line
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The embedded scheduler: the app ticks like a daemon does, unless it only watches.
 
-:class:`snapwatch.scheduler.Scheduler` in mode ``tui`` on a database session of its own
+:class:`snapwatch.schedule.scheduler.Scheduler` in mode ``tui`` on a database session of its own
 (a tick never waits behind the app's reads, nor they behind it). Its ``on_tick`` callback
 only posts :class:`~snapwatch.tui.messages.Ticked`; the app decides what to show.
 Stopping finishes the site in hand and marks the instance stopped.
@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 from textual.message import Message
 
-from snapwatch.clock import Clock
-from snapwatch.config import Settings
-from snapwatch.db import Target
-from snapwatch.dbsession import DbSession
-from snapwatch.scheduler import Scheduler, TickOutcome
+from snapwatch.infra.clock import Clock
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.dbsession import DbSession
+from snapwatch.schedule.scheduler import Scheduler, TickOutcome
 from snapwatch.tui.messages import Ticked
 
 log = logging.getLogger(__name__)

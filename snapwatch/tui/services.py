@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from snapwatch.clock import Clock
-from snapwatch.config import Settings
-from snapwatch.db import Target
+from snapwatch.infra.clock import Clock
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target
 from snapwatch.tui.data import AppData
 from snapwatch.tui.logfile import RingHandler
 from snapwatch.tui.scheduler_glue import EmbeddedScheduler

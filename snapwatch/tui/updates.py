@@ -1,6 +1,6 @@
 """How snapshot writes reach the app: LISTEN/NOTIFY when it works, polling when not.
 
-:class:`snapwatch.notify.SnapshotListener` runs in a worker on a connection of its own;
+:class:`snapwatch.infra.notify.SnapshotListener` runs in a worker on a connection of its own;
 its callbacks only post messages (:class:`~snapwatch.tui.messages.SnapshotsWritten`,
 :class:`~snapwatch.tui.messages.UpdatesChanged`). While it listens, the snapshots and
 devices panes read only when told; otherwise they poll every ``ui.refresh_seconds`` and
@@ -18,9 +18,9 @@ from uuid import UUID
 
 from textual.message import Message
 
-from snapwatch.config import Settings
-from snapwatch.db import Target
-from snapwatch.notify import ListenState, SnapshotListener
+from snapwatch.infra.config import Settings
+from snapwatch.infra.db import Target
+from snapwatch.infra.notify import ListenState, SnapshotListener
 from snapwatch.tui.messages import SnapshotsWritten, UpdatesChanged
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 writers of snapshots, the conflict.
 
 Each instance (this app's own is marked) with its state, last and next tick, duration
-and last error, judged at the database's clock (:mod:`snapwatch.health`). The pg_cron
+and last error, judged at the database's clock (:mod:`snapwatch.schedule.health`). The pg_cron
 conflict warning, when there is one, is the first thing in the pane, in reverse red; then
 the row-level security warnings for the app's role, when there are any. Under each pg_cron
 job, the chain that shows it writes snapshots, or why it could not be followed; below the
@@ -20,12 +20,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from snapwatch.access import AccessReport
-from snapwatch.clock import offset_warning
-from snapwatch.health import InstanceHealth, InstanceState
-from snapwatch.pgcron import CronJob, CronReport
+from snapwatch.infra.access import AccessReport
+from snapwatch.infra.clock import offset_warning
 from snapwatch.readmodels.health import JobHealth
-from snapwatch.snapshot_writers import OtherWriters
+from snapwatch.schedule.health import InstanceHealth, InstanceState
+from snapwatch.schedule.other_writers import OtherWriters
+from snapwatch.schedule.pgcron import CronJob, CronReport
 from snapwatch.tui.columns import ColumnSpec, one_line
 from snapwatch.tui.countdown import relative
 from snapwatch.tui.panes.pane import Pane

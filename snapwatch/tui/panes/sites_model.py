@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from snapwatch.health import SiteState
 from snapwatch.readmodels.display import cadence_text
 from snapwatch.readmodels.sites import SiteOverview
+from snapwatch.schedule.health import SiteState
 from snapwatch.tui.columns import ColumnSpec, one_line
 from snapwatch.tui.countdown import relative, since
 from snapwatch.tui.panes.table import Cell, Row

@@ -30,8 +30,8 @@ from snapwatch.commands.inspect_render import (
     position_text,
     signed,
 )
-from snapwatch.config import Settings
-from snapwatch.dbsession import Conn
+from snapwatch.infra.config import Settings
+from snapwatch.infra.dbsession import Conn
 from snapwatch.inspection.diff import diff_snapshots
 from snapwatch.inspection.export import export_session, export_snapshot
 from snapwatch.inspection.timeline import load_session_snapshots, strip

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer
 
 from snapwatch.commands.inspect_render import site_zone
-from snapwatch.dbsession import Conn
+from snapwatch.infra.dbsession import Conn
 from snapwatch.inspection.chart_data import MgiSeries, fetch_scored_images, series_from_snapshots
 from snapwatch.inspection.timeline import load_session_snapshots
 from snapwatch.inspection.view import DeviceView, SnapshotView, read_view

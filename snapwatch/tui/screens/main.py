@@ -24,13 +24,13 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 
-from snapwatch.clock import AcceleratedClock, Clock, FixedClock
-from snapwatch.dbsession import Conn
+from snapwatch.infra.clock import AcceleratedClock, Clock, FixedClock
+from snapwatch.infra.dbsession import Conn
 from snapwatch.readmodels.devices import SiteDevices, site_devices
 from snapwatch.readmodels.health import JobHealth, job_health
 from snapwatch.readmodels.sites import SiteOverview, fetch_site_overview
 from snapwatch.readmodels.snapshots import SnapshotRow, recent_snapshots
-from snapwatch.scheduler import TickOutcome
+from snapwatch.schedule.scheduler import TickOutcome
 from snapwatch.tui import keymap, operations
 from snapwatch.tui.data import error_line
 from snapwatch.tui.inspect_loader import Opened, open_latest_or_id

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from snapwatch.dbsession import Conn
+from snapwatch.infra.dbsession import Conn
 from snapwatch.tui.data import AppData, error_line
 
 

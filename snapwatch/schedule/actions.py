@@ -1,0 +1,280 @@
+"""Force, pause and resume: the operator's actions, one API for the CLI, the daemon and the app.
+
+Force writes the current, still incomplete slot now as a provisional snapshot (the regular
+run replaces it in place when the slot completes) through the ordinary tick, and records
+the run in run history like any other. Pauses live in ``snapwatch.pauses`` so that every
+process sees them within one tick; they are stamped with the as-of instant (``now``, from
+the injected clock), the same clock the tick judges them by.
+
+Pausing a scope that is already paused keeps the first pause (its who, reason and expiry)
+and says so: an operator who wants a different expiry resumes and pauses again, so no
+pause is changed behind its author's back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+
+from snapwatch.durations import format_duration
+from snapwatch.infra.clock import Clock
+from snapwatch.infra.config import Settings
+from snapwatch.infra.errors import EXIT_SITE_FAILED, ConfigError, SnapwatchError
+from snapwatch.schedule.cadence import Reason
+from snapwatch.schedule.instances import Identity
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.sitestate import load_sites
+from snapwatch.schedule.tick import SiteOutcome, run_tick
+
+REASON_TEXT = {
+    Reason.NO_CADENCE: "no cadence",
+    Reason.INVALID_CADENCE: "invalid cadence",
+    Reason.NO_DEVICES: "no devices",
+    Reason.NO_OPEN_SESSION: "no open session",
+    Reason.PAUSED: "paused",
+}
+
+# Serialises pause decisions across processes: "is this scope paused? then insert" must
+# not interleave, or two operators pausing at once would leave two pauses.
+PAUSE_LOCK_KEY = int.from_bytes(b"snappaus", "big")
+
+
+class ActionRefused(SnapwatchError):
+    """The action cannot be done for the site named (one line with the reason)."""
+
+    exit_code = EXIT_SITE_FAILED
+
+
+# --- force -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForceItem:
+    """What force did for one site: written (wake, snapshot), skipped (why) or failed."""
+
+    site_id: UUID
+    site_name: str
+    outcome: Literal["written", "skipped", "failed"]
+    wake_number: int | None = None
+    snapshot_id: UUID | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    reason: str | None = None
+    error: str | None = None
+    lock_wait: str | None = None
+    """Skipped busy: a lock another process held past lock_timeout."""
+
+
+@dataclass(frozen=True)
+class ForceResult:
+    as_of: datetime
+    site: UUID | None
+    """The site asked for, or None for every eligible site."""
+    items: list[ForceItem]
+    run_id: UUID
+
+    @property
+    def written(self) -> list[ForceItem]:
+        return [i for i in self.items if i.outcome == "written"]
+
+    @property
+    def failed(self) -> list[ForceItem]:
+        return [i for i in self.items if i.outcome == "failed"]
+
+    @property
+    def busy(self) -> list[ForceItem]:
+        """The sites a lock another process held past lock_timeout left unwritten."""
+        return [i for i in self.items if i.lock_wait is not None]
+
+    @property
+    def ok(self) -> bool:
+        """Nothing failed, and the one site asked for (if any) was written."""
+        if self.failed:
+            return False
+        return self.site is None or bool(self.written)
+
+
+def refusal(reason: str) -> str:
+    """The readable words for a skip reason (``no_open_session`` → ``no open session``)."""
+    try:
+        return REASON_TEXT[Reason(reason)]
+    except ValueError:
+        return reason
+
+
+async def force(
+    conn: AsyncConnection[dict[str, Any]],
+    settings: Settings,
+    now: datetime,
+    *,
+    site: UUID | None,
+    wall: Clock | None = None,
+) -> ForceResult:
+    """Write the current slot of one site (or of every eligible site) as of ``now``.
+
+    A single site that is not eligible raises :class:`ActionRefused` naming the reason
+    (nothing is written or recorded); with ``site=None`` the sites that are not eligible
+    are listed with their reasons."""
+    if site is not None:
+        views = await load_sites(conn, now, site)
+        if not views:
+            raise ActionRefused(f"cannot force site {site}: it no longer exists")
+        view = views[0]
+        if view.reason is not None:
+            raise ActionRefused(
+                f"cannot force {view.facts.site_name!r}: {REASON_TEXT[view.reason]}"
+            )
+    report = await run_tick(conn, settings, now, site=site, force=True, wall=wall)
+    run_id = await record_run(conn, report, None)
+    items = [item for o in report.outcomes for item in _items(o)]
+    return ForceResult(report.as_of, site, items, run_id)
+
+
+def _items(o: SiteOutcome) -> list[ForceItem]:
+    if not o.written:
+        return [
+            ForceItem(
+                o.site_id,
+                o.site_name,
+                o.outcome,
+                reason=o.reason,
+                error=o.error,
+                lock_wait=o.lock_wait,
+            )
+        ]
+    return [
+        ForceItem(
+            o.site_id,
+            o.site_name,
+            "written",
+            wake_number=w.wake_number,
+            snapshot_id=w.snapshot_id,
+            window_start=w.start,
+            window_end=w.end,
+        )
+        for w in o.written
+    ]
+
+
+# --- pause and resume ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PauseRecord:
+    pause_id: UUID
+    site_id: UUID | None
+    """None: every site (a global pause)."""
+    site_name: str | None
+    paused_by: str
+    paused_at: datetime
+    reason: str | None
+    expires_at: datetime | None
+    resumed_at: datetime | None = None
+    resumed_by: str | None = None
+    created: bool = field(default=True, compare=False)
+    """False when :func:`pause` found the scope already paused and kept this pause."""
+
+    @property
+    def scope(self) -> str:
+        if self.site_id is None:
+            return "all sites"
+        return repr(self.site_name) if self.site_name else str(self.site_id)
+
+    def note(self, now: datetime) -> str:
+        """``paused by ops@host: "maintenance", 1h 30m left`` (one line)."""
+        why = f': "{self.reason}"' if self.reason else ""
+        left = f", {format_duration(self.expires_at - now)} left" if self.expires_at else ""
+        return f"paused by {self.paused_by}{why}{left}"
+
+
+# Pauses in force at the as-of instant (the rule sitestate reads them by), with site names.
+ACTIVE_SQL = """
+SELECT p.pause_id, p.site_id, s.name AS site_name, p.paused_by, p.paused_at, p.reason,
+       p.expires_at, p.resumed_at, p.resumed_by
+  FROM snapwatch.pauses p
+  LEFT JOIN sites s ON s.site_id = p.site_id
+ WHERE p.paused_at <= %(now)s
+   AND coalesce(least(p.resumed_at, p.expires_at), 'infinity'::timestamptz) > %(now)s
+   AND (NOT %(scoped)s OR p.site_id IS NOT DISTINCT FROM %(site)s::uuid)
+ ORDER BY p.paused_at, p.pause_id
+"""
+
+INSERT_SQL = """
+WITH inserted AS (
+    INSERT INTO snapwatch.pauses (site_id, paused_by, paused_at, reason, expires_at)
+    VALUES (%(site)s, %(who)s, %(now)s, %(reason)s, %(until)s)
+    RETURNING *
+)
+SELECT i.pause_id, i.site_id, s.name AS site_name, i.paused_by, i.paused_at, i.reason,
+       i.expires_at, i.resumed_at, i.resumed_by
+  FROM inserted i
+  LEFT JOIN sites s ON s.site_id = i.site_id
+"""
+
+RESUME_SQL = """
+UPDATE snapwatch.pauses
+   SET resumed_at = %(now)s, resumed_by = %(who)s
+ WHERE site_id IS NOT DISTINCT FROM %(site)s::uuid
+   AND paused_at <= %(now)s
+   AND coalesce(least(resumed_at, expires_at), 'infinity'::timestamptz) > %(now)s
+"""
+
+
+async def active_pauses(
+    conn: AsyncConnection[Any], now: datetime, *, site: UUID | None = None, scoped: bool = False
+) -> list[PauseRecord]:
+    """The pauses in force at ``now``, oldest first; with ``scoped``, only those of exactly
+    ``site`` (None = the global ones)."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(ACTIVE_SQL, {"now": now, "site": site, "scoped": scoped})
+        return [PauseRecord(**r) for r in await cur.fetchall()]
+
+
+async def pause(
+    conn: AsyncConnection[Any],
+    now: datetime,
+    *,
+    site: UUID | None,
+    reason: str | None,
+    until: datetime | None,
+    who: str | None = None,
+) -> PauseRecord:
+    """Pause snapshots of one site (or of every site, ``site=None``) from ``now`` until
+    ``until`` (None: until resumed). An already paused scope keeps its first pause,
+    returned with ``created=False``. An empty or blank ``reason`` is no reason."""
+    if until is not None and until <= now:
+        raise ConfigError("a pause must end after it starts")
+    reason = reason.strip() if reason is not None else None
+    reason = reason or None
+    author = who or Identity.current().who
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (PAUSE_LOCK_KEY,))
+        existing = await active_pauses(conn, now, site=site, scoped=True)
+        if existing:
+            return dataclasses.replace(existing[0], created=False)
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                INSERT_SQL,
+                {"site": site, "who": author, "now": now, "reason": reason, "until": until},
+            )
+            row = await cur.fetchone()
+    assert row is not None
+    return PauseRecord(**row)
+
+
+async def resume(
+    conn: AsyncConnection[Any], now: datetime, *, site: UUID | None, who: str | None = None
+) -> int:
+    """End the pauses of exactly this scope (``site=None``: the global ones) at ``now``;
+    returns how many were in force (0: it was not paused, which is not an error)."""
+    author = who or Identity.current().who
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (PAUSE_LOCK_KEY,))
+        cur = await conn.execute(RESUME_SQL, {"site": site, "who": author, "now": now})
+        return cur.rowcount

@@ -1,0 +1,383 @@
+"""Every site as snapwatch sees it at one instant, read set-based in four queries.
+
+The one place that says which company a site belongs to, which devices count, which
+sessions are open and still owed snapshots, and what a site selector (``--site``) means.
+The scheduler, ``status``, the sites overview and ``inspect`` all read sites through it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import dict_row
+
+from snapwatch.infra.config import SchedulerSettings
+from snapwatch.infra.errors import SnapwatchError
+from snapwatch.schedule.cadence import (
+    Cadence,
+    PlannedSlot,
+    Reason,
+    SessionState,
+    SessionWindow,
+    SitePlan,
+    choose_cadence,
+    chosen_session,
+    eligibility,
+    overlapping,
+    plan_force,
+    plan_site,
+    precedence,
+    session_is_open,
+    sessions_still_owed,
+)
+from snapwatch.snapshot.inputs import SessionFacts, SiteFacts
+
+# A device counts for its site when it is active and not inactive or decommissioned (a NULL
+# provisioning_status counts). A predicate on ``devices d``, not a view: a view would stop
+# the platform from dropping or retyping the columns it names. The cast reads enums too.
+COUNTING_DEVICE = """(d.is_active IS TRUE
+       AND (d.provisioning_status IS NULL
+            OR d.provisioning_status::text NOT IN ('inactive', 'decommissioned')))"""
+
+# A previous session's last slots are still written after midnight (its final slot is due
+# only after the session ended); older sessions are history. Sessions are site-local days:
+# one that ended more than this long ago, or started more than twice this long ago, is
+# not read at all.
+PREVIOUS_SESSION_LOOKBACK = timedelta(hours=48)
+
+
+def with_counting_devices(query: str) -> str:
+    """``query`` with the counting-device predicate in place of ``{counting_device}``."""
+    return sql.SQL(query).format(counting_device=sql.SQL(COUNTING_DEVICE)).as_string()
+
+
+SITES_SQL = with_counting_devices("""
+SELECT s.site_id, s.name AS site_name, s.site_code, s.type AS site_type,
+       s.length::float8 AS length, s.width::float8 AS width, s.height::float8 AS height,
+       s.timezone, s.zones, s.snapshot_cadence_hours::float8 AS cadence_hours_raw,
+       s.snapshot_cadence_per_day, s.last_snapshot_at,
+       s.program_id, p.name AS program_name, p.start_date AS program_start_date,
+       p.end_date AS program_end_date, coalesce(s.company_id, p.company_id) AS company_id,
+       c.name AS company_name,
+       (SELECT count(*) FROM devices d
+         WHERE d.site_id = s.site_id AND {counting_device}) AS device_count
+  FROM sites s
+  JOIN pilot_programs p ON p.program_id = s.program_id
+  LEFT JOIN companies c ON c.company_id = coalesce(s.company_id, p.company_id)
+ WHERE %(site)s::uuid IS NULL OR s.site_id = %(site)s::uuid
+ ORDER BY p.name, s.name, s.site_id
+""")
+
+# Every way to name a site: its id, its site_code, or its name (case-insensitive).
+SELECTOR_SQL = """
+SELECT s.site_id, s.name, s.site_code,
+       (s.site_id::text = lower(%(text)s)) AS by_id,
+       (s.site_code::text = %(text)s) AS by_code,
+       (lower(s.name) = lower(%(text)s)) AS by_name
+  FROM sites s
+ ORDER BY s.name, s.site_id
+"""
+
+# The recent sessions of each site that had started by now: the current ones and those
+# before (a previous session's last slot becomes due just after it ends), overlapping or
+# not. Which of them are still owed snapshots (cadence.sessions_still_owed) and which are
+# open (cadence.session_is_open) is decided in Python, never here.
+SESSIONS_SQL = """
+SELECT x.site_id, x.session_id, x.session_date, x.session_start_time, x.session_end_time,
+       x.status, x.expected_wake_count, x.locked_at
+  FROM unnest(%(sites)s::uuid[]) AS s(site_id)
+  CROSS JOIN LATERAL (
+        SELECT * FROM site_device_sessions ss
+         WHERE ss.site_id = s.site_id AND ss.session_start_time <= %(now)s
+           AND ss.session_start_time > %(started_since)s
+           AND ss.session_end_time > %(since)s) x
+"""
+
+# Reads only the snapshot rows' keys and window columns (never the documents).
+SNAPSHOT_STATE_SQL = """
+SELECT w.session_id,
+       min(w.wake_round_start) FILTER (WHERE p.session_id IS NULL) AS covered_from,
+       max(w.wake_round_end) FILTER (WHERE p.session_id IS NULL) AS covered_until,
+       coalesce(max(w.wake_number) FILTER (WHERE p.session_id IS NULL), 0) AS last_wake_number,
+       coalesce(array_agg(w.wake_round_start) FILTER (WHERE p.session_id IS NOT NULL), '{}')
+         AS prov_starts,
+       coalesce(array_agg(w.wake_number) FILTER (WHERE p.session_id IS NOT NULL), '{}')
+         AS prov_wakes
+  FROM session_wake_snapshots w
+  LEFT JOIN snapwatch.provisional_snapshots p
+         ON p.session_id = w.session_id AND p.wake_number = w.wake_number
+ WHERE w.session_id = ANY(%(sessions)s::uuid[])
+ GROUP BY w.session_id
+"""
+
+PAUSES_SQL = """
+SELECT site_id, paused_at, least(resumed_at, expires_at) AS until
+  FROM snapwatch.pauses
+ WHERE paused_at <= %(now)s
+   AND coalesce(least(resumed_at, expires_at), 'infinity'::timestamptz) > %(since)s
+"""
+
+
+@dataclass(frozen=True)
+class Pause:
+    site_id: UUID | None  # None = every site
+    start: datetime
+    until: datetime | None
+
+    def active_at(self, t: datetime) -> bool:
+        return self.start <= t and (self.until is None or t < self.until)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    facts: SessionFacts
+    state: SessionState
+    closed_at: datetime | None = None
+    """Locked before its end (slots ending later are owed nothing)."""
+
+    def window(self) -> SessionWindow:
+        return SessionWindow(
+            self.facts.start,
+            self.facts.end,
+            self.state,
+            self.closed_at,
+            session_id=self.facts.session_id,
+        )
+
+    def is_open(self, t: datetime) -> bool:
+        return session_is_open(self.facts.status, self.facts.start, self.facts.end, t)
+
+
+@dataclass
+class SiteView:
+    facts: SiteFacts
+    cadence_choice: Cadence
+    device_count: int
+    last_snapshot_at: datetime | None
+    open_session: SessionView | None = None
+    """The open session that gets the slots now: of several, the one the overlap rule
+    chooses (:func:`snapwatch.schedule.cadence.precedence`)."""
+    other_open_sessions: list[SessionView] = field(default_factory=list)
+    """The other sessions open now: they overlap ``open_session`` and get no slots while
+    it owns the time."""
+    sessions: list[SessionView] = field(default_factory=list)
+    """The sessions still owed snapshots (:func:`snapwatch.schedule.cadence.sessions_still_owed`):
+    the current ones and the one before, in order of precedence (the winner last)."""
+    pauses: list[Pause] = field(default_factory=list)
+    reason: Reason | None = None
+
+    @property
+    def cadence(self) -> float | None:
+        """Hours between snapshots (None: not scheduled, see ``cadence_choice``)."""
+        return self.cadence_choice.hours
+
+    def paused_at(self, t: datetime) -> Pause | None:
+        return next((p for p in self.pauses if p.active_at(t)), None)
+
+    def plan(self, now: datetime, sched: SchedulerSettings) -> SitePlan | None:
+        """What is owed at ``now``: also the last slots of a session that has just ended
+        while no new one is open yet. None when the site has no cadence or no devices."""
+        if self.cadence is None or self.device_count < 1 or not self.sessions:
+            return None
+        return plan_site(
+            sessions=[s.window() for s in self.sessions],
+            cadence_hours=self.cadence,
+            now=now,
+            settle_seconds=sched.settle_seconds,
+            catch_up=sched.catch_up,
+            max_slots=sched.catch_up_max_slots,
+            late_grace_seconds=sched.late_grace_seconds,
+            paused=[(p.start, p.until) for p in self.pauses],
+        )
+
+    def force(self, now: datetime) -> tuple[SessionView, PlannedSlot | str]:
+        """The open session's current slot cut at ``now`` (or why not). The site must be
+        eligible (an open session and a cadence)."""
+        session = self.open_session
+        if session is None or self.cadence is None:
+            raise ValueError("only an eligible site can be forced")
+        slot = plan_force(
+            sessions=[s.window() for s in self.sessions],
+            index=self.sessions.index(session),
+            cadence_hours=self.cadence,
+            now=now,
+        )
+        return session, slot
+
+    def overlapping(self, session: SessionView) -> list[SessionView]:
+        """The site's other sessions open at some instant while ``session`` was."""
+        windows = [s.window() for s in self.sessions]
+        return [self.sessions[i] for i in overlapping(windows, self.sessions.index(session))]
+
+
+@dataclass(frozen=True)
+class SiteRef:
+    site_id: UUID
+    name: str
+
+
+class SiteNotFound(SnapwatchError):
+    """A site selector that names no site, or more than one."""
+
+
+async def resolve_site(conn: AsyncConnection[Any], text: str) -> SiteRef:
+    """The one site ``text`` names: its id, its site_code, or its name in any case.
+
+    Raises :class:`SiteNotFound` (one line, with close matches) when it names none or
+    several."""
+    wanted = text.strip()
+    rows = await _rows(conn, SELECTOR_SQL, {"text": wanted})
+    for key in ("by_id", "by_code", "by_name"):
+        hits = [r for r in rows if r[key]]
+        if len(hits) == 1:
+            return SiteRef(hits[0]["site_id"], hits[0]["name"])
+        if len(hits) > 1:
+            named = ", ".join(f"{r['name']!r} ({r['site_id']})" for r in hits[:4])
+            more = ", ..." if len(hits) > 4 else ""
+            raise SiteNotFound(f"{len(hits)} sites match {text!r}: {named}{more}; give the site id")
+    raise SiteNotFound(f"no site matches {text!r}{_close_matches(wanted, rows)}")
+
+
+def _close_matches(text: str, rows: list[dict[str, Any]]) -> str:
+    names = {r["name"].lower(): r["name"] for r in rows}
+    lowered = text.lower()
+    found = [names[n] for n in difflib.get_close_matches(lowered, list(names), n=3, cutoff=0.5)]
+    found += [name for low, name in names.items() if lowered and lowered in low]
+    unique = list(dict.fromkeys(found))[:3]
+    if not unique:
+        return " (give a site id, site_code or name)"
+    return " (did you mean " + ", ".join(repr(n) for n in unique) + "?)"
+
+
+async def load_sites(
+    conn: AsyncConnection[Any], now: datetime, site: UUID | None = None
+) -> list[SiteView]:
+    """All sites (or the one given), with eligibility at ``now`` and their sessions."""
+    since = now - PREVIOUS_SESSION_LOOKBACK
+    rows = await _rows(conn, SITES_SQL, {"site": site})
+    views = [_site_view(r) for r in rows]
+    by_id = {v.facts.site_id: v for v in views}
+    sessions = await _rows(
+        conn,
+        SESSIONS_SQL,
+        {
+            "sites": list(by_id),
+            "now": now,
+            "since": since,
+            "started_since": since - PREVIOUS_SESSION_LOOKBACK,
+        },
+    )
+    states = await _snapshot_states(conn, [r["session_id"] for r in sessions])
+    per_site: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
+    for r in sessions:
+        per_site[r["site_id"]].append(r)
+    pauses = [
+        Pause(r["site_id"], r["paused_at"], r["until"])
+        for r in await _rows(conn, PAUSES_SQL, {"now": now, "since": since})
+    ]
+    for view in views:
+        _attach_sessions(view, per_site.get(view.facts.site_id, []), states, now)
+        view.pauses = [p for p in pauses if p.site_id in (None, view.facts.site_id)]
+        view.reason = eligibility(
+            view.cadence_choice,
+            view.device_count,
+            view.open_session is not None,
+            view.paused_at(now) is not None,
+        )
+    return views
+
+
+def _site_view(r: dict[str, Any]) -> SiteView:
+    facts = SiteFacts(
+        site_id=r["site_id"],
+        site_name=r["site_name"],
+        site_code=r["site_code"],
+        site_type=r["site_type"],
+        length=r["length"],
+        width=r["width"],
+        height=r["height"],
+        timezone=r["timezone"],
+        zones=r["zones"],
+        program_id=r["program_id"],
+        program_name=r["program_name"],
+        program_start_date=r["program_start_date"],
+        program_end_date=r["program_end_date"],
+        company_id=r["company_id"],
+        company_name=r["company_name"],
+    )
+    return SiteView(
+        facts=facts,
+        cadence_choice=choose_cadence(r["cadence_hours_raw"], r["snapshot_cadence_per_day"]),
+        device_count=int(r["device_count"]),
+        last_snapshot_at=r["last_snapshot_at"],
+    )
+
+
+async def _snapshot_states(
+    conn: AsyncConnection[Any], session_ids: list[UUID]
+) -> dict[UUID, dict[str, Any]]:
+    if not session_ids:
+        return {}
+    rows = await _rows(conn, SNAPSHOT_STATE_SQL, {"sessions": session_ids})
+    return {r["session_id"]: r for r in rows}
+
+
+async def _rows(
+    conn: AsyncConnection[Any], query: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, params)
+        return await cur.fetchall()
+
+
+def _attach_sessions(
+    view: SiteView,
+    rows: list[dict[str, Any]],
+    states: dict[UUID, dict[str, Any]],
+    now: datetime,
+) -> None:
+    """The sessions still owed, in order of precedence; the open one that gets the slots
+    and the others open beside it."""
+    read = sorted(
+        (_session_view(r, states.get(r["session_id"])) for r in rows),
+        key=lambda s: precedence(s.window()),
+    )
+    view.sessions = [read[i] for i in sessions_still_owed([s.window() for s in read], now)]
+    windows = [s.window() for s in view.sessions]
+    open_now = [i for i, s in enumerate(view.sessions) if s.is_open(now)]
+    chosen = chosen_session(windows, open_now)
+    if chosen is not None:
+        view.open_session = view.sessions[chosen]
+        view.other_open_sessions = [view.sessions[i] for i in open_now if i != chosen]
+
+
+def _session_view(r: dict[str, Any], state: dict[str, Any] | None) -> SessionView:
+    facts = SessionFacts(
+        session_id=r["session_id"],
+        session_date=r["session_date"],
+        start=r["session_start_time"],
+        end=r["session_end_time"],
+        status=r["status"],
+        expected_wake_count=int(r["expected_wake_count"]),
+    )
+    provisional = dict(zip(state["prov_starts"], state["prov_wakes"], strict=True)) if state else {}
+    locked = r["locked_at"]
+    # A locked session owes the slots that ended before it was locked; without a lock time
+    # it is taken as locked at its end.
+    closed = locked if r["status"] == "locked" and locked is not None else None
+    return SessionView(
+        facts=facts,
+        state=SessionState(
+            covered_from=state["covered_from"] if state else None,
+            covered_until=state["covered_until"] if state else None,
+            last_wake_number=int(state["last_wake_number"]) if state else 0,
+            provisional=provisional,
+        ),
+        closed_at=closed if closed is not None and closed < facts.end else None,
+    )

@@ -1,0 +1,1 @@
+"""The headless service: the daemon, its metrics and health endpoints."""
