@@ -477,7 +477,7 @@ def _cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _inspect_tui(args: argparse.Namespace, settings: Settings, target: Target) -> int:
-    from snapwatch.tui.inspect_app import first_snapshot, run_inspect_app
+    from snapwatch.tui.screens.inspect.app import first_snapshot, run_inspect_app
 
     first = asyncio.run(
         first_snapshot(
