@@ -31,13 +31,12 @@ from snapwatch.infra.access import AccessReport
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import connect, resolve_target
 from snapwatch.schedule.actions import pause
+from snapwatch.schedule.evidence import Evidence, Outcome
 from snapwatch.schedule.health import InstanceState, instance_health
 from snapwatch.schedule.instances import InstanceRow, mark_stopped, record_tick, register
 from snapwatch.schedule.other_writers import (
-    Evidence,
     GrantWriter,
     OtherWriters,
-    Outcome,
     TriggerWriter,
     read_other_writers,
 )

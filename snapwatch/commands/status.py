@@ -33,6 +33,7 @@ from snapwatch.infra.db import Target
 from snapwatch.infra.errors import EXIT_OK
 from snapwatch.infra.pooler import Pooler
 from snapwatch.schedule.actions import PauseRecord, active_pauses
+from snapwatch.schedule.evidence import Evidence
 from snapwatch.schedule.health import (
     InstanceHealth,
     InstanceState,
@@ -44,7 +45,7 @@ from snapwatch.schedule.health import (
     read_site_health,
 )
 from snapwatch.schedule.instances import read_instances
-from snapwatch.schedule.other_writers import Evidence, OtherWriters, read_other_writers
+from snapwatch.schedule.other_writers import OtherWriters, read_other_writers
 from snapwatch.schedule.pgcron import CronJob, CronReport, read_cron
 from snapwatch.schedule.sitestate import resolve_site
 
