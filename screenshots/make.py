@@ -20,24 +20,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from textual.pilot import Pilot
-
 from snapwatch.clock import AcceleratedClock, SystemClock
 from snapwatch.config import Settings, load_settings
 from snapwatch.db import Target, connect
-from snapwatch.demo.seed import seed_demo
-from snapwatch.demo.simulator import demo_clock_settings
 from snapwatch.embedded import start_embedded
 from snapwatch.migrations import migrate
 from snapwatch.runlog import record_run
 from snapwatch.tick import run_tick
+from textual.pilot import Pilot
+
+from snapwatch.demo.seed import seed_demo
+from snapwatch.demo.simulator import demo_clock_settings
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.demo_glue import simulator_job
 from snapwatch.tui.screens.dialogs import PauseScreen
 from snapwatch.tui.screens.help import HelpScreen
-from snapwatch.tui.screens.inspect import InspectScreen
-from snapwatch.tui.screens.inspect_chart import ChartScreen
-from snapwatch.tui.screens.inspect_diff import DiffScreen
+from snapwatch.tui.screens.inspect.chart import ChartScreen
+from snapwatch.tui.screens.inspect.diff import DiffScreen
+from snapwatch.tui.screens.inspect.screen import InspectScreen
 
 HERE = Path(__file__).resolve().parent
 AT = datetime(2026, 11, 28, 14, 5, tzinfo=UTC)

@@ -15,21 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from snapwatch.schedule.cadence import (
-    FORCE_ON_BOUNDARY,
-    PlannedSlot,
-    Reason,
-    SessionState,
-    SessionWindow,
-    Slot,
-    choose_cadence,
-    eligibility,
-    plan_force,
-    plan_site,
-    session_is_open,
-    slot_at,
-    slot_grid,
-)
+from snapwatch.schedule.cadence import Reason, choose_cadence, eligibility, session_is_open
+from snapwatch.schedule.plan import FORCE_ON_BOUNDARY, PlannedSlot, plan_force, plan_site
+from snapwatch.schedule.sessions import SessionState, SessionWindow
+from snapwatch.schedule.slots import Slot, slot_at, slot_grid
 
 DAY = datetime(2026, 5, 4, tzinfo=UTC)
 END = DAY + timedelta(days=1)

@@ -13,21 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cadence import FakeSession
 
-from snapwatch.schedule.cadence import (
-    FORCE_NOT_OWNED,
-    PlannedSlot,
+from snapwatch.schedule.plan import FORCE_NOT_OWNED, PlannedSlot, SitePlan, plan_force, plan_site
+from snapwatch.schedule.sessions import (
     SessionState,
     SessionWindow,
-    SitePlan,
-    Slot,
-    Span,
     chosen_session,
     overlapping,
-    plan_force,
-    plan_site,
     precedence,
     sessions_still_owed,
 )
+from snapwatch.schedule.slots import Slot, Span
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -320,7 +320,8 @@ def test_status_json_in_a_real_process(fleet: str) -> None:
 def test_every_command_help_has_a_description_and_an_example(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from snapwatch.cli import COMMAND_HELP, main
+    from snapwatch.cli import main
+    from snapwatch.commands.parser import COMMAND_HELP
 
     with pytest.raises(SystemExit) as done:
         main([command, "--help"])

@@ -12,7 +12,7 @@ from overview_rows import Rows
 
 from snapwatch.infra.config import SchedulerSettings, Settings
 from snapwatch.infra.db import connect, resolve_target
-from snapwatch.schedule.cadence import SessionState, choose_cadence, eligibility
+from snapwatch.schedule.cadence import choose_cadence, eligibility
 from snapwatch.schedule.health import (
     DOWN_AFTER_TICKS,
     DOWN_GRACE_SECONDS,
@@ -28,6 +28,7 @@ from snapwatch.schedule.health import (
 )
 from snapwatch.schedule.instances import InstanceRow
 from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.sessions import SessionState
 from snapwatch.schedule.sitestate import Pause, SessionView, SiteView
 from snapwatch.schedule.tick import run_tick
 from snapwatch.snapshot.inputs import SessionFacts, SiteFacts

@@ -24,8 +24,8 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from snapwatch.cli import build_parser
 from snapwatch.commands.inspect import inspect
+from snapwatch.commands.parser import build_parser
 from snapwatch.demo.seed import seed_demo
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import Target

@@ -17,10 +17,12 @@ import pytest
 from overview_rows import Rows
 from psycopg import AsyncConnection
 
-from snapwatch.commands.status import read_status, render_status, status_json
+from snapwatch.commands.status_json import status_json
+from snapwatch.commands.status_text import render_status
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import connect, resolve_target
 from snapwatch.readmodels.sites import fetch_site_overview
+from snapwatch.readmodels.status import read_status
 from snapwatch.schedule import tick as tick_module
 from snapwatch.schedule.health import SiteState, read_site_health
 from snapwatch.schedule.runlog import record_run

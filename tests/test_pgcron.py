@@ -24,7 +24,7 @@ from platform_writers import DROP, FUNCTIONS, schedule
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from snapwatch.schedule.other_writers import DOES_NOT_WRITE, Evidence, Outcome, unknown
+from snapwatch.schedule.evidence import DOES_NOT_WRITE, Evidence, Outcome, unknown
 from snapwatch.schedule.pgcron import (
     NOT_INSTALLED,
     CronJob,

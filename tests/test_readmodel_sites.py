@@ -15,11 +15,11 @@ from overview_rows import Rows
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import dict_row
 
-from snapwatch.commands.status import read_status
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.readmodels.display import age_text, cadence_text, timezone_text
 from snapwatch.readmodels.health import job_health
 from snapwatch.readmodels.sites import SiteOverview, fetch_site_overview
+from snapwatch.readmodels.status import read_status
 from snapwatch.schedule.actions import pause
 from snapwatch.schedule.health import InstanceState, SiteState, read_site_health
 from snapwatch.schedule.instances import Identity, mark_stopped, register

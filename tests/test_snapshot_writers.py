@@ -19,24 +19,22 @@ from platform_writers import FUNCTIONS, TRIGGER_AND_RPC, WEB_ROLES_SQL
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
-from snapwatch.schedule.other_writers import (
+from snapwatch.schedule.evidence import (
     DOES_NOT_WRITE,
     MAX_DEPTH,
-    Call,
     Catalog,
     Evidence,
     Function,
-    GrantWriter,
     Outcome,
-    TriggerWriter,
-    calls,
     follow_code,
+)
+from snapwatch.schedule.other_writers import (
+    GrantWriter,
+    TriggerWriter,
     follow_commands,
     read_other_writers,
-    scan,
-    snapshot_write,
-    strip_sql,
 )
+from snapwatch.schedule.sqltext import Call, calls, scan, snapshot_write, strip_sql
 
 Conn = AsyncConnection[dict[str, object]]
 INSERT = "INSERT INTO session_wake_snapshots"

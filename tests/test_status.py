@@ -17,27 +17,20 @@ import pytest
 from overview_rows import Rows
 from platform_writers import DROP, FUNCTIONS, schedule
 
-from snapwatch.commands.status import (
-    WIDTH,
-    StatusReport,
-    conflict_warning,
-    emit,
-    read_status,
-    render_status,
-    status_json,
-    table,
-)
+from snapwatch.commands.status import emit
+from snapwatch.commands.status_json import status_json
+from snapwatch.commands.status_text import WIDTH, render_status, table
 from snapwatch.infra.access import AccessReport
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import connect, resolve_target
+from snapwatch.readmodels.status import StatusReport, conflict_warning, read_status
 from snapwatch.schedule.actions import pause
+from snapwatch.schedule.evidence import Evidence, Outcome
 from snapwatch.schedule.health import InstanceState, instance_health
 from snapwatch.schedule.instances import InstanceRow, mark_stopped, record_tick, register
 from snapwatch.schedule.other_writers import (
-    Evidence,
     GrantWriter,
     OtherWriters,
-    Outcome,
     TriggerWriter,
     read_other_writers,
 )

@@ -9,14 +9,8 @@ from textual.app import App, ComposeResult
 
 from snapwatch.infra.access import AccessReport
 from snapwatch.readmodels.health import JobHealth
-from snapwatch.schedule.other_writers import (
-    DOES_NOT_WRITE,
-    Evidence,
-    GrantWriter,
-    OtherWriters,
-    Outcome,
-    TriggerWriter,
-)
+from snapwatch.schedule.evidence import DOES_NOT_WRITE, Evidence, Outcome
+from snapwatch.schedule.other_writers import GrantWriter, OtherWriters, TriggerWriter
 from snapwatch.schedule.pgcron import CronJob, CronReport
 from snapwatch.tui.panes.health import HealthPane, cron_lines, writer_lines
 

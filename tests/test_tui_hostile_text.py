@@ -53,10 +53,10 @@ from snapwatch.tui.base import BaseApp
 from snapwatch.tui.panes.sites import SitesPane
 from snapwatch.tui.panes.table import KeyedTable
 from snapwatch.tui.screens.dialogs import PauseScreen
-from snapwatch.tui.screens.inspect import InspectScreen
-from snapwatch.tui.screens.inspect_chart import ChartScreen
-from snapwatch.tui.screens.inspect_diff import DiffScreen
-from snapwatch.tui.screens.inspect_tree import TreeScreen
+from snapwatch.tui.screens.inspect.chart import ChartScreen
+from snapwatch.tui.screens.inspect.diff import DiffScreen
+from snapwatch.tui.screens.inspect.screen import InspectScreen
+from snapwatch.tui.screens.inspect.tree import TreeScreen
 from snapwatch.tui.screens.log import LogScreen
 from snapwatch.tui.widgets.json_tree import DocumentTree
 

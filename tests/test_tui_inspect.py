@@ -33,13 +33,13 @@ from snapwatch.inspection.sitemap import Role
 from snapwatch.inspection.timeline import StripMark
 from snapwatch.tui import keymap
 from snapwatch.tui.app import SnapwatchApp
-from snapwatch.tui.inspect_app import InspectApp, first_snapshot
-from snapwatch.tui.inspect_text import header, strip_text
 from snapwatch.tui.screens.help import HelpScreen
-from snapwatch.tui.screens.inspect import InspectScreen
-from snapwatch.tui.screens.inspect_chart import ChartScreen
-from snapwatch.tui.screens.inspect_diff import DiffScreen
-from snapwatch.tui.screens.inspect_tree import TreeScreen
+from snapwatch.tui.screens.inspect.app import InspectApp, first_snapshot
+from snapwatch.tui.screens.inspect.chart import ChartScreen
+from snapwatch.tui.screens.inspect.diff import DiffScreen
+from snapwatch.tui.screens.inspect.screen import InspectScreen
+from snapwatch.tui.screens.inspect.text import header, strip_text
+from snapwatch.tui.screens.inspect.tree import TreeScreen
 
 SnapCompare = Callable[..., bool]
 Db = psycopg.Connection[dict[str, Any]]
@@ -540,7 +540,7 @@ def test_the_device_table_colours_devices_as_the_map_does() -> None:
 
     from snapwatch.inspection.view import StoredSnapshot, read_view
     from snapwatch.snapshot.mgi import HIGH, UNKNOWN
-    from snapwatch.tui.screens.inspect import device_cells
+    from snapwatch.tui.screens.inspect.screen import device_cells
 
     def state(mgi: float, band: str, freshness: str) -> dict[str, object]:
         return {"current_mgi": mgi, "band": band, "data_freshness": freshness}

@@ -27,7 +27,7 @@ from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.panes.sites import SitesTable
 from snapwatch.tui.screens.dialogs import ConfirmScreen, PauseScreen
 from snapwatch.tui.screens.help import HelpScreen
-from snapwatch.tui.screens.inspect import InspectScreen
+from snapwatch.tui.screens.inspect.screen import InspectScreen
 from snapwatch.tui.screens.log import LogScreen
 
 CLOSED = "postgresql://bob@127.0.0.1:1/platform"

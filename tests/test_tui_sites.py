@@ -28,7 +28,7 @@ from snapwatch.tui.columns import GAP, ColumnSpec, fit, plan_layout, truncate_mi
 from snapwatch.tui.panes.sites import SitesTable
 from snapwatch.tui.panes.sites_model import SPECS
 from snapwatch.tui.screens.help import HelpScreen
-from snapwatch.tui.screens.main import MainScreen
+from snapwatch.tui.screens.main.screen import MainScreen
 
 NOW = datetime(2025, 3, 10, 15, 30, tzinfo=UTC)
 SIZES = [(80, 24), (120, 40)]

@@ -16,7 +16,8 @@ from uuid import UUID
 from psycopg import AsyncConnection
 
 from snapwatch.inspection.view import StoredSnapshot
-from snapwatch.schedule.cadence import choose_cadence, slot_count
+from snapwatch.schedule.cadence import choose_cadence
+from snapwatch.schedule.slots import slot_count
 
 Conn = AsyncConnection[dict[str, Any]]
 

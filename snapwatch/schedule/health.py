@@ -18,7 +18,7 @@ Instance states, checked in this order:
 - ``ok``.
 
 A site with more than one session open now keeps its state; its ``session_note`` names
-the other sessions and the one that gets the slots (:func:`snapwatch.schedule.cadence.precedence`).
+the other sessions and the one that gets the slots (:func:`snapwatch.schedule.sessions.precedence`).
 
 Site states, checked in this order (the order of :func:`snapwatch.schedule.cadence.eligibility`):
 

@@ -39,7 +39,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import psycopg
 from psycopg import errors
 
-from snapwatch.schedule.other_writers import Evidence, follow_commands, unknown
+from snapwatch.schedule.evidence import Evidence, unknown
+from snapwatch.schedule.other_writers import follow_commands
 from snapwatch.schedule.scheduler import crontab_trigger
 
 ACTIVE_STATUSES = frozenset({"starting", "connecting", "sending", "running"})

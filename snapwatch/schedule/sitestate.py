@@ -19,21 +19,14 @@ from psycopg.rows import dict_row
 
 from snapwatch.infra.config import SchedulerSettings
 from snapwatch.infra.errors import SnapwatchError
-from snapwatch.schedule.cadence import (
-    Cadence,
-    PlannedSlot,
-    Reason,
+from snapwatch.schedule.cadence import Cadence, Reason, choose_cadence, eligibility, session_is_open
+from snapwatch.schedule.plan import PlannedSlot, SitePlan, plan_force, plan_site
+from snapwatch.schedule.sessions import (
     SessionState,
     SessionWindow,
-    SitePlan,
-    choose_cadence,
     chosen_session,
-    eligibility,
     overlapping,
-    plan_force,
-    plan_site,
     precedence,
-    session_is_open,
     sessions_still_owed,
 )
 from snapwatch.snapshot.inputs import SessionFacts, SiteFacts
@@ -86,7 +79,7 @@ SELECT s.site_id, s.name, s.site_code,
 
 # The recent sessions of each site that had started by now: the current ones and those
 # before (a previous session's last slot becomes due just after it ends), overlapping or
-# not. Which of them are still owed snapshots (cadence.sessions_still_owed) and which are
+# not. Which of them are still owed snapshots (sessions.sessions_still_owed) and which are
 # open (cadence.session_is_open) is decided in Python, never here.
 SESSIONS_SQL = """
 SELECT x.site_id, x.session_id, x.session_date, x.session_start_time, x.session_end_time,
@@ -162,12 +155,12 @@ class SiteView:
     last_snapshot_at: datetime | None
     open_session: SessionView | None = None
     """The open session that gets the slots now: of several, the one the overlap rule
-    chooses (:func:`snapwatch.schedule.cadence.precedence`)."""
+    chooses (:func:`snapwatch.schedule.sessions.precedence`)."""
     other_open_sessions: list[SessionView] = field(default_factory=list)
     """The other sessions open now: they overlap ``open_session`` and get no slots while
     it owns the time."""
     sessions: list[SessionView] = field(default_factory=list)
-    """The sessions still owed snapshots (:func:`snapwatch.schedule.cadence.sessions_still_owed`):
+    """The sessions still owed snapshots (:func:`snapwatch.schedule.sessions.sessions_still_owed`):
     the current ones and the one before, in order of precedence (the winner last)."""
     pauses: list[Pause] = field(default_factory=list)
     reason: Reason | None = None

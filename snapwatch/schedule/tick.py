@@ -38,7 +38,7 @@ from snapwatch.infra.db import lock_timeout_ms
 from snapwatch.infra.errors import statement_cancelled
 from snapwatch.infra.locks import LockWait, lock_wait
 from snapwatch.infra.redact import redact
-from snapwatch.schedule.cadence import PlannedSlot
+from snapwatch.schedule.plan import PlannedSlot
 from snapwatch.schedule.sitestate import SessionView, SiteView, load_sites
 from snapwatch.snapshot.document import document_aggregates, document_data
 from snapwatch.snapshot.inputs import DeviceFacts, Round, RoundInputs

@@ -2,7 +2,7 @@
 
 The app owns what lives as long as it does: the database session its workers share, the
 embedded scheduler (unless it only watches), the LISTEN connection, the log redirection
-and the hang-up handling. The main screen (:mod:`snapwatch.tui.screens.main`) shows and
+and the hang-up handling. The main screen (:mod:`snapwatch.tui.screens.main.screen`) shows and
 acts. Quitting (``q``, SIGHUP, a terminal gone away) stops the scheduler first, so the
 site in hand is finished (or, waiting for a lock, cancelled and rolled back) and the
 instance is marked stopped, then exits: within a few seconds, whatever the database does.
@@ -36,7 +36,7 @@ from snapwatch.tui.lifecycle import (
 from snapwatch.tui.messages import DbChanged
 from snapwatch.tui.palette import SiteJumpProvider
 from snapwatch.tui.scheduler_glue import EmbeddedScheduler
-from snapwatch.tui.screens.main import MainScreen
+from snapwatch.tui.screens.main.screen import MainScreen
 from snapwatch.tui.services import BackgroundJob, Services
 from snapwatch.tui.updates import Updates
 
@@ -94,6 +94,7 @@ class SnapwatchApp(BaseApp):
             watching_why=why,
             ring=self.ring,
             log_path=self.app_logging.path,
+            quit=self.shut_down,
             jobs=list(jobs),
         )
         self.main = MainScreen(self.services)

@@ -42,4 +42,6 @@ class Services:
     """Why no scheduler runs (read-only, --no-scheduler); None when it runs."""
     ring: RingHandler
     log_path: Path | None
+    quit: Callable[[], Awaitable[None]]
+    """Stop the scheduler (the site in hand finishes), then end the app."""
     jobs: list[BackgroundJob] = field(default_factory=list)

@@ -36,16 +36,16 @@ from snapwatch.inspection.diff import diff_snapshots
 from snapwatch.inspection.export import export_session, export_snapshot
 from snapwatch.inspection.timeline import load_session_snapshots, strip
 from snapwatch.inspection.view import DeviceView, StoredSnapshot
-from snapwatch.tui import inspect_loader as loader
 from snapwatch.tui import keymap
 from snapwatch.tui.data import AppData
-from snapwatch.tui.inspect_text import header, round_text, strip_text
 from snapwatch.tui.plain import literal, plain
 from snapwatch.tui.screens.help import HelpScreen
-from snapwatch.tui.screens.inspect_chart import ChartScreen
-from snapwatch.tui.screens.inspect_diff import DiffScreen
-from snapwatch.tui.screens.inspect_tree import TreeScreen
-from snapwatch.tui.screens.reads import ReadingScreen
+from snapwatch.tui.screens.inspect import loader
+from snapwatch.tui.screens.inspect.chart import ChartScreen
+from snapwatch.tui.screens.inspect.diff import DiffScreen
+from snapwatch.tui.screens.inspect.reads import ReadingScreen
+from snapwatch.tui.screens.inspect.text import header, round_text, strip_text
+from snapwatch.tui.screens.inspect.tree import TreeScreen
 from snapwatch.tui.widgets.site_map import SiteMapView, device_colour
 
 NAVIGATION: tuple[tuple[str, str], ...] = (

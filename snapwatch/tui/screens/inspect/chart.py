@@ -18,7 +18,7 @@ from snapwatch.inspection.chart_data import MgiSeries, fetch_scored_images, seri
 from snapwatch.inspection.timeline import load_session_snapshots
 from snapwatch.inspection.view import DeviceView, SnapshotView, read_view
 from snapwatch.tui.data import AppData
-from snapwatch.tui.screens.reads import ReadingScreen
+from snapwatch.tui.screens.inspect.reads import ReadingScreen
 from snapwatch.tui.widgets.mgi_chart import MgiChart
 
 IMAGE_DAYS = 7

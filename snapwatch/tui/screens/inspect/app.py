@@ -24,8 +24,8 @@ from snapwatch.inspection.timeline import fetch_timeline
 from snapwatch.tui import keymap
 from snapwatch.tui.base import BaseApp, run_to_end
 from snapwatch.tui.data import AppData
-from snapwatch.tui.inspect_loader import Opened, opened
-from snapwatch.tui.screens.inspect import InspectContext, InspectScreen
+from snapwatch.tui.screens.inspect.loader import Opened, opened
+from snapwatch.tui.screens.inspect.screen import InspectContext, InspectScreen
 
 
 class InspectApp(BaseApp):

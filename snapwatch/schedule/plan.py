@@ -1,0 +1,239 @@
+"""What a tick writes for a site: the due slots of its sessions, catch-up, pauses, force.
+
+Pure functions of their arguments (no database, no I/O, no clock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from snapwatch.schedule.sessions import SessionState, SessionWindow, owned_parts, owned_spans
+from snapwatch.schedule.slots import Grid, Slot, Span, as_utc, slot_at
+
+Trigger = Literal["schedule", "catch_up", "force"]
+CatchUp = Literal["all", "latest"]
+Pause = tuple[datetime, datetime | None]
+
+
+@dataclass(frozen=True)
+class PlannedSlot:
+    """One snapshot to write: ``wake_round_start/end`` are ``slot.start/end``."""
+
+    slot: Slot
+    wake_number: int
+    trigger: Trigger
+    due_at: datetime
+    late_by_seconds: float
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    """What one tick writes for one site, oldest first across its sessions."""
+
+    slots: list[tuple[int, PlannedSlot]]
+    """(index into the sessions planned, slot to write)."""
+    skipped: int
+    """Older due slots not written because ``catch_up = "latest"`` (never written)."""
+    next_due_at: datetime | None
+    """When the next slot of these sessions becomes due (None: none left)."""
+    remaining: int = 0
+    """Due slots beyond ``max_slots`` (or held by a pause), left for later ticks."""
+    paused_dropped: int = 0
+    """Completed slots never written because they ended while the site was paused."""
+    waiting_for: PlannedSlot | None = None
+    """The oldest due slot still unwritten (written by this plan or not), if any."""
+
+
+def plan_site(
+    *,
+    sessions: Sequence[SessionWindow],
+    cadence_hours: float,
+    now: datetime,
+    settle_seconds: float,
+    catch_up: CatchUp,
+    max_slots: int,
+    late_grace_seconds: float,
+    paused: Sequence[Pause] = (),
+) -> SitePlan:
+    """The slots of a site's sessions to write at ``now``, oldest first.
+
+    Every completed slot is owed exactly one snapshot, whenever snapwatch first saw the
+    site: slot k is due at ``end + settle`` unless a non-provisional snapshot covers up to
+    its end. Where sessions overlap, a slot is owed only for the time its session owns
+    (:func:`owned_spans`): a slot cut by another session's time is owed as the part its
+    own session owns. Owed slots are written oldest first, at most ``max_slots`` per tick,
+    or only the newest with ``catch_up = "latest"`` (the others counted as skipped). The
+    newest is ``schedule`` when written within ``late_grace_seconds`` of its due time,
+    every other one ``catch_up``. Not owed: slots that ended inside a pause
+    ``[paused_at, until)``, and slots that ended after their session was closed early.
+    While ``now`` itself is inside a pause nothing is planned.
+    """
+    if settle_seconds < 0 or late_grace_seconds < 0:
+        raise ValueError("settle and grace cannot be negative")
+    if max_slots < 1:
+        raise ValueError("max_slots must be at least 1")
+    if catch_up not in ("all", "latest"):
+        raise ValueError(f"unknown catch_up mode: {catch_up!r}")
+    now = as_utc(now, "now")
+    settle = timedelta(seconds=settle_seconds)
+    pauses = [
+        (as_utc(a, "paused_at"), None if b is None else as_utc(b, "resumed_at")) for a, b in paused
+    ]
+    due: list[tuple[int, Slot]] = []
+    dropped = 0
+    next_due_at: datetime | None = None
+    owned = owned_spans(sessions, cadence_hours)
+    for index, session in enumerate(sessions):
+        owed, not_yet, lost = _owed_slots(
+            session, owned[index], cadence_hours, now, settle, pauses=pauses
+        )
+        due += [(index, slot) for slot in owed]
+        dropped += lost
+        if not_yet is not None and (next_due_at is None or not_yet < next_due_at):
+            next_due_at = not_yet
+    due.sort(key=lambda item: item[1].end)
+
+    waiting = _planned(due[:1], sessions, now, settle, late_grace_seconds, newest=None)
+    first = waiting[0][1] if waiting else None
+    if _in_pause(now, pauses):
+        return SitePlan([], 0, next_due_at, len(due), dropped, first)
+    skipped = remaining = 0
+    if catch_up == "latest":
+        chosen = due[-1:]
+        skipped = max(0, len(due) - 1)
+    else:
+        chosen = due[:max_slots]
+        remaining = len(due) - len(chosen)
+    newest = due[-1][1] if due else None
+    planned = _planned(chosen, sessions, now, settle, late_grace_seconds, newest=newest)
+    return SitePlan(planned, skipped, next_due_at, remaining, dropped, first)
+
+
+def _owed_slots(
+    session: SessionWindow,
+    owned: Sequence[Span],
+    cadence: float,
+    now: datetime,
+    settle: timedelta,
+    *,
+    pauses: Sequence[Pause],
+) -> tuple[list[Slot], datetime | None, int]:
+    """(due unwritten slots, when the next one becomes due, slots lost to a pause).
+
+    Only the parts of the slots inside ``owned`` (the session's own time, less what is
+    written) are owed; a slot after the written ones starts where they stopped (the
+    cadence changed mid-session)."""
+    covered = session.state.covered_until
+    covered = None if covered is None else as_utc(covered, "covered_until")
+    owed: list[Slot] = []
+    lost = 0
+    grid = Grid(session.start, session.end, cadence)
+    for slot in grid.slots(after=covered):
+        if not owned or slot.start >= owned[-1][1]:
+            break
+        for part in owned_parts(slot, owned):
+            is_due = part.end + settle <= now
+            if _in_pause(part.end, pauses):
+                lost += 1 if is_due else 0
+                continue
+            if not is_due:
+                return owed, part.end + settle, lost
+            owed.append(part)
+    return owed, None, lost
+
+
+def _planned(
+    chosen: Sequence[tuple[int, Slot]],
+    sessions: Sequence[SessionWindow],
+    now: datetime,
+    settle: timedelta,
+    late_grace_seconds: float,
+    *,
+    newest: Slot | None,
+) -> list[tuple[int, PlannedSlot]]:
+    wakes: dict[int, list[int]] = {}
+    for index in dict.fromkeys(i for i, _ in chosen):
+        mine = [slot for i, slot in chosen if i == index]
+        wakes[index] = _wake_numbers(mine, sessions[index].state)
+    out: list[tuple[int, PlannedSlot]] = []
+    for index, slot in chosen:
+        due_at = slot.end + settle
+        late_by = max(0.0, (now - due_at).total_seconds())
+        on_time = slot == newest and late_by <= late_grace_seconds
+        trigger: Trigger = "schedule" if on_time else "catch_up"
+        wake = wakes[index].pop(0)
+        out.append((index, PlannedSlot(slot, wake, trigger, due_at, late_by, provisional=False)))
+    return out
+
+
+def plan_force(
+    *,
+    sessions: Sequence[SessionWindow],
+    index: int,
+    cadence_hours: float,
+    now: datetime,
+) -> PlannedSlot | str:
+    """The current, still incomplete slot of ``sessions[index]`` cut at ``now``, as a
+    provisional snapshot, or why there is none: ``now`` outside the session, exactly on a
+    slot boundary (the window ``[now, now)`` would be empty), behind a snapshot the
+    session already has (a window never ends before the session's newest slot: the clock
+    that says "now" is behind the one that wrote it), or not the session's own time.
+
+    The window is cut like the regular slot it stands for (:func:`owned_spans`): where
+    another session owns or has written the slot's beginning, it starts after that, so the
+    regular slot replaces it when it completes."""
+    now = as_utc(now, "now")
+    session = sessions[index]
+    state = session.state
+    current = slot_at(session.start, session.end, cadence_hours, now)
+    if current is None:
+        return "outside the session"
+    if current.start == now:
+        return FORCE_ON_BOUNDARY
+    newest = state.covered_until
+    if newest is not None and as_utc(newest, "covered_until") > now:
+        return (
+            f"the session already has wake {state.last_wake_number} ending"
+            f" {as_utc(newest, 'covered_until'):%Y-%m-%d %H:%M:%S} UTC, after now"
+            f" ({now:%Y-%m-%d %H:%M:%S} UTC): is this clock behind the schedulers'?"
+        )
+    owned = owned_spans(sessions, cadence_hours)[index]
+    parts = owned_parts(Slot(k=current.k, start=current.start, end=now), owned)
+    if not parts or parts[-1].end != now:
+        return FORCE_NOT_OWNED
+    (wake,) = _wake_numbers(parts[-1:], state)
+    return PlannedSlot(parts[-1], wake, "force", due_at=now, late_by_seconds=0.0, provisional=True)
+
+
+FORCE_ON_BOUNDARY = "slot boundary: nothing to force yet"
+FORCE_NOT_OWNED = "another session of the site owns or has written this instant"
+
+
+def _wake_numbers(slots: Sequence[Slot], state: SessionState) -> list[int]:
+    """Wake numbers for slots planned in order.
+
+    A slot with a provisional row reuses its wake number (the write replaces that row).
+    Any other slot gets ``max(k, previous + 1)``, stepping over wake numbers held by
+    other provisional rows, so numbers stay unique and increasing within the session
+    even when the cadence changes mid-session. Never below 1.
+    """
+    held = set(state.provisional.values())
+    previous = state.last_wake_number
+    wakes: list[int] = []
+    for slot in slots:
+        wake = state.provisional.get(slot.start)
+        if wake is None:
+            wake = max(slot.k, previous + 1, 1)
+            while wake in held:
+                wake += 1
+        previous = max(previous, wake)
+        wakes.append(wake)
+    return wakes
+
+
+def _in_pause(t: datetime, pauses: Sequence[Pause]) -> bool:
+    return any(start <= t and (end is None or t < end) for start, end in pauses)
