@@ -54,8 +54,6 @@ class DuePlan:
     slots: list[PlannedSlot]
     skipped: int
     next_due_at: datetime | None
-    remaining: int = 0
-    paused_dropped: int = 0
 
 
 def plan(
@@ -87,8 +85,6 @@ def plan(
         [slot for _, slot in result.slots],
         result.skipped,
         result.next_due_at,
-        result.remaining,
-        result.paused_dropped,
     )
 
 
@@ -464,7 +460,7 @@ def test_first_run_writes_every_completed_slot_oldest_first_the_newest_on_schedu
     result = plan(at(10) + timedelta(seconds=180), state(), settle=120)
     assert [(p.slot.k, p.wake_number) for p in result.slots] == [(k, k) for k in range(1, 11)]
     assert [p.trigger for p in result.slots] == ["catch_up"] * 9 + ["schedule"]
-    assert result.skipped == 0 and result.remaining == 0
+    assert result.skipped == 0
     assert result.next_due_at == at(11) + timedelta(seconds=120)
     late = plan(at(10.5), state(), settle=120)
     assert [p.trigger for p in late.slots] == ["catch_up"] * 10  # the newest is 28 min late
@@ -473,7 +469,7 @@ def test_first_run_writes_every_completed_slot_oldest_first_the_newest_on_schedu
 def test_first_run_is_bounded_by_catch_up_max_slots_and_continues_next_tick() -> None:
     session = FakeSession()
     first = plan(at(10.5), session.state(), max_slots=4)
-    assert [p.slot.k for p in first.slots] == [1, 2, 3, 4] and first.remaining == 6
+    assert [p.slot.k for p in first.slots] == [1, 2, 3, 4]
     for p in first.slots:
         session.write(p)
     second = plan(at(10.5), session.state(), max_slots=48)
@@ -508,7 +504,7 @@ def test_catch_up_writes_oldest_first_capped_at_max_slots() -> None:
     result = plan(at(12), st_, max_slots=4)
     assert [p.slot.k for p in result.slots] == [3, 4, 5, 6]
     assert [p.trigger for p in result.slots] == ["catch_up"] * 4
-    assert result.remaining == 6 and result.skipped == 0
+    assert result.skipped == 0
     assert [p.late_by_seconds for p in result.slots] == [(12 - k) * 3600.0 for k in (3, 4, 5, 6)]
 
 
@@ -519,7 +515,6 @@ def test_catch_up_all_labels_only_the_newest_on_time_slot_schedule() -> None:
         (11, "catch_up"),
         (12, "schedule"),
     ]
-    assert result.remaining == 0
 
 
 def test_newest_slot_beyond_the_grace_is_catch_up() -> None:
@@ -544,7 +539,7 @@ def test_latest_writes_only_the_newest_and_counts_the_skipped() -> None:
     st_ = state(covered_until=at(2), last_wake_number=2)
     result = plan(at(12), st_, catch_up="latest")
     assert [(p.slot.k, p.wake_number, p.trigger) for p in result.slots] == [(12, 12, "schedule")]
-    assert result.skipped == 9 and result.remaining == 0
+    assert result.skipped == 9
     again = plan(at(12), state(covered_until=at(12), last_wake_number=12), catch_up="latest")
     assert again.slots == [] and again.skipped == 0
 
@@ -556,7 +551,7 @@ def test_slots_completed_while_paused_are_never_caught_up() -> None:
     # slot 3 [2,3) ... slot 6 [5,6) ended inside the pause; slot 7 [6,7) was in progress
     # when the pause ended and is written normally.
     assert [p.slot.k for p in result.slots] == [7, 8]
-    assert result.paused_dropped == 4 and result.skipped == 0
+    assert result.skipped == 0
     assert [p.wake_number for p in result.slots] == [7, 8]
 
 
@@ -565,16 +560,17 @@ def test_pause_is_half_open_on_slot_ends() -> None:
     # [1,2) ends as the pause starts and [2,3) inside it: dropped.
     # [3,4) ends as the pause ends: it was in progress at resume and is written.
     assert [p.slot.k for p in result.slots] == [4, 5]
-    assert result.paused_dropped == 2
 
 
 def test_nothing_is_planned_while_paused_now() -> None:
     st_ = state(covered_until=at(2), last_wake_number=2)
     open_ended = plan(at(8), st_, paused=((at(5.5), None),))
     assert open_ended.slots == [] and open_ended.next_due_at is None
-    assert open_ended.remaining == 3  # slots 3-5 ended before the pause: caught up on resume
     expiring = plan(at(8), st_, paused=((at(5.5), at(9.5)),))
     assert expiring.slots == [] and expiring.next_due_at == at(10)
+    # slots 3-5 ended before the pause: caught up on resume, with slot 10
+    resumed = plan(at(10), st_, paused=((at(5.5), at(9.5)),))
+    assert [p.slot.k for p in resumed.slots] == [3, 4, 5, 10]
 
 
 def test_session_end_mid_slot_is_due_at_session_end_plus_settle() -> None:
@@ -902,7 +898,6 @@ def test_catch_up_cap_spans_both_sessions_oldest_first() -> None:
         late_grace_seconds=300,
     )
     assert [(i, p.slot.k) for i, p in result.slots] == [(0, k) for k in range(1, 25)] + [(1, 1)]
-    assert result.remaining == 2
     assert result.waiting_for is not None and result.waiting_for.slot.k == 1
 
 

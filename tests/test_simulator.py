@@ -17,7 +17,6 @@ from psycopg.rows import dict_row
 from test_demo import digest
 
 from snapwatch.demo.cron import fire_times
-from snapwatch.demo.launch import DemoRun, open_demo_clock, simulate_step, timeline_end
 from snapwatch.demo.layout import SITES, demo_company_ids
 from snapwatch.demo.places import DevicePlan, Ids, build_places
 from snapwatch.demo.seed import DemoSeedError, seed_demo
@@ -29,7 +28,6 @@ from snapwatch.demo.simulator import (
 )
 from snapwatch.infra.clock import FixedClock
 from snapwatch.infra.config import load_settings
-from snapwatch.infra.db import Target
 from snapwatch.infra.embedded import EmbeddedServer
 from snapwatch.schedule.tick import run_tick
 
@@ -267,29 +265,10 @@ async def test_small_steps_and_a_restart_give_exactly_what_one_step_gives(
     )
 
 
-async def test_the_demo_clock_starts_at_the_seed_instant_and_a_restart_continues_it(
-    conn: Conn, migrated_dsn: str
-) -> None:
+def test_the_demo_clock_settings() -> None:
     settings = demo_clock_settings()
     assert settings.speed == DEFAULT_SPEED == 120
-    assert settings.wall_seconds(timedelta(minutes=15)) == 7.5
     assert settings.step_seconds == settings.tick_seconds == 2.5
-    result = await seed_demo(conn, seed=SEED, now=NOW)  # already there: found, not written
-    wall = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
-    run = DemoRun(Target(dsn=migrated_dsn), result, SEED, settings)
-    assert await timeline_end(conn, SEED) <= NOW  # the seeded wakes end before the instant
-    clock = await open_demo_clock(conn, run, wall=wall)
-    start = clock.now()
-    assert abs(start - NOW) < timedelta(minutes=5)  # where the stored timeline ends
-    wall.advance(timedelta(seconds=30))  # 1 simulated hour
-    sim = simulator(conn)
-    report = await simulate_step(sim, conn, clock)
-    assert report.as_of == start + timedelta(hours=1) and report.wakes > 100
-    # Everyone stopped; much later the demo is opened again: it continues from there.
-    wall.advance(timedelta(minutes=10))
-    again = await open_demo_clock(conn, run, wall=wall)
-    assert again.now() == start + timedelta(hours=1)
-    assert not (await simulate_step(simulator(conn), conn, again)).wrote
     with pytest.raises(ValueError):
         demo_clock_settings(0)
 

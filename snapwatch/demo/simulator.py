@@ -208,10 +208,6 @@ class DemoClockSettings:
     tick_seconds: float
     """Wall seconds between scheduler ticks that keep up with a 15-minute site."""
 
-    def wall_seconds(self, simulated: timedelta) -> float:
-        """How long a simulated span takes on the wall clock."""
-        return simulated.total_seconds() / self.speed
-
 
 def demo_clock_settings(speed: float = DEFAULT_SPEED) -> DemoClockSettings:
     """Settings of the demo clock at ``speed``: steps and ticks every 5 simulated minutes

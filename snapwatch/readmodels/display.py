@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-UNSET_TIMEZONE = "UTC (unset)"
-
 
 def _number(value: float) -> str:
     """At most three significant digits, no trailing zeros: 15, 1.5, 2.25."""
@@ -22,11 +20,6 @@ def cadence_text(hours: float | None) -> str:
     if seconds < 3600:
         return f"{_number(seconds / 60)} min"
     return f"{_number(hours)} h"
-
-
-def timezone_text(timezone: str | None) -> str:
-    """The IANA name, or a visible note that NULL is read as UTC."""
-    return UNSET_TIMEZONE if timezone is None else timezone
 
 
 def age_text(at: datetime | None, now: datetime) -> str:

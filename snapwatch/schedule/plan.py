@@ -40,10 +40,6 @@ class SitePlan:
     """Older due slots not written because ``catch_up = "latest"`` (never written)."""
     next_due_at: datetime | None
     """When the next slot of these sessions becomes due (None: none left)."""
-    remaining: int = 0
-    """Due slots beyond ``max_slots`` (or held by a pause), left for later ticks."""
-    paused_dropped: int = 0
-    """Completed slots never written because they ended while the site was paused."""
     waiting_for: PlannedSlot | None = None
     """The oldest due slot still unwritten (written by this plan or not), if any."""
 
@@ -84,15 +80,13 @@ def plan_site(
         (as_utc(a, "paused_at"), None if b is None else as_utc(b, "resumed_at")) for a, b in paused
     ]
     due: list[tuple[int, Slot]] = []
-    dropped = 0
     next_due_at: datetime | None = None
     owned = owned_spans(sessions, cadence_hours)
     for index, session in enumerate(sessions):
-        owed, not_yet, lost = _owed_slots(
+        owed, not_yet = _owed_slots(
             session, owned[index], cadence_hours, now, settle, pauses=pauses
         )
         due += [(index, slot) for slot in owed]
-        dropped += lost
         if not_yet is not None and (next_due_at is None or not_yet < next_due_at):
             next_due_at = not_yet
     due.sort(key=lambda item: item[1].end)
@@ -100,17 +94,16 @@ def plan_site(
     waiting = _planned(due[:1], sessions, now, settle, late_grace_seconds, newest=None)
     first = waiting[0][1] if waiting else None
     if _in_pause(now, pauses):
-        return SitePlan([], 0, next_due_at, len(due), dropped, first)
-    skipped = remaining = 0
+        return SitePlan([], 0, next_due_at, first)
+    skipped = 0
     if catch_up == "latest":
         chosen = due[-1:]
         skipped = max(0, len(due) - 1)
     else:
         chosen = due[:max_slots]
-        remaining = len(due) - len(chosen)
     newest = due[-1][1] if due else None
     planned = _planned(chosen, sessions, now, settle, late_grace_seconds, newest=newest)
-    return SitePlan(planned, skipped, next_due_at, remaining, dropped, first)
+    return SitePlan(planned, skipped, next_due_at, first)
 
 
 def _owed_slots(
@@ -121,8 +114,9 @@ def _owed_slots(
     settle: timedelta,
     *,
     pauses: Sequence[Pause],
-) -> tuple[list[Slot], datetime | None, int]:
-    """(due unwritten slots, when the next one becomes due, slots lost to a pause).
+) -> tuple[list[Slot], datetime | None]:
+    """(due unwritten slots, when the next one becomes due); a slot that ended inside a
+    pause is not owed.
 
     Only the parts of the slots inside ``owned`` (the session's own time, less what is
     written) are owed; a slot after the written ones starts where they stopped (the
@@ -130,7 +124,6 @@ def _owed_slots(
     covered = session.state.covered_until
     covered = None if covered is None else as_utc(covered, "covered_until")
     owed: list[Slot] = []
-    lost = 0
     grid = Grid(session.start, session.end, cadence)
     for slot in grid.slots(after=covered):
         if not owned or slot.start >= owned[-1][1]:
@@ -138,12 +131,11 @@ def _owed_slots(
         for part in owned_parts(slot, owned):
             is_due = part.end + settle <= now
             if _in_pause(part.end, pauses):
-                lost += 1 if is_due else 0
                 continue
             if not is_due:
-                return owed, part.end + settle, lost
+                return owed, part.end + settle
             owed.append(part)
-    return owed, None, lost
+    return owed, None
 
 
 def _planned(

@@ -206,10 +206,6 @@ class Scheduler:
         return at.astimezone(UTC) if at is not None else None
 
     @property
-    def running(self) -> bool:
-        return self._aps is not None and not self._stopping
-
-    @property
     def shared_clock(self) -> AcceleratedClock | None:
         clock = self.clock
         return clock if isinstance(clock, AcceleratedClock) and clock.name is not None else None

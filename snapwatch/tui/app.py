@@ -131,7 +131,8 @@ class SnapwatchApp(BaseApp):
         log.info("app started on %s (%s)", self.services.target.display, self.sub_title)
 
     async def shut_down(self) -> None:
-        """Stop the scheduler (the site in hand finishes), then exit. Idempotent."""
+        """Stop the scheduler (the site in hand finishes, or its statement is cancelled after
+        a grace second), then exit. Idempotent."""
         if self._stopping:
             return
         self._stopping = True

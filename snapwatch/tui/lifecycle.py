@@ -1,6 +1,7 @@
 """Ending cleanly when the terminal goes away (an SSH drop, a closed tmux pane).
 
-SIGHUP asks the app to quit the normal way (the scheduler finishes the site in hand). A
+SIGHUP asks the app to quit the normal way (the scheduler finishes the site in hand, or
+cancels its statement when it still runs a second later). A
 hung-up terminal does not always signal, so a watchdog (Dolphie's idea) checks every few
 seconds that the terminal is still there and quits the same way when it is not: a
 process reading a dead terminal would otherwise spin or die without saying goodbye.

@@ -75,7 +75,6 @@ class Poller(Generic[T]):
         self._timer: Timer | None = None
         self._loading = False
         self._again = False
-        self._pending = False
         self._stopped = False
         self.reads = 0
         """Reads applied (tests and the benchmark count them)."""
@@ -90,8 +89,7 @@ class Poller(Generic[T]):
         if self._stopped:
             return
         if self._frozen():
-            self._pending = True
-            return
+            return  # read at thaw
         self._cancel_timer()
         if self._loading:
             self._again = True
@@ -103,7 +101,6 @@ class Poller(Generic[T]):
 
     def thaw(self) -> None:
         """The view was unfrozen: read at once."""
-        self._pending = False
         self.request()
 
     def stop(self) -> None:
@@ -128,8 +125,7 @@ class Poller(Generic[T]):
         if self._stopped:
             return
         if self._frozen():
-            self._pending = True  # the view shows what it showed; read again at thaw
-            return
+            return  # the view shows what it showed; read again at thaw
         self.last_error = message.error
         try:
             if message.error is not None:

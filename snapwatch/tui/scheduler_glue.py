@@ -3,7 +3,8 @@
 :class:`snapwatch.schedule.scheduler.Scheduler` in mode ``tui`` on a database session of its own
 (a tick never waits behind the app's reads, nor they behind it). Its ``on_tick`` callback
 only posts :class:`~snapwatch.tui.messages.Ticked`; the app decides what to show.
-Stopping finishes the site in hand and marks the instance stopped.
+Stopping finishes the site in hand (or cancels its statement when it still runs a second
+later) and marks the instance stopped.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ class EmbeddedScheduler:
         await self.scheduler.start()
 
     async def stop(self) -> None:
-        """Finish the site in hand, record the tick, mark the instance stopped."""
+        """Finish the site in hand (or cancel its statement after a grace second), record the
+        tick, mark the instance stopped."""
         self.stopping = True
         try:
             await self.scheduler.stop()
