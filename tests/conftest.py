@@ -14,12 +14,12 @@ from typing import Any, Literal
 
 import psycopg
 import pytest
-from overview_rows import Rows
-from own_server import OwnServer
-from pgbouncer_server import PGBOUNCER, running_pgbouncer
-from pgcron_server import PgCronServer, PgCronUnavailable, start_pgcron_server
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
+from support.overview_rows import Rows
+from support.own_server import OwnServer
+from support.pgbouncer_server import PGBOUNCER, running_pgbouncer
+from support.pgcron_server import PgCronServer, PgCronUnavailable, start_pgcron_server
 
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.embedded import EmbeddedServer, start_embedded
@@ -123,7 +123,7 @@ def module_migrated_dsn(pg_server: EmbeddedServer, migrated_template: str) -> It
     drop_database(pg_server, name)
 
 
-PLATFORM_LIKE_SQL = Path(__file__).with_name("platform_like.sql")
+PLATFORM_LIKE_SQL = Path(__file__).parent / "support" / "platform_like.sql"
 
 
 @pytest.fixture
