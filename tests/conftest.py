@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
+from support.home import HOME_VARIABLES
 from support.overview_rows import Rows
 from support.own_server import OwnServer
 from support.pgbouncer_server import PGBOUNCER, running_pgbouncer
@@ -27,8 +28,28 @@ from snapwatch.infra.embedded import EmbeddedServer, start_embedded
 _counter = itertools.count(1)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_home() -> Iterator[Path]:
+    """The whole session runs with a home of its own: HOME and the XDG config, data,
+    state and cache directories point into a throwaway directory, and no SNAPWATCH_*
+    comes from the outside world. Processes the tests start inherit it, so nothing a test
+    does (the app's log file, a config file, a demo database) lands in the user's files.
+    Session-scoped and set up before any other fixture, so the embedded server started
+    by ``pg_server`` sees the same environment for the whole session."""
+    root = Path(tempfile.mkdtemp(prefix="snapwatch-test-home-"))
+    with pytest.MonkeyPatch.context() as mp:
+        for variable, name in HOME_VARIABLES.items():
+            (root / name).mkdir()
+            mp.setenv(variable, str(root / name))
+        for key in list(os.environ):
+            if key.startswith("SNAPWATCH_"):
+                mp.delenv(key)
+        yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[EmbeddedServer]:
+def pg_server(own_home: Path) -> Iterator[EmbeddedServer]:
     # Its own directory, not under pytest's basetemp: concurrent pytest runs rotate
     # (delete) old basetemp directories, which must never take a live server with them.
     data_dir = Path(tempfile.mkdtemp(prefix="snapwatch-test-pg-"))
@@ -70,12 +91,14 @@ def fresh_dsn(pg_server: EmbeddedServer) -> Iterator[str]:
 
 @pytest.fixture
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No SNAPWATCH_* from the outside world, and config/data dirs under tmp_path."""
+    """No SNAPWATCH_* (a test may have set one), and config/data/state/cache dirs of
+    this test's own under tmp_path (the session's home is shared by every test)."""
     for key in list(os.environ):
         if key.startswith("SNAPWATCH_"):
             monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    for variable, name in HOME_VARIABLES.items():
+        if variable != "HOME":
+            monkeypatch.setenv(variable, str(tmp_path / name))
     return tmp_path
 
 
@@ -141,7 +164,7 @@ def platform_like_dsn(pg_server: EmbeddedServer) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def pgcron_server() -> Iterator[PgCronServer]:
+def pgcron_server(own_home: Path) -> Iterator[PgCronServer]:
     """A PostgreSQL 15 cluster with pg_cron (tests/pgcron_server.py), or a skip saying why."""
     try:
         server = start_pgcron_server()
