@@ -7,8 +7,7 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,7 +19,7 @@ from support.home import HOME_VARIABLES
 from support.overview_rows import Rows
 from support.own_server import OwnServer
 from support.pgbouncer_server import PGBOUNCER, running_pgbouncer
-from support.pgcron_server import PgCronServer, PgCronUnavailable, start_pgcron_server
+from support.roles import MakeRole, Role
 
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.embedded import EmbeddedServer, start_embedded
@@ -163,27 +162,6 @@ def platform_like_dsn(pg_server: EmbeddedServer) -> Iterator[str]:
     drop_database(pg_server, name)
 
 
-@pytest.fixture(scope="session")
-def pgcron_server(own_home: Path) -> Iterator[PgCronServer]:
-    """A PostgreSQL 15 cluster with pg_cron (tests/pgcron_server.py), or a skip saying why."""
-    try:
-        server = start_pgcron_server()
-    except PgCronUnavailable as exc:
-        pytest.skip(f"pg_cron tests need PostgreSQL 15 with pg_cron: {exc}")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def cron_conn(pgcron_server: PgCronServer) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
-    """A superuser connection to the pg_cron database; every job is unscheduled after."""
-    async with await AsyncConnection.connect(
-        pgcron_server.dsn(), autocommit=True, row_factory=dict_row
-    ) as conn:
-        yield conn
-        await conn.execute("SELECT cron.unschedule(jobid) FROM cron.job")
-
-
 @pytest.fixture
 def pgbouncer(pg_server: EmbeddedServer) -> Iterator[int]:
     """A PgBouncer in transaction mode, otherwise with its default settings, in front of
@@ -191,16 +169,6 @@ def pgbouncer(pg_server: EmbeddedServer) -> Iterator[int]:
     if PGBOUNCER is None:
         pytest.skip("needs PgBouncer (Debian package pgbouncer)")
     with running_pgbouncer(pg_server) as port:
-        yield port
-
-
-@pytest.fixture
-def pgbouncer_ignoring_options(pg_server: EmbeddedServer) -> Iterator[int]:
-    """Like ``pgbouncer``, but it drops the startup option ``options`` instead of refusing
-    it (``ignore_startup_parameters = options``, a common setting)."""
-    if PGBOUNCER is None:
-        pytest.skip("needs PgBouncer (Debian package pgbouncer)")
-    with running_pgbouncer(pg_server, settings="ignore_startup_parameters = options\n") as port:
         yield port
 
 
@@ -233,18 +201,6 @@ async def conn(migrated_dsn: str) -> AsyncIterator[AsyncConnection[dict[str, Any
         migrated_dsn, autocommit=True, row_factory=dict_row
     ) as c:
         yield c
-
-
-@dataclass(frozen=True)
-class Role:
-    """A login role made for one test, and the DSN of its database as that role (the test
-    server trusts local connections: no password)."""
-
-    name: str
-    dsn: str
-
-
-MakeRole = Callable[..., Role]
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import MakeRole
 from support.overview_rows import Rows
 from support.role_setup import (
     count,
@@ -22,6 +21,7 @@ from support.role_setup import (
     let_through,
     policy,
 )
+from support.roles import MakeRole
 
 from snapwatch.cli import main
 from snapwatch.infra.access.needs import OWN_TABLES

@@ -13,8 +13,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import MakeRole
 from psycopg import sql
+from support.roles import MakeRole
 
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import Target, connect

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import MakeRole
 from psycopg import sql
 from support.daemon import Daemon
 from support.overview_rows import Rows
 from support.role_setup import due_fleet, enable_row_security, execute, grant_reader, grant_writer
+from support.roles import MakeRole
 
 pytestmark = pytest.mark.slow  # real processes
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MakeRole
 from support.app import main_of, make_app, make_settings, wait_for
 from support.overview_rows import Rows
 from support.role_setup import due_fleet, enable_row_security, grant_reader, grant_writer, policy
+from support.roles import MakeRole
 from textual.pilot import Pilot
 
 from snapwatch.infra.migrations.platform import PLATFORM_TABLES
