@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -277,13 +276,11 @@ def test_device_roll_ups_match_the_history(fleet: Fleet) -> None:
 # --- the fleet in PostgreSQL -----------------------------------------------------------
 
 
-async def test_seed_is_fast_and_sessions_are_open_at_now_by_instant(
+async def test_seed_makes_the_fleet_and_sessions_are_open_at_now_by_instant(
     conn: psycopg.AsyncConnection[dict[str, Any]],
 ) -> None:
-    started = time.perf_counter()
     result = await seed_demo(conn, seed=SEED, now=NOW)
-    elapsed = time.perf_counter() - started
-    assert result.created and elapsed < 10
+    assert result.created
     assert result.counts["devices"] == 127 and result.counts["sites"] == 12
     assert result.summary().startswith("seeded demo fleet (seed 7): 2 companies, 3 programs")
 

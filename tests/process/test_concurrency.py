@@ -58,9 +58,28 @@ def snapshot_counts(dsn: str) -> dict[str, int]:
     return dict(rows)
 
 
+def waiting_on_a_lock(conn: psycopg.Connection[tuple[int]]) -> int:
+    row = conn.execute(
+        "SELECT count(*)::int FROM pg_stat_activity WHERE application_name = 'snapwatch'"
+        " AND datname = current_database() AND wait_event_type = 'Lock'"
+    ).fetchone()
+    return row[0] if row is not None else 0
+
+
 def test_two_processes_write_every_slot_exactly_once(migrated_dsn: str) -> None:
     build_fleet(migrated_dsn)
-    first, second = run_once(migrated_dsn, AT), run_once(migrated_dsn, AT)
+    # A barrier: the sites table is locked until both processes are waiting for it, so
+    # they are released together and their ticks overlap (not one after the other).
+    with psycopg.connect(migrated_dsn) as gate:
+        gate.execute("LOCK TABLE sites IN ACCESS EXCLUSIVE MODE")
+        first, second = run_once(migrated_dsn, AT), run_once(migrated_dsn, AT)
+        with psycopg.connect(migrated_dsn, autocommit=True) as watch:
+            deadline = time.monotonic() + 120
+            while waiting_on_a_lock(watch) < 2:
+                assert first.poll() is None and second.poll() is None, "a process ended early"
+                assert time.monotonic() < deadline, "the processes never both waited"
+                time.sleep(0.01)
+        gate.commit()  # both go at once
     out = [p.communicate(timeout=180) for p in (first, second)]
     assert first.returncode == 0 and second.returncode == 0, out
     counts = snapshot_counts(migrated_dsn)

@@ -78,7 +78,6 @@ async def test_a_snapshot_written_by_another_process_reaches_the_callback_at_onc
     site = due_site(migrated_dsn)
     async with listening(migrated_dsn, cfg) as (heard, _):
         await heard.until(lambda: heard.mode() == "listening")
-        started = time.monotonic()
         done = subprocess.run(
             [sys.executable, "-m", "snapwatch", "--dsn", migrated_dsn, "run-once"],
             capture_output=True,
@@ -88,15 +87,13 @@ async def test_a_snapshot_written_by_another_process_reaches_the_callback_at_onc
             check=False,
         )
         assert done.returncode == 0, done.stderr
-        await heard.until(lambda: bool(heard.snapshots), seconds=5)
-        took = time.monotonic() - started
+        await heard.until(lambda: bool(heard.snapshots))
     [payload] = heard.snapshots
     assert payload["site_id"] == str(site)
     assert (payload["wake_number"], payload["trigger"]) == (1, "schedule")
     with psycopg.connect(migrated_dsn) as conn:
         row = conn.execute("SELECT snapshot_id FROM session_wake_snapshots").fetchone()
     assert row is not None and payload["snapshot_id"] == str(row[0])
-    assert took < 30  # the subprocess's start-up dominates; the notification is immediate
     assert [s.mode for s in heard.states] == ["listening"]
 
 
@@ -136,10 +133,9 @@ async def test_an_unreachable_database_is_down_with_the_error_and_stop_ends_the_
 
 
 async def test_a_pooler_dsn_is_polling_with_the_reason_without_connecting(cfg: Settings) -> None:
-    started = time.monotonic()
+    # Nothing listens on that port: had it tried to connect, it would be down.
     async with listening("postgresql://u@127.0.0.1:6543/postgres", cfg) as (heard, task):
-        await heard.until(task.done, seconds=2)
-    assert time.monotonic() - started < 2
+        await heard.until(task.done)
     assert heard.states == [
         ListenState.polling("transaction pooler (port 6543): LISTEN needs a session connection")
     ]
@@ -151,10 +147,9 @@ async def test_a_pooler_dsn_is_polling_with_the_reason_without_connecting(cfg: S
 async def test_a_transaction_pooler_found_by_connecting_is_polling_with_the_reason(
     pgbouncer: int, migrated_dsn: str, cfg: Settings
 ) -> None:
-    started = time.monotonic()
     async with listening(through(pgbouncer, migrated_dsn), cfg) as (heard, task):
-        await heard.until(task.done, seconds=10)
-    assert time.monotonic() - started < 2  # no self-test needed
+        await heard.until(task.done)
+    # Found by the refusal, not by a self-test that timed out (that detail is different).
     assert heard.states == [
         ListenState.polling(
             "transaction pooler (PgBouncer refused startup options): "
@@ -172,10 +167,8 @@ async def test_a_transaction_mode_pooler_is_found_by_the_self_test_and_reported_
     told = cfg.model_copy(update={"database": cfg.database.model_copy(update={"pooler": "none"})})
     with psycopg.connect(through_pooler, autocommit=True) as probe:  # the pooler works
         assert probe.execute("SELECT 1").fetchone() == (1,)
-    started = time.monotonic()
     async with listening(through_pooler, told) as (heard, task):
-        await heard.until(task.done, seconds=10)
-    assert 2 <= time.monotonic() - started < 10
+        await heard.until(task.done)
     [state] = heard.states
     assert state.mode == "polling"
     assert state.detail == (
@@ -186,7 +179,6 @@ async def test_a_transaction_mode_pooler_is_found_by_the_self_test_and_reported_
 async def test_the_self_test_passes_on_a_direct_connection_at_once(
     migrated_dsn: str, cfg: Settings
 ) -> None:
-    started = time.monotonic()
     async with listening(migrated_dsn, cfg) as (heard, _):
         await heard.until(lambda: heard.mode() == "listening")
-    assert time.monotonic() - started < 2
+    assert [s.mode for s in heard.states] == ["listening"]  # never polling, never down

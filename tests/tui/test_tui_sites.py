@@ -22,7 +22,7 @@ from textual.pilot import Pilot
 from textual.widgets import Footer, Static
 
 from snapwatch.infra.clock import FixedClock
-from snapwatch.infra.db import Target
+from snapwatch.infra.db import Target, resolve_target
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.columns import GAP, ColumnSpec, fit, plan_layout, truncate_middle
 from snapwatch.tui.panes.sites import SitesTable
@@ -235,12 +235,20 @@ async def test_the_next_due_countdown_ticks_every_second_without_a_query(
 async def test_header_says_watching_and_names_the_database_without_its_password(
     migrated_dsn: str, fleet: dict[UUID, tuple[str, str, int]], tmp_path: Path
 ) -> None:
-    target = Target(dsn=migrated_dsn, secrets=("not-in-the-dsn",))
-    app = make_app(migrated_dsn, target=target, tmp=tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    # The test server trusts local connections, so it takes any password: a DSN with one
+    # connects as well as the one without, and the password must not be shown.
+    password = "s3cret-Pw"
+    assert "postgres:@" in migrated_dsn
+    dsn = migrated_dsn.replace("postgres:@", f"postgres:{password}@", 1)
+    target = resolve_target(make_settings(dsn))
+    app = make_app(dsn, target=target, tmp=tmp_path)
+    async with app.run_test(size=(240, 24)) as pilot:
         await loaded(pilot, len(fleet))
         assert app.sub_title == "watching only (--no-scheduler)"
-        assert target.display in main_of(pilot).status.text
+        status = main_of(pilot).status.text
+        assert password not in status
+        shown = dsn.replace(password, "****")
+        assert shown in status, status
         assert pilot.app.query(Footer)
 
 
