@@ -181,7 +181,7 @@ async def test_a_number_beyond_the_float_range_is_read_and_named_not_a_failure(
     device = rows.device(site, x_position=5, y_position="1e400", battery_voltage="-1e400")
     minute = timedelta(minutes=1)
     rows.payload(device, DAY + 10 * minute, temperature="1e400", pressure="1e-400", humidity=40)
-    rows.image(device, DAY + 20 * minute, "1e400")
+    rows.image(device, DAY + 20 * minute, "1e400")  # type: ignore[arg-type]  # text on purpose
     [outcome] = (await tick(cfg, DAY + H + timedelta(minutes=3))).outcomes
     assert (outcome.outcome, outcome.error) == ("written", None)
     [row] = snapshots(rows, site)

@@ -140,7 +140,7 @@ async def test_pitfall_07_integer_and_fractional_cadences_both_schedule(
                 " WHERE table_name = 'sites' AND column_name = 'snapshot_cadence_hours'"
             )
         ).fetchone()
-        assert cadence_type["data_type"] == "integer"
+        assert cadence_type is not None and cadence_type["data_type"] == "integer"
         report = await run_tick(pconn, platform, BARN_SESSION_START + 9 * H + timedelta(minutes=3))
     barn = next(o for o in report.outcomes if o.site_id == BARN)
     assert [(w.wake_number, w.start) for w in barn.written] == [

@@ -154,11 +154,11 @@ async def test_statements_run_many_times_on_two_connections_are_never_prepared(
             (psycopg.errors.DuplicatePreparedStatement, psycopg.errors.InvalidSqlStatementName)
         ):
             for _ in range(12):
-                for conn in plain:
-                    await conn.execute(query, ("00000000-0000-0000-0000-000000000000",))
+                for plain_conn in plain:
+                    await plain_conn.execute(query, ("00000000-0000-0000-0000-000000000000",))
     finally:
-        for conn in plain:
-            await conn.close()
+        for plain_conn in plain:
+            await plain_conn.close()
 
 
 async def blocked_statement(target: Target, cfg: Settings, *, via_pool: bool) -> float:

@@ -49,7 +49,7 @@ def race_evidence(dsn: str) -> tuple[dict[str, int], int, int]:
     """(snapshots written per instance, pairs of overlapping writing ticks of different
     instances, sites found busy because another process held them)."""
     with psycopg.connect(dsn) as conn:
-        per_instance = dict(
+        per_instance: dict[str, int] = dict(
             conn.execute(
                 "SELECT r.instance_id::text, count(*) FROM snapwatch.run_sites rs"
                 "  JOIN snapwatch.runs r USING (run_id)"

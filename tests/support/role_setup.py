@@ -19,7 +19,7 @@ from support.overview_rows import Rows
 H = timedelta(hours=1)
 
 
-def execute(dsn: str, *statements: str | sql.Composable) -> None:
+def execute(dsn: str, *statements: str | sql.SQL | sql.Composed) -> None:
     """Run ``statements`` as the superuser the test DSNs connect as."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         for statement in statements:

@@ -96,14 +96,18 @@ def app_on(dsn: str, tmp: Path) -> SnapwatchApp:
 
 def terminal(app: App[Any]) -> tuple[list[str], str]:
     """The screen as its lines of text, and the bytes Textual writes for it."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    update: Any = app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens
+    )
     lines = ["".join(seg.text for strip in line for seg in strip) for line in update.strips]
     return lines, update.render_segments(app.console)
 
 
 def actions(app: App[Any]) -> list[str]:
     """Every click action and link on the screen."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    update: Any = app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens
+    )
     found = []
     for line in update.strips:
         for strip in line:
@@ -129,7 +133,7 @@ def assert_inert(app: App[Any], *expected: str) -> None:
 def title(widget: Widget) -> str:
     """A border title as shown (``border_title`` reads back as markup, and that markup
     loses ``[North]``)."""
-    shown: Content | None = widget._border_title  # type: ignore[attr-defined]
+    shown: Content | None = widget._border_title
     return "" if shown is None else shown.plain
 
 

@@ -475,7 +475,7 @@ def test_the_strip_fits_its_width_keeps_the_current_wake_and_numbers_every_fifth
 
 
 def test_the_header_leaves_out_its_optional_parts_before_it_wraps() -> None:
-    from snapshot_factory import END, START, as_json, build, inputs, uid
+    from support.snapshot_factory import END, START, as_json, build, inputs, uid
 
     from snapwatch.inspection.view import StoredSnapshot, read_view
 

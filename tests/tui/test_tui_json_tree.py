@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets.tree import TreeNode
 
@@ -230,7 +231,7 @@ class TreeApp(App[None]):
         return self.query_one(DocumentTreeView)
 
     @property
-    def tree(self) -> DocumentTree:
+    def document_tree(self) -> DocumentTree:
         return self.view.document_tree
 
 
@@ -257,7 +258,7 @@ def child(node: TreeNode[JsonEntry], *names: str) -> TreeNode[JsonEntry]:
 async def test_keys_are_in_the_documents_order_with_root_and_first_level_expanded() -> None:
     app = TreeApp()
     async with app.run_test(size=(80, 24)):
-        tree = app.tree
+        tree = app.document_tree
         assert list(as_stored(DOC))[:2] == ["units", "devices"]  # what the database gives
         assert names(tree.root) == list(DOC)
         assert names(tree.root)[0] == "schema_version" and names(tree.root)[-1] == "data_quality"
@@ -273,7 +274,7 @@ async def test_keys_are_in_the_documents_order_with_root_and_first_level_expande
 async def test_labels_show_counts_and_scalars_as_json() -> None:
     app = TreeApp()
     async with app.run_test(size=(80, 24)):
-        tree = app.tree
+        tree = app.document_tree
 
         def label(*names: str) -> str:
             return str(child(tree.root, *names).label)
@@ -293,7 +294,7 @@ async def test_labels_show_counts_and_scalars_as_json() -> None:
 async def test_a_node_collapses_and_expands_by_key_press() -> None:
     app = TreeApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        tree = app.tree
+        tree = app.document_tree
         tree.focus()
         await pilot.press("home", "down", "down")
         generator = child(tree.root, "generator")
@@ -309,7 +310,7 @@ async def test_a_node_collapses_and_expands_by_key_press() -> None:
 async def test_search_finds_a_value_deep_in_devices_and_shows_it() -> None:
     app = TreeApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        view, tree = app.view, app.tree
+        view, tree = app.view, app.document_tree
         tree.focus()
         assert not view.search_input.display
         await pilot.press("slash")
@@ -333,7 +334,7 @@ async def test_search_finds_a_value_deep_in_devices_and_shows_it() -> None:
 async def test_n_and_shift_n_cycle_through_matches_and_wrap() -> None:
     app = TreeApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        tree = app.tree
+        tree = app.document_tree
         tree.focus()
         await pilot.press("slash", *"DEVICE_CODE", "enter")
         await pilot.pause()
@@ -356,7 +357,7 @@ async def test_n_and_shift_n_cycle_through_matches_and_wrap() -> None:
 async def test_a_search_without_match_returns_zero_and_leaves_the_cursor() -> None:
     app = TreeApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        view, tree = app.view, app.tree
+        view, tree = app.view, app.document_tree
         tree.focus()
         assert tree.search("DEVICE-D1") == 2  # the device and its zone
         found = tree.cursor_node
@@ -364,7 +365,8 @@ async def test_a_search_without_match_returns_zero_and_leaves_the_cursor() -> No
         assert tree.search("no such thing") == 0
         assert tree.cursor_node is found and tree.match_index is None
         assert tree.next_match() is None and tree.previous_match() is None
-        assert found is not None and not any(s.style == "reverse" for s in found.label.spans)
+        assert found is not None and isinstance(found.label, Text)
+        assert not any(s.style == "reverse" for s in found.label.spans)
         await pilot.press("slash", *"no such thing", "enter")
         await pilot.pause()
         assert view.border_subtitle == "no match for 'no such thing'"
@@ -375,7 +377,7 @@ async def test_a_search_without_match_returns_zero_and_leaves_the_cursor() -> No
 async def test_escape_closes_the_search_box_without_searching() -> None:
     app = TreeApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        view, tree = app.view, app.tree
+        view, tree = app.view, app.document_tree
         tree.focus()
         await pilot.press("slash", *"greenhouse", "escape")
         await pilot.pause()

@@ -202,7 +202,11 @@ async def test_capital_p_pauses_every_site_and_resumes_after_a_confirmation(
         ).fetchall()
         assert row == [(None, "audit")]
         for name in ("Cold Room", "Loading Dock"):
-            await wait_for(pilot, lambda name=name: state_of(pilot, sites[name]) == "paused")
+
+            def paused(name: str = name) -> bool:
+                return state_of(pilot, sites[name]) == "paused"
+
+            await wait_for(pilot, paused)
         await pilot.press("P")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")

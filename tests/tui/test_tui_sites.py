@@ -20,6 +20,7 @@ from support.app import NOW, main_of, make_app, make_settings, wait_for
 from support.overview_rows import Rows
 from textual.pilot import Pilot
 from textual.widgets import Footer, Static
+from textual.widgets.data_table import ColumnKey
 
 from snapwatch.infra.clock import FixedClock
 from snapwatch.infra.db import Target, resolve_target
@@ -446,7 +447,11 @@ async def test_narrow_terminal_shows_tabs_and_every_pane_is_reachable(
         assert visible == ["sites"]
         for key, pane in [("2", "snapshots"), ("3", "devices"), ("4", "health"), ("1", "sites")]:
             await pilot.press(key)
-            await wait_for(pilot, lambda pane=pane: main.current == pane)
+
+            def shown(pane: str = pane) -> bool:
+                return main.current == pane
+
+            await wait_for(pilot, shown)
             assert main.pane(pane).region.height > 0
             assert main.focused_pane() == pane
         await pilot.press("tab")
@@ -477,7 +482,9 @@ async def test_resizing_relabels_columns_and_keeps_the_cursor(
         await pilot.press("down", "down")
         selected = table.cursor_key
         await pilot.resize_terminal(200, 50)
-        await wait_for(pilot, lambda: table.columns["last"].label.plain.strip() == "Last snapshot")
+        await wait_for(
+            pilot, lambda: table.columns[ColumnKey("last")].label.plain.strip() == "Last snapshot"
+        )
         assert cell(table, long_site, "site") == "Harborview Main Warehouse North Annex"
         assert table.cursor_key == selected
         assert table.virtual_size.width <= table.scrollable_content_region.width

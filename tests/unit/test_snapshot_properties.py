@@ -278,9 +278,9 @@ def check_zones(doc: SnapshotDocument, implausible: set[tuple[UUID | None, str]]
         bounds = zone.bounds.model_dump()
         assert zone.device_ids == [i for i, at in positions.items() if inside(bounds, at)]
     assert [z.device_id for z in device_zones] == list(positions)
-    for zone in device_zones:
-        assert zone.center.model_dump() == positions[zone.device_id]
-        assert "device_ids" not in zone.model_dump()
+    for device_zone in device_zones:
+        assert device_zone.center.model_dump() == positions[device_zone.device_id]
+        assert "device_ids" not in device_zone.model_dump()
 
 
 def rounded(value: float | None) -> float | None:
