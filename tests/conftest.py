@@ -14,7 +14,6 @@ from typing import Any, Literal
 import psycopg
 import pytest
 from psycopg import AsyncConnection, sql
-from psycopg.rows import dict_row
 from support.home import HOME_VARIABLES
 from support.overview_rows import Rows
 from support.own_server import OwnServer
@@ -22,6 +21,7 @@ from support.pgbouncer_server import PGBOUNCER, running_pgbouncer
 from support.roles import MakeRole, Role
 
 from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import connect, resolve_target
 from snapwatch.infra.embedded import EmbeddedServer, start_embedded
 
 _counter = itertools.count(1)
@@ -195,12 +195,12 @@ def rows(migrated_dsn: str) -> Iterator[Rows]:
 
 
 @pytest.fixture
-async def conn(migrated_dsn: str) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
-    """An autocommit connection with dict rows, as snapwatch's own connections are."""
-    async with await AsyncConnection.connect(
-        migrated_dsn, autocommit=True, row_factory=dict_row
-    ) as c:
-        yield c
+async def conn(cfg: Settings) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
+    """A connection to the fresh migrated database as snapwatch opens its own
+    (``snapwatch.infra.db.connect``: autocommit, dict rows, its session settings)."""
+    c = await connect(resolve_target(cfg), cfg)
+    yield c
+    await c.close()
 
 
 @pytest.fixture

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import pytest
+import support.sites
 from psycopg import AsyncConnection
 from support.overview_rows import Rows
 
 from snapwatch.durations import DurationError, format_duration, parse_duration
 from snapwatch.infra.config import Settings
-from snapwatch.infra.db import connect, resolve_target
 from snapwatch.infra.errors import ConfigError
 from snapwatch.schedule.actions import (
     ActionRefused,
@@ -31,23 +30,7 @@ H = timedelta(hours=1)
 M = timedelta(minutes=1)
 
 
-@pytest.fixture
-async def conn(cfg: Settings) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
-    c = await connect(resolve_target(cfg), cfg)
-    yield c
-    await c.close()
-
-
-def make_site(
-    rows: Rows, name: str, *, cadence: float | None = 1.0, devices: int = 1, session: bool = True
-) -> UUID:
-    program = rows.program(rows.company(f"Co {name}"), f"Program {name}")
-    site = rows.site(program, name, snapshot_cadence_hours=cadence)
-    for _ in range(devices):
-        rows.device(site)
-    if session:
-        rows.session(site, DAY, DAY + 24 * H, "in_progress")
-    return site
+make_site = functools.partial(support.sites.make_site, day=DAY, devices=1)
 
 
 def snapshots(rows: Rows, site: UUID) -> list[tuple[Any, ...]]:
@@ -105,7 +88,7 @@ async def test_force_all_forces_only_eligible_sites_and_names_the_others(
     a = make_site(rows, "A")
     b = make_site(rows, "B")
     empty = make_site(rows, "Empty", devices=0)
-    closed = make_site(rows, "Closed", session=False)
+    closed = make_site(rows, "Closed", day=None)
     result = await force(conn, cfg, DAY + 4 * H + 20 * M, site=None)
     assert {i.site_id for i in result.written} == {a, b}
     reasons = {i.site_id: i.reason for i in result.items if i.outcome == "skipped"}
@@ -117,7 +100,7 @@ async def test_force_all_forces_only_eligible_sites_and_names_the_others(
 @pytest.mark.parametrize(
     ("kw", "words"),
     [
-        ({"session": False}, "no open session"),
+        ({"day": None}, "no open session"),
         ({"devices": 0}, "no devices"),
         ({"cadence": None}, "no cadence"),
     ],

@@ -3,9 +3,7 @@ database (create, join a live one, continue after everyone stopped)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +17,6 @@ from snapwatch.infra.clock import (
     open_shared_clock,
     record_reached,
 )
-from snapwatch.infra.config import load_settings
-from snapwatch.infra.db import Target, connect
 
 SIM = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 WALL = datetime(2030, 1, 1, 8, 0, tzinfo=UTC)
@@ -59,14 +55,6 @@ def test_clocks_refuse_naive_instants_and_a_speed_that_is_not_positive() -> None
         AcceleratedClock(SIM.replace(tzinfo=None), WALL, 2)
     with pytest.raises(ValueError, match="positive"):
         AcceleratedClock(SIM, WALL, 0)
-
-
-@pytest.fixture
-async def conn(migrated_dsn: str, isolated_env: Path) -> AsyncIterator[AsyncConnection[Any]]:
-    settings = load_settings(overrides={"dsn": migrated_dsn})[0]
-    c = await connect(Target(dsn=migrated_dsn), settings)
-    yield c
-    await c.close()
 
 
 async def clock_row(conn: AsyncConnection[Any], name: str) -> dict[str, Any]:

@@ -33,7 +33,8 @@ SEED = 7
 
 
 @pytest.fixture
-async def conn(migrated_dsn: str) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
+async def tx_conn(migrated_dsn: str) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
+    """Not autocommit, unlike ``conn``: the tests commit (or not) themselves."""
     async with await psycopg.AsyncConnection.connect(migrated_dsn, row_factory=dict_row) as c:
         yield c
 
@@ -47,7 +48,7 @@ def fleet() -> Fleet:
 async def other_conn(
     pg_server: EmbeddedServer, migrated_template: str
 ) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
-    """A second database with the full schema, beside ``conn``'s."""
+    """A second database with the full schema, beside ``tx_conn``'s."""
     name = f"demo_other_{os.getpid()}"
     create = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
         sql.Identifier(name), sql.Identifier(migrated_template)
@@ -277,14 +278,14 @@ def test_device_roll_ups_match_the_history(fleet: Fleet) -> None:
 
 
 async def test_seed_makes_the_fleet_and_sessions_are_open_at_now_by_instant(
-    conn: psycopg.AsyncConnection[dict[str, Any]],
+    tx_conn: psycopg.AsyncConnection[dict[str, Any]],
 ) -> None:
-    result = await seed_demo(conn, seed=SEED, now=NOW)
+    result = await seed_demo(tx_conn, seed=SEED, now=NOW)
     assert result.created
     assert result.counts["devices"] == 127 and result.counts["sites"] == 12
     assert result.summary().startswith("seeded demo fleet (seed 7): 2 companies, 3 programs")
 
-    cur = await conn.execute(
+    cur = await tx_conn.execute(
         """
         SELECT s.name, count(x.session_id) AS open_sessions
         FROM sites s
@@ -300,7 +301,7 @@ async def test_seed_makes_the_fleet_and_sessions_are_open_at_now_by_instant(
     assert open_sessions.pop("Seed Vault") == 0
     assert set(open_sessions.values()) == {1}
 
-    cur = await conn.execute(
+    cur = await tx_conn.execute(
         "SELECT count(*) AS n, min(mgi_score) AS lo, max(mgi_score) AS hi FROM device_images"
     )
     row = await cur.fetchone()
@@ -309,9 +310,9 @@ async def test_seed_makes_the_fleet_and_sessions_are_open_at_now_by_instant(
 
 
 async def test_seeding_again_creates_nothing_and_reset_rewrites_only_the_demo(
-    conn: psycopg.AsyncConnection[dict[str, Any]],
+    tx_conn: psycopg.AsyncConnection[dict[str, Any]],
 ) -> None:
-    await conn.execute(
+    await tx_conn.execute(
         """
         WITH c AS (INSERT INTO companies (name) VALUES ('Acme Foods') RETURNING company_id),
              p AS (INSERT INTO pilot_programs (company_id, name, start_date, end_date)
@@ -321,55 +322,55 @@ async def test_seeding_again_creates_nothing_and_reset_rewrites_only_the_demo(
         SELECT program_id, company_id, 'Acme 1' FROM p
         """
     )
-    await conn.commit()
-    first = await seed_demo(conn, seed=SEED, now=NOW)
-    seeded = await digest(conn)
+    await tx_conn.commit()
+    first = await seed_demo(tx_conn, seed=SEED, now=NOW)
+    seeded = await digest(tx_conn)
 
-    again = await seed_demo(conn, seed=SEED, now=NOW + timedelta(hours=5))
+    again = await seed_demo(tx_conn, seed=SEED, now=NOW + timedelta(hours=5))
     assert first.created and not again.created
     assert again.counts == first.counts
     assert "already present" in again.summary() and "--reset" in again.summary()
-    assert await digest(conn) == seeded
+    assert await digest(tx_conn) == seeded
 
-    reset = await seed_demo(conn, seed=SEED, now=NOW, reset=True)
+    reset = await seed_demo(tx_conn, seed=SEED, now=NOW, reset=True)
     assert reset.created and reset.removed == sum(first.counts.values())
-    assert await digest(conn) == seeded
-    cur = await conn.execute("SELECT c.name FROM sites s JOIN companies c USING (company_id)")
+    assert await digest(tx_conn) == seeded
+    cur = await tx_conn.execute("SELECT c.name FROM sites s JOIN companies c USING (company_id)")
     names = Counter(r["name"] for r in await cur.fetchall())
     assert names == {"Acme Foods": 1, COMPANIES[0].name: 8, COMPANIES[1].name: 4}
 
 
 async def test_another_seed_gives_other_rows(
-    conn: psycopg.AsyncConnection[dict[str, Any]],
+    tx_conn: psycopg.AsyncConnection[dict[str, Any]],
     other_conn: psycopg.AsyncConnection[dict[str, Any]],
 ) -> None:
-    await seed_demo(conn, seed=SEED, now=NOW)
+    await seed_demo(tx_conn, seed=SEED, now=NOW)
     await seed_demo(other_conn, seed=SEED + 1, now=NOW)
-    ours, theirs = await digest(conn), await digest(other_conn)
+    ours, theirs = await digest(tx_conn), await digest(other_conn)
     assert ours["companies"] == theirs["companies"]  # fixed names and ids
     assert ours["devices"] != theirs["devices"]
     assert ours["device_wake_payloads"] != theirs["device_wake_payloads"]
 
 
 async def test_a_foreign_company_with_a_demo_name_stops_the_seed(
-    conn: psycopg.AsyncConnection[dict[str, Any]],
+    tx_conn: psycopg.AsyncConnection[dict[str, Any]],
 ) -> None:
-    await conn.execute("INSERT INTO companies (name) VALUES (%s)", (COMPANIES[1].name,))
-    await conn.commit()
+    await tx_conn.execute("INSERT INTO companies (name) VALUES (%s)", (COMPANIES[1].name,))
+    await tx_conn.commit()
     with pytest.raises(DemoSeedError, match="already exists"):
-        await seed_demo(conn, seed=SEED, now=NOW)
-    cur = await conn.execute("SELECT count(*) AS n FROM devices")
+        await seed_demo(tx_conn, seed=SEED, now=NOW)
+    cur = await tx_conn.execute("SELECT count(*) AS n FROM devices")
     assert (await cur.fetchone()) == {"n": 0}
 
 
 async def test_a_foreign_device_with_a_demo_code_stops_the_seed_cleanly(
-    conn: psycopg.AsyncConnection[dict[str, Any]],
+    tx_conn: psycopg.AsyncConnection[dict[str, Any]],
 ) -> None:
-    await conn.execute(
+    await tx_conn.execute(
         "INSERT INTO devices (device_mac, device_code) VALUES ('AA:BB', 'DEVICE-ESP32S3-001')"
     )
-    await conn.commit()
+    await tx_conn.commit()
     with pytest.raises(DemoSeedError, match="device_code"):
-        await seed_demo(conn, seed=SEED, now=NOW)
-    cur = await conn.execute("SELECT count(*) AS n FROM companies")
+        await seed_demo(tx_conn, seed=SEED, now=NOW)
+    cur = await tx_conn.execute("SELECT count(*) AS n FROM companies")
     assert (await cur.fetchone()) == {"n": 0}

@@ -5,6 +5,7 @@ site's health, the Sites pane and every document."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ from uuid import UUID
 
 import psycopg
 import pytest
+import support.sites
 from psycopg import AsyncConnection
 from support.overview_rows import Rows
 
@@ -51,11 +53,7 @@ async def tick(db: Conn, cfg: Settings, now: datetime, **kw: Any) -> TickReport:
     return report
 
 
-def make_site(rows: Rows, name: str, cadence: float) -> UUID:
-    program = rows.program(rows.company(f"Co {name}"), f"Program {name}")
-    site = rows.site(program, name, snapshot_cadence_hours=cadence)
-    rows.device(site, x_position=1, y_position=1)
-    return site
+make_site = functools.partial(support.sites.make_site, day=None, devices=1, device_at=(1, 1))
 
 
 def twin_sessions(rows: Rows, site: UUID, start: datetime = DAY) -> None:

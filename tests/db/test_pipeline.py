@@ -3,6 +3,7 @@ writes, provisional replacement, failure isolation, as-of reconstruction, NOTIFY
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from uuid import UUID
 import jsonschema
 import psycopg
 import pytest
+import support.sites
 from support.overview_rows import Rows
 
 from snapwatch.infra.config import Settings, load_settings
@@ -43,12 +45,7 @@ def snapshots(rows: Rows, site_id: UUID) -> list[dict[str, Any]]:
     ).fetchall()
 
 
-def make_site(rows: Rows, name: str = "Site", cadence: float = 1.0, **site: Any) -> UUID:
-    company = rows.company(f"Co {name}")
-    program = rows.program(company, f"Program {name}")
-    site_id = rows.site(program, name, snapshot_cadence_hours=cadence, **site)
-    rows.session(site_id, DAY, DAY + 24 * H, "in_progress")
-    return site_id
+make_site = functools.partial(support.sites.make_site, day=DAY)
 
 
 def outcome(report: TickReport, site_id: UUID) -> Any:
@@ -63,7 +60,7 @@ async def test_every_site_gets_a_snapshot_or_a_named_reason(cfg: Settings, rows:
         rows.program(rows.company("C3"), "P3"), "Closed", snapshot_cadence_hours=1
     )
     rows.device(no_session)
-    no_cadence = make_site(rows, "NoCadence", cadence=None)  # type: ignore[arg-type]
+    no_cadence = make_site(rows, "NoCadence", cadence=None)
     rows.device(no_cadence)
     report = await tick(cfg, DAY + 5 * H + timedelta(minutes=3))
     assert outcome(report, ok).outcome == "written"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -27,12 +26,6 @@ from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.tick import run_tick
 
 NOW = datetime(2025, 3, 10, 15, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def conn(migrated_dsn: str) -> AsyncIterator[AsyncConnection[Any]]:
-    async with await AsyncConnection.connect(migrated_dsn, autocommit=True) as c:
-        yield c
 
 
 @pytest.fixture

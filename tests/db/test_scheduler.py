@@ -6,6 +6,7 @@ database session."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import time
@@ -15,6 +16,7 @@ from uuid import UUID
 
 import psycopg
 import pytest
+import support.sites
 from support.overview_rows import Rows
 
 from snapwatch import __version__
@@ -39,13 +41,7 @@ async def db(cfg: Settings, migrated_dsn: str) -> AsyncIterator[DbSession]:
     await session.close()
 
 
-def make_site(rows: Rows, name: str, cadence: float = 1.0) -> UUID:
-    company = rows.company(f"Co {name}")
-    program = rows.program(company, f"Program {name}")
-    site = rows.site(program, name, snapshot_cadence_hours=cadence)
-    rows.session(site, DAY, DAY + 24 * H, "in_progress")
-    rows.device(site)
-    return site
+make_site = functools.partial(support.sites.make_site, day=DAY, devices=1)
 
 
 class Ticks:

@@ -43,7 +43,8 @@ Conn = psycopg.AsyncConnection[dict[str, Any]]
 
 
 @pytest.fixture
-async def conn(migrated_dsn: str) -> AsyncIterator[Conn]:
+async def seeded(migrated_dsn: str) -> AsyncIterator[Conn]:
+    """A connection to a database with the demo fleet seeded."""
     async with await psycopg.AsyncConnection.connect(
         migrated_dsn, autocommit=True, row_factory=dict_row
     ) as c:
@@ -53,7 +54,7 @@ async def conn(migrated_dsn: str) -> AsyncIterator[Conn]:
 
 @pytest.fixture
 async def other(pg_server: EmbeddedServer, migrated_template: str) -> AsyncIterator[Conn]:
-    """A second seeded database beside ``conn``'s."""
+    """A second seeded database beside ``seeded``'s."""
     name = f"sim_other_{os.getpid()}"
     drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
     async with await psycopg.AsyncConnection.connect(
@@ -80,8 +81,8 @@ def waking_plans() -> list[DevicePlan]:
     return [p for p in places.plans if p.counting and p.offline_for is None]
 
 
-async def wakes_of(conn: Conn, device: UUID, lo: datetime, hi: datetime) -> list[datetime]:
-    cur = await conn.execute(
+async def wakes_of(seeded: Conn, device: UUID, lo: datetime, hi: datetime) -> list[datetime]:
+    cur = await seeded.execute(
         "SELECT captured_at FROM device_wake_payloads WHERE device_id = %s"
         " AND wake_type <> 'retry' AND captured_at > %s AND captured_at <= %s"
         " ORDER BY captured_at",
@@ -90,18 +91,18 @@ async def wakes_of(conn: Conn, device: UUID, lo: datetime, hi: datetime) -> list
     return [r["captured_at"] for r in await cur.fetchall()]
 
 
-def simulator(conn: Conn) -> DeviceSimulator:
-    return DeviceSimulator(conn, FixedClock(NOW), SEED)
+def simulator(seeded: Conn) -> DeviceSimulator:
+    return DeviceSimulator(seeded, FixedClock(NOW), SEED)
 
 
-async def test_the_seed_instant_is_read_back_from_the_fleet(conn: Conn) -> None:
-    assert abs(await seeded_at(conn, SEED) - NOW) <= timedelta(microseconds=1)
+async def test_the_seed_instant_is_read_back_from_the_fleet(seeded: Conn) -> None:
+    assert abs(await seeded_at(seeded, SEED) - NOW) <= timedelta(microseconds=1)
     with pytest.raises(DemoSeedError, match="seed 8 is not in this database"):
-        await seeded_at(conn, 8)
+        await seeded_at(seeded, 8)
 
 
-async def test_two_simulated_hours_write_every_wake_the_cron_schedules_imply(conn: Conn) -> None:
-    report = await simulator(conn).step(END)
+async def test_two_simulated_hours_write_every_wake_the_cron_schedules_imply(seeded: Conn) -> None:
+    report = await simulator(seeded).step(END)
     assert report.wakes > 300 and report.images > 150
     arrived_by = END - timedelta(seconds=100)  # the slowest wake arrives 96 s after its fire
     total = 0
@@ -112,7 +113,7 @@ async def test_two_simulated_hours_write_every_wake_the_cron_schedules_imply(con
             plan.device.wake_schedule_cron, plan.tz, NOW - timedelta(minutes=10), arrived_by
         )
         got = await wakes_of(
-            conn,
+            seeded,
             plan.device.device_id,
             NOW - timedelta(minutes=10),
             arrived_by + timedelta(seconds=6),
@@ -126,7 +127,7 @@ async def test_two_simulated_hours_write_every_wake_the_cron_schedules_imply(con
     silent = {p.device.device_id for p in build_places(SEED, NOW, Ids(SEED)).plans} - {
         p.device.device_id for p in waking_plans()
     }
-    cur = await conn.execute(
+    cur = await seeded.execute(
         "SELECT count(*) AS n FROM device_wake_payloads WHERE device_id = ANY(%s)"
         " AND captured_at > %s",
         (list(silent), NOW),
@@ -134,9 +135,9 @@ async def test_two_simulated_hours_write_every_wake_the_cron_schedules_imply(con
     assert (await cur.fetchone()) == {"n": 0}
 
 
-async def test_nothing_is_written_ahead_of_now(conn: Conn) -> None:
-    await simulator(conn).step(END)
-    cur = await conn.execute(
+async def test_nothing_is_written_ahead_of_now(seeded: Conn) -> None:
+    await simulator(seeded).step(END)
+    cur = await seeded.execute(
         "SELECT (SELECT max(received_at) FROM device_wake_payloads) AS received,"
         " (SELECT max(captured_at) FROM device_wake_payloads) AS captured,"
         " (SELECT max(scored_at) FROM device_images) AS scored,"
@@ -148,9 +149,9 @@ async def test_nothing_is_written_ahead_of_now(conn: Conn) -> None:
     assert all(value <= END for value in row.values()), row
 
 
-async def test_images_are_scored_on_the_growth_curve_within_0_and_1(conn: Conn) -> None:
-    await simulator(conn).step(END)
-    cur = await conn.execute(
+async def test_images_are_scored_on_the_growth_curve_within_0_and_1(seeded: Conn) -> None:
+    await simulator(seeded).step(END)
+    cur = await seeded.execute(
         "SELECT i.device_id, i.captured_at, i.mgi_score::float8 AS score, i.scored_at,"
         " i.status, p.payload_status FROM device_images i"
         " JOIN device_wake_payloads p ON p.payload_id = i.wake_payload_id"
@@ -174,12 +175,12 @@ async def test_images_are_scored_on_the_growth_curve_within_0_and_1(conn: Conn) 
 
 
 async def test_a_new_session_opens_at_local_midnight_and_the_ended_one_is_locked(
-    conn: Conn,
+    seeded: Conn,
 ) -> None:
-    report = await simulator(conn).step(END)
+    report = await simulator(seeded).step(END)
     assert (report.sessions_opened, report.sessions_locked) == (4, 4)  # 2 in New York, 2 Chicago
     ids = Ids(SEED)
-    cur = await conn.execute(
+    cur = await seeded.execute(
         "SELECT session_id, session_date::text AS day, session_start_time, session_end_time,"
         " status, locked_at, expected_wake_count FROM site_device_sessions"
         " WHERE site_id = %s ORDER BY session_date",
@@ -198,7 +199,7 @@ async def test_a_new_session_opens_at_local_midnight_and_the_ended_one_is_locked
     assert new["session_end_time"] == datetime(2025, 3, 11, 4, tzinfo=UTC)
     assert new["expected_wake_count"] == 14 * 96  # 14 devices every 15 minutes
     # Wakes after midnight belong to the new session, those before to the ended one.
-    cur = await conn.execute(
+    cur = await seeded.execute(
         "SELECT bool_and(site_device_session_id = CASE WHEN captured_at >= %(m)s"
         " THEN %(new)s::uuid ELSE %(old)s::uuid END) AS right"
         " FROM device_wake_payloads WHERE site_id = %(site)s AND captured_at > %(now)s",
@@ -212,7 +213,7 @@ async def test_a_new_session_opens_at_local_midnight_and_the_ended_one_is_locked
     )
     assert (await cur.fetchone()) == {"right": True}
     # Sites whose midnight has not come yet keep their session; Seed Vault's closed early.
-    cur = await conn.execute(
+    cur = await seeded.execute(
         "SELECT s.name, max(x.session_date)::text AS last FROM site_device_sessions x"
         " JOIN sites s USING (site_id) GROUP BY s.name"
     )
@@ -220,7 +221,7 @@ async def test_a_new_session_opens_at_local_midnight_and_the_ended_one_is_locked
     assert last["Ripening Room A"] == "2025-03-09"  # Los Angeles: midnight at 07:00 UTC
     assert last["Harborview Main Warehouse"] == "2025-03-10"  # Chicago: at 05:00 UTC
     vault = next(s for s in SITES if s.session_locked_today)
-    cur = await conn.execute(
+    cur = await seeded.execute(
         "SELECT status, locked_at < session_end_time AS early FROM site_device_sessions"
         " WHERE site_id = %s AND session_date = '2025-03-10'",
         (ids(f"site:{vault.key}"),),
@@ -228,21 +229,21 @@ async def test_a_new_session_opens_at_local_midnight_and_the_ended_one_is_locked
     assert (await cur.fetchone()) == {"status": "locked", "early": True}
 
 
-async def test_stepping_again_over_the_same_interval_writes_nothing(conn: Conn) -> None:
-    first = simulator(conn)
+async def test_stepping_again_over_the_same_interval_writes_nothing(seeded: Conn) -> None:
+    first = simulator(seeded)
     await first.step(END)
-    before = await digest(conn)
+    before = await digest(seeded)
     again = await first.step(END)
     assert not again.wrote and again.sessions_locked == 0
-    restarted = await simulator(conn).step(END)
+    restarted = await simulator(seeded).step(END)
     assert not restarted.wrote
-    assert await digest(conn) == before
+    assert await digest(seeded) == before
 
 
 async def test_small_steps_and_a_restart_give_exactly_what_one_step_gives(
-    conn: Conn, other: Conn
+    seeded: Conn, other: Conn
 ) -> None:
-    await simulator(conn).step(END)
+    await simulator(seeded).step(END)
     sim = simulator(other)
     at = NOW
     while at < END:
@@ -250,7 +251,7 @@ async def test_small_steps_and_a_restart_give_exactly_what_one_step_gives(
         if at == NOW + timedelta(hours=1):
             sim = simulator(other)  # a restart halfway: a new process, nothing in memory
         await sim.step(at)
-    one, many = await digest(conn), await digest(other)
+    one, many = await digest(seeded), await digest(other)
     # Every wake, image, score and session alike; the device rows' battery and signal
     # roll-ups follow arrival order, so only their wake times are compared.
     assert {k: v for k, v in many.items() if k != "devices"} == {
@@ -263,50 +264,50 @@ async def test_small_steps_and_a_restart_give_exactly_what_one_step_gives(
     companies = demo_company_ids()
     assert (
         await (await other.execute(times, (companies,))).fetchall()
-        == await (await conn.execute(times, (companies,))).fetchall()
+        == await (await seeded.execute(times, (companies,))).fetchall()
     )
 
 
 async def test_the_demo_clock_starts_at_the_seed_instant_and_a_restart_continues_it(
-    conn: Conn, migrated_dsn: str
+    seeded: Conn, migrated_dsn: str
 ) -> None:
     settings = demo_clock_settings()
     assert settings.speed == DEFAULT_SPEED == 120
     assert settings.wall_seconds(timedelta(minutes=15)) == 7.5
     assert settings.step_seconds == settings.tick_seconds == 2.5
-    result = await seed_demo(conn, seed=SEED, now=NOW)  # already there: found, not written
+    result = await seed_demo(seeded, seed=SEED, now=NOW)  # already there: found, not written
     wall = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
     run = DemoRun(Target(dsn=migrated_dsn), result, SEED, settings)
-    assert await timeline_end(conn, SEED) <= NOW  # the seeded wakes end before the instant
-    clock = await open_demo_clock(conn, run, wall=wall)
+    assert await timeline_end(seeded, SEED) <= NOW  # the seeded wakes end before the instant
+    clock = await open_demo_clock(seeded, run, wall=wall)
     start = clock.now()
     assert abs(start - NOW) < timedelta(minutes=5)  # where the stored timeline ends
     wall.advance(timedelta(seconds=30))  # 1 simulated hour
-    sim = simulator(conn)
-    report = await simulate_step(sim, conn, clock)
+    sim = simulator(seeded)
+    report = await simulate_step(sim, seeded, clock)
     assert report.as_of == start + timedelta(hours=1) and report.wakes > 100
     # Everyone stopped; much later the demo is opened again: it continues from there.
     wall.advance(timedelta(minutes=10))
-    again = await open_demo_clock(conn, run, wall=wall)
+    again = await open_demo_clock(seeded, run, wall=wall)
     assert again.now() == start + timedelta(hours=1)
-    assert not (await simulate_step(simulator(conn), conn, again)).wrote
+    assert not (await simulate_step(simulator(seeded), seeded, again)).wrote
     with pytest.raises(ValueError):
         demo_clock_settings(0)
 
 
 async def test_the_scheduler_snapshots_the_simulated_rounds_with_current_data(
-    conn: Conn, migrated_dsn: str, isolated_env: Path
+    seeded: Conn, migrated_dsn: str, isolated_env: Path
 ) -> None:
     base = load_settings(overrides={"dsn": migrated_dsn})[0]
     latest = base.scheduler.model_copy(update={"catch_up": "latest"})  # only the newest slot
     cfg = base.model_copy(update={"scheduler": latest})
-    await simulator(conn).step(END)
-    report = await run_tick(conn, cfg, END, site=Ids(SEED)("site:pier4-cold"))
+    await simulator(seeded).step(END)
+    report = await run_tick(seeded, cfg, END, site=Ids(SEED)("site:pier4-cold"))
     [outcome] = report.outcomes
     assert outcome.outcome == "written", outcome.error
     newest = outcome.written[-1]
     assert newest.end == datetime(2025, 3, 10, 5, 15, tzinfo=UTC)  # 15-minute slots
-    cur = await conn.execute(
+    cur = await seeded.execute(
         "SELECT site_state #> '{session_metrics,devices_reporting}' AS reporting,"
         " session_id FROM session_wake_snapshots WHERE snapshot_id = %s",
         (newest.snapshot_id,),

@@ -3,12 +3,14 @@ bounded image list, and a regular row never replaced by a stale provisional mark
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import jsonschema
 import psycopg
+import support.sites
 from support.overview_rows import Rows
 
 from snapwatch.infra.config import Settings
@@ -33,11 +35,7 @@ async def tick(cfg: Settings, now: datetime, **kw: Any) -> TickReport:
         await conn.close()
 
 
-def make_site(rows: Rows, name: str, cadence: float = 1.0) -> UUID:
-    program = rows.program(rows.company(f"Co {name}"), f"Program {name}")
-    site = rows.site(program, name, snapshot_cadence_hours=cadence)
-    rows.session(site, DAY, DAY + 24 * H, "in_progress")
-    return site
+make_site = functools.partial(support.sites.make_site, day=DAY)
 
 
 def documents(rows: Rows, site: UUID) -> list[tuple[int, Any, int]]:

@@ -29,7 +29,6 @@ from snapwatch.commands.status import (
 )
 from snapwatch.infra.access import AccessReport
 from snapwatch.infra.config import Settings
-from snapwatch.infra.db import connect, resolve_target
 from snapwatch.schedule.actions import pause
 from snapwatch.schedule.health import InstanceState, instance_health
 from snapwatch.schedule.instances import InstanceRow, mark_stopped, record_tick, register
@@ -49,13 +48,6 @@ DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
 NOW = DAY + 5 * H + 3 * M  # slot 5 (04:00-05:00) became due at 05:02
-
-
-@pytest.fixture
-async def conn(cfg: Settings) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
-    c = await connect(resolve_target(cfg), cfg)
-    yield c
-    await c.close()
 
 
 def make_site(rows: Rows, name: str, *, devices: int = 1) -> UUID:
