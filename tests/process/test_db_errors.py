@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+from support.cli import cli
 
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import Database, connect, resolve_target
@@ -17,17 +16,6 @@ from snapwatch.infra.embedded import EmbeddedServer
 from snapwatch.infra.errors import EXIT_DB_UNREACHABLE, AuthenticationFailed, DatabaseUnreachable
 
 DEAD_DSN = "postgresql://bob:hunter2@127.0.0.1:1/platform"
-
-
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "snapwatch", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=env,
-    )
 
 
 async def test_unreachable_database_is_one_redacted_line(isolated_env: Path) -> None:

@@ -4,14 +4,13 @@ run one tick (every eligible site written, every other one with its reason), run
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
+from support.cli import cli
 
 from snapwatch.demo.seed import seed_demo
 from snapwatch.infra.clock import FixedClock
@@ -23,16 +22,8 @@ from snapwatch.tui.panes.sites import SitesTable
 pytestmark = pytest.mark.slow
 
 
-def cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SNAPWATCH_")}
-    return subprocess.run(
-        [sys.executable, "-m", "snapwatch", *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        env=env,
-    )
+def demo_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return cli(*args, "--data-dir", str(data_dir), timeout=180)
 
 
 def site_lines(stdout: str) -> list[str]:
@@ -42,10 +33,10 @@ def site_lines(stdout: str) -> list[str]:
 
 
 def test_demo_then_run_once_writes_every_eligible_site_once(tmp_path: Path) -> None:
-    seeded = cli("demo", "--no-ui", data_dir=tmp_path)
+    seeded = demo_cli("demo", "--no-ui", data_dir=tmp_path)
     assert seeded.returncode == 0, seeded.stderr
     assert "12 sites" in seeded.stdout
-    first = cli("run-once", data_dir=tmp_path)
+    first = demo_cli("run-once", data_dir=tmp_path)
     assert first.returncode == 0, first.stderr
     lines = site_lines(first.stdout)
     assert len(lines) == 12
@@ -56,7 +47,7 @@ def test_demo_then_run_once_writes_every_eligible_site_once(tmp_path: Path) -> N
     assert "no_devices" in skipped
     # At most catch_up_max_slots per site per tick: the rest follow on the next runs.
     for _ in range(6):
-        again = cli("run-once", data_dir=tmp_path)
+        again = demo_cli("run-once", data_dir=tmp_path)
         assert again.returncode == 0, again.stderr
         if "0 written (0 snapshots)" in again.stdout:
             break

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from prometheus_client import generate_latest
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
+from support.cli import cli
 from support.daemon import Daemon
 from support.overview_rows import Rows
 
@@ -42,17 +42,10 @@ H = timedelta(hours=1)
 HOST_BEHIND = timedelta(hours=3)
 
 
-def cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SNAPWATCH_")}
-    env |= {"XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data")}
-    return subprocess.run(
-        [sys.executable, "-m", "snapwatch", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+def cli_at(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """The command line with its config and data directories under ``home``."""
+    dirs = {"XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data")}
+    return cli(*args, env=os.environ | dirs)
 
 
 @pytest.fixture
@@ -98,7 +91,7 @@ async def test_a_tick_records_the_hosts_offset_and_health_reports_it_above_the_b
     assert ok and "this host's clock is 30." in line and "ahead of the database" in line
     # status names the instance whose host is off.
     status = await asyncio.to_thread(
-        cli, "status", "--dsn", cfg.dsn_value() or "", home=isolated_env
+        cli_at, "status", "--dsn", cfg.dsn_value() or "", home=isolated_env
     )
     assert status.returncode == 0, status.stderr
     assert "clock: its host's clock is 30." in status.stdout, status.stdout
@@ -112,7 +105,7 @@ async def test_within_the_bound_an_offset_is_not_reported(
     sched = Scheduler(db, cfg, clock, mode="daemon", wall=clock, tick_seconds=60)
     assert (await sched.tick_now()).ok
     status = await asyncio.to_thread(
-        cli, "status", "--dsn", cfg.dsn_value() or "", home=isolated_env
+        cli_at, "status", "--dsn", cfg.dsn_value() or "", home=isolated_env
     )
     assert "clock:" not in status.stdout, status.stdout
 
@@ -125,12 +118,12 @@ def test_run_once_refuses_an_instant_after_the_databases_now_unless_rehearsing(
     rows.session(site, start, start + 24 * H, "in_progress")
     rows.device(site)
     future = (start + 10 * H).isoformat()
-    refused = cli("run-once", "--dsn", migrated_dsn, "--at", future, home=isolated_env)
+    refused = cli_at("run-once", "--dsn", migrated_dsn, "--at", future, home=isolated_env)
     assert refused.returncode == 2, refused.stderr
     assert "is later than the database's now" in refused.stderr
     assert "--allow-future" in refused.stderr
     assert rows.conn.execute("SELECT count(*) FROM session_wake_snapshots").fetchone() == (0,)
-    rehearsed = cli(
+    rehearsed = cli_at(
         "run-once", "--dsn", migrated_dsn, "--at", future, "--allow-future", home=isolated_env
     )
     assert rehearsed.returncode == 0, rehearsed.stderr
@@ -194,7 +187,7 @@ def test_force_from_the_command_line_on_the_moving_demo_never_lands_behind_its_n
     try:
         # The scheduler catches up wakes 1-10 on the demo clock (10:05 into the session).
         daemon.wait_for("wakes 1-10", lambda: len(_wakes(migrated_dsn, session)) >= 10, 30)
-        forced = cli("force", "--dsn", migrated_dsn, "--site", "ripening room a", home=tmp_path)
+        forced = cli_at("force", "--dsn", migrated_dsn, "--site", "ripening room a", home=tmp_path)
         assert forced.returncode == 0, forced.stdout + forced.stderr
         wakes = _wakes(migrated_dsn, session)
         provisional = [w for w in wakes if w[3]]
@@ -232,7 +225,7 @@ def test_force_refuses_when_its_now_is_behind_the_sessions_newest_slot(
     site = rows.site(rows.program(rows.company("Co"), "P"), "Room", snapshot_cadence_hours=1)
     session = rows.session(site, start, start + 24 * H, "in_progress")
     rows.device(site)
-    rehearsed = cli(
+    rehearsed = cli_at(
         "run-once",
         "--dsn",
         migrated_dsn,
@@ -243,7 +236,7 @@ def test_force_refuses_when_its_now_is_behind_the_sessions_newest_slot(
     )
     assert rehearsed.returncode == 0, rehearsed.stderr
     before = _wakes(migrated_dsn, session)
-    forced = cli("force", "--dsn", migrated_dsn, "--site", "Room", home=isolated_env)
+    forced = cli_at("force", "--dsn", migrated_dsn, "--site", "Room", home=isolated_env)
     assert forced.returncode == 1, forced.stdout + forced.stderr
     assert "the session already has wake 10 ending" in forced.stdout, forced.stdout
     assert _wakes(migrated_dsn, session) == before

@@ -7,9 +7,6 @@ are the operational ones: 1, 2, 6, 7, 26, 27, 28 and 29."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +16,7 @@ import psycopg
 import pytest
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
+from support.cli import cli
 from support.platform_writers import DROP, FUNCTIONS
 
 from snapwatch.infra.clock import SystemClock
@@ -36,18 +34,6 @@ H = timedelta(hours=1)
 # a session 2025-01-15 06:00Z to 2025-01-16 06:00Z whose wake 1 (06:00-09:00) exists.
 BARN = UUID("00000000-0000-0000-0000-0000000000b1")
 BARN_SESSION_START = datetime(2025, 1, 15, 6, tzinfo=UTC)
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SNAPWATCH_")}
-    return subprocess.run(
-        [sys.executable, "-m", "snapwatch", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
 
 
 async def one_site(conn: Any, name: str, cadence: float | None = 1.0) -> UUID:
