@@ -165,7 +165,7 @@ def platform_like_dsn(pg_server: EmbeddedServer) -> Iterator[str]:
 @pytest.fixture
 def pgbouncer(pg_server: EmbeddedServer) -> Iterator[int]:
     """A PgBouncer in transaction mode, otherwise with its default settings, in front of
-    the test server; its port (tests/pgbouncer_server.py)."""
+    the test server; its port (tests/support/pgbouncer_server.py)."""
     if PGBOUNCER is None:
         pytest.skip("needs PgBouncer (Debian package pgbouncer)")
     with running_pgbouncer(pg_server) as port:

@@ -1,7 +1,7 @@
 """snapwatch.schedule.other_writers: what SQL does with snapshots, shown from its code.
 
 The text analysis first (no database), then functions, triggers and grants shaped like
-the platform's (tests/platform_writers.py) on a migrated database. pg_cron's jobs are in
+the platform's (tests/support/platform_writers.py) on a migrated database. pg_cron's jobs are in
 test_pgcron.py.
 """
 

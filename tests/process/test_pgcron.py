@@ -1,8 +1,8 @@
 """snapwatch.schedule.pgcron: schedules and conflicts without a database, then a real pg_cron.
 
-The real pg_cron runs in a PostgreSQL 15 cluster of its own (``tests/pgcron_server.py``);
+The real pg_cron runs in a PostgreSQL 15 cluster of its own (``tests/support/pgcron_server.py``);
 without the Debian packages those tests skip, saying what is missing. Its jobs call
-functions shaped like the platform's (``tests/platform_writers.py``): a conflict is a job
+functions shaped like the platform's (``tests/support/platform_writers.py``): a conflict is a job
 shown to write snapshots, whatever its name.
 """
 

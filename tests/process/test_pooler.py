@@ -1,7 +1,7 @@
 """Pitfall 32: behind a transaction pooler nothing is prepared, no startup options are
 sent, and the statement timeout (and read-only) still holds, set in every transaction.
 
-The pooler tests run a real PgBouncer (tests/pgbouncer_server.py) with its default
+The pooler tests run a real PgBouncer (tests/support/pgbouncer_server.py) with its default
 settings: it refuses the startup option ``options`` and keeps no prepared statements."""
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 MGI band, lists the unplaced ones, and looks the same every time (SVG snapshots).
 
 Regenerate the snapshots after a deliberate change with ``pytest
-tests/test_tui_sitemap.py --snapshot-update`` and look at the SVGs in
-``tests/__snapshots__/test_tui_sitemap/``.
+tests/tui/test_tui_sitemap.py --snapshot-update`` and look at the SVGs in
+``tests/tui/__snapshots__/test_tui_sitemap/``.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Deterministic: a fixed clock (the demo seeded and ticked at ``AT``), no scheduler (no
 instance rows, whose ages follow the database's clock), polling (no LISTEN self-test
 timing), and a target shown under a fixed name (no socket path, no database name).
-Regenerate after a deliberate change with ``pytest tests/test_tui_snapshots.py
---snapshot-update`` and look at the SVGs in ``tests/__snapshots__/``.
+Regenerate after a deliberate change with ``pytest tests/tui/test_tui_snapshots.py
+--snapshot-update`` and look at the SVGs in ``tests/tui/__snapshots__/``.
 """
 
 from __future__ import annotations
