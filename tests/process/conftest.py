@@ -28,7 +28,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def pgcron_server(own_home: Path) -> Iterator[PgCronServer]:
-    """A PostgreSQL 15 cluster with pg_cron (tests/support/pgcron_server.py), or a skip saying why."""
+    """A PostgreSQL 15 cluster with pg_cron (tests/support/pgcron_server.py), or a skip
+    saying why."""
     try:
         server = start_pgcron_server()
     except PgCronUnavailable as exc:
