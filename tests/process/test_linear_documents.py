@@ -168,6 +168,7 @@ def test_a_packed_site_costs_what_a_sparse_one_does_per_device_and_its_tick_stay
         "sites": 2,
         "written": 2,
         "skipped": 0,
+        "busy": 0,
         "failed": 0,
         "snapshots": 2,
     }
