@@ -7,28 +7,48 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import psycopg
 import pytest
-from overview_rows import Rows
-from own_server import OwnServer
-from pgbouncer_server import PGBOUNCER, running_pgbouncer
-from pgcron_server import PgCronServer, PgCronUnavailable, start_pgcron_server
 from psycopg import AsyncConnection, sql
-from psycopg.rows import dict_row
+from support.home import HOME_VARIABLES
+from support.overview_rows import Rows
+from support.own_server import OwnServer
+from support.pgbouncer_server import PGBOUNCER, running_pgbouncer
+from support.roles import MakeRole, Role
 
 from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import connect, resolve_target
 from snapwatch.infra.embedded import EmbeddedServer, start_embedded
 
 _counter = itertools.count(1)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_home() -> Iterator[Path]:
+    """The whole session runs with a home of its own: HOME and the XDG config, data,
+    state and cache directories point into a throwaway directory, and no SNAPWATCH_*
+    comes from the outside world. Processes the tests start inherit it, so nothing a test
+    does (the app's log file, a config file, a demo database) lands in the user's files.
+    Session-scoped and set up before any other fixture, so the embedded server started
+    by ``pg_server`` sees the same environment for the whole session."""
+    root = Path(tempfile.mkdtemp(prefix="snapwatch-test-home-"))
+    with pytest.MonkeyPatch.context() as mp:
+        for variable, name in HOME_VARIABLES.items():
+            (root / name).mkdir()
+            mp.setenv(variable, str(root / name))
+        for key in list(os.environ):
+            if key.startswith("SNAPWATCH_"):
+                mp.delenv(key)
+        yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[EmbeddedServer]:
+def pg_server(own_home: Path) -> Iterator[EmbeddedServer]:
     # Its own directory, not under pytest's basetemp: concurrent pytest runs rotate
     # (delete) old basetemp directories, which must never take a live server with them.
     data_dir = Path(tempfile.mkdtemp(prefix="snapwatch-test-pg-"))
@@ -70,12 +90,14 @@ def fresh_dsn(pg_server: EmbeddedServer) -> Iterator[str]:
 
 @pytest.fixture
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No SNAPWATCH_* from the outside world, and config/data dirs under tmp_path."""
+    """No SNAPWATCH_* (a test may have set one), and config/data/state/cache dirs of
+    this test's own under tmp_path (the session's home is shared by every test)."""
     for key in list(os.environ):
         if key.startswith("SNAPWATCH_"):
             monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    for variable, name in HOME_VARIABLES.items():
+        if variable != "HOME":
+            monkeypatch.setenv(variable, str(tmp_path / name))
     return tmp_path
 
 
@@ -123,7 +145,7 @@ def module_migrated_dsn(pg_server: EmbeddedServer, migrated_template: str) -> It
     drop_database(pg_server, name)
 
 
-PLATFORM_LIKE_SQL = Path(__file__).with_name("platform_like.sql")
+PLATFORM_LIKE_SQL = Path(__file__).parent / "support" / "platform_like.sql"
 
 
 @pytest.fixture
@@ -140,44 +162,13 @@ def platform_like_dsn(pg_server: EmbeddedServer) -> Iterator[str]:
     drop_database(pg_server, name)
 
 
-@pytest.fixture(scope="session")
-def pgcron_server() -> Iterator[PgCronServer]:
-    """A PostgreSQL 15 cluster with pg_cron (tests/pgcron_server.py), or a skip saying why."""
-    try:
-        server = start_pgcron_server()
-    except PgCronUnavailable as exc:
-        pytest.skip(f"pg_cron tests need PostgreSQL 15 with pg_cron: {exc}")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def cron_conn(pgcron_server: PgCronServer) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
-    """A superuser connection to the pg_cron database; every job is unscheduled after."""
-    async with await AsyncConnection.connect(
-        pgcron_server.dsn(), autocommit=True, row_factory=dict_row
-    ) as conn:
-        yield conn
-        await conn.execute("SELECT cron.unschedule(jobid) FROM cron.job")
-
-
 @pytest.fixture
 def pgbouncer(pg_server: EmbeddedServer) -> Iterator[int]:
     """A PgBouncer in transaction mode, otherwise with its default settings, in front of
-    the test server; its port (tests/pgbouncer_server.py)."""
+    the test server; its port (tests/support/pgbouncer_server.py)."""
     if PGBOUNCER is None:
         pytest.skip("needs PgBouncer (Debian package pgbouncer)")
     with running_pgbouncer(pg_server) as port:
-        yield port
-
-
-@pytest.fixture
-def pgbouncer_ignoring_options(pg_server: EmbeddedServer) -> Iterator[int]:
-    """Like ``pgbouncer``, but it drops the startup option ``options`` instead of refusing
-    it (``ignore_startup_parameters = options``, a common setting)."""
-    if PGBOUNCER is None:
-        pytest.skip("needs PgBouncer (Debian package pgbouncer)")
-    with running_pgbouncer(pg_server, settings="ignore_startup_parameters = options\n") as port:
         yield port
 
 
@@ -204,24 +195,12 @@ def rows(migrated_dsn: str) -> Iterator[Rows]:
 
 
 @pytest.fixture
-async def conn(migrated_dsn: str) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
-    """An autocommit connection with dict rows, as snapwatch's own connections are."""
-    async with await AsyncConnection.connect(
-        migrated_dsn, autocommit=True, row_factory=dict_row
-    ) as c:
-        yield c
-
-
-@dataclass(frozen=True)
-class Role:
-    """A login role made for one test, and the DSN of its database as that role (the test
-    server trusts local connections: no password)."""
-
-    name: str
-    dsn: str
-
-
-MakeRole = Callable[..., Role]
+async def conn(cfg: Settings) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
+    """A connection to the fresh migrated database as snapwatch opens its own
+    (``snapwatch.infra.db.connect``: autocommit, dict rows, its session settings)."""
+    c = await connect(resolve_target(cfg), cfg)
+    yield c
+    await c.close()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -43,11 +44,22 @@ def float8(column: str, name: str) -> sql.Composed:
     return FLOAT8.format(v=sql.Identifier(*column.split(".")), name=sql.Identifier(name))
 
 
+# The rounds of a read, sent as three arrays (site, start, end) and numbered from 1 (r.i)
+# in the order sent: ``{rounds}`` in a query.
+ROUNDS = """unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
+       WITH ORDINALITY AS r(site_id, s, e, i)"""
+
+
 def query(template: str, **numbers: str) -> str:
     """``template`` with the counting-device predicate in place of ``{counting_device}``,
-    and in place of each ``{name}`` the column ``numbers[name]`` read by :func:`float8`."""
+    the rounds (:data:`ROUNDS`) in place of ``{rounds}``, and in place of each ``{name}``
+    the column ``numbers[name]`` read by :func:`float8`."""
     floats = {name: float8(column, name) for name, column in numbers.items()}
-    return sql.SQL(template).format(counting_device=sql.SQL(COUNTING_DEVICE), **floats).as_string()
+    return (
+        sql.SQL(template)
+        .format(counting_device=sql.SQL(COUNTING_DEVICE), rounds=sql.SQL(ROUNDS), **floats)
+        .as_string()
+    )
 
 
 DEVICES_SQL = query(
@@ -68,8 +80,7 @@ SELECT d.site_id, d.device_id, d.device_code, d.device_name, d.device_mac, {x}, 
 TELEMETRY_SQL = query(
     """
 SELECT r.i, d.device_id, t.*
-  FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
-       WITH ORDINALITY AS r(site_id, s, e, i)
+  FROM {rounds}
   JOIN devices d ON d.site_id = r.site_id AND {counting_device}
  CROSS JOIN LATERAL (
         SELECT p.payload_id, p.captured_at, {temperature}, {humidity}, {pressure},
@@ -97,8 +108,7 @@ SELECT r.i, d.device_id, t.*
 SCORES_SQL = query(
     """
 SELECT r.i, d.device_id, m.*
-  FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
-       WITH ORDINALITY AS r(site_id, s, e, i)
+  FROM {rounds}
   JOIN devices d ON d.site_id = r.site_id AND {counting_device}
  CROSS JOIN LATERAL (
         SELECT g.image_id, g.captured_at, {mgi_score},
@@ -131,8 +141,7 @@ SELECT x.i, x.device_id, m.*
 IMAGES_SQL = query(
     """
 SELECT r.i, d.device_id, g.*
-  FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
-       WITH ORDINALITY AS r(site_id, s, e, i)
+  FROM {rounds}
   JOIN devices d ON d.site_id = r.site_id AND {counting_device}
  CROSS JOIN LATERAL (
         SELECT x.image_id, x.image_url, {mgi_score}, x.captured_at,
@@ -145,16 +154,17 @@ SELECT r.i, d.device_id, g.*
 )
 
 # Alerts triggered inside the round, whichever device (or none) they name.
-ALERTS_SQL = """
+ALERTS_SQL = query(
+    """
 SELECT r.i, a.*
-  FROM unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
-       WITH ORDINALITY AS r(site_id, s, e, i)
+  FROM {rounds}
   CROSS JOIN LATERAL (
         SELECT x.alert_id, x.device_id, x.alert_type, x.severity, x.message, x.triggered_at
           FROM device_alerts x
          WHERE x.site_id = r.site_id AND x.triggered_at >= r.s AND x.triggered_at < r.e
          ORDER BY x.triggered_at) a
 """
+)
 
 
 @dataclass(frozen=True)
@@ -174,6 +184,7 @@ class RoundData:
 
 Pair = tuple[int, UUID]
 """(round number, device id): the key of every observation read for a round."""
+PAIR = ("i", "device_id")
 
 
 async def read_devices(
@@ -181,8 +192,11 @@ async def read_devices(
 ) -> dict[UUID, tuple[DeviceFacts, ...]]:
     """The counting devices of each site."""
     out: dict[UUID, list[DeviceFacts]] = defaultdict(list)
-    for site_id, *rest in await _rows(conn, DEVICES_SQL, {"sites": site_ids}):
-        out[site_id].append(DeviceFacts(*rest))
+    rows, site_of, fields = await read_by_name(
+        conn, DEVICES_SQL, {"sites": site_ids}, ("site_id",), DeviceFacts
+    )
+    for row in rows:
+        out[site_of(row)].append(DeviceFacts._make(fields(row)))
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -197,18 +211,21 @@ async def read_rounds(
     ends = [k.end for k in rounds]
     args = {"sites": [k.site_id for k in rounds], "starts": [k.start for k in rounds], "ends": ends}
     telemetry: dict[Pair, TelemetryRow] = {}
-    for i, device_id, *rest in await _rows(conn, TELEMETRY_SQL, args):
-        telemetry[i, device_id] = TelemetryRow(*rest)
+    rows, pair_of, fields = await read_by_name(conn, TELEMETRY_SQL, args, PAIR, TelemetryRow)
+    for row in rows:
+        telemetry[pair_of(row)] = TelemetryRow._make(fields(row))
     newest: dict[Pair, list[tuple[ScoredImage, bool]]] = defaultdict(list)
     for i, device_id, image_id, at, score, valid in await _rows(conn, SCORES_SQL, args):
         newest[i, device_id].append((ScoredImage(image_id, at, score), valid))
     mgi, rejected = await _valid_scores(conn, newest, ends)
     images: dict[Pair, list[RoundImage]] = defaultdict(list)
-    for i, device_id, *rest in await _rows(conn, IMAGES_SQL, args):
-        images[i, device_id].append(RoundImage(*rest))
+    rows, pair_of, fields = await read_by_name(conn, IMAGES_SQL, args, PAIR, RoundImage)
+    for row in rows:
+        images[pair_of(row)].append(RoundImage._make(fields(row)))
     alerts: dict[int, list[RoundAlert]] = defaultdict(list)
-    for i, *rest in await _rows(conn, ALERTS_SQL, args):
-        alerts[i].append(RoundAlert(*rest))
+    rows, round_of, fields = await read_by_name(conn, ALERTS_SQL, args, ("i",), RoundAlert)
+    for row in rows:
+        alerts[round_of(row)].append(RoundAlert._make(fields(row)))
     out: dict[RoundKey, RoundData] = {}
     for i, key in enumerate(rounds, start=1):
         site_devices = devices.get(key.site_id, ())
@@ -284,3 +301,27 @@ async def _rows(
     async with conn.cursor(row_factory=tuple_row, binary=True) as cur:
         await cur.execute(query, args)
         return await cur.fetchall()
+
+
+async def read_by_name(
+    conn: AsyncConnection[dict[str, Any]],
+    query: str,
+    args: dict[str, Any],
+    keys: tuple[str, ...],
+    record: type[tuple[Any, ...]],
+) -> tuple[list[tuple[Any, ...]], itemgetter[Any], itemgetter[Any]]:
+    """The rows of ``query``, a getter of the columns named ``keys`` (one value for one
+    name, a tuple for more) and a getter of the columns named like the fields of the
+    NamedTuple ``record``, in its order: ``record._make(fields(row))``. Columns are
+    matched by name once per query, not by position per row, so a reordered or widened
+    SELECT still maps each column to its field; a missing or ambiguous name is an error."""
+    async with conn.cursor(row_factory=tuple_row, binary=True) as cur:
+        await cur.execute(query, args)
+        rows = await cur.fetchall()
+        names = [column.name for column in cur.description or ()]
+    fields: tuple[str, ...] = getattr(record, "_fields")  # noqa: B009 (a NamedTuple)
+    wrong = [name for name in (*keys, *fields) if names.count(name) != 1]
+    if wrong:
+        raise LookupError(f"{record.__name__}: columns {wrong} missing or ambiguous in {names}")
+    index = {name: names.index(name) for name in (*keys, *fields)}
+    return rows, itemgetter(*(index[k] for k in keys)), itemgetter(*(index[f] for f in fields))
