@@ -12,7 +12,6 @@ import pytest
 from overview_rows import Rows
 from psycopg import AsyncConnection
 
-from snapwatch.durations import DurationError, format_duration, parse_duration
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import connect, resolve_target
 from snapwatch.infra.errors import ConfigError
@@ -25,6 +24,7 @@ from snapwatch.schedule.actions import (
 )
 from snapwatch.schedule.instances import Identity
 from snapwatch.schedule.tick import TickReport, run_tick
+from snapwatch.text.durations import DurationError, format_duration, parse_duration
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -11,7 +11,7 @@ from uuid import UUID, uuid5
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from snapwatch.commands.inspect_render import map_lines
+from snapwatch.inspection.render import map_lines
 from snapwatch.inspection.sitemap import (
     AXES,
     NO_DEVICES,

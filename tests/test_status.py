@@ -20,7 +20,6 @@ from platform_writers import DROP, FUNCTIONS, schedule
 from snapwatch.commands.status import (
     WIDTH,
     StatusReport,
-    conflict_warning,
     emit,
     read_status,
     render_status,
@@ -31,7 +30,7 @@ from snapwatch.infra.access import AccessReport
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import connect, resolve_target
 from snapwatch.schedule.actions import pause
-from snapwatch.schedule.health import InstanceState, instance_health
+from snapwatch.schedule.health import InstanceState, conflict_warning, instance_health
 from snapwatch.schedule.instances import InstanceRow, mark_stopped, record_tick, register
 from snapwatch.schedule.other_writers import (
     Evidence,

@@ -7,7 +7,7 @@ thing it shouts about: first line of the output and on stderr (with ``--json`` t
 document stays pure JSON and carries it as ``pg_cron.warning``). Every job comes with the
 evidence of what it writes (or why it could not be followed), and triggers and grants
 that write snapshots are listed with theirs (:mod:`snapwatch.schedule.other_writers`). Text from
-the database is printed inert (:func:`snapwatch.inert.printable`).
+the database is printed inert (:func:`snapwatch.text.inert.printable`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
-from snapwatch.durations import relative
-from snapwatch.inert import printable
 from snapwatch.infra.access import AccessReport, Job, check_access, connect_for
 from snapwatch.infra.clock import command_clock, database_clock, offset_warning
 from snapwatch.infra.config import Settings
@@ -38,6 +36,7 @@ from snapwatch.schedule.health import (
     InstanceState,
     SiteHealth,
     SiteState,
+    conflict_warning,
     count_instance_states,
     count_states,
     instance_health,
@@ -47,6 +46,8 @@ from snapwatch.schedule.instances import read_instances
 from snapwatch.schedule.other_writers import Evidence, OtherWriters, read_other_writers
 from snapwatch.schedule.pgcron import CronJob, CronReport, read_cron
 from snapwatch.schedule.sitestate import resolve_site
+from snapwatch.text.inert import printable
+from snapwatch.text.times import relative_text
 
 WIDTH = 100
 """Text output fits this many columns."""
@@ -101,12 +102,6 @@ async def read_status(
     return StatusReport(
         now, database, sites, instances, pauses, cron, writers, warning, access, pooler=pooler
     )
-
-
-def conflict_warning(cron: CronReport, instances: Sequence[InstanceHealth]) -> str | None:
-    """pg_cron's conflict warning when snapwatch schedules: some instance is live (neither
-    stopped nor down)."""
-    return cron.warning(any(i.live for i in instances))
 
 
 async def status(
@@ -509,12 +504,12 @@ def _clock(t: datetime, now: datetime) -> str:
 
 
 def _ago(t: datetime | None, now: datetime) -> str:
-    """``5m ago`` or ``in 5m`` (``-`` when unknown)."""
-    return "-" if t is None else relative((t - now).total_seconds())
+    """``5m ago`` or ``in 45s`` (``-`` when unknown), as the app says it."""
+    return relative_text(t, now)
 
 
 def _next(t: datetime | None, now: datetime) -> str:
-    return "-" if t is None else f"{_clock(t, now)} ({relative((t - now).total_seconds())})"
+    return "-" if t is None else f"{_clock(t, now)} ({relative_text(t, now)})"
 
 
 def _window(s: SiteHealth) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 UNSET_TIMEZONE = "UTC (unset)"
 
 
@@ -27,25 +25,3 @@ def cadence_text(hours: float | None) -> str:
 def timezone_text(timezone: str | None) -> str:
     """The IANA name, or a visible note that NULL is read as UTC."""
     return UNSET_TIMEZONE if timezone is None else timezone
-
-
-def age_text(at: datetime | None, now: datetime) -> str:
-    """How long ago ``at`` was, in its largest whole unit: ``"5m ago"``, ``"never"``."""
-    if at is None:
-        return "never"
-    seconds = int((now - at).total_seconds())
-    if seconds < 0:
-        return f"in {_span(-seconds)}"
-    if seconds < 5:
-        return "just now"
-    return f"{_span(seconds)} ago"
-
-
-def _span(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    if seconds < 48 * 3600:
-        return f"{seconds // 3600}h"
-    return f"{seconds // 86400}d"

@@ -4,7 +4,7 @@ as ``snapwatch status`` says it).
 
 The judgements are :mod:`snapwatch.schedule.health`'s (instances at the database's own ``now()``),
 :mod:`snapwatch.schedule.pgcron`'s and :mod:`snapwatch.schedule.other_writers`'; the warning is
-:func:`snapwatch.commands.status.conflict_warning`, so the pane and ``snapwatch status``
+:func:`snapwatch.schedule.health.conflict_warning`, so the pane and ``snapwatch status``
 say the same. Sites are left out: the Sites pane has them
 (:mod:`snapwatch.readmodels.sites`).
 """
@@ -17,9 +17,13 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from snapwatch.commands.status import conflict_warning
 from snapwatch.infra.access import AccessReport, check_access
-from snapwatch.schedule.health import InstanceHealth, count_instance_states, instance_health
+from snapwatch.schedule.health import (
+    InstanceHealth,
+    conflict_warning,
+    count_instance_states,
+    instance_health,
+)
 from snapwatch.schedule.instances import read_instances
 from snapwatch.schedule.other_writers import OtherWriters, read_other_writers
 from snapwatch.schedule.pgcron import CronReport, read_cron

@@ -22,7 +22,6 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
-from snapwatch.durations import format_duration
 from snapwatch.infra.clock import Clock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.errors import EXIT_SITE_FAILED, ConfigError, SnapwatchError
@@ -31,6 +30,7 @@ from snapwatch.schedule.instances import Identity
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.sitestate import load_sites
 from snapwatch.schedule.tick import SiteOutcome, run_tick
+from snapwatch.text.durations import format_duration
 
 REASON_TEXT = {
     Reason.NO_CADENCE: "no cadence",

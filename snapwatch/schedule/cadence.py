@@ -17,14 +17,14 @@ from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
-Trigger = Literal["schedule", "catch_up", "force"]
+from snapwatch.snapshot.inputs import MAX_CADENCE_HOURS, Trigger
+
 CatchUp = Literal["all", "latest"]
 Pause = tuple[datetime, datetime | None]
 Span = tuple[datetime, datetime]
 """A half-open stretch of time ``[start, end)``."""
 
 OPEN_SESSION_STATUSES = frozenset({"pending", "in_progress"})
-MAX_CADENCE_HOURS = 24.0
 MIN_CADENCE_HOURS = 1 / 3600  # one second: anything shorter is not a schedule
 
 _US_PER_HOUR = 3_600_000_000

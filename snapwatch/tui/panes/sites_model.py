@@ -15,8 +15,8 @@ from typing import Any
 from snapwatch.readmodels.display import cadence_text
 from snapwatch.readmodels.sites import SiteOverview
 from snapwatch.schedule.health import SiteState
+from snapwatch.text.times import relative, since
 from snapwatch.tui.columns import ColumnSpec, one_line
-from snapwatch.tui.countdown import relative, since
 from snapwatch.tui.panes.table import Cell, Row
 
 SPECS: tuple[ColumnSpec, ...] = (
