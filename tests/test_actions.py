@@ -117,7 +117,7 @@ async def test_force_all_forces_only_eligible_sites_and_names_the_others(
 @pytest.mark.parametrize(
     ("kw", "words"),
     [
-        ({"session": False}, "no open session"),
+        ({"session": False}, "no session"),
         ({"devices": 0}, "no devices"),
         ({"cadence": None}, "no cadence"),
     ],
