@@ -7,7 +7,7 @@ database read-only, a statement timed out, or a lock held past lock_timeout (``r
 sites left busy by one), 4 internal error (also the app stopped by one), 130 interrupted.
 
 Everything a command writes to stdout and stderr, its log lines included, passes through
-:class:`snapwatch.inert.InertStream`: platform text never drives the terminal, whether
+:class:`snapwatch.text.inert.InertStream`: platform text never drives the terminal, whether
 or not it is one.
 """
 
@@ -26,9 +26,8 @@ from typing import Any, TextIO, cast
 import psycopg
 
 from snapwatch.commands.parser import build_parser
-from snapwatch.inert import InertStream, printable
 from snapwatch.infra.clock import Clock, DatabaseClock, SystemClock
-from snapwatch.infra.config import Settings, effective_toml, load_settings
+from snapwatch.infra.config import Settings, effective_toml, load_settings, refuse_read_only
 from snapwatch.infra.db import Target, resolve_target
 from snapwatch.infra.errors import (
     EXIT_OK,
@@ -39,6 +38,7 @@ from snapwatch.infra.errors import (
 )
 from snapwatch.infra.logs import configure_logging
 from snapwatch.infra.redact import dsn_password, redact
+from snapwatch.text.inert import InertStream, printable
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -122,7 +122,6 @@ def _cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from snapwatch.commands.actions import refuse_read_only
     from snapwatch.commands.migrate import check_command, owner_sql_command
     from snapwatch.infra.errors import ConfigError
     from snapwatch.infra.migrations import migrate
@@ -180,7 +179,6 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_run_once(args: argparse.Namespace, settings: Settings) -> int:
-    from snapwatch.commands.actions import refuse_read_only
     from snapwatch.commands.run_once import run_once
     from snapwatch.commands.timearg import parse_instant
 
@@ -279,10 +277,10 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_action(args: argparse.Namespace, settings: Settings) -> int:
     """force, pause and resume: scope and read-only checked before anything connects."""
     from snapwatch.commands import actions
-    from snapwatch.durations import parse_duration
+    from snapwatch.text.durations import parse_duration
 
     actions.require_scope(args.command, args.site, args.every)
-    actions.refuse_read_only(args.command, settings)
+    refuse_read_only(args.command, settings)
     duration = parse_duration(args.duration) if getattr(args, "duration", None) else None
     now = None  # the schedulers' clock, read once connected
     target = resolve_target(settings)

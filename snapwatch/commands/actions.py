@@ -12,8 +12,6 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
-from snapwatch.durations import format_duration
-from snapwatch.inert import printable
 from snapwatch.infra.access import Job, connect_for
 from snapwatch.infra.clock import command_now
 from snapwatch.infra.config import Settings
@@ -29,14 +27,8 @@ from snapwatch.schedule.actions import (
     resume,
 )
 from snapwatch.schedule.sitestate import SiteRef, resolve_site
-
-
-def refuse_read_only(command: str, settings: Settings) -> None:
-    """Refuse a command that writes when ``read_only`` is set, before anything connects.
-
-    ``demo`` is not refused: it always writes only its own embedded database."""
-    if settings.read_only:
-        raise ConfigError(f"`snapwatch {command}` writes to the database; read_only is set")
+from snapwatch.text.durations import format_duration
+from snapwatch.text.inert import printable
 
 
 def require_scope(command: str, site: str | None, every: bool) -> None:

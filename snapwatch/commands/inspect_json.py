@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from snapwatch.inert import inert_json
 from snapwatch.inspection.ordering import ordered_document
+from snapwatch.text.inert import inert_json
 
 
 def document_json(document: Any) -> str:

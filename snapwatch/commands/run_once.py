@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, TextIO
 
-from snapwatch.inert import printable
 from snapwatch.infra.access import Job, connect_for
 from snapwatch.infra.clock import command_now
 from snapwatch.infra.config import Settings
@@ -16,6 +15,7 @@ from snapwatch.infra.errors import EXIT_DB_UNREACHABLE, EXIT_OK, EXIT_SITE_FAILE
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.sitestate import resolve_site
 from snapwatch.schedule.tick import SiteOutcome, TickReport, run_tick
+from snapwatch.text.inert import printable
 
 
 async def run_once(

@@ -7,7 +7,7 @@ thing it shouts about: first line of the output and on stderr (with ``--json`` t
 document stays pure JSON and carries it as ``pg_cron.warning``). Every job comes with the
 evidence of what it writes (or why it could not be followed), and triggers and grants
 that write snapshots are listed with theirs (:mod:`snapwatch.schedule.other_writers`). Text from
-the database is printed inert (:func:`snapwatch.inert.printable`).
+the database is printed inert (:func:`snapwatch.text.inert.printable`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from typing import TextIO
 
 from snapwatch.commands.status_json import status_json
 from snapwatch.commands.status_text import render_status
-from snapwatch.inert import printable
 from snapwatch.infra.access import Job, connect_for
 from snapwatch.infra.clock import command_clock, database_clock
 from snapwatch.infra.config import Settings
@@ -27,6 +26,7 @@ from snapwatch.infra.db import Target
 from snapwatch.infra.errors import EXIT_OK
 from snapwatch.readmodels.status import StatusReport, read_status
 from snapwatch.schedule.sitestate import resolve_site
+from snapwatch.text.inert import printable
 
 
 async def status(

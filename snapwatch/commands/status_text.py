@@ -6,8 +6,6 @@ import textwrap
 from collections.abc import Sequence
 from datetime import datetime
 
-from snapwatch.durations import relative
-from snapwatch.inert import printable
 from snapwatch.infra.access import AccessReport
 from snapwatch.infra.clock import offset_warning
 from snapwatch.readmodels.status import StatusReport
@@ -20,6 +18,8 @@ from snapwatch.schedule.health import (
 )
 from snapwatch.schedule.other_writers import OtherWriters
 from snapwatch.schedule.pgcron import CronJob
+from snapwatch.text.inert import printable
+from snapwatch.text.times import relative_text
 
 WIDTH = 100
 """Text output fits this many columns."""
@@ -274,12 +274,12 @@ def _clock(t: datetime, now: datetime) -> str:
 
 
 def _ago(t: datetime | None, now: datetime) -> str:
-    """``5m ago`` or ``in 5m`` (``-`` when unknown)."""
-    return "-" if t is None else relative((t - now).total_seconds())
+    """``5m ago`` or ``in 45s`` (``-`` when unknown), as the app says it."""
+    return relative_text(t, now)
 
 
 def _next(t: datetime | None, now: datetime) -> str:
-    return "-" if t is None else f"{_clock(t, now)} ({relative((t - now).total_seconds())})"
+    return "-" if t is None else f"{_clock(t, now)} ({relative_text(t, now)})"
 
 
 def _window(s: SiteHealth) -> str:

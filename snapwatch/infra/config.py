@@ -364,3 +364,11 @@ def _toml_line(key: str, value: Any) -> str:
         return f"{key} = {value}"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'{key} = "{text}"'
+
+
+def refuse_read_only(command: str, settings: Settings) -> None:
+    """Refuse a command that writes when ``read_only`` is set, before anything connects.
+
+    ``demo`` is not refused: it always writes only its own embedded database."""
+    if settings.read_only:
+        raise ConfigError(f"`snapwatch {command}` writes to the database; read_only is set")

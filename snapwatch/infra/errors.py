@@ -14,8 +14,8 @@ from typing import Protocol
 import psycopg
 from psycopg import errors as pg_errors
 
-from snapwatch.inert import printable
 from snapwatch.infra.locks import context_relation
+from snapwatch.text.inert import printable
 
 EXIT_OK = 0
 EXIT_SITE_FAILED = 1

@@ -5,7 +5,7 @@ Long-running processes log *events*: a short stable name (``tick``, ``db_unreach
 line (``time`` in UTC, ``level``, ``event``, ``message`` and the event's fields), which
 log shippers can index without parsing prose; in text mode the same fields follow the
 message as ``key=value`` pairs. Either way the lines are inert
-(:mod:`snapwatch.inert`): text from the database cannot drive a terminal showing the log,
+(:mod:`snapwatch.text.inert`): text from the database cannot drive a terminal showing the log,
 nor start a line of its own.
 """
 
@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 from uuid import UUID
 
-from snapwatch.inert import inert_json, printable, printable_lines
 from snapwatch.infra.redact import redact
+from snapwatch.text.inert import inert_json, printable, printable_lines
 
 EVENT_ATTR = "event"
 FIELDS_ATTR = "event_fields"

@@ -40,9 +40,11 @@ from snapwatch.infra.db import Target, connect, known_pooler
 from snapwatch.infra.dbsession import BACKOFF_CAP_SECONDS, BACKOFF_START_SECONDS, DbSession, DbState
 from snapwatch.infra.errors import SnapwatchError
 from snapwatch.infra.pooler import Pooler
-from snapwatch.snapshot.writer import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "snapwatch_snapshots"
+"""The channel every snapshot write notifies (:mod:`snapwatch.snapshot.writer`)."""
 
 SELF_TEST_SECONDS = 2.0
 """How long the test notification may take to come back before LISTEN is judged useless."""

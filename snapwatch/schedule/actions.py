@@ -22,7 +22,6 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
-from snapwatch.durations import format_duration
 from snapwatch.infra.clock import Clock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.errors import EXIT_SITE_FAILED, ConfigError, SnapwatchError
@@ -31,14 +30,8 @@ from snapwatch.schedule.instances import Identity
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.sitestate import load_sites
 from snapwatch.schedule.tick import SiteOutcome, run_tick
-
-REASON_TEXT = {
-    Reason.NO_CADENCE: "no cadence",
-    Reason.INVALID_CADENCE: "invalid cadence",
-    Reason.NO_DEVICES: "no devices",
-    Reason.NO_OPEN_SESSION: "no open session",
-    Reason.PAUSED: "paused",
-}
+from snapwatch.text.durations import format_duration
+from snapwatch.text.labels import reason_label
 
 # Serialises pause decisions across processes: "is this scope paused? then insert" must
 # not interleave, or two operators pausing at once would leave two pauses.
@@ -103,7 +96,7 @@ class ForceResult:
 def refusal(reason: str) -> str:
     """The readable words for a skip reason (``no_open_session`` → ``no open session``)."""
     try:
-        return REASON_TEXT[Reason(reason)]
+        return reason_label(Reason(reason))
     except ValueError:
         return reason
 
@@ -128,7 +121,7 @@ async def force(
         view = views[0]
         if view.reason is not None:
             raise ActionRefused(
-                f"cannot force {view.facts.site_name!r}: {REASON_TEXT[view.reason]}"
+                f"cannot force {view.facts.site_name!r}: {reason_label(view.reason)}"
             )
     report = await run_tick(conn, settings, now, site=site, force=True, wall=wall)
     run_id = await record_run(conn, report, None)

@@ -13,8 +13,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from snapwatch.snapshot.inputs import MAX_CADENCE_HOURS
+
 OPEN_SESSION_STATUSES = frozenset({"pending", "in_progress"})
-MAX_CADENCE_HOURS = 24.0
 MIN_CADENCE_HOURS = 1 / 3600  # one second: anything shorter is not a schedule
 
 

@@ -39,18 +39,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
-from snapwatch.durations import format_duration
 from snapwatch.infra.config import SchedulerSettings, Settings
 from snapwatch.schedule.actions import active_pauses
 from snapwatch.schedule.cadence import Reason
 from snapwatch.schedule.instances import InstanceRow
 from snapwatch.schedule.sitestate import SiteView, load_sites
+from snapwatch.text.durations import format_duration
+
+if TYPE_CHECKING:
+    from snapwatch.schedule.pgcron import CronReport
 
 DOWN_AFTER_TICKS = 3
 """Heartbeats missed (in tick intervals) before an instance counts as down."""
@@ -339,3 +342,9 @@ async def _pause_notes(conn: AsyncConnection[Any], now: datetime) -> dict[UUID |
     for record in await active_pauses(conn, now):
         notes.setdefault(record.site_id, record.note(now))
     return notes
+
+
+def conflict_warning(cron: CronReport, instances: Sequence[InstanceHealth]) -> str | None:
+    """pg_cron's conflict warning when snapwatch schedules: some instance is live (neither
+    stopped nor down)."""
+    return cron.warning(any(i.live for i in instances))

@@ -12,8 +12,8 @@ from typing import Literal
 
 from snapwatch.schedule.sessions import SessionState, SessionWindow, owned_parts, owned_spans
 from snapwatch.schedule.slots import Grid, Slot, Span, as_utc, slot_at
+from snapwatch.snapshot.inputs import Trigger
 
-Trigger = Literal["schedule", "catch_up", "force"]
 CatchUp = Literal["all", "latest"]
 Pause = tuple[datetime, datetime | None]
 

@@ -30,13 +30,7 @@ from snapwatch.schedule.sessions import (
     sessions_still_owed,
 )
 from snapwatch.snapshot.inputs import SessionFacts, SiteFacts
-
-# A device counts for its site when it is active and not inactive or decommissioned (a NULL
-# provisioning_status counts). A predicate on ``devices d``, not a view: a view would stop
-# the platform from dropping or retyping the columns it names. The cast reads enums too.
-COUNTING_DEVICE = """(d.is_active IS TRUE
-       AND (d.provisioning_status IS NULL
-            OR d.provisioning_status::text NOT IN ('inactive', 'decommissioned')))"""
+from snapwatch.snapshot.reader import COUNTING_DEVICE
 
 # A previous session's last slots are still written after midnight (its final slot is due
 # only after the session ended); older sessions are history. Sessions are site-local days:

@@ -41,10 +41,9 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from snapwatch import __version__
-from snapwatch.commands.actions import refuse_read_only
 from snapwatch.infra.access import Job, require_access
 from snapwatch.infra.clock import Clock, DatabaseClock, open_shared_clock
-from snapwatch.infra.config import Settings
+from snapwatch.infra.config import Settings, refuse_read_only
 from snapwatch.infra.db import Target, resolve_target, translate
 from snapwatch.infra.dbsession import DbSession, DbState
 from snapwatch.infra.errors import EXIT_OK, ConfigError, DatabaseReadOnly

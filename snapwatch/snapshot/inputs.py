@@ -14,6 +14,10 @@ from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 Trigger = Literal["schedule", "catch_up", "force"]
+"""Why a snapshot is written: on schedule, catching up a missed slot, or forced."""
+
+MAX_CADENCE_HOURS = 24.0
+"""The longest cadence, so the longest window a snapshot covers."""
 
 
 @dataclass(frozen=True)

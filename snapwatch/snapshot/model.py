@@ -15,6 +15,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from snapwatch.snapshot.inputs import Trigger
 from snapwatch.snapshot.timefmt import UtcDatetime
 
 SCHEMA_VERSION = 1
@@ -23,7 +24,6 @@ GENERATOR_NAME = "snapwatch"
 Freshness = Literal["current_wake", "carried_forward", "stale", "no_data"]
 Band = Literal["low", "moderate", "elevated", "high", "unknown"]
 BandColor = Literal["#10b981", "#f59e0b", "#f97316", "#ef4444", "#9ca3af"]
-Trigger = Literal["schedule", "catch_up", "force"]
 Problem = Literal[
     "out_of_range",
     "not_finite",

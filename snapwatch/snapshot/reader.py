@@ -20,7 +20,6 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg.rows import tuple_row
 
-from snapwatch.schedule.sitestate import COUNTING_DEVICE
 from snapwatch.snapshot.inputs import (
     DeviceFacts,
     DeviceObservations,
@@ -29,6 +28,13 @@ from snapwatch.snapshot.inputs import (
     ScoredImage,
     TelemetryRow,
 )
+
+# A device counts for its site when it is active and not inactive or decommissioned (a NULL
+# provisioning_status counts). A predicate on ``devices d``, not a view: a view would stop
+# the platform from dropping or retyping the columns it names. The cast reads enums too.
+COUNTING_DEVICE = """(d.is_active IS TRUE
+       AND (d.provisioning_status IS NULL
+            OR d.provisioning_status::text NOT IN ('inactive', 'decommissioned')))"""
 
 FLOAT8 = sql.SQL(
     "CASE WHEN abs({v}) > 1.7976931348623157e308 THEN sign({v}) * 'Infinity'::float8"

@@ -35,11 +35,11 @@ from psycopg.errors import LockNotAvailable
 from psycopg.rows import tuple_row
 
 from snapwatch.infra.locks import LockWait, lock_wait
+from snapwatch.infra.notify import NOTIFY_CHANNEL
 from snapwatch.infra.pooled import transaction_with
-from snapwatch.schedule.cadence import MAX_CADENCE_HOURS
 from snapwatch.snapshot.aggregates import Aggregates
+from snapwatch.snapshot.inputs import MAX_CADENCE_HOURS
 
-NOTIFY_CHANNEL = "snapwatch_snapshots"
 LONGEST_WINDOW = timedelta(hours=MAX_CADENCE_HOURS)
 """No snapshot window is longer than the longest cadence."""
 

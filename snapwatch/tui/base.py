@@ -21,8 +21,8 @@ from rich.console import Console
 from textual.app import App
 from textual.notifications import SeverityLevel
 
-from snapwatch.inert import printable
 from snapwatch.infra.errors import EXIT_OK, InternalError
+from snapwatch.text.inert import printable
 from snapwatch.tui.logfile import AppLogging, RingHandler
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Time-relative cell texts (``in 4m``, ``12s ago``) and when each next changes.
+"""When the time-relative cell texts (:mod:`snapwatch.text.times`) next change.
 
 A pane re-renders these cells every second from the last read, without a query. To keep
 a 5,000-row table cheap, every text comes with the instant it next changes, and
@@ -10,75 +10,8 @@ accelerated demo clock moves them faster; a fixed clock never does).
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Callable, Hashable
-from datetime import datetime, timedelta
-
-from snapwatch.durations import format_duration
-
-MINUTE = 60
-HOUR = 3600
-DAY = 86_400
-JUST_NOW_SECONDS = 5
-"""An age below this reads "just now" (as :func:`snapwatch.readmodels.display.age_text`)."""
-
-NEVER = timedelta(days=3650)
-
-
-def _until_boundary(value: float, unit: float) -> float:
-    """For ``value`` growing in real time: seconds until ``value // unit`` changes."""
-    return (math.floor(value / unit) + 1) * unit - value
-
-
-def _until_floor(value: float, unit: float) -> float:
-    """For ``value`` shrinking in real time: seconds until ``value // unit`` changes."""
-    below = math.floor(value / unit) * unit
-    gap = value - below
-    return gap if gap > 0 else unit
-
-
-def age(seconds: float) -> tuple[str, float]:
-    """How long ago (``seconds`` ≥ 0 elapsed): the text and seconds until it changes.
-
-    The same words as :func:`snapwatch.readmodels.display.age_text`."""
-    if seconds < JUST_NOW_SECONDS:
-        return "just now", JUST_NOW_SECONDS - seconds
-    if seconds < MINUTE:
-        return f"{int(seconds)}s ago", _until_boundary(seconds, 1)
-    if seconds < HOUR:
-        return f"{int(seconds // MINUTE)}m ago", _until_boundary(seconds, MINUTE)
-    if seconds < 48 * HOUR:
-        return f"{int(seconds // HOUR)}h ago", _until_boundary(seconds, HOUR)
-    return f"{int(seconds // DAY)}d ago", _until_boundary(seconds, DAY)
-
-
-def countdown(seconds: float) -> tuple[str, float]:
-    """Time left (``seconds`` > 0): ``in 45s``, ``in 14m``, ``in 3h 20m``, and seconds
-    until the text changes. Seconds show only in the last minute, minutes below an hour."""
-    if seconds < MINUTE:
-        whole = max(1, math.ceil(seconds))
-        return f"in {whole}s", _until_floor(seconds, 1)
-    if seconds < HOUR:
-        return f"in {int(seconds // MINUTE)}m", _until_floor(seconds, MINUTE)
-    return f"in {format_duration(seconds)}", _until_floor(seconds, MINUTE)
-
-
-def relative(at: datetime | None, now: datetime, *, none: str = "—") -> tuple[str, datetime]:
-    """``at`` relative to ``now`` (a countdown ahead, an age behind) and the instant the
-    text next changes (far away for ``None``)."""
-    if at is None:
-        return none, now + NEVER
-    seconds = (at - now).total_seconds()
-    if seconds > 0:
-        text, left = countdown(seconds)
-    else:
-        text, left = age(-seconds)
-    return text, now + timedelta(seconds=max(left, 0.001))
-
-
-def since(at: datetime | None, now: datetime, *, none: str = "never") -> tuple[str, datetime]:
-    """An age (``at`` in the past; a future ``at`` reads as a countdown)."""
-    return relative(at, now, none=none)
+from datetime import datetime
 
 
 class Ticker:

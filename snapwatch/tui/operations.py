@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from snapwatch.durations import format_duration
 from snapwatch.infra.clock import Clock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.dbsession import Conn
 from snapwatch.schedule import actions
+from snapwatch.text.durations import format_duration
 from snapwatch.tui.messages import Severity
 
 

@@ -14,8 +14,8 @@ from uuid import UUID
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
-from snapwatch.inert import printable
 from snapwatch.readmodels.sites import SiteOverview
+from snapwatch.text.inert import printable
 from snapwatch.tui.plain import markup_literal
 
 

@@ -6,7 +6,7 @@ Textual reads a ``str`` as markup in most places (``Static``, ``border_title``,
 would quit it when clicked and ``Cold Room [North]`` would lose its ``[North]``. Every
 string from the database reaches a widget through these functions instead: as a rich
 ``Text`` or a Textual ``Content`` (literal text), made printable by the one rule of
-:mod:`snapwatch.inert`. Notifications are plain text by the app itself
+:mod:`snapwatch.text.inert`. Notifications are plain text by the app itself
 (:class:`snapwatch.tui.base.BaseApp`).
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.content import Content
 
-from snapwatch.inert import printable
+from snapwatch.text.inert import printable
 
 
 def plain(text: str, style: str = "") -> Text:

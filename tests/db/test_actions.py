@@ -12,7 +12,6 @@ import support.sites
 from psycopg import AsyncConnection
 from support.overview_rows import Rows
 
-from snapwatch.durations import DurationError, format_duration, parse_duration
 from snapwatch.infra.config import Settings
 from snapwatch.infra.errors import ConfigError
 from snapwatch.schedule.actions import (
@@ -24,6 +23,7 @@ from snapwatch.schedule.actions import (
 )
 from snapwatch.schedule.instances import Identity
 from snapwatch.schedule.tick import TickReport, run_tick
+from snapwatch.text.durations import DurationError, format_duration, parse_duration
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -100,7 +100,7 @@ async def test_force_all_forces_only_eligible_sites_and_names_the_others(
 @pytest.mark.parametrize(
     ("kw", "words"),
     [
-        ({"day": None}, "no open session"),
+        ({"day": None}, "no session"),
         ({"devices": 0}, "no devices"),
         ({"cadence": None}, "no cadence"),
     ],

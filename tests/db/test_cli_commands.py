@@ -72,7 +72,7 @@ def test_force_one_site_writes_a_provisional_snapshot(
 
 @pytest.mark.parametrize(
     ("site", "words"),
-    [("Empty", "no devices"), ("Closed", "no open session"), ("No Cadence", "no cadence")],
+    [("Empty", "no devices"), ("Closed", "no session"), ("No Cadence", "no cadence")],
 )
 def test_force_of_a_site_that_is_not_eligible_exits_1_with_the_reason(
     capsys: pytest.CaptureFixture[str], fleet: str, site: str, words: str
@@ -90,7 +90,7 @@ def test_force_all_forces_the_eligible_and_names_the_others(
     lines = out.splitlines()
     assert [ln.split()[0] for ln in lines[:-1]] == ["skipped", "skipped", "skipped", "forced"]
     assert any(ln.startswith("skipped  Empty") and ln.endswith("no devices") for ln in lines)
-    assert any(ln.startswith("skipped  Closed") and ln.endswith("no open session") for ln in lines)
+    assert any(ln.startswith("skipped  Closed") and ln.endswith("no session") for ln in lines)
     assert lines[-1].startswith("1 site(s) forced as of ")
     assert lines[-1].endswith("3 not forced, 0 failed")
 

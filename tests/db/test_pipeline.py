@@ -18,10 +18,10 @@ from support.overview_rows import Rows
 
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import connect, resolve_target
+from snapwatch.infra.notify import NOTIFY_CHANNEL
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.tick import TickReport, run_tick
 from snapwatch.snapshot.schema import shipped_schema
-from snapwatch.snapshot.writer import NOTIFY_CHANNEL
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)  # a session day, UTC midnight to midnight
 H = timedelta(hours=1)

@@ -15,7 +15,7 @@ from psycopg.rows import dict_row
 from support.overview_rows import Rows
 
 from snapwatch.infra.config import Settings, load_settings
-from snapwatch.readmodels.display import age_text, cadence_text
+from snapwatch.readmodels.display import cadence_text
 from snapwatch.readmodels.health import job_health
 from snapwatch.readmodels.sites import SiteOverview, fetch_site_overview
 from snapwatch.readmodels.status import read_status
@@ -24,6 +24,7 @@ from snapwatch.schedule.health import InstanceState, SiteState, read_site_health
 from snapwatch.schedule.instances import Identity, mark_stopped, register
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.tick import run_tick
+from snapwatch.text.times import age_text
 
 NOW = datetime(2025, 3, 10, 15, 30, tzinfo=UTC)
 

@@ -23,8 +23,7 @@ from support.pgbouncer_server import through
 from snapwatch.infra.clock import SystemClock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target
-from snapwatch.infra.notify import ListenState, SnapshotListener
-from snapwatch.snapshot.writer import NOTIFY_CHANNEL
+from snapwatch.infra.notify import NOTIFY_CHANNEL, ListenState, SnapshotListener
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from snapwatch.inert import name, quoted
 from snapwatch.infra.access.facts import AccessFacts, Policy, RoleFacts, TableFacts
 from snapwatch.infra.access.grants import grant_statements, owner_script, policy_statements
 from snapwatch.infra.access.judge import judge, row_security_applies
@@ -22,6 +21,7 @@ from snapwatch.infra.access.needs import (
 from snapwatch.infra.errors import from_database
 from snapwatch.infra.migrations.owners import Held, refusal
 from snapwatch.infra.migrations.steps import MigrationPlan, Requirement, Step
+from snapwatch.text.inert import name, quoted
 
 ROLE = RoleFacts("snapwatch", bypasses_rls=False, in_recovery=False, read_only_default=None)
 PLAIN = TableFacts("public", "", "postgres", owned=False, rls=False, forced=False, policies=())

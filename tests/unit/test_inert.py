@@ -1,4 +1,4 @@
-"""snapwatch.inert: platform text reaches a terminal inert, by one rule."""
+"""snapwatch.text.inert: platform text reaches a terminal inert, by one rule."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from snapwatch.inert import InertStream, inert_json, printable, printable_lines
+from snapwatch.text.inert import InertStream, inert_json, printable, printable_lines
 
 RULE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 

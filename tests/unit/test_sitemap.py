@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.sitemap_parts import device, device_zone, key, site_zone, snapshot
 
-from snapwatch.commands.inspect_render import map_lines
+from snapwatch.inspection.render import map_lines
 from snapwatch.inspection.sitemap import (
     AXES,
     NO_DEVICES,

@@ -17,7 +17,6 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from snapwatch.inert import quoted
 from snapwatch.infra.access.facts import read_facts
 from snapwatch.infra.access.judge import Verdict, judge
 from snapwatch.infra.access.needs import ALL_NEEDS, NEEDS, Job
@@ -25,6 +24,7 @@ from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target, connect
 from snapwatch.infra.errors import AccessRefused, DatabaseReadOnly
 from snapwatch.infra.migrations import require_current
+from snapwatch.text.inert import quoted
 
 __all__ = ["AccessReport", "Job", "Verdict", "check_access", "connect_for", "require_access"]
 

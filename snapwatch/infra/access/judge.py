@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from snapwatch.inert import name, quoted
 from snapwatch.infra.access.facts import AccessFacts, Policy, TableFacts
 from snapwatch.infra.access.needs import NEEDS, WRITER_JOBS, Job, Need, Right
+from snapwatch.text.inert import name, quoted
 
 _COMMAND = {Right.SELECT: "r", Right.INSERT: "a", Right.UPDATE: "w", Right.DELETE: "d"}
 _VERB = {

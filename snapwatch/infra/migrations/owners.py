@@ -13,8 +13,8 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
-from snapwatch.inert import name
 from snapwatch.infra.migrations.steps import MigrationPlan, Requirement, Step
+from snapwatch.text.inert import name
 
 OWNER_SQL_COMMAND = "snapwatch migrate --print-owner-sql"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 
-from snapwatch.commands.inspect_render import freshness_text, position_text, signed
+from snapwatch.inspection.render import freshness_text, position_text, signed
 from snapwatch.readmodels.devices import DeviceRow, SiteDevices, sparkline
 from snapwatch.tui.columns import ColumnSpec
 from snapwatch.tui.panes.pane import Pane

@@ -15,8 +15,9 @@ from typing import Any
 from snapwatch.readmodels.display import cadence_text
 from snapwatch.readmodels.sites import SiteOverview
 from snapwatch.schedule.health import SiteState
+from snapwatch.text.labels import reason_label
+from snapwatch.text.times import relative, since
 from snapwatch.tui.columns import ColumnSpec, one_line
-from snapwatch.tui.countdown import relative, since
 from snapwatch.tui.panes.table import Cell, Row
 
 SPECS: tuple[ColumnSpec, ...] = (
@@ -31,12 +32,6 @@ SPECS: tuple[ColumnSpec, ...] = (
 )
 LAST, NEXT, STATE = 4, 5, 6
 
-NOT_ELIGIBLE_LABELS = {
-    "no_cadence": "no cadence",
-    "invalid_cadence": "bad cadence",
-    "no_devices": "no devices",
-    "no_open_session": "no session",
-}
 STATE_LABELS = {
     SiteState.ON_TIME: "on time",
     SiteState.DUE: "due",
@@ -66,7 +61,7 @@ def state_label(site: SiteOverview) -> str:
     """``on time``, ``due``, ``late``, ``paused``, ``failing``, or for a site that is not
     eligible what it lacks: ``no session``, ``no devices``, ``no cadence``."""
     if site.state is SiteState.NOT_ELIGIBLE:
-        return NOT_ELIGIBLE_LABELS.get(site.reason or "", (site.reason or "").replace("_", " "))
+        return reason_label(site.reason or "")
     return STATE_LABELS.get(site.state, str(site.state))
 
 

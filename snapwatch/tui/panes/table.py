@@ -4,7 +4,7 @@ It is given rows (key → cells in column order); it plans its column widths
 (:mod:`snapwatch.tui.columns`), rebuilds its columns only when that plan changes, and
 otherwise adds, removes, reorders and updates only what changed. Cells are rich
 ``Text`` (never markup: a site called ``[red]`` shows as typed), their text made printable
-when the cell is made (:func:`snapwatch.inert.printable`), so columns are planned for the
+when the cell is made (:func:`snapwatch.text.inert.printable`), so columns are planned for the
 text as shown and no control character reaches the terminal.
 """
 
@@ -18,7 +18,7 @@ from textual import events
 from textual.binding import BindingType
 from textual.widgets import DataTable
 
-from snapwatch.inert import printable
+from snapwatch.text.inert import printable
 from snapwatch.tui import keymap
 from snapwatch.tui.columns import GAP, ColumnSpec, Layout, fit, plan_layout
 

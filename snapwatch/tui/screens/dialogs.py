@@ -2,7 +2,7 @@
 
 They only ask: the answer is handed back with ``dismiss`` and the main screen runs the
 action in a worker. A duration is checked as it is typed
-(:func:`snapwatch.durations.parse_duration`), so a typo is one line in the dialog, not a
+(:func:`snapwatch.text.durations.parse_duration`), so a typo is one line in the dialog, not a
 failed action.
 """
 
@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from snapwatch.durations import ACCEPTED, DurationError, parse_duration
+from snapwatch.text.durations import ACCEPTED, DurationError, parse_duration
 from snapwatch.tui.plain import plain
 
 

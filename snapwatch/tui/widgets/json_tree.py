@@ -27,8 +27,8 @@ from textual.containers import Vertical
 from textual.widgets import Input, Tree
 from textual.widgets.tree import TreeNode
 
-from snapwatch.inert import inert_json, printable
 from snapwatch.inspection.ordering import ordered_document
+from snapwatch.text.inert import inert_json, printable
 from snapwatch.tui.plain import literal, plain
 
 MATCH_STYLE = "reverse"

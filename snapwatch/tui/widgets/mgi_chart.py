@@ -19,8 +19,8 @@ from datetime import UTC, datetime, tzinfo
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
-from snapwatch.commands.inspect_render import signed
 from snapwatch.inspection.chart_data import MgiPoint, MgiSeries
+from snapwatch.inspection.render import signed
 from snapwatch.snapshot.mgi import BANDS
 from snapwatch.snapshot.mgi import band as mgi_band
 from snapwatch.snapshot.model import BandColor

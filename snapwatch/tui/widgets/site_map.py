@@ -5,7 +5,7 @@ command line's map), drawn for the widget's current size: the map, and its legen
 caption and the devices without a position in a column beside it or under it, whichever
 leaves the bigger map. Nothing is read here: :meth:`SiteMapView.show` hands over the snapshot.
 Device codes are literal text with control characters shown escaped
-(:func:`snapwatch.inert.printable`), measured as shown.
+(:func:`snapwatch.text.inert.printable`), measured as shown.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from snapwatch.inert import printable
 from snapwatch.inspection.sitemap import (
     Cell,
     Role,
@@ -30,6 +29,7 @@ from snapwatch.inspection.sitemap import (
 )
 from snapwatch.inspection.view import DeviceView, SnapshotView
 from snapwatch.snapshot.mgi import BANDS, HIGH, UNKNOWN
+from snapwatch.text.inert import printable
 
 BAND_COLOURS: dict[str, str] = dict((*((name, colour) for _, name, colour in BANDS), HIGH, UNKNOWN))
 ZONE_STYLES = {

@@ -14,12 +14,12 @@ from pathlib import Path
 from textual.app import SystemCommand
 from textual.screen import Screen
 
-from snapwatch.commands.inspect import select_snapshot
 from snapwatch.infra.access import Job, connect_for
 from snapwatch.infra.clock import command_now
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target
 from snapwatch.infra.errors import EXIT_OK
+from snapwatch.inspection.selection import select_snapshot
 from snapwatch.inspection.timeline import fetch_timeline
 from snapwatch.tui import keymap
 from snapwatch.tui.base import BaseApp, run_to_end

@@ -12,9 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer
 
-from snapwatch.commands.inspect_render import site_zone
 from snapwatch.infra.dbsession import Conn
 from snapwatch.inspection.chart_data import MgiSeries, fetch_scored_images, series_from_snapshots
+from snapwatch.inspection.render import site_zone
 from snapwatch.inspection.timeline import load_session_snapshots
 from snapwatch.inspection.view import DeviceView, SnapshotView, read_view
 from snapwatch.tui.data import AppData

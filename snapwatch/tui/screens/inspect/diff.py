@@ -13,9 +13,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from snapwatch.commands.inspect_diff import summary_lines
-from snapwatch.commands.inspect_render import MISSING, mgi_text, signed
 from snapwatch.inspection.diff import DeviceChange, SnapshotDiff
+from snapwatch.inspection.diff_text import summary_lines
+from snapwatch.inspection.render import MISSING, mgi_text, signed
 from snapwatch.inspection.view import freshness_label
 from snapwatch.tui.plain import literal, plain, plain_lines
 from snapwatch.tui.widgets.site_map import device_colour

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from snapwatch.commands.inspect import select_snapshot, validation_problem
 from snapwatch.infra.dbsession import Conn
 from snapwatch.infra.errors import SnapwatchError
+from snapwatch.inspection.selection import select_snapshot, validation_problem
 from snapwatch.inspection.timeline import (
     Timeline,
     fetch_timeline,

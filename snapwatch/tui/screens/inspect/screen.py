@@ -23,17 +23,17 @@ from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
-from snapwatch.commands.inspect_render import (
+from snapwatch.infra.config import Settings
+from snapwatch.infra.dbsession import Conn
+from snapwatch.inspection.diff import diff_snapshots
+from snapwatch.inspection.export import export_session, export_snapshot
+from snapwatch.inspection.render import (
     MISSING,
     freshness_text,
     mgi_text,
     position_text,
     signed,
 )
-from snapwatch.infra.config import Settings
-from snapwatch.infra.dbsession import Conn
-from snapwatch.inspection.diff import diff_snapshots
-from snapwatch.inspection.export import export_session, export_snapshot
 from snapwatch.inspection.timeline import load_session_snapshots, strip
 from snapwatch.inspection.view import DeviceView, StoredSnapshot
 from snapwatch.tui import keymap

@@ -9,17 +9,12 @@ from datetime import UTC
 
 from rich.text import Text
 
-from snapwatch.commands.inspect_render import (
-    MISSING,
-    duration_text,
-    mgi_text,
-    utc_text,
-    window_lines,
-)
-from snapwatch.inert import printable
+from snapwatch.inspection.render import MISSING, mgi_text, window_lines
 from snapwatch.inspection.timeline import StripMark
 from snapwatch.inspection.view import DeviceView, SnapshotView
 from snapwatch.snapshot.mgi import band as mgi_band
+from snapwatch.text.inert import printable
+from snapwatch.text.times import duration_text, utc_text
 from snapwatch.tui.plain import plain
 
 TRIGGER_WORDS = {"schedule": "on schedule", "catch_up": "catch-up", "force": "forced"}

@@ -14,15 +14,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from snapwatch.commands.inspect_render import (
+from snapwatch.inspection.diff import DeviceChange, SnapshotDiff, round_image_count
+from snapwatch.inspection.render import (
     freshness_counts,
     mgi_text,
     signed,
     span_text,
     table,
 )
-from snapwatch.inert import printable
-from snapwatch.inspection.diff import DeviceChange, SnapshotDiff, round_image_count
 from snapwatch.inspection.view import (
     FRESHNESS_LABELS,
     DeviceView,
@@ -30,6 +29,7 @@ from snapwatch.inspection.view import (
     freshness_label,
 )
 from snapwatch.snapshot.timefmt import utc_text
+from snapwatch.text.inert import printable
 
 LARGEST_MOVES = 5
 """How many of the largest MGI moves the summary lists."""

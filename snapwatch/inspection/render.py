@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from snapwatch.inert import printable
 from snapwatch.inspection.sitemap import NO_DEVICES, draw_map, extent_text, legend_rows
 from snapwatch.inspection.view import (
     FRESHNESS_LABELS,
@@ -22,6 +21,8 @@ from snapwatch.inspection.view import (
 )
 from snapwatch.readmodels.display import cadence_text
 from snapwatch.snapshot.mgi import band as mgi_band
+from snapwatch.text.inert import printable
+from snapwatch.text.times import duration_text, hours_text, utc_text
 
 MISSING = "-"
 LABEL_WIDTH = 12
@@ -150,22 +151,6 @@ def span_text(start: datetime, end: datetime, zone: tzinfo, label: str) -> str:
     return f"{a.date()} {a.strftime(fmt)}{sep}{end_text} {tail}"
 
 
-def utc_text(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def duration_text(seconds: float) -> str:
-    """``45s``, ``18m 30s``, ``2h 05m``, ``1d 02h``."""
-    total = round(abs(seconds))
-    if total < 60:
-        return f"{total}s"
-    if total < 3600:
-        return f"{total // 60}m {total % 60:02d}s"
-    if total < 86400:
-        return f"{total // 3600}h {total % 3600 // 60:02d}m"
-    return f"{total // 86400}d {total % 86400 // 3600:02d}h"
-
-
 def _late_text(seconds: float | None) -> str:
     if seconds is None:
         return MISSING
@@ -270,15 +255,6 @@ def position_text(position: tuple[float, float] | None) -> str:
     if position is None:
         return "unplaced"
     return f"{position[0]:.1f}, {position[1]:.1f}"
-
-
-def hours_text(hours: float) -> str:
-    """``0.5h``, ``12h``, ``3d``: short enough for a table cell."""
-    if hours < 10:
-        return f"{hours:.1f}h"
-    if hours < 48:
-        return f"{hours:.0f}h"
-    return f"{hours / 24:.0f}d"
 
 
 def freshness_text(freshness: str | None, hours: float | None) -> str:

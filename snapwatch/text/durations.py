@@ -59,10 +59,3 @@ def format_duration(value: timedelta | float) -> str:
     while len(pieces) > 1 and pieces[-1].startswith("0"):
         pieces.pop()
     return " ".join(pieces)
-
-
-def relative(seconds: float) -> str:
-    """``in 5m`` for the future, ``5m ago`` for the past, ``now`` within a second."""
-    if abs(seconds) < 1:
-        return "now"
-    return f"in {format_duration(seconds)}" if seconds > 0 else f"{format_duration(seconds)} ago"
