@@ -20,12 +20,12 @@ from snapwatch.infra.errors import EXIT_DB_UNREACHABLE, EXIT_OK, EXIT_SITE_FAILE
 from snapwatch.schedule.actions import (
     ForceItem,
     ForceResult,
-    active_pauses,
     force,
     pause,
     refusal,
     resume,
 )
+from snapwatch.schedule.pauses import active_pauses
 from snapwatch.schedule.sitestate import SiteRef, resolve_site
 from snapwatch.text.durations import format_duration
 from snapwatch.text.inert import printable

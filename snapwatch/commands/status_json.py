@@ -10,13 +10,13 @@ from uuid import UUID
 
 from snapwatch.infra.access import AccessReport
 from snapwatch.readmodels.status import StatusReport
-from snapwatch.schedule.actions import PauseRecord
 from snapwatch.schedule.evidence import Evidence
 from snapwatch.schedule.health import (
     count_instance_states,
     count_states,
 )
 from snapwatch.schedule.other_writers import OtherWriters
+from snapwatch.schedule.pauses import PauseRecord
 from snapwatch.schedule.pgcron import CronJob
 
 

@@ -14,7 +14,6 @@ from psycopg import AsyncConnection
 from snapwatch.infra.access import AccessReport, check_access
 from snapwatch.infra.config import Settings
 from snapwatch.infra.pooler import Pooler
-from snapwatch.schedule.actions import PauseRecord, active_pauses
 from snapwatch.schedule.health import (
     InstanceHealth,
     SiteHealth,
@@ -23,7 +22,9 @@ from snapwatch.schedule.health import (
 )
 from snapwatch.schedule.instances import read_instances
 from snapwatch.schedule.other_writers import OtherWriters, read_other_writers
+from snapwatch.schedule.pauses import PauseRecord, in_force
 from snapwatch.schedule.pgcron import CronReport, read_cron
+from snapwatch.schedule.sitestate import read_site_pauses
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,10 @@ async def read_status(
     site: UUID | None = None,
 ) -> StatusReport:
     """Everything ``status`` shows, as of ``now`` (instances at the database's own now)."""
-    sites = await read_site_health(conn, now, settings, site=site)
+    everywhere = await read_site_pauses(conn, now)
+    sites = await read_site_health(conn, now, settings, site=site, pauses=everywhere)
     instances = [instance_health(row) for row in await read_instances(conn)]
-    pauses = [
-        p for p in await active_pauses(conn, now) if site is None or p.site_id in (None, site)
-    ]
+    pauses = [p for p in in_force(everywhere, now) if site is None or p.covers(site)]
     cron = await read_cron(conn, now)
     writers = await read_other_writers(conn)
     warning = conflict_warning(cron, instances)

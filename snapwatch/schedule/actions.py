@@ -14,7 +14,7 @@ pause is changed behind its author's back.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -27,10 +27,10 @@ from snapwatch.infra.config import Settings
 from snapwatch.infra.errors import EXIT_SITE_FAILED, ConfigError, SnapwatchError
 from snapwatch.schedule.cadence import Reason
 from snapwatch.schedule.instances import Identity
+from snapwatch.schedule.pauses import PauseRecord, active_pauses
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.sitestate import load_sites
 from snapwatch.schedule.tick import SiteOutcome, run_tick
-from snapwatch.text.durations import format_duration
 from snapwatch.text.labels import reason_label
 
 # Serialises pause decisions across processes: "is this scope paused? then insert" must
@@ -158,46 +158,6 @@ def _items(o: SiteOutcome) -> list[ForceItem]:
 # --- pause and resume ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PauseRecord:
-    pause_id: UUID
-    site_id: UUID | None
-    """None: every site (a global pause)."""
-    site_name: str | None
-    paused_by: str
-    paused_at: datetime
-    reason: str | None
-    expires_at: datetime | None
-    resumed_at: datetime | None = None
-    resumed_by: str | None = None
-    created: bool = field(default=True, compare=False)
-    """False when :func:`pause` found the scope already paused and kept this pause."""
-
-    @property
-    def scope(self) -> str:
-        if self.site_id is None:
-            return "all sites"
-        return repr(self.site_name) if self.site_name else str(self.site_id)
-
-    def note(self, now: datetime) -> str:
-        """``paused by ops@host: "maintenance", 1h 30m left`` (one line)."""
-        why = f': "{self.reason}"' if self.reason else ""
-        left = f", {format_duration(self.expires_at - now)} left" if self.expires_at else ""
-        return f"paused by {self.paused_by}{why}{left}"
-
-
-# Pauses in force at the as-of instant (the rule sitestate reads them by), with site names.
-ACTIVE_SQL = """
-SELECT p.pause_id, p.site_id, s.name AS site_name, p.paused_by, p.paused_at, p.reason,
-       p.expires_at, p.resumed_at, p.resumed_by
-  FROM snapwatch.pauses p
-  LEFT JOIN sites s ON s.site_id = p.site_id
- WHERE p.paused_at <= %(now)s
-   AND coalesce(least(p.resumed_at, p.expires_at), 'infinity'::timestamptz) > %(now)s
-   AND (NOT %(scoped)s OR p.site_id IS NOT DISTINCT FROM %(site)s::uuid)
- ORDER BY p.paused_at, p.pause_id
-"""
-
 INSERT_SQL = """
 WITH inserted AS (
     INSERT INTO snapwatch.pauses (site_id, paused_by, paused_at, reason, expires_at)
@@ -213,20 +173,8 @@ SELECT i.pause_id, i.site_id, s.name AS site_name, i.paused_by, i.paused_at, i.r
 RESUME_SQL = """
 UPDATE snapwatch.pauses
    SET resumed_at = %(now)s, resumed_by = %(who)s
- WHERE site_id IS NOT DISTINCT FROM %(site)s::uuid
-   AND paused_at <= %(now)s
-   AND coalesce(least(resumed_at, expires_at), 'infinity'::timestamptz) > %(now)s
+ WHERE pause_id = ANY(%(pauses)s::uuid[])
 """
-
-
-async def active_pauses(
-    conn: AsyncConnection[Any], now: datetime, *, site: UUID | None = None, scoped: bool = False
-) -> list[PauseRecord]:
-    """The pauses in force at ``now``, oldest first; with ``scoped``, only those of exactly
-    ``site`` (None = the global ones)."""
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(ACTIVE_SQL, {"now": now, "site": site, "scoped": scoped})
-        return [PauseRecord(**r) for r in await cur.fetchall()]
 
 
 async def pause(
@@ -269,5 +217,7 @@ async def resume(
     author = who or Identity.current().who
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (PAUSE_LOCK_KEY,))
-        cur = await conn.execute(RESUME_SQL, {"site": site, "who": author, "now": now})
-        return cur.rowcount
+        held = [p.pause_id for p in await active_pauses(conn, now, site=site, scoped=True)]
+        if held:
+            await conn.execute(RESUME_SQL, {"pauses": held, "who": author, "now": now})
+        return len(held)

@@ -46,14 +46,14 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from snapwatch.infra.config import SchedulerSettings, Settings
-from snapwatch.schedule.actions import active_pauses
 from snapwatch.schedule.cadence import Reason
 from snapwatch.schedule.instances import InstanceRow
+from snapwatch.schedule.pauses import PauseRecord
 from snapwatch.schedule.sitestate import SiteView, load_sites
 from snapwatch.text.durations import format_duration
 
 if TYPE_CHECKING:
-    from snapwatch.schedule.pgcron import CronReport
+    pass
 
 DOWN_AFTER_TICKS = 3
 """Heartbeats missed (in tick intervals) before an instance counts as down."""
@@ -179,12 +179,10 @@ def site_health(
     now: datetime,
     sched: SchedulerSettings,
     last_error: str | None,
-    *,
-    pause_note: str | None = None,
 ) -> SiteHealth:
     """Judge one site at ``now``. ``last_error`` is the error of the site's most recent
-    run outcome when that outcome failed (None otherwise); ``pause_note`` says who paused
-    it and why, when known."""
+    run outcome when that outcome failed (None otherwise); a paused site's reason says who
+    paused it, why and for how long."""
     plan = view.plan(now, sched)
     waiting = plan.waiting_for if plan is not None else None
     late_by = None if waiting is None else max(0.0, (now - waiting.due_at).total_seconds())
@@ -193,7 +191,6 @@ def site_health(
         now,
         sched,
         last_error=last_error,
-        pause_note=pause_note,
         no_plan=plan is None,
         late_by=late_by,
     )
@@ -241,7 +238,6 @@ def _site_state(
     sched: SchedulerSettings,
     *,
     last_error: str | None,
-    pause_note: str | None,
     no_plan: bool,
     late_by: float | None,
 ) -> tuple[SiteState, str | None]:
@@ -249,8 +245,9 @@ def _site_state(
         return SiteState.NOT_ELIGIBLE, (view.reason or Reason.NO_OPEN_SESSION).value
     if late_by is None and view.open_session is None:
         return SiteState.NOT_ELIGIBLE, Reason.NO_OPEN_SESSION.value
-    if view.paused_at(now) is not None:
-        return SiteState.PAUSED, pause_note or Reason.PAUSED.value
+    pause = view.paused_at(now)
+    if pause is not None:
+        return SiteState.PAUSED, pause.note(now)
     if late_by is None:
         return SiteState.ON_TIME, None
     if last_error is not None:
@@ -304,27 +301,37 @@ class JudgedSite:
 
 
 async def judge_sites(
-    conn: AsyncConnection[Any], now: datetime, sched: SchedulerSettings, *, site: UUID | None = None
+    conn: AsyncConnection[Any],
+    now: datetime,
+    sched: SchedulerSettings,
+    *,
+    site: UUID | None = None,
+    pauses: list[PauseRecord] | None = None,
 ) -> list[JudgedSite]:
     """Every site (or the one given) read once and judged as of ``now``: a fixed number of
-    queries whatever the number of sites."""
-    views = await load_sites(conn, now, site)
+    queries whatever the number of sites (``pauses``: as :func:`read_site_pauses` read
+    them, when the caller has them already)."""
+    views = await load_sites(conn, now, site, pauses=pauses)
     errors = await _last_errors(conn, [v.facts.site_id for v in views])
-    notes = await _pause_notes(conn, now)
     judged = []
     for view in views:
         error = errors.get(view.facts.site_id)
-        note = notes.get(view.facts.site_id, notes.get(None))
-        health = site_health(view, now, sched, error, pause_note=note)
+        health = site_health(view, now, sched, error)
         judged.append(JudgedSite(view, health, error))
     return judged
 
 
 async def read_site_health(
-    conn: AsyncConnection[Any], now: datetime, settings: Settings, *, site: UUID | None = None
+    conn: AsyncConnection[Any],
+    now: datetime,
+    settings: Settings,
+    *,
+    site: UUID | None = None,
+    pauses: list[PauseRecord] | None = None,
 ) -> list[SiteHealth]:
     """Every site's health (or the one given) as of ``now`` (the as-of clock's instant)."""
-    return [j.health for j in await judge_sites(conn, now, settings.scheduler, site=site)]
+    judged = await judge_sites(conn, now, settings.scheduler, site=site, pauses=pauses)
+    return [j.health for j in judged]
 
 
 async def _last_errors(conn: AsyncConnection[Any], sites: Sequence[UUID]) -> dict[UUID, str]:
@@ -334,17 +341,3 @@ async def _last_errors(conn: AsyncConnection[Any], sites: Sequence[UUID]) -> dic
         await cur.execute(LAST_OUTCOME_SQL, {"sites": list(sites)})
         rows = await cur.fetchall()
     return {r["site_id"]: r["error"] or "failed" for r in rows if r["outcome"] == "failed"}
-
-
-async def _pause_notes(conn: AsyncConnection[Any], now: datetime) -> dict[UUID | None, str]:
-    """One line per paused scope (None = global): the first pause in force wins."""
-    notes: dict[UUID | None, str] = {}
-    for record in await active_pauses(conn, now):
-        notes.setdefault(record.site_id, record.note(now))
-    return notes
-
-
-def conflict_warning(cron: CronReport, instances: Sequence[InstanceHealth]) -> str | None:
-    """pg_cron's conflict warning when snapwatch schedules: some instance is live (neither
-    stopped nor down)."""
-    return cron.warning(any(i.live for i in instances))

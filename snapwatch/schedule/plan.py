@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from snapwatch.schedule.sessions import SessionState, SessionWindow, owned_parts, owned_spans
-from snapwatch.schedule.slots import Grid, Slot, Span, as_utc, slot_at
+from snapwatch.schedule.slots import Grid, Slot, Span, as_utc, slot_at, within
 from snapwatch.snapshot.inputs import Trigger
 
 CatchUp = Literal["all", "latest"]
@@ -228,4 +228,4 @@ def _wake_numbers(slots: Sequence[Slot], state: SessionState) -> list[int]:
 
 
 def _in_pause(t: datetime, pauses: Sequence[Pause]) -> bool:
-    return any(start <= t and (end is None or t < end) for start, end in pauses)
+    return any(within(t, start, end) for start, end in pauses)

@@ -59,8 +59,8 @@ from snapwatch.infra.dbsession import DbSession
 from snapwatch.infra.errors import DatabaseUnreachable, Limits, SnapwatchError, from_database
 from snapwatch.infra.logs import log_event
 from snapwatch.infra.redact import redact
-from snapwatch.schedule.actions import active_pauses
 from snapwatch.schedule.instances import Mode, mark_stopped, record_tick, register
+from snapwatch.schedule.pauses import active_pauses
 from snapwatch.schedule.runlog import prune_runs, record_run
 from snapwatch.schedule.tick import TickReport, run_tick
 

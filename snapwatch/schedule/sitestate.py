@@ -20,6 +20,7 @@ from psycopg.rows import dict_row
 from snapwatch.infra.config import SchedulerSettings
 from snapwatch.infra.errors import SnapwatchError
 from snapwatch.schedule.cadence import Cadence, Reason, choose_cadence, eligibility, session_is_open
+from snapwatch.schedule.pauses import PauseRecord, read_pauses
 from snapwatch.schedule.plan import PlannedSlot, SitePlan, plan_force, plan_site
 from snapwatch.schedule.sessions import (
     SessionState,
@@ -103,23 +104,6 @@ SELECT w.session_id,
  GROUP BY w.session_id
 """
 
-PAUSES_SQL = """
-SELECT site_id, paused_at, least(resumed_at, expires_at) AS until
-  FROM snapwatch.pauses
- WHERE paused_at <= %(now)s
-   AND coalesce(least(resumed_at, expires_at), 'infinity'::timestamptz) > %(since)s
-"""
-
-
-@dataclass(frozen=True)
-class Pause:
-    site_id: UUID | None  # None = every site
-    start: datetime
-    until: datetime | None
-
-    def active_at(self, t: datetime) -> bool:
-        return self.start <= t and (self.until is None or t < self.until)
-
 
 @dataclass(frozen=True)
 class SessionView:
@@ -156,7 +140,9 @@ class SiteView:
     sessions: list[SessionView] = field(default_factory=list)
     """The sessions still owed snapshots (:func:`snapwatch.schedule.sessions.sessions_still_owed`):
     the current ones and the one before, in order of precedence (the winner last)."""
-    pauses: list[Pause] = field(default_factory=list)
+    pauses: list[PauseRecord] = field(default_factory=list)
+    """The pauses covering the site (its own and the global ones) since the previous
+    session's look-back."""
     reason: Reason | None = None
 
     @property
@@ -164,8 +150,10 @@ class SiteView:
         """Hours between snapshots (None: not scheduled, see ``cadence_choice``)."""
         return self.cadence_choice.hours
 
-    def paused_at(self, t: datetime) -> Pause | None:
-        return next((p for p in self.pauses if p.active_at(t)), None)
+    def paused_at(self, t: datetime) -> PauseRecord | None:
+        """The pause holding the site at ``t``: its own first, else a global one."""
+        held = [p for p in self.pauses if p.active_at(t)]
+        return next((p for p in held if p.site_id is not None), held[0] if held else None)
 
     def plan(self, now: datetime, sched: SchedulerSettings) -> SitePlan | None:
         """What is owed at ``now``: also the last slots of a session that has just ended
@@ -180,7 +168,7 @@ class SiteView:
             catch_up=sched.catch_up,
             max_slots=sched.catch_up_max_slots,
             late_grace_seconds=sched.late_grace_seconds,
-            paused=[(p.start, p.until) for p in self.pauses],
+            paused=[(p.paused_at, p.until) for p in self.pauses],
         )
 
     def force(self, now: datetime) -> tuple[SessionView, PlannedSlot | str]:
@@ -242,10 +230,21 @@ def _close_matches(text: str, rows: list[dict[str, Any]]) -> str:
     return " (did you mean " + ", ".join(repr(n) for n in unique) + "?)"
 
 
+async def read_site_pauses(conn: AsyncConnection[Any], now: datetime) -> list[PauseRecord]:
+    """The pauses :func:`load_sites` judges sites by at ``now`` (every scope): those that
+    held since the previous session's look-back."""
+    return await read_pauses(conn, now - PREVIOUS_SESSION_LOOKBACK, now)
+
+
 async def load_sites(
-    conn: AsyncConnection[Any], now: datetime, site: UUID | None = None
+    conn: AsyncConnection[Any],
+    now: datetime,
+    site: UUID | None = None,
+    *,
+    pauses: list[PauseRecord] | None = None,
 ) -> list[SiteView]:
-    """All sites (or the one given), with eligibility at ``now`` and their sessions."""
+    """All sites (or the one given), with eligibility at ``now`` and their sessions
+    (``pauses``: :func:`read_site_pauses` at ``now``, read here when not given)."""
     since = now - PREVIOUS_SESSION_LOOKBACK
     rows = await _rows(conn, SITES_SQL, {"site": site})
     views = [_site_view(r) for r in rows]
@@ -264,13 +263,11 @@ async def load_sites(
     per_site: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
     for r in sessions:
         per_site[r["site_id"]].append(r)
-    pauses = [
-        Pause(r["site_id"], r["paused_at"], r["until"])
-        for r in await _rows(conn, PAUSES_SQL, {"now": now, "since": since})
-    ]
+    if pauses is None:
+        pauses = await read_site_pauses(conn, now)
     for view in views:
         _attach_sessions(view, per_site.get(view.facts.site_id, []), states, now)
-        view.pauses = [p for p in pauses if p.site_id in (None, view.facts.site_id)]
+        view.pauses = [p for p in pauses if p.covers(view.facts.site_id)]
         view.reason = eligibility(
             view.cadence_choice,
             view.device_count,

@@ -117,3 +117,8 @@ def as_utc(at: datetime, name: str) -> datetime:
     if at.tzinfo is None:
         raise ValueError(f"{name} must be timezone-aware")
     return at.astimezone(UTC)
+
+
+def within(t: datetime, start: datetime, end: datetime | None) -> bool:
+    """``t`` lies in the half-open stretch ``[start, end)`` (``end`` None: open-ended)."""
+    return start <= t and (end is None or t < end)

@@ -15,6 +15,7 @@ from snapwatch.infra.clock import Clock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.dbsession import Conn
 from snapwatch.schedule import actions
+from snapwatch.schedule.pauses import active_pauses
 from snapwatch.text.durations import format_duration
 from snapwatch.tui.messages import Severity
 
@@ -67,7 +68,7 @@ async def force_all(conn: Conn, settings: Settings, now: datetime, wall: Clock) 
 
 async def site_paused(conn: Conn, now: datetime, site: UUID | None) -> bool:
     """Whether exactly this scope (a site, or every site with None) is paused now."""
-    return bool(await actions.active_pauses(conn, now, site=site, scoped=True))
+    return bool(await active_pauses(conn, now, site=site, scoped=True))
 
 
 async def pause(

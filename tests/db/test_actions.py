@@ -16,12 +16,12 @@ from snapwatch.infra.config import Settings
 from snapwatch.infra.errors import ConfigError
 from snapwatch.schedule.actions import (
     ActionRefused,
-    active_pauses,
     force,
     pause,
     resume,
 )
 from snapwatch.schedule.instances import Identity
+from snapwatch.schedule.pauses import active_pauses
 from snapwatch.schedule.tick import TickReport, run_tick
 from snapwatch.text.durations import DurationError, format_duration, parse_duration
 

@@ -27,9 +27,10 @@ from snapwatch.schedule.health import (
     site_health,
 )
 from snapwatch.schedule.instances import InstanceRow
+from snapwatch.schedule.pauses import PauseRecord
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.sessions import SessionState
-from snapwatch.schedule.sitestate import Pause, SessionView, SiteView
+from snapwatch.schedule.sitestate import SessionView, SiteView
 from snapwatch.schedule.tick import run_tick
 from snapwatch.snapshot.inputs import SessionFacts, SiteFacts
 
@@ -165,7 +166,7 @@ def site_view(
     covered_until: datetime | None = NOW - H,
     last_wake: int = 11,
     session: bool = True,
-    pauses: tuple[Pause, ...] = (),
+    pauses: tuple[PauseRecord, ...] = (),
     session_start: datetime = DAY,
     session_end: datetime = DAY + 24 * H,
 ) -> SiteView:
@@ -286,18 +287,46 @@ def test_no_open_session_and_nothing_owed_is_not_eligible() -> None:
     assert (health.state, health.reason) == (SiteState.NOT_ELIGIBLE, "no_open_session")
 
 
+def a_pause(
+    site: UUID | None,
+    start: datetime,
+    expires: datetime | None = None,
+    *,
+    reason: str | None = None,
+    resumed: datetime | None = None,
+) -> PauseRecord:
+    return PauseRecord(
+        pause_id=uuid4(),
+        site_id=site,
+        site_name=None,
+        paused_by="ops@h",
+        paused_at=start,
+        reason=reason,
+        expires_at=expires,
+        resumed_at=resumed,
+    )
+
+
 def test_paused_now_says_who_and_why() -> None:
-    pause = Pause(UUID(int=1), NOW - H, None)
-    health = judge(site_view(pauses=(pause,)), pause_note="paused by ops@h: maintenance")
-    assert (health.state, health.reason) == (SiteState.PAUSED, "paused by ops@h: maintenance")
-    assert judge(site_view(pauses=(pause,))).reason == "paused"
+    pause = a_pause(UUID(int=1), NOW - H, reason="maintenance")
+    health = judge(site_view(pauses=(pause,)))
+    assert (health.state, health.reason) == (SiteState.PAUSED, 'paused by ops@h: "maintenance"')
 
 
-def test_global_pause_pauses_and_an_expired_pause_does_not() -> None:
-    everywhere = Pause(None, NOW - 2 * H, NOW + H)
+def test_the_sites_own_pause_speaks_before_a_global_one() -> None:
+    everywhere = a_pause(None, NOW - 2 * H, reason="fleet")
+    own = a_pause(UUID(int=1), NOW - H, NOW + H, reason="own")
+    health = judge(site_view(pauses=(everywhere, own)))
+    assert health.reason == 'paused by ops@h: "own", 1h left'
+
+
+def test_global_pause_pauses_and_an_expired_or_resumed_pause_does_not() -> None:
+    everywhere = a_pause(None, NOW - 2 * H, NOW + H)
     assert judge(site_view(pauses=(everywhere,))).state is SiteState.PAUSED
-    expired = Pause(None, NOW - 2 * H, NOW - 30 * timedelta(minutes=1))
+    expired = a_pause(None, NOW - 2 * H, NOW - 30 * timedelta(minutes=1))
     assert judge(site_view(pauses=(expired,))).state is SiteState.ON_TIME
+    resumed = a_pause(None, NOW - 2 * H, NOW + H, resumed=NOW)
+    assert judge(site_view(pauses=(resumed,))).state is SiteState.ON_TIME
 
 
 def test_failing_when_the_last_outcome_failed_and_a_slot_is_due() -> None:
