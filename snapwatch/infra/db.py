@@ -21,6 +21,7 @@ from snapwatch.infra.errors import (
     ConfigError,
     DatabaseUnreachable,
     SnapwatchError,
+    error_words,
 )
 from snapwatch.infra.pooled import PooledConnection
 from snapwatch.infra.pooler import (
@@ -92,7 +93,7 @@ def check_dsn(dsn: str, secrets: tuple[str, ...] = ()) -> None:
     try:
         params = conninfo_to_dict(dsn)
     except psycopg.ProgrammingError as exc:
-        raise ConfigError(f"invalid DSN: {redact(' '.join(str(exc).split()), *secrets)}") from None
+        raise ConfigError(f"invalid DSN: {error_words(exc, *secrets)}") from None
     for port in str(params.get("port") or "").split(","):
         text = port.strip()
         if text and not (text.isdigit() and 1 <= int(text) <= MAX_PORT):
@@ -162,7 +163,7 @@ async def configure(
 
 def translate(exc: BaseException, target: Target) -> SnapwatchError:
     """One readable, redacted line for a connection failure."""
-    text = target.redact(" ".join(str(exc).split()))
+    text = error_words(exc, *target.secrets)
     where = target.display
     if isinstance(exc, psycopg.OperationalError) and any(m in text for m in _AUTH_MARKERS):
         return AuthenticationFailed(f"authentication failed for {where}: {text}")

@@ -26,7 +26,7 @@ from psycopg import AsyncConnection
 
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target, connect
-from snapwatch.infra.errors import AuthenticationFailed, DatabaseUnreachable
+from snapwatch.infra.errors import AuthenticationFailed, DatabaseUnreachable, error_words
 from snapwatch.infra.logs import log_event
 from snapwatch.infra.migrations import require_current
 
@@ -236,5 +236,4 @@ class DbSession:
             log.exception("database state listener failed")
 
     def _line(self, exc: BaseException) -> str:
-        text = " ".join(str(exc).split()) or type(exc).__name__
-        return self.target.redact(text)
+        return error_words(exc, *self.target.secrets)

@@ -15,7 +15,9 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from snapwatch.infra.locks import context_relation
+from snapwatch.infra.redact import redact as mask
 from snapwatch.text.inert import printable
+from snapwatch.text.lines import one_line
 
 EXIT_OK = 0
 EXIT_SITE_FAILED = 1
@@ -63,11 +65,10 @@ class InternalError(SnapwatchError):
     exit_code = EXIT_INTERNAL
 
     @classmethod
-    def of(cls, exc: BaseException, where: str) -> InternalError:
-        """``internal error: Kind: what it says (where)``, on one line; ``where`` says
-        where the traceback is."""
-        said = " ".join(str(exc).split())
-        return cls(f"internal error: {type(exc).__name__}: {said} ({where})")
+    def of(cls, exc: BaseException, where: str, *secrets: str | None) -> InternalError:
+        """``internal error: Kind: what it says (where)``, on one line and redacted;
+        ``where`` says where the traceback is."""
+        return cls(f"internal error: {named_line(exc, *secrets)} ({where})")
 
 
 class DatabaseReadOnly(SnapwatchError):
@@ -109,7 +110,7 @@ def statement_cancelled(
         )
     if not isinstance(exc, pg_errors.QueryCanceled):
         return None
-    said = " ".join((exc.diag.message_primary or str(exc)).split())
+    said = one_line(exc.diag.message_primary or str(exc))
     if "statement timeout" in said:
         after = f" after {limits.statement_timeout_seconds:g} s" if limits else ""
         return StatementCancelled(
@@ -134,7 +135,7 @@ def from_database(
     connection read-only itself (``--read-only``), so a refused write is its own doing.
     ``limits``: the timeouts in force, named in a timeout's line."""
     said = exc.diag.message_primary or str(exc)  # without psycopg's LINE 1: ... context
-    text = printable(redact(" ".join(said.split()) or type(exc).__name__))
+    text = printable(redact(one_line(said) or type(exc).__name__))
     if isinstance(exc, pg_errors.InsufficientPrivilege):
         if "row-level security" in text:
             return AccessRefused(f"{text} (grant the role BYPASSRLS or add a policy for it)")
@@ -153,3 +154,30 @@ def from_database(
     if isinstance(exc, psycopg.OperationalError):
         return DatabaseUnreachable(f"database connection lost: {text}")
     return None
+
+
+def error_words(exc: BaseException, *secrets: str | None) -> str:
+    """What ``exc`` says, on one line, never with a password or a given secret (its kind's
+    name when it says nothing)."""
+    return mask(one_line(str(exc)), *secrets) or type(exc).__name__
+
+
+def named_line(exc: BaseException, *secrets: str | None) -> str:
+    """``Kind: what it says`` on one line, redacted (a bug, or a failure of no known kind)."""
+    said = mask(one_line(str(exc)), *secrets)
+    return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+
+
+def known_error(exc: BaseException, limits: Limits | None = None) -> SnapwatchError | None:
+    """What the user acts on (refused rights, a read-only database, a timeout...), or None
+    for a bug. ``limits``: the timeouts in force, named in a timeout's line."""
+    if isinstance(exc, SnapwatchError):
+        return exc
+    return from_database(exc, limits=limits) if isinstance(exc, psycopg.Error) else None
+
+
+def error_line(exc: BaseException, *secrets: str | None, limits: Limits | None = None) -> str:
+    """Any exception as the one line a person reads, redacted: what the user acts on in its
+    own words (:func:`known_error`), anything else as ``Kind: what it says``."""
+    known = known_error(exc, limits)
+    return error_words(known, *secrets) if known is not None else named_line(exc, *secrets)

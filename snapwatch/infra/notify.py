@@ -38,7 +38,7 @@ from psycopg import AsyncConnection, sql
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target, connect, known_pooler
 from snapwatch.infra.dbsession import BACKOFF_CAP_SECONDS, BACKOFF_START_SECONDS, DbSession, DbState
-from snapwatch.infra.errors import SnapwatchError
+from snapwatch.infra.errors import SnapwatchError, error_words
 from snapwatch.infra.pooler import Pooler
 
 log = logging.getLogger(__name__)
@@ -236,7 +236,7 @@ class SnapshotListener:
             log.exception("listen state callback failed")
 
     def _line(self, exc: BaseException) -> str:
-        return self._target.redact(" ".join(str(exc).split()) or type(exc).__name__)
+        return error_words(exc, *self._target.secrets)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

@@ -16,6 +16,7 @@ from snapwatch.inspection.timeline import SNAPSHOT_COLUMNS, stored
 from snapwatch.inspection.view import StoredSnapshot
 from snapwatch.schedule.sitestate import load_sites, resolve_site
 from snapwatch.snapshot.model import SnapshotDocument
+from snapwatch.text.lines import one_line
 
 Conn = AsyncConnection[dict[str, Any]]
 
@@ -133,7 +134,7 @@ def validation_problem(document: Any) -> str | None:
         errors = exc.errors()
         first = errors[0]
         where = ".".join(str(part) for part in first["loc"]) or "document"
-        message = " ".join(str(first["msg"]).split())
+        message = one_line(str(first["msg"]))
         more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
         return f"{where}: {message}{more}"
     return None

@@ -55,6 +55,7 @@ from snapwatch.schedule.evidence import (
     unknown,
 )
 from snapwatch.schedule.sqltext import SNAPSHOT_TABLE, scan
+from snapwatch.text.lines import one_line
 
 WEB_ROLES = ("anon", "authenticated")
 """The roles the platform's web app calls functions as (when the database has them)."""
@@ -178,7 +179,7 @@ async def _read_called(conn: Conn, commands: Sequence[str]) -> Catalog:
 
 
 def _unreadable(exc: Exception) -> str:
-    return "function definitions are not readable: " + " ".join(str(exc).split())
+    return "function definitions are not readable: " + one_line(str(exc))
 
 
 async def follow_commands(conn: Conn, commands: Sequence[str]) -> list[Evidence]:

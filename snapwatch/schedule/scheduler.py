@@ -56,9 +56,8 @@ from snapwatch.infra.clock import (
 )
 from snapwatch.infra.config import Settings
 from snapwatch.infra.dbsession import DbSession
-from snapwatch.infra.errors import DatabaseUnreachable, Limits, SnapwatchError, from_database
+from snapwatch.infra.errors import DatabaseUnreachable, error_line, known_error
 from snapwatch.infra.logs import log_event
-from snapwatch.infra.redact import redact
 from snapwatch.schedule.instances import Mode, mark_stopped, record_tick, register
 from snapwatch.schedule.pauses import active_pauses
 from snapwatch.schedule.runlog import prune_runs, record_run
@@ -320,7 +319,7 @@ class Scheduler:
 
     def _said(self, exc: BaseException) -> str:
         """``exc`` as one line (a timeout with the limit it ran out of)."""
-        return _line(exc, self._settings.database)
+        return error_line(exc, limits=self._settings.database)
 
     async def _tick(self) -> TickOutcome:
         started = self._wall.now()
@@ -339,7 +338,7 @@ class Scheduler:
                     "tick_failed",
                     f"tick failed: {outcome.error}",
                     error=outcome.error,
-                    exc_info=None if _known(exc) else exc,  # a bug's traceback only
+                    exc_info=None if known_error(exc) else exc,  # a bug's traceback only
                 )
                 self._logged_error = outcome.error
         self._last = outcome
@@ -523,23 +522,6 @@ async def _ended(task: asyncio.Task[Any], seconds: float) -> bool:
     """Whether ``task`` ends within ``seconds``."""
     done, _ = await asyncio.wait({task}, timeout=seconds)
     return bool(done)
-
-
-def _known(exc: BaseException, limits: Limits | None = None) -> SnapwatchError | None:
-    """What the user acts on (refused rights, a read-only database, a timeout...), or None
-    for a bug. ``limits``: the timeouts in force, named in a timeout's line."""
-    if isinstance(exc, SnapwatchError):
-        return exc
-    return from_database(exc, limits=limits) if isinstance(exc, psycopg.Error) else None
-
-
-def _line(exc: BaseException, limits: Limits | None = None) -> str:
-    """An exception as one line, redacted."""
-    known = _known(exc, limits)
-    if known is not None:
-        return redact(str(known))
-    text = " ".join(str(exc).split())
-    return redact(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
 
 def crontab_trigger(expr: str, tz: tzinfo) -> Any:

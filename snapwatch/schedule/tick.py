@@ -26,7 +26,6 @@ from datetime import datetime
 from typing import Any, Literal, TypeVar
 from uuid import UUID
 
-import psycopg
 from psycopg import AsyncConnection
 from psycopg.errors import LockNotAvailable
 from psycopg.rows import tuple_row
@@ -35,9 +34,8 @@ from snapwatch import __version__
 from snapwatch.infra.clock import Clock, SystemClock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import lock_timeout_ms
-from snapwatch.infra.errors import statement_cancelled
+from snapwatch.infra.errors import error_line
 from snapwatch.infra.locks import LockWait, lock_wait
-from snapwatch.infra.redact import redact
 from snapwatch.schedule.plan import PlannedSlot
 from snapwatch.schedule.sitestate import SessionView, SiteView, load_sites
 from snapwatch.snapshot.document import document_aggregates, document_data
@@ -409,13 +407,10 @@ def _busy(outcome: SiteOutcome, wait: LockWait) -> None:
 
 
 def _fail(outcome: SiteOutcome, exc: Exception, stage: str, settings: Settings) -> None:
-    """The site failed, with the exception's type and words (a statement the server
-    cancelled, a statement timeout above all, in words of its own)."""
+    """The site failed, with the stage and the exception's line (a statement the server
+    cancelled or refused rights in the words a user acts on)."""
     outcome.outcome = "failed"
-    said = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-    if isinstance(exc, psycopg.Error):
-        said = str(statement_cancelled(exc, settings.database) or said)
-    outcome.error = redact(f"{stage}: {said}")
+    outcome.error = f"{stage}: {error_line(exc, limits=settings.database)}"
 
 
 def _prepare(

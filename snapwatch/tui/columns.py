@@ -159,7 +159,3 @@ def _take(text: str, cells: int) -> str:
         out.append(ch)
         used += w
     return "".join(out)
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())

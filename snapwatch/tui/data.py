@@ -22,7 +22,7 @@ from snapwatch.infra.clock import Clock, sync_clock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target
 from snapwatch.infra.dbsession import Conn, DbSession, DbState
-from snapwatch.infra.errors import SnapwatchError, from_database
+from snapwatch.infra.errors import InternalError, SnapwatchError, error_words, from_database
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +89,7 @@ class AppData:
             await self.session.close()
 
     def _line(self, exc: BaseException) -> str:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return self.target.redact(first)
+        return error_words(exc, *self.target.secrets)
 
 
 async def _can_view(conn: Conn) -> None:
@@ -104,5 +103,4 @@ def error_line(exc: BaseException, target: Target) -> str:
     if isinstance(exc, SnapwatchError):
         return str(exc)
     log.error("unexpected error", exc_info=exc)
-    detail = target.redact(" ".join(str(exc).split()))
-    return f"internal error: {type(exc).__name__}: {detail} (details in the log: l)"
+    return str(InternalError.of(exc, "details in the log: l", *target.secrets))

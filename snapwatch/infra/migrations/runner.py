@@ -19,7 +19,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from snapwatch.infra.db import Target
-from snapwatch.infra.errors import SchemaError
+from snapwatch.infra.errors import SchemaError, error_words
 from snapwatch.infra.migrations.steps import MigrationPlan, Step
 
 log = logging.getLogger(__name__)
@@ -82,5 +82,5 @@ async def apply_plan(
 
 
 def _failed(step: Step, exc: psycopg.Error, target: Target) -> SchemaError:
-    text = target.redact(" ".join(str(exc).split()))
+    text = error_words(exc, *target.secrets)
     return SchemaError(f"migration step failed ({step.description}): {text}")

@@ -26,8 +26,9 @@ from snapwatch.readmodels.health import JobHealth
 from snapwatch.schedule.health import InstanceHealth, InstanceState
 from snapwatch.schedule.other_writers import OtherWriters
 from snapwatch.schedule.pgcron import CronJob, CronReport
+from snapwatch.text.lines import one_line
 from snapwatch.text.times import relative
-from snapwatch.tui.columns import ColumnSpec, one_line
+from snapwatch.tui.columns import ColumnSpec
 from snapwatch.tui.panes.pane import Pane
 from snapwatch.tui.panes.table import Cell, KeyedTable, Row
 from snapwatch.tui.plain import plain_lines

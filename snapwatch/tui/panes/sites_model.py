@@ -16,8 +16,9 @@ from snapwatch.readmodels.display import cadence_text
 from snapwatch.readmodels.sites import SiteOverview
 from snapwatch.schedule.health import SiteState
 from snapwatch.text.labels import reason_label
+from snapwatch.text.lines import one_line
 from snapwatch.text.times import relative, since
-from snapwatch.tui.columns import ColumnSpec, one_line
+from snapwatch.tui.columns import ColumnSpec
 from snapwatch.tui.panes.table import Cell, Row
 
 SPECS: tuple[ColumnSpec, ...] = (
