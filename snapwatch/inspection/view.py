@@ -30,6 +30,21 @@ FRESHNESS_LABELS = {
 """Short words for ``data_freshness`` in tables: new data in the round, or carried."""
 
 BAND_ORDER = {"low": 0, "moderate": 1, "elevated": 2, "high": 3}
+NO_BAND = "unknown"
+"""The band of a device shown without a band colour (grey): stale, no MGI, unrecognised."""
+
+
+def without_data(mgi: float | None, freshness: str | None) -> bool:
+    """A device with no MGI, or only a stale one: never shown in a band colour."""
+    return mgi is None or freshness in {"stale", "no_data"}
+
+
+def shown_band(band: str | None, mgi: float | None, freshness: str | None) -> str:
+    """The band a device is shown with, on the map and in every table: its stored band,
+    :data:`NO_BAND` when it has no current data or the band is not one of the four."""
+    if without_data(mgi, freshness) or band not in BAND_ORDER:
+        return NO_BAND
+    return band
 
 
 @dataclass(frozen=True)
@@ -98,7 +113,7 @@ class DeviceView:
     @property
     def without_data(self) -> bool:
         """Stale or no MGI at all: drawn with a distinct mark, never a band colour."""
-        return self.mgi is None or self.mgi_freshness in {"stale", "no_data"}
+        return without_data(self.mgi, self.mgi_freshness)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from textual.app import App, ComposeResult
 from snapwatch.inspection.sitemap import Role, SiteMap
 from snapwatch.inspection.view import SnapshotView
 from snapwatch.snapshot.mgi import UNKNOWN
-from snapwatch.tui.widgets.site_map import BAND_COLOURS, SiteMapView
+from snapwatch.tui.bands import BAND_COLOURS
+from snapwatch.tui.widgets.site_map import SiteMapView
 
 SnapCompare = Callable[..., bool]
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 
 from snapwatch.inspection.render import freshness_text, position_text, signed
+from snapwatch.inspection.view import shown_band
 from snapwatch.readmodels.devices import DeviceRow, SiteDevices, sparkline
+from snapwatch.tui.bands import band_colour
 from snapwatch.tui.columns import ColumnSpec
 from snapwatch.tui.panes.pane import Pane
-from snapwatch.tui.panes.snapshots import BAND_STYLES
 from snapwatch.tui.panes.table import Cell, KeyedTable, Row
 
 SPARK_MIN = 8
@@ -39,17 +40,20 @@ FRESH_STYLES = {"current_wake": "", "carried_forward": "yellow", "stale": "red",
 
 
 def device_row(device: DeviceRow, points: int) -> Row:
+    """One device; its MGI and history in its band's colour, grey without current data
+    (as the map shows it)."""
     mgi = device.mgi
+    colour = band_colour(shown_band(device.band, mgi, device.mgi_freshness))
     return (
         Cell(device.label),
         Cell(position_text(device.position), "dim" if device.position is None else ""),
-        Cell("—" if mgi is None else f"{mgi:.2f}", BAND_STYLES.get(device.band, "")),
+        Cell("—" if mgi is None else f"{mgi:.2f}", colour),
         Cell(signed(device.velocity_per_day)),
         Cell(
             freshness_text(device.mgi_freshness, device.mgi_age_hours),
             FRESH_STYLES.get(device.mgi_freshness or "", ""),
         ),
-        Cell(sparkline(device.series, points), BAND_STYLES.get(device.band, "")),
+        Cell(sparkline(device.series, points), colour),
     )
 
 

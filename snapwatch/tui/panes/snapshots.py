@@ -13,7 +13,7 @@ from datetime import datetime
 from textual.app import ComposeResult
 
 from snapwatch.readmodels.snapshots import SnapshotRow
-from snapwatch.snapshot.mgi import band
+from snapwatch.tui.bands import score_colour
 from snapwatch.tui.columns import ColumnSpec
 from snapwatch.tui.panes.pane import Pane
 from snapwatch.tui.panes.table import Cell, KeyedTable, Row
@@ -31,19 +31,12 @@ SPECS: tuple[ColumnSpec, ...] = (
 )
 
 TRIGGERS = {"schedule": "schedule", "catch_up": "catch-up", "force": "force"}
-BAND_STYLES = {
-    "low": "green",
-    "moderate": "yellow",
-    "elevated": "dark_orange",
-    "high": "bold red",
-    "unknown": "dim",
-}
 
 
 def mgi_cell(value: float | None) -> Cell:
     if value is None:
         return Cell("—", "dim")
-    return Cell(f"{value:.2f}", BAND_STYLES.get(band(value)[0], ""))
+    return Cell(f"{value:.2f}", score_colour(value))
 
 
 def time_text(at: datetime, now: datetime) -> str:

@@ -22,8 +22,7 @@ from textual_plotext import PlotextPlot
 from snapwatch.inspection.chart_data import MgiPoint, MgiSeries
 from snapwatch.inspection.render import signed
 from snapwatch.snapshot.mgi import BANDS
-from snapwatch.snapshot.mgi import band as mgi_band
-from snapwatch.snapshot.model import BandColor
+from snapwatch.tui.bands import score_colour
 from snapwatch.tui.plain import literal
 
 NEW_MARKER = "●"
@@ -113,15 +112,15 @@ class MgiChart(PlotextPlot):
             return
         xs = [p.at.timestamp() for p in points]
         plt.plot(xs, [p.mgi for p in points], marker="braille", color="gray")
-        groups: dict[tuple[BandColor, bool], list[MgiPoint]] = {}
+        groups: dict[tuple[str, bool], list[MgiPoint]] = {}
         for point in points:
-            groups.setdefault((mgi_band(point.mgi)[1], point.carried), []).append(point)
-        for (color, carried), members in groups.items():
+            groups.setdefault((score_colour(point.mgi), point.carried), []).append(point)
+        for (colour, carried), members in groups.items():
             plt.scatter(
                 [p.at.timestamp() for p in members],
                 [p.mgi for p in members],
                 marker=CARRIED_MARKER if carried else NEW_MARKER,
-                color=rgb(color),
+                color=rgb(colour),
             )
         low, high = min(xs), max(xs)
         if low == high:

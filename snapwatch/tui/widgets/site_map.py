@@ -28,10 +28,9 @@ from snapwatch.inspection.sitemap import (
     legend_rows,
 )
 from snapwatch.inspection.view import DeviceView, SnapshotView
-from snapwatch.snapshot.mgi import BANDS, HIGH, UNKNOWN
 from snapwatch.text.inert import printable
+from snapwatch.tui.bands import band_colour
 
-BAND_COLOURS: dict[str, str] = dict((*((name, colour) for _, name, colour in BANDS), HIGH, UNKNOWN))
 ZONE_STYLES = {
     Role.SITE_ZONE: Style(color="#60a5fa", dim=True),
     Role.DEVICE_ZONE: Style(dim=True),
@@ -53,15 +52,14 @@ Line = list[Segment]
 def device_colour(device: DeviceView) -> str:
     """The colour a device is shown in, on the map and in the tables: its stored band's,
     grey when stale or without data."""
-    return BAND_COLOURS.get(device_band(device), UNKNOWN[1])
+    return band_colour(device_band(device))
 
 
 def style_for(role: Role, band: str | None = None, selected: bool = False) -> Style | None:
     """A cell's look: band colour for devices (grey when stale or without data), zones
     dim, the selected device reversed."""
     if role is Role.DEVICE:
-        colour = BAND_COLOURS.get(band or UNKNOWN[0], UNKNOWN[1])
-        return Style(color=colour, bold=True, reverse=selected)
+        return Style(color=band_colour(band), bold=True, reverse=selected)
     return ZONE_STYLES.get(role)
 
 

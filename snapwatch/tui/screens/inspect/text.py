@@ -12,9 +12,9 @@ from rich.text import Text
 from snapwatch.inspection.render import MISSING, mgi_text, window_lines
 from snapwatch.inspection.timeline import StripMark
 from snapwatch.inspection.view import DeviceView, SnapshotView
-from snapwatch.snapshot.mgi import band as mgi_band
 from snapwatch.text.inert import printable
 from snapwatch.text.times import duration_text, utc_text
+from snapwatch.tui.bands import score_colour
 from snapwatch.tui.plain import plain
 
 TRIGGER_WORDS = {"schedule": "on schedule", "catch_up": "catch-up", "force": "forced"}
@@ -90,7 +90,7 @@ def _made(view: SnapshotView) -> str:
 
 
 def _mgi(value: float | None) -> Text:
-    return Text(mgi_text(value), style=mgi_band(value)[1] if value is not None else "dim")
+    return Text(mgi_text(value), style=score_colour(value) if value is not None else "dim")
 
 
 STRIP_LEGEND = "  ● schedule ◆ catch-up ▲ forced _ missing · not yet"
