@@ -57,7 +57,8 @@ def parse_cron(expr: str) -> CronSchedule:
     return CronSchedule(expr, len(_day_fires(expr, UTC, _ORDINARY_DAY)))
 
 
-def _midnight(day: date, tz: tzinfo) -> datetime:
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The UTC instant of ``day``'s midnight in ``tz``."""
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
@@ -70,9 +71,9 @@ def _exists(wall: datetime, tz: tzinfo) -> bool:
 def _day_fires(expr: str, tz: tzinfo, day: date) -> tuple[datetime, ...]:
     """UTC instants of one local day, from its midnight to the next, oldest first."""
     trigger = _trigger(expr, tz)
-    end = _midnight(day + timedelta(days=1), tz)
+    end = local_midnight(day + timedelta(days=1), tz)
     out: list[datetime] = []
-    fire: datetime | None = trigger.get_next_fire_time(None, _midnight(day, tz))
+    fire: datetime | None = trigger.get_next_fire_time(None, local_midnight(day, tz))
     while fire is not None:
         instant = fire.astimezone(UTC)
         if instant >= end:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 
+from snapwatch.demo.demo_clock import demo_clock_settings
 from snapwatch.demo.seed import SeedResult, seed_demo
-from snapwatch.demo.simulator import demo_clock_settings
 from snapwatch.infra.clock import Clock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target, connect

@@ -13,58 +13,33 @@ followed (dynamic SQL, say) is reported as unknown, never as a conflict.
 :func:`read_cron` reads ``cron.job`` with the latest ``cron.job_run_details`` row of every
 job in one query (after a probe of the catalogs), then follows the commands of the active
 jobs, and never raises for a database without pg_cron, or whose pg_cron this role may not
-read: the report says so in ``note``.
-
-pg_cron stores no "next run"; snapwatch computes it with APScheduler's ``CronTrigger`` in
-pg_cron's ``cron.timezone`` (GMT when unset). Schedules are read the way pg_cron reads
-them: five crontab fields (day of week 0 or 7 is Sunday, names allowed, ``$`` as day of
-month is the month's last day, and when both day of month and day of week are restricted
-either one matching fires, as in Vixie cron), ``N seconds`` (1-59, pg_cron 1.5+: N seconds
-after the previous start) and the macros ``@yearly``/``@annually``, ``@monthly``,
-``@weekly``, ``@daily``/``@midnight``, ``@hourly`` and ``@reboot`` (no next run). Around a
-DST change in a non-UTC ``cron.timezone`` the computed next run is CronTrigger's and may be
-off by the shift. The pure helpers (:func:`next_run`, :func:`interval_seconds`,
-:func:`is_stuck`) need no database.
+read: the report says so in ``note``. Each job's next run, interval and whether its run
+is stuck come from its schedule, read the way pg_cron reads it
+(:mod:`snapwatch.schedule.pgcron_timing`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, tzinfo
-from functools import lru_cache
+from datetime import UTC, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 from psycopg import errors
 
 from snapwatch.schedule.evidence import Evidence, unknown
 from snapwatch.schedule.other_writers import follow_commands
-from snapwatch.schedule.scheduler import crontab_trigger
-
-ACTIVE_STATUSES = frozenset({"starting", "connecting", "sending", "running"})
-"""``cron.job_run_details.status`` values of a run that has not ended; the others are
-``succeeded`` and ``failed``."""
+from snapwatch.schedule.pgcron_timing import (
+    cron_zone,
+    is_stuck,
+    parse_schedule,
+    plan_interval,
+    require_aware,
+    upcoming_run,
+)
 
 NOT_INSTALLED = "pg_cron is not installed in this database"
 MESSAGE_CHARS = 200
-
-_MACROS = {
-    "yearly": "0 0 1 1 *",
-    "annually": "0 0 1 1 *",
-    "monthly": "0 0 1 * *",
-    "weekly": "0 0 * * 0",
-    "daily": "0 0 * * *",
-    "midnight": "0 0 * * *",
-    "hourly": "0 * * * *",
-}
-_REBOOT = frozenset({"reboot", "restart"})
-_SECONDS = re.compile(r"\s*(\d+)\s*seconds?\s*", re.I)
-# Crontab numbers days from Sunday (0 and 7); APScheduler 3 numbers them from Monday, so
-# days of week are handed to it as names.
-_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +54,8 @@ class CronJob:
     username: str
     active: bool
     last_status: str | None
-    """``succeeded``, ``failed``, one of :data:`ACTIVE_STATUSES`, or None: no run known."""
+    """``succeeded``, ``failed``, one of
+    :data:`~snapwatch.schedule.pgcron_timing.ACTIVE_STATUSES`, or None: no run known."""
     last_start: datetime | None
     last_end: datetime | None
     last_duration_seconds: float | None
@@ -158,173 +134,6 @@ class CronReport:
         )
 
 
-# --- schedules ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """A parsed schedule: fires when any trigger fires, or every ``every`` after the
-    previous start; neither for ``@reboot``."""
-
-    triggers: tuple[Any, ...] = ()
-    every: timedelta | None = None
-
-
-def _number(text: str, lo: int, names: tuple[str, ...]) -> int:
-    low = text.lower()
-    if low in names:
-        return names.index(low) + lo
-    if low.isascii() and low.isdigit():
-        return int(low)
-    raise ValueError(f"bad value {text!r}")
-
-
-def _expand(field: str, lo: int, hi: int, names: tuple[str, ...] = ()) -> list[int]:
-    """The values of one crontab field, as Vixie cron (and so pg_cron) reads it: ``*``,
-    ``n``, ``a-b``, ``*/s`` or ``a-b/s`` (any step ≥ 1, even beyond the range) and lists."""
-    values: set[int] = set()
-    for part in field.split(","):
-        body, slash, step_text = part.partition("/")
-        first, dash, last = body.partition("-")
-        if body == "*":
-            start, stop = lo, hi
-        elif dash:
-            start, stop = _number(first, lo, names), _number(last, lo, names)
-        elif slash:
-            raise ValueError(f"a step needs a range or *: {part!r}")
-        else:
-            start = stop = _number(body, lo, names)
-        step = _number(step_text, 0, ()) if slash else 1
-        if step < 1 or not lo <= start <= hi or not lo <= stop <= hi:
-            raise ValueError(f"{part!r} is outside {lo}-{hi}")
-        values.update(range(start, stop + 1, step))
-    if not values:
-        raise ValueError(f"{field!r} matches nothing")
-    return sorted(values)
-
-
-def _ranges(values: list[int]) -> str:
-    """``[0, 1, 2, 5]`` as ``0-2,5``, for APScheduler."""
-    runs: list[list[int]] = []
-    for v in values:
-        if runs and v == runs[-1][1] + 1:
-            runs[-1][1] = v
-        else:
-            runs.append([v, v])
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
-
-
-def _crontab(fields: list[str]) -> tuple[str, str, str, str, str]:
-    """Five pg_cron fields as APScheduler ``from_crontab`` fields meaning the same."""
-    minute, hour, dom, month, dow = fields
-
-    def field(text: str, lo: int, hi: int, names: tuple[str, ...] = ()) -> str:
-        return "*" if text == "*" else _ranges(_expand(text, lo, hi, names))
-
-    days = "*" if dow == "*" else ",".join(_DAYS[d % 7] for d in _expand(dow, 0, 7, _DAYS))
-    return (
-        field(minute, 0, 59),
-        field(hour, 0, 23),
-        "last" if dom == "$" else field(dom, 1, 31),
-        field(month, 1, 12, _MONTHS),
-        days,
-    )
-
-
-@lru_cache(maxsize=512)
-def _plan(schedule: str, tz: tzinfo, dom_and_dow: bool = False) -> _Plan:
-    text = schedule.strip()
-    if match := _SECONDS.fullmatch(text):
-        seconds = int(match.group(1))
-        if not 1 <= seconds <= 59:
-            raise ValueError(f"interval schedules take 1-59 seconds: {schedule!r}")
-        return _Plan(every=timedelta(seconds=seconds))
-    if text.startswith("@"):
-        word = text[1:].lower()
-        if word in _REBOOT:
-            return _Plan()
-        if word not in _MACROS:
-            raise ValueError(f"unknown schedule macro {schedule!r}")
-        text = _MACROS[word]
-    fields = text.split()
-    if len(fields) != 5:
-        raise ValueError(f"not five crontab fields, 'N seconds' or an @macro: {schedule!r}")
-    try:
-        minute, hour, dom, month, dow = _crontab(fields)
-
-        def trigger(day: str, weekday: str) -> Any:
-            expr = f"{minute} {hour} {day} {month} {weekday}"
-            return crontab_trigger(expr, tz)
-
-        # Both day fields restricted: either one matching fires (Vixie cron's rule), unless
-        # cron.match_dom_and_dow (pg_cron 1.6.5+) asks for both.
-        if dom_and_dow or fields[2].startswith("*") or fields[4].startswith("*"):
-            return _Plan(triggers=(trigger(dom, dow),))
-        return _Plan(triggers=(trigger(dom, "*"), trigger("*", dow)))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"bad schedule {schedule!r}: {exc}") from exc
-
-
-def _next_fire(plan: _Plan, after: datetime) -> datetime | None:
-    # CronTrigger returns the first whole second at or after its start: start just after.
-    start = after + timedelta(microseconds=1)
-    fires: list[datetime] = []
-    for trigger in plan.triggers:
-        fire: datetime | None = trigger.get_next_fire_time(None, start)
-        if fire is not None:
-            fires.append(fire.astimezone(UTC))
-    return min(fires, default=None)
-
-
-def _aware(at: datetime) -> datetime:
-    if at.tzinfo is None:
-        raise ValueError("times must be timezone-aware")
-    return at
-
-
-def next_run(
-    schedule: str, after: datetime, tz: tzinfo = UTC, *, match_dom_and_dow: bool = False
-) -> datetime | None:
-    """The first fire time strictly after ``after``, in UTC; None for ``@reboot``.
-
-    For ``N seconds`` it is ``after`` plus N: pass the previous start as ``after``.
-    Raises ValueError for a schedule pg_cron would not accept.
-    """
-    plan = _plan(schedule, tz, match_dom_and_dow)
-    if plan.every is not None:
-        return _aware(after) + plan.every
-    return _next_fire(plan, _aware(after))
-
-
-def interval_seconds(
-    schedule: str, after: datetime, tz: tzinfo = UTC, *, match_dom_and_dow: bool = False
-) -> float | None:
-    """Seconds between the next two fire times after ``after``; None for ``@reboot``."""
-    return _interval(_plan(schedule, tz, match_dom_and_dow), _aware(after))
-
-
-def _interval(plan: _Plan, after: datetime) -> float | None:
-    if plan.every is not None:
-        return plan.every.total_seconds()
-    first = _next_fire(plan, after)
-    second = _next_fire(plan, first) if first is not None else None
-    if first is None or second is None:
-        return None
-    return (second - first).total_seconds()
-
-
-def is_stuck(
-    status: str | None, started: datetime | None, interval: float | None, now: datetime
-) -> bool:
-    """A run that has not ended and started longer ago than the job's interval. Runs still
-    ``starting`` or ``connecting`` have no start time yet and are never called stuck."""
-    if status not in ACTIVE_STATUSES or started is None or interval is None:
-        return False
-    return (now - started).total_seconds() > interval
-
-
-# --- reading --------------------------------------------------------------------------
-
 # pg_cron's settings are superuser-only: reading one without pg_read_all_settings raises,
 # even with missing_ok, so they are read only when allowed (CASE does not evaluate the rest).
 _PROBE = """
@@ -380,26 +189,8 @@ def _one_line(text: str, limit: int = MESSAGE_CHARS) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def cron_zone(setting: str | None) -> tzinfo:
-    """The zone of a ``cron.timezone`` setting: NULL (pg_cron before 1.5) and GMT are UTC.
-    Raises ValueError for a name this machine's zone database does not know."""
-    if setting is None or setting.upper() in ("", "GMT", "UTC", "Z", "ETC/UTC", "ETC/GMT"):
-        return UTC
-    try:
-        return ZoneInfo(setting)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {setting!r}") from exc
-
-
 def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value is not None else None
-
-
-def _upcoming(plan: _Plan, now: datetime, last_start: datetime | None) -> datetime | None:
-    if plan.every is not None:
-        # pg_cron starts an interval job once `every` has passed since its last start.
-        return max((last_start or now) + plan.every, now)
-    return _next_fire(plan, now)
 
 
 def _job(row: dict[str, Any], zone: tzinfo, dom_and_dow: bool, now: datetime) -> CronJob:
@@ -412,12 +203,12 @@ def _job(row: dict[str, Any], zone: tzinfo, dom_and_dow: bool, now: datetime) ->
     upcoming: datetime | None = None
     schedule_error: str | None = None
     try:
-        plan = _plan(schedule, zone, dom_and_dow)
+        plan = parse_schedule(schedule, zone, dom_and_dow)
     except ValueError as exc:
         schedule_error = _one_line(str(exc))
     else:
-        interval = _interval(plan, now)
-        upcoming = _upcoming(plan, now, start) if active else None
+        interval = plan_interval(plan, now)
+        upcoming = upcoming_run(plan, now, start) if active else None
     message: str | None = row["return_message"]
     return CronJob(
         jobid=int(job["jobid"]),
@@ -443,7 +234,7 @@ def _job(row: dict[str, Any], zone: tzinfo, dom_and_dow: bool, now: datetime) ->
 async def read_cron(conn: psycopg.AsyncConnection[dict[str, Any]], now: datetime) -> CronReport:
     """What pg_cron in this database does, as of ``now``; never raises for a database
     without pg_cron or a role that may not read it."""
-    now = _aware(now).astimezone(UTC)
+    now = require_aware(now).astimezone(UTC)
     cur = await conn.execute(_PROBE)
     probe = await cur.fetchone()
     assert probe is not None

@@ -13,12 +13,8 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
-from snapwatch.demo.simulator import (
-    DEFAULT_SPEED,
-    DemoClockSettings,
-    DeviceSimulator,
-    demo_clock_settings,
-)
+from snapwatch.demo.demo_clock import DEFAULT_SPEED, DemoClockSettings, demo_clock_settings
+from snapwatch.demo.simulator import DeviceSimulator
 from snapwatch.infra.clock import AcceleratedClock, Clock, open_shared_clock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target, connect

@@ -17,15 +17,11 @@ from psycopg.rows import dict_row
 from support.demo_digest import digest
 
 from snapwatch.demo.cron import fire_times
+from snapwatch.demo.demo_clock import DEFAULT_SPEED, demo_clock_settings
 from snapwatch.demo.layout import SITES, demo_company_ids
 from snapwatch.demo.places import DevicePlan, Ids, build_places
 from snapwatch.demo.seed import DemoSeedError, seed_demo
-from snapwatch.demo.simulator import (
-    DEFAULT_SPEED,
-    DeviceSimulator,
-    demo_clock_settings,
-    seeded_at,
-)
+from snapwatch.demo.simulator import DeviceSimulator, seeded_at
 from snapwatch.infra.clock import FixedClock
 from snapwatch.infra.config import load_settings
 from snapwatch.infra.embedded import EmbeddedServer

@@ -1,4 +1,7 @@
-"""snapwatch.schedule.pgcron: schedules and conflicts without a database, then a real pg_cron.
+"""pg_cron's schedules and conflicts without a database, then a real pg_cron.
+
+The schedules are :mod:`snapwatch.schedule.pgcron_timing`'s, the jobs, conflicts and reading
+:mod:`snapwatch.schedule.pgcron`'s.
 
 The real pg_cron runs in a PostgreSQL 15 cluster of its own (``tests/support/pgcron_server.py``);
 without the Debian packages those tests skip, saying what is missing. Its jobs call
@@ -25,16 +28,8 @@ from support.pgcron_server import PgCronServer
 from support.platform_writers import DROP, FUNCTIONS, schedule
 
 from snapwatch.schedule.evidence import DOES_NOT_WRITE, Evidence, Outcome, unknown
-from snapwatch.schedule.pgcron import (
-    NOT_INSTALLED,
-    CronJob,
-    CronReport,
-    cron_zone,
-    interval_seconds,
-    is_stuck,
-    next_run,
-    read_cron,
-)
+from snapwatch.schedule.pgcron import NOT_INSTALLED, CronJob, CronReport, read_cron
+from snapwatch.schedule.pgcron_timing import cron_zone, interval_seconds, is_stuck, next_run
 
 AsyncConn = psycopg.AsyncConnection[dict[str, Any]]
 

@@ -29,7 +29,7 @@ from textual.widgets import DataTable, Static
 from snapwatch.infra.clock import FixedClock
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import Target
-from snapwatch.inspection.sitemap import Role
+from snapwatch.inspection.sitemap_cells import Role
 from snapwatch.inspection.timeline import StripMark
 from snapwatch.tui import keymap
 from snapwatch.tui.app import SnapwatchApp

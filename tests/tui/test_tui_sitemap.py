@@ -15,7 +15,7 @@ from rich.text import Text
 from support.sitemap_parts import device, device_zone, key, site_zone, snapshot
 from textual.app import App, ComposeResult
 
-from snapwatch.inspection.sitemap import Role, SiteMap
+from snapwatch.inspection.sitemap_cells import Role, SiteMap
 from snapwatch.inspection.view import SnapshotView
 from snapwatch.snapshot.mgi import UNKNOWN
 from snapwatch.tui.bands import BAND_COLOURS

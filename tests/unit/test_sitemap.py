@@ -10,16 +10,8 @@ from hypothesis import strategies as st
 from support.sitemap_parts import device, device_zone, key, site_zone, snapshot
 
 from snapwatch.inspection.render import map_lines
-from snapwatch.inspection.sitemap import (
-    AXES,
-    NO_DEVICES,
-    NO_ROOM,
-    LegendEntry,
-    Role,
-    SiteMap,
-    draw_map,
-    legend_rows,
-)
+from snapwatch.inspection.sitemap import NO_DEVICES, NO_ROOM, draw_map, legend_rows
+from snapwatch.inspection.sitemap_cells import AXES, LegendEntry, Role, SiteMap
 
 
 def cells_of(site_map: SiteMap, role: Role) -> set[tuple[int, int]]:

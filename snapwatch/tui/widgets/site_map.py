@@ -17,16 +17,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from snapwatch.inspection.sitemap import (
-    Cell,
-    Role,
-    SiteMap,
-    device_band,
-    device_mark,
-    draw_map,
-    extent_text,
-    legend_rows,
-)
+from snapwatch.inspection.sitemap import draw_map, extent_text, legend_rows
+from snapwatch.inspection.sitemap_cells import Cell, Role, SiteMap, device_band, device_mark
 from snapwatch.inspection.view import DeviceView, SnapshotView
 from snapwatch.text.inert import printable
 from snapwatch.tui.bands import band_colour
