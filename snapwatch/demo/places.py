@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from snapwatch.demo.growth import GrowthCurve, calm_curve, hot_curve
 from snapwatch.demo.layout import COMPANIES, DEMO_NAMESPACE, PROGRAMS, SITES, SiteSpec
 from snapwatch.demo.rows import Company, Device, Program, Site
 from snapwatch.demo.telemetry import Climate, SensorProfile, random_climate, random_profile
+from snapwatch.snapshot.program import site_timezone
 
 DEVICE_CODE_FORMAT = "DEVICE-ESP32S3-{:03d}"
 MAC_PREFIX = "7C:DF:A1"
@@ -35,7 +35,7 @@ class DevicePlan:
 
     device: Device
     site: Site
-    tz: ZoneInfo
+    tz: tzinfo
     counting: bool
     program_start: datetime
     curve: GrowthCurve
@@ -53,9 +53,9 @@ class Places:
     plans: tuple[DevicePlan, ...]
 
 
-def site_zone(site: Site) -> ZoneInfo:
-    """The site's zone; a site without one runs on UTC."""
-    return ZoneInfo(site.timezone or "UTC")
+def site_zone(site: Site) -> tzinfo:
+    """The site's zone, by the document's rule (a site without one runs on UTC)."""
+    return site_timezone(site.timezone).zone
 
 
 def _midnight_utc(day: date) -> datetime:

@@ -3,9 +3,10 @@ wrong type reads as ``None``, never an exception."""
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 from typing import Any
+
+from snapwatch.snapshot.quality import finite
 
 
 def dig(value: Any, *path: str) -> Any:
@@ -18,10 +19,8 @@ def dig(value: Any, *path: str) -> Any:
 
 
 def number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    result = float(value)
-    return result if math.isfinite(result) else None
+    """A finite number, else None (:func:`snapwatch.snapshot.quality.finite`)."""
+    return finite(value)
 
 
 def integer(value: Any) -> int | None:

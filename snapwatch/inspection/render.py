@@ -10,7 +10,6 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from snapwatch.inspection.sitemap import NO_DEVICES, draw_map, extent_text, legend_rows
 from snapwatch.inspection.view import (
@@ -21,6 +20,7 @@ from snapwatch.inspection.view import (
 )
 from snapwatch.readmodels.display import cadence_text
 from snapwatch.snapshot.mgi import band as mgi_band
+from snapwatch.snapshot.program import site_timezone
 from snapwatch.text.inert import printable
 from snapwatch.text.times import duration_text, hours_text, utc_text
 
@@ -132,12 +132,10 @@ def window_lines(view: SnapshotView) -> list[str]:
 
 
 def site_zone(name: str | None) -> tzinfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+    """The site's own zone (None when it names none or an unknown one: times show in UTC
+    only), by the document's rule."""
+    chosen = site_timezone(name)
+    return None if chosen.assumed else chosen.zone
 
 
 def span_text(start: datetime, end: datetime, zone: tzinfo, label: str) -> str:

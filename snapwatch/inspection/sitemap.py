@@ -18,7 +18,6 @@ from snapwatch.inspection.sitemap_cells import (
     BAND_MARKS,
     CROWD_MARK,
     DEVICE_ZONE_MARK,
-    NO_BAND,
     NO_BAND_MARK,
     SITE_ZONE_MARKS,
     Cell,
@@ -30,7 +29,7 @@ from snapwatch.inspection.sitemap_cells import (
     device_mark,
 )
 from snapwatch.inspection.sitemap_grid import Grid, interior_size, map_extent, zone_cells
-from snapwatch.inspection.view import BAND_ORDER, DeviceView, SnapshotView
+from snapwatch.inspection.view import BAND_ORDER, NO_BAND, DeviceView, SnapshotView
 
 NO_DEVICES = "no placed devices"
 NO_ROOM = "no room for a map"

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from snapwatch.inspection.view import BAND_ORDER, DeviceView
+from snapwatch.inspection.view import DeviceView, shown_band
 
 ExtentSource = Literal["dimensions", "devices"]
 
 BAND_MARKS = {"low": "L", "moderate": "M", "elevated": "E", "high": "H"}
-NO_BAND = "unknown"
 NO_BAND_MARK = "?"
 """Stale or no MGI (or a band the map does not know): never a band letter or colour."""
 CROWD_MARK = "+"
@@ -102,9 +101,7 @@ class SiteMap:
 
 def device_band(device: DeviceView) -> str:
     """The band a device is drawn with: ``unknown`` when stale, without data or odd."""
-    if device.without_data or device.band not in BAND_ORDER:
-        return NO_BAND
-    return device.band
+    return shown_band(device.band, device.mgi, device.mgi_freshness)
 
 
 def device_mark(device: DeviceView) -> str:

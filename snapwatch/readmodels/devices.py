@@ -18,7 +18,6 @@ a flat 0.2 and a flat 0.8 look different and two devices can be compared at a gl
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -197,9 +196,10 @@ def sparkline(values: Sequence[float | None], width: int) -> str:
     low, high = MGI_SCALE
     cells = []
     for value in shown:
-        if value is None or not math.isfinite(value):
+        number_ = number(value)
+        if number_ is None:
             cells.append(NO_VALUE)
             continue
-        share = (min(high, max(low, value)) - low) / (high - low)
+        share = (min(high, max(low, number_)) - low) / (high - low)
         cells.append(BLOCKS[min(len(BLOCKS) - 1, int(share * len(BLOCKS)))])
     return NO_SNAPSHOT * (width - len(shown)) + "".join(cells)

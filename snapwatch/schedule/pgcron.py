@@ -37,6 +37,7 @@ from snapwatch.schedule.pgcron_timing import (
     require_aware,
     upcoming_run,
 )
+from snapwatch.text.lines import one_line
 
 NOT_INSTALLED = "pg_cron is not installed in this database"
 MESSAGE_CHARS = 200
@@ -184,11 +185,6 @@ ORDER BY j.jobid
 """
 
 
-def _one_line(text: str, limit: int = MESSAGE_CHARS) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
 def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value is not None else None
 
@@ -205,7 +201,7 @@ def _job(row: dict[str, Any], zone: tzinfo, dom_and_dow: bool, now: datetime) ->
     try:
         plan = parse_schedule(schedule, zone, dom_and_dow)
     except ValueError as exc:
-        schedule_error = _one_line(str(exc))
+        schedule_error = one_line(str(exc), MESSAGE_CHARS)
     else:
         interval = plan_interval(plan, now)
         upcoming = upcoming_run(plan, now, start) if active else None
@@ -222,7 +218,7 @@ def _job(row: dict[str, Any], zone: tzinfo, dom_and_dow: bool, now: datetime) ->
         last_start=start,
         last_end=end,
         last_duration_seconds=(end - start).total_seconds() if start and end else None,
-        last_message=_one_line(message) if message is not None else None,
+        last_message=one_line(message, MESSAGE_CHARS) if message is not None else None,
         last_pid=row["job_pid"],
         next_run=upcoming,
         stuck=is_stuck(status, start, interval, now),
@@ -262,7 +258,7 @@ async def read_cron(conn: psycopg.AsyncConnection[dict[str, Any]], now: datetime
             cur = await conn.execute(_JOBS_WITH_LAST_RUN if probe["run_details"] else _JOBS)
             rows = await cur.fetchall()
     except errors.InsufficientPrivilege as exc:
-        note = f"pg_cron is installed but not readable: {_one_line(str(exc))}"
+        note = f"pg_cron is installed but not readable: {one_line(str(exc), MESSAGE_CHARS)}"
         return replace(report, note=note)
     if not probe["settings_readable"]:
         notes.append("pg_cron's settings are not readable by this role: next runs assume GMT")

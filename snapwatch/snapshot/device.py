@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from snapwatch.snapshot.inputs import DeviceFacts, DeviceObservations, RoundAlert
-from snapwatch.snapshot.inputs import RoundImage as ImageInput
+from snapwatch.snapshot.inputs import CapturedImage, DeviceFacts, DeviceObservations, RoundAlert
 from snapwatch.snapshot.locf import Window
 from snapwatch.snapshot.mgi import band, in_scale, mgi_state, rejected_scores
 from snapwatch.snapshot.plausible import Limits, judged
@@ -74,7 +73,7 @@ def _position(facts: DeviceFacts, limits: Limits, issues: list[Issue]) -> dict[s
 
 
 def _images(
-    images: tuple[ImageInput, ...], window: Window, most: int
+    images: tuple[CapturedImage, ...], window: Window, most: int
 ) -> tuple[list[dict[str, Any]], int]:
     """The newest ``most`` images of the round, oldest first, and how many older ones of
     the round are left out (a long cadence must not grow the document without bound)."""

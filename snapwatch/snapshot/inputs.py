@@ -107,8 +107,9 @@ class ScoredImage(NamedTuple):
     mgi_score: float
 
 
-class RoundImage(NamedTuple):
-    """An image captured inside the round (scored or not)."""
+class CapturedImage(NamedTuple):
+    """An image captured inside the round (scored or not), as read; the document lists it
+    as :class:`snapwatch.snapshot.model.RoundImage`."""
 
     image_id: UUID
     image_url: str | None
@@ -135,7 +136,7 @@ class DeviceObservations(NamedTuple):
     mgi: tuple[ScoredImage, ...] = ()
     # Scores outside 0..1 that would otherwise have been chosen: rejected, reported.
     rejected_mgi: tuple[ScoredImage, ...] = ()
-    images: tuple[RoundImage, ...] = ()
+    images: tuple[CapturedImage, ...] = ()
     alerts: tuple[RoundAlert, ...] = ()
 
 

@@ -5,6 +5,7 @@ A finding is plain data (a ``DataQualityIssue`` of the document model, as a dict
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -24,9 +25,10 @@ def issue(device_id: UUID | None, field: str, value: float | str | None, problem
     return {"device_id": device_id, "field": field, "value": value, "problem": problem}
 
 
-def finite(value: float | None) -> float | None:
-    """``value`` as a float, or None when missing or not finite (NaN, ±inf)."""
-    if value is None:
+def finite(value: Any) -> float | None:
+    """``value`` as a float when it is a finite number (int, float or Decimal, never a
+    bool); None when missing, not a number or not finite (NaN, ±inf)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return None
     number = float(value)
     return number if math.isfinite(number) else None

@@ -21,10 +21,10 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import tuple_row
 
 from snapwatch.snapshot.inputs import (
+    CapturedImage,
     DeviceFacts,
     DeviceObservations,
     RoundAlert,
-    RoundImage,
     ScoredImage,
     TelemetryRow,
 )
@@ -224,10 +224,10 @@ async def read_rounds(
     for i, device_id, image_id, at, score, valid in await _rows(conn, SCORES_SQL, args):
         newest[i, device_id].append((ScoredImage(image_id, at, score), valid))
     mgi, rejected = await _valid_scores(conn, newest, ends)
-    images: dict[Pair, list[RoundImage]] = defaultdict(list)
-    rows, pair_of, fields = await read_by_name(conn, IMAGES_SQL, args, PAIR, RoundImage)
+    images: dict[Pair, list[CapturedImage]] = defaultdict(list)
+    rows, pair_of, fields = await read_by_name(conn, IMAGES_SQL, args, PAIR, CapturedImage)
     for row in rows:
-        images[pair_of(row)].append(RoundImage._make(fields(row)))
+        images[pair_of(row)].append(CapturedImage._make(fields(row)))
     alerts: dict[int, list[RoundAlert]] = defaultdict(list)
     rows, round_of, fields = await read_by_name(conn, ALERTS_SQL, args, ("i",), RoundAlert)
     for row in rows:

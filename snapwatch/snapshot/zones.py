@@ -10,12 +10,11 @@ the devices (times the site's zones).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from snapwatch.snapshot.quality import Issue, issue
+from snapwatch.snapshot.quality import Issue, finite, issue
 from snapwatch.snapshot.stats import averages
 
 BOUND_KEYS = ("x1", "y1", "x2", "y2")
@@ -59,7 +58,7 @@ def _spec(entry: Any) -> SiteZoneSpec | None:
     raw_bounds = entry.get("bounds")
     if not isinstance(raw_bounds, dict):
         return None
-    corners = [_number(raw_bounds.get(key)) for key in BOUND_KEYS]
+    corners = [finite(raw_bounds.get(key)) for key in BOUND_KEYS]
     x1, y1, x2, y2 = corners
     if x1 is None or y1 is None or x2 is None or y2 is None:
         return None
@@ -71,13 +70,6 @@ def _spec(entry: Any) -> SiteZoneSpec | None:
         bounds={"x1": min(x1, x2), "y1": min(y1, y2), "x2": max(x1, x2), "y2": max(y1, y2)},
         risk_level=None if risk is None or isinstance(risk, bool | dict | list) else str(risk),
     )
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def _text(value: Any) -> str:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+ELLIPSIS = "…"
 
-def one_line(text: str) -> str:
+
+def one_line(text: str, limit: int | None = None) -> str:
     """``text`` with every run of white space (newlines and tabs included) as one space,
-    and none at either end."""
-    return " ".join(text.split())
+    and none at either end; longer than ``limit`` characters, cut to end in ``…``."""
+    line = " ".join(text.split())
+    if limit is None or len(line) <= limit:
+        return line
+    return line[: max(limit - 1, 0)] + ELLIPSIS

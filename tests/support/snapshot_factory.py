@@ -14,11 +14,11 @@ import jsonschema
 from snapwatch.infra.config import PlausibilitySettings, SnapshotSettings
 from snapwatch.snapshot.document import build_document
 from snapwatch.snapshot.inputs import (
+    CapturedImage,
     DeviceFacts,
     DeviceObservations,
     Round,
     RoundAlert,
-    RoundImage,
     RoundInputs,
     ScoredImage,
     SessionFacts,
@@ -137,8 +137,8 @@ def scored(at: datetime, score: float, name: str = "i") -> ScoredImage:
     )
 
 
-def image(at: datetime, score: float | None = None, name: str = "i") -> RoundImage:
-    return RoundImage(
+def image(at: datetime, score: float | None = None, name: str = "i") -> CapturedImage:
+    return CapturedImage(
         image_id=uid(f"image-{name}-{at.isoformat()}"),
         image_url=f"https://images.example/{name}.jpg",
         mgi_score=score,

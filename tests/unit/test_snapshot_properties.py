@@ -32,10 +32,10 @@ from snapwatch.snapshot.document import (
     document_data,
 )
 from snapwatch.snapshot.inputs import (
+    CapturedImage,
     DeviceFacts,
     DeviceObservations,
     RoundAlert,
-    RoundImage,
     RoundInputs,
     ScoredImage,
     TelemetryRow,
@@ -81,7 +81,7 @@ def scored_images(name: str) -> st.SearchStrategy[tuple[ScoredImage, ...]]:
 
 
 round_images = st.builds(
-    lambda n, at, score: RoundImage(uid(f"ri{n}"), None, score, at, "petri", None),
+    lambda n, at, score: CapturedImage(uid(f"ri{n}"), None, score, at, "petri", None),
     st.integers(0, 10_000),
     instants,
     st.none() | scores,
