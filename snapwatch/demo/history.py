@@ -38,22 +38,30 @@ def image_every(per_day: int) -> int:
     return 2 if per_day <= 48 else 4
 
 
+def plan_reading(
+    plan: DevicePlan, at: datetime, *, history_start: datetime, rng: random.Random
+) -> Reading:
+    """The telemetry ``plan``'s device reads at ``at``: its climate, and the MGI its growth
+    curve has reached by then."""
+    day = timedelta(days=1)
+    return reading(
+        plan.climate,
+        plan.profile,
+        at=at,
+        tz=plan.tz,
+        days_elapsed=(at - history_start) / day,
+        mgi=plan.curve.at((at - plan.program_start) / day),
+        rng=rng,
+    )
+
+
 def wake_reading(
     plan: DevicePlan, captured: datetime, *, history_start: datetime, rng: random.Random
 ) -> tuple[str, Reading]:
     """The payload status and telemetry of ``plan``'s device waking at ``captured``: its
     climate and growth curve, with shares of failed, pending and partial wakes. The seeded
     history and the simulator both draw from ``rng`` in this order."""
-    day = timedelta(days=1)
-    full = reading(
-        plan.climate,
-        plan.profile,
-        at=captured,
-        tz=plan.tz,
-        days_elapsed=(captured - history_start) / day,
-        mgi=plan.curve.at((captured - plan.program_start) / day),
-        rng=rng,
-    )
+    full = plan_reading(plan, captured, history_start=history_start, rng=rng)
     roll = rng.random()
     status = (
         "failed"
@@ -164,15 +172,7 @@ def device_history(
             retried = captured + timedelta(seconds=rng.uniform(120.0, 300.0))
             arrived = retried + timedelta(seconds=rng.uniform(5.0, 30.0))
             if arrived <= now:
-                again = reading(
-                    plan.climate,
-                    plan.profile,
-                    at=retried,
-                    tz=plan.tz,
-                    days_elapsed=(retried - start) / day,
-                    mgi=plan.curve.at((retried - plan.program_start) / day),
-                    rng=rng,
-                )
+                again = plan_reading(plan, retried, history_start=start, rng=rng)
                 out.payloads.append(
                     payload(
                         f"{key}:retry", retried, arrived, again, status="complete", kind="retry"

@@ -18,11 +18,11 @@ from snapwatch.demo.history import (
     IMAGE_URL,
     RETRY_SHARE,
     image_every,
+    plan_reading,
     wake_reading,
 )
 from snapwatch.demo.places import DevicePlan, Ids
 from snapwatch.demo.rows import Image, Payload
-from snapwatch.demo.telemetry import reading
 
 DAY = timedelta(days=1)
 
@@ -116,15 +116,7 @@ def simulate_wake(
         )
     if status == "failed" and rng.random() < RETRY_SHARE:
         retried = captured + timedelta(seconds=rng.uniform(120.0, 300.0))
-        again = reading(
-            plan.climate,
-            plan.profile,
-            at=retried,
-            tz=plan.tz,
-            days_elapsed=(retried - history_start) / DAY,
-            mgi=plan.curve.at((retried - plan.program_start) / DAY),
-            rng=rng,
-        )
+        again = plan_reading(plan, retried, history_start=history_start, rng=rng)
         out.append(
             payload(
                 f"{key}:retry",
