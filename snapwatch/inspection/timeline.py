@@ -68,7 +68,7 @@ SESSION_DOCUMENTS_SQL = (
     SNAPSHOT_COLUMNS + " WHERE w.session_id = %(session)s ORDER BY w.wake_number"
 )
 
-TRIGGER_MARKS = {"schedule": "●", "catch_up": "◆", "force": "▲"}
+TRIGGER_MARKS = {"schedule": "●", "catch_up": "◆", "force": "▲", "backfill": "◇"}
 """How the strip marks a written wake, by the trigger that wrote it."""
 UNKNOWN_TRIGGER_MARK = "○"
 GAP_MARK = "_"

@@ -72,7 +72,8 @@ class SnapshotRow:
     created_at: datetime
     """When the row was written (replaced, for a provisional row made final)."""
     trigger: str | None
-    """``schedule`` / ``catch_up`` / ``force`` from the document; None if it has none."""
+    """``schedule`` / ``catch_up`` / ``force`` / ``backfill`` from the document; None if
+    it has none."""
     provisional: bool
     """A forced snapshot of a slot still in progress (replaced when the slot completes)."""
     devices: int | None

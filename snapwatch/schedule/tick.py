@@ -30,7 +30,6 @@ from psycopg import AsyncConnection
 from psycopg.errors import LockNotAvailable
 from psycopg.rows import tuple_row
 
-from snapwatch import __version__
 from snapwatch.infra.clock import Clock, SystemClock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import lock_timeout_ms
@@ -38,9 +37,8 @@ from snapwatch.infra.errors import error_line
 from snapwatch.infra.locks import LockWait, lock_wait
 from snapwatch.schedule.plan import PlannedSlot
 from snapwatch.schedule.sitestate import SessionView, SiteView, load_sites
-from snapwatch.snapshot.document import document_aggregates, document_data
-from snapwatch.snapshot.inputs import DeviceFacts, Round, RoundInputs
-from snapwatch.snapshot.jsontext import dumps
+from snapwatch.snapshot.inputs import DeviceFacts, Round
+from snapwatch.snapshot.prepare import prepare_snapshot
 from snapwatch.snapshot.reader import RoundData, RoundKey, read_devices, read_rounds
 from snapwatch.snapshot.writer import PreparedSnapshot, SiteWrite, write_site
 
@@ -438,33 +436,12 @@ def _prepare(
         cadence_unused=view.cadence_choice.unused,
         overlapping_sessions=tuple(s.facts.session_id for s in view.overlapping(session)),
     )
-    round_data = data[RoundKey(view.facts.site_id, slot.slot.start, slot.slot.end)]
-    inputs = RoundInputs(
+    return prepare_snapshot(
         site=view.facts,
         session=session.facts,
-        round=round_,
+        round_=round_,
         devices=devices,
-        observations=round_data.observations,
-        site_alerts=round_data.site_alerts,
-    )
-    doc = document_data(
-        inputs,
-        generated_at=now,
-        settings=settings.snapshot,
-        plausibility=settings.plausibility,
-        generator_version=__version__,
-    )
-    return PreparedSnapshot(
-        company_id=view.facts.company_id,
-        program_id=view.facts.program_id,
-        site_id=view.facts.site_id,
-        session_id=session.facts.session_id,
-        wake_number=slot.wake_number,
-        start=slot.slot.start,
-        end=slot.slot.end,
-        trigger=slot.trigger,
-        provisional=slot.provisional,
-        document=dumps(doc),
-        late_by_seconds=slot.late_by_seconds,
-        aggregate=document_aggregates(doc),
+        data=data[RoundKey(view.facts.site_id, slot.slot.start, slot.slot.end)],
+        settings=settings,
+        now=now,
     )

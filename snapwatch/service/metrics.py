@@ -22,6 +22,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 
+from snapwatch.snapshot.inputs import TRIGGERS
 from snapwatch.infra.clock import Clock, SystemClock, offset_warning
 from snapwatch.infra.dbsession import DbState
 from snapwatch.infra.errors import ConfigError
@@ -76,7 +77,7 @@ class Metrics:
             "The database's clock minus this host's, measured at the last tick",
             registry=r,
         )
-        for trigger in ("schedule", "catch_up", "force"):
+        for trigger in TRIGGERS:
             self.snapshots.labels(trigger)
         for result in ("ok", "failed"):
             self.ticks.labels(result)

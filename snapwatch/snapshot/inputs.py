@@ -13,8 +13,10 @@ from datetime import date, datetime
 from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
-Trigger = Literal["schedule", "catch_up", "force"]
-"""Why a snapshot is written: on schedule, catching up a missed slot, or forced."""
+Trigger = Literal["schedule", "catch_up", "force", "backfill"]
+"""Why a snapshot is written: on schedule, catching up a missed slot, forced, or
+reconstructed later by ``snapwatch backfill``."""
+TRIGGERS: tuple[Trigger, ...] = ("schedule", "catch_up", "force", "backfill")
 
 MAX_CADENCE_HOURS = 24.0
 """The longest cadence, so the longest window a snapshot covers."""

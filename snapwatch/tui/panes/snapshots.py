@@ -30,7 +30,12 @@ SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec("prov", "Prov", "P", min_width=4, shrink_rank=4, grow=True),
 )
 
-TRIGGERS = {"schedule": "schedule", "catch_up": "catch-up", "force": "force"}
+TRIGGERS = {
+    "schedule": "schedule",
+    "catch_up": "catch-up",
+    "force": "force",
+    "backfill": "backfill",
+}
 
 
 def mgi_cell(value: float | None) -> Cell:

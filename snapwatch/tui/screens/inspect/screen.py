@@ -361,7 +361,10 @@ class InspectScreen(ReadingScreen):
         return keymap.shown_keys(self.app, self.context.settings.keys, keymap.INSPECT_ACTIONS)
 
     def action_help(self) -> None:
-        notes = ["the strip: ● schedule  ◆ catch-up  ▲ forced  _ missing  · not yet written"]
+        notes = [
+            "the strip: ● schedule  ◆ catch-up  ▲ forced  ◇ backfilled  _ missing"
+            "  · not yet written"
+        ]
         self.app.push_screen(HelpScreen(self.shown_keys(), notes, NAVIGATION))
 
     def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], Any]]]:

@@ -17,7 +17,12 @@ from snapwatch.text.times import duration_text, utc_text
 from snapwatch.tui.bands import score_colour
 from snapwatch.tui.plain import plain
 
-TRIGGER_WORDS = {"schedule": "on schedule", "catch_up": "catch-up", "force": "forced"}
+TRIGGER_WORDS = {
+    "schedule": "on schedule",
+    "catch_up": "catch-up",
+    "force": "forced",
+    "backfill": "backfilled",
+}
 
 
 Piece = tuple[Text, bool]
@@ -93,7 +98,7 @@ def _mgi(value: float | None) -> Text:
     return Text(mgi_text(value), style=score_colour(value) if value is not None else "dim")
 
 
-STRIP_LEGEND = "  ● schedule ◆ catch-up ▲ forced _ missing · not yet"
+STRIP_LEGEND = "  ● schedule ◆ catch-up ▲ forced ◇ backfill _ missing · not yet"
 
 
 def strip_text(
