@@ -81,7 +81,13 @@ def test_status_and_inspect_read_only_as_a_select_only_role(
     assert f'ACCESS role "{reader.name}" can read snapshots; cannot run the scheduler' in out
     code, out, _ = run(capsys, "status", "--json", "--read-only", "--dsn", reader.dsn)
     access = json.loads(out)["access"]
-    assert access["can"] == {"view": True, "schedule": False, "pause": False}
+    assert access["can"] == {
+        "view": True,
+        "schedule": False,
+        "pause": False,
+        "backfill": False,
+        "replace": False,
+    }
     assert access["role"] == reader.name and access["warnings"] == []
     code, out, _ = run(capsys, "inspect", "--site", "Room 1", "--read-only", "--dsn", reader.dsn)
     assert code == 0
@@ -280,11 +286,17 @@ def test_migrate_check_says_what_the_role_can_and_cannot_do(
     assert out.splitlines()[1:] == [
         "nothing to do",
         f'role "{reader.name}" can read snapshots; cannot run the scheduler, pause or resume'
-        " snapshots",
+        " snapshots, backfill snapshots, replace or restore snapshots",
         f'  role "{reader.name}" cannot run the scheduler: no INSERT, UPDATE on'
         " session_wake_snapshots (and 11 more rights; the GRANTs: snapwatch migrate"
         f" --print-owner-sql --writer {reader.name})",
         f'  role "{reader.name}" cannot pause or resume snapshots: no INSERT, UPDATE on'
         f" snapwatch.pauses (the GRANTs: snapwatch migrate --print-owner-sql --writer"
         f" {reader.name})",
+        f'  role "{reader.name}" cannot backfill snapshots: no INSERT, UPDATE on'
+        " session_wake_snapshots (and 12 more rights; the GRANTs: snapwatch migrate"
+        f" --print-owner-sql --writer {reader.name})",
+        f'  role "{reader.name}" cannot replace or restore snapshots: no INSERT, UPDATE,'
+        " DELETE on session_wake_snapshots (and 14 more rights; grant them to"
+        f" {reader.name}, or run as the owner)",
     ]

@@ -38,6 +38,7 @@ OWN_TABLES = {
     "runs",
     "run_sites",
     "provisional_snapshots",
+    "replaced_snapshots",
 }
 # Keyed like the snapshot row it marks, not by a uuid of its own.
 NATURAL_KEY_TABLES = {

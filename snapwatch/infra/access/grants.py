@@ -109,7 +109,13 @@ def owner_script(
         *_schema_part(plan),
     ]
     for role, jobs, who in (
-        (writer, WRITER_JOBS, "the writer role: the daemon, run-once, force, pause, resume"),
+        (
+            writer,
+            WRITER_JOBS,
+            "the writer role: the daemon, run-once, force, pause, resume, backfill"
+            " (backfill --replace and --restore also need DELETE on session_wake_snapshots"
+            " and INSERT, UPDATE on snapwatch.replaced_snapshots)",
+        ),
         (reader, READER_JOBS, "the read-only role: status, inspect, the app with --read-only"),
     ):
         if role is None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from snapwatch.infra.access.facts import AccessFacts, Policy, TableFacts
-from snapwatch.infra.access.needs import NEEDS, WRITER_JOBS, Job, Need, Right
+from snapwatch.infra.access.needs import NEEDS, READER_JOBS, WRITER_JOBS, Job, Need, Right
 from snapwatch.text.inert import name, quoted
 
 _COMMAND = {Right.SELECT: "r", Right.INSERT: "a", Right.UPDATE: "w", Right.DELETE: "d"}
@@ -67,8 +67,10 @@ class Verdict:
             line = f"role {quoted(self.role)} cannot {self.job.doing}"
             line += f": no {rights} {word} {first.target}"
             more = len(self.missing) - len(same)
-            flag = "--writer" if self.job in WRITER_JOBS else "--reader"
             also = f"and {more} more rights; " if more else ""
+            if self.job not in WRITER_JOBS + READER_JOBS:
+                return f"{line} ({also}grant them to {name(self.role)}, or run as the owner)"
+            flag = "--writer" if self.job in WRITER_JOBS else "--reader"
             return (
                 f"{line} ({also}the GRANTs: snapwatch migrate --print-owner-sql"
                 f" {flag} {name(self.role)})"

@@ -41,6 +41,10 @@ class Job(Enum):
     """The daemon, the app's embedded scheduler, ``run-once``, ``force``."""
     PAUSE = "pause"
     """``pause`` and ``resume`` (the keys and the commands)."""
+    BACKFILL = "backfill"
+    """``backfill``: writes past slots like the scheduler and records its run."""
+    REPLACE = "replace"
+    """``backfill --replace`` and ``--restore``: also moves broken rows aside and back."""
 
     @property
     def doing(self) -> str:
@@ -52,6 +56,8 @@ _DOING = {
     Job.VIEW: "read snapshots",
     Job.SCHEDULE: "run the scheduler",
     Job.PAUSE: "pause or resume snapshots",
+    Job.BACKFILL: "backfill snapshots",
+    Job.REPLACE: "replace or restore snapshots",
 }
 
 
@@ -88,6 +94,7 @@ OWN_TABLES = (
     "pauses",
     "provisional_snapshots",
     "clocks",
+    "replaced_snapshots",
 )
 
 
@@ -115,14 +122,26 @@ _SCHEDULE = (
 
 _PAUSE = _rights(SCHEMA, "pauses", Right.INSERT, Right.UPDATE)
 
+# A backfill updates its run as it goes (progress, counts).
+_BACKFILL = _rights(SCHEMA, "runs", Right.UPDATE)
+
+_REPLACE = (
+    *_rights(PUBLIC, SNAPSHOTS, Right.DELETE),
+    *_rights(SCHEMA, "replaced_snapshots", Right.INSERT, Right.UPDATE),
+)
+
 NEEDS: dict[Job, tuple[Need, ...]] = {
     Job.VIEW: _VIEW,
     Job.SCHEDULE: _VIEW + _SCHEDULE,
     Job.PAUSE: _VIEW + _PAUSE,
+    Job.BACKFILL: _VIEW + _SCHEDULE + _BACKFILL,
+    Job.REPLACE: _VIEW + _SCHEDULE + _BACKFILL + _REPLACE,
 }
 
-WRITER_JOBS = (Job.SCHEDULE, Job.PAUSE)
-"""What the writer role (the daemon's) is granted: it also serves the operator's actions."""
+WRITER_JOBS = (Job.SCHEDULE, Job.PAUSE, Job.BACKFILL)
+"""What the writer role (the daemon's) is granted: it also serves the operator's actions.
+Not :attr:`Job.REPLACE`: no daemon deletes snapshots, so DELETE is granted by hand to the
+role that runs ``backfill --replace`` or ``--restore``."""
 READER_JOBS = (Job.VIEW,)
 
 
