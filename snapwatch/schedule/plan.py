@@ -5,7 +5,7 @@ Pure functions of their arguments (no database, no I/O, no clock).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -124,18 +124,32 @@ def _owed_slots(
     covered = session.state.covered_until
     covered = None if covered is None else as_utc(covered, "covered_until")
     owed: list[Slot] = []
-    grid = Grid(session.start, session.end, cadence)
-    for slot in grid.slots(after=covered):
-        if not owned or slot.start >= owned[-1][1]:
-            break
-        for part in owned_parts(slot, owned):
-            is_due = part.end + settle <= now
-            if _in_pause(part.end, pauses):
-                continue
-            if not is_due:
-                return owed, part.end + settle
-            owed.append(part)
+    for part in session_slots(session, owned, cadence, pauses=pauses, after=covered):
+        if part.end + settle > now:
+            return owed, part.end + settle
+        owed.append(part)
     return owed, None
+
+
+def session_slots(
+    session: SessionWindow,
+    owned: Sequence[Span],
+    cadence: float,
+    *,
+    pauses: Sequence[Pause] = (),
+    after: datetime | None = None,
+) -> Iterator[Slot]:
+    """The slots (or the parts of them) the session owns (``owned``, from
+    :func:`owned_spans`), oldest first, but those that ended inside a pause; with
+    ``after``, only those ending after that instant. Owed once each, whoever writes them:
+    the scheduler as they become due, a backfill for the past."""
+    grid = Grid(session.start, session.end, cadence)
+    for slot in grid.slots(after=after):
+        if not owned or slot.start >= owned[-1][1]:
+            return
+        for part in owned_parts(slot, owned):
+            if not _in_pause(part.end, pauses):
+                yield part
 
 
 def _planned(

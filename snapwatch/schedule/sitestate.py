@@ -246,8 +246,7 @@ async def load_sites(
     """All sites (or the one given), with eligibility at ``now`` and their sessions
     (``pauses``: :func:`read_site_pauses` at ``now``, read here when not given)."""
     since = now - PREVIOUS_SESSION_LOOKBACK
-    rows = await _rows(conn, SITES_SQL, {"site": site})
-    views = [_site_view(r) for r in rows]
+    views = await read_site_views(conn, site)
     by_id = {v.facts.site_id: v for v in views}
     sessions = await _rows(
         conn,
@@ -275,6 +274,11 @@ async def load_sites(
             view.paused_at(now) is not None,
         )
     return views
+
+
+async def read_site_views(conn: AsyncConnection[Any], site: UUID | None = None) -> list[SiteView]:
+    """Every site (or the one given) with its facts, cadence and device count; no sessions."""
+    return [_site_view(r) for r in await _rows(conn, SITES_SQL, {"site": site})]
 
 
 def _site_view(r: dict[str, Any]) -> SiteView:
@@ -329,7 +333,7 @@ def _attach_sessions(
     """The sessions still owed, in order of precedence; the open one that gets the slots
     and the others open beside it."""
     read = sorted(
-        (_session_view(r, states.get(r["session_id"])) for r in rows),
+        (session_view(r, states.get(r["session_id"])) for r in rows),
         key=lambda s: precedence(s.window()),
     )
     view.sessions = [read[i] for i in sessions_still_owed([s.window() for s in read], now)]
@@ -341,7 +345,9 @@ def _attach_sessions(
         view.other_open_sessions = [view.sessions[i] for i in open_now if i != chosen]
 
 
-def _session_view(r: dict[str, Any], state: dict[str, Any] | None) -> SessionView:
+def session_view(r: dict[str, Any], state: dict[str, Any] | None) -> SessionView:
+    """A ``site_device_sessions`` row (as :data:`SESSIONS_SQL` reads it) and the state of
+    its snapshots (None: as if it had none)."""
     facts = SessionFacts(
         session_id=r["session_id"],
         session_date=r["session_date"],

@@ -41,6 +41,54 @@ def shipped_schema() -> dict[str, Any]:
     return schema
 
 
+JSON_TYPES = {
+    "integer": "number",
+    "number": "number",
+    "string": "string",
+    "boolean": "boolean",
+    "object": "object",
+    "array": "array",
+    "null": "null",
+}
+"""JSON Schema's types as PostgreSQL's ``jsonb_typeof`` names them."""
+
+
+def shallow_rule(
+    schema: dict[str, Any] | None = None,
+) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The schema's required keys two levels deep, each with the JSON types it allows:
+    ``(("snapshot_metadata", "wake_number"), ("number",))``. Checked in SQL on every
+    stored row (an audit never reads whole documents); the full schema is the rule."""
+    schema = schema or shipped_schema()
+    defs = schema.get("$defs", {})
+    rule: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    for key in schema.get("required", []):
+        prop = _resolved(schema["properties"][key], defs)
+        rule.append(((key,), _types(prop, defs)))
+        for inner in prop.get("required", []):
+            rule.append(((key, inner), _types(_resolved(prop["properties"][inner], defs), defs)))
+    return rule
+
+
+def _resolved(prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    ref = prop.get("$ref")
+    if isinstance(ref, str):
+        resolved: dict[str, Any] = defs[ref.rsplit("/", 1)[-1]]
+        return resolved
+    return prop
+
+
+def _types(prop: dict[str, Any], defs: dict[str, Any]) -> tuple[str, ...]:
+    """The ``jsonb_typeof`` names ``prop`` allows (every type, when it does not say)."""
+    if "type" in prop:
+        kinds = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
+        return tuple(dict.fromkeys(JSON_TYPES[k] for k in kinds))
+    options = prop.get("anyOf") or prop.get("oneOf")
+    if options:
+        return tuple(dict.fromkeys(t for o in options for t in _types(_resolved(o, defs), defs)))
+    return tuple(dict.fromkeys(JSON_TYPES.values()))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m snapwatch.snapshot.schema")
     parser.add_argument("--check", action="store_true", help="only check it is up to date")

@@ -45,6 +45,8 @@ LONGEST_WINDOW = timedelta(hours=MAX_CADENCE_HOURS)
 
 WRITTEN_TABLES = ("session_wake_snapshots", "snapwatch.provisional_snapshots", "sites")
 
+# A backfill (``fill``) writes slots behind the session's newest snapshot: for it a slot
+# is fresh when no regular row takes its window (UNIQUE still holds its wake number).
 # The documents are joined in only where they are inserted (not carried through the
 # CTEs, which would copy them). The statement snapshot of a single statement predates the
 # row lock, so a process that
@@ -71,7 +73,7 @@ WITH claimed AS (
 ), fresh AS (
     SELECT x.*
       FROM slots x
-     WHERE (x.provisional
+     WHERE (x.provisional OR %(fill)s
             OR NOT EXISTS (
                    SELECT 1 FROM session_wake_snapshots w
                     WHERE w.session_id = x.session_id AND w.wake_round_end >= x.e
@@ -147,6 +149,58 @@ SELECT x.n, u.snapshot_id, f.n IS NOT NULL AS fresh,
 """
 
 
+# Rows a backfill replaces (asked for by name: other shape, invalid, off-grid) are first
+# copied whole into snapwatch.replaced_snapshots, then deleted, in the transaction that
+# writes their replacements and only once the site row is claimed.
+ARCHIVE_SQL = """
+WITH claimed AS (
+    SELECT s.site_id FROM sites s
+     WHERE s.site_id = %(site)s
+       FOR UPDATE SKIP LOCKED
+), gone AS (
+    DELETE FROM session_wake_snapshots w
+     USING unnest(%(ids)s::uuid[], %(kinds)s::text[]) AS x(snapshot_id, replaced_kind)
+     WHERE w.snapshot_id = x.snapshot_id AND w.site_id = %(site)s
+       AND EXISTS (SELECT 1 FROM claimed)
+    RETURNING w.*, x.replaced_kind
+)
+INSERT INTO snapwatch.replaced_snapshots (
+    snapshot_id, site_id, session_id, wake_number, wake_round_start, wake_round_end, kind,
+    row_data, replaced_at, replaced_by, reason, run_id)
+SELECT g.snapshot_id, g.site_id, g.session_id, g.wake_number, g.wake_round_start,
+       g.wake_round_end, g.replaced_kind, to_jsonb(g) - 'replaced_kind', %(now)s, %(who)s,
+       %(reason)s, %(run)s
+  FROM gone g
+RETURNING snapshot_id
+"""
+
+# Each replaced row points at the snapshot written over its window.
+REPLACED_BY_SQL = """
+UPDATE snapwatch.replaced_snapshots r
+   SET replacement_id = w.snapshot_id
+  FROM session_wake_snapshots w
+ WHERE r.snapshot_id = ANY(%(ids)s::uuid[]) AND r.restored_at IS NULL
+   AND w.snapshot_id = ANY(%(written)s::uuid[]) AND w.session_id = r.session_id
+   AND w.wake_round_start < r.wake_round_end AND w.wake_round_end > r.wake_round_start
+"""
+
+
+@dataclass(frozen=True)
+class Replacing:
+    """Rows to move aside before a backfill writes over them, and why."""
+
+    snapshot_ids: tuple[UUID, ...]
+    kinds: tuple[str, ...]
+    """``other_shape``, ``invalid_v1`` or ``off_grid``, one per row."""
+    who: str
+    reason: str
+    run_id: UUID | None = None
+
+
+class _NotReplaced(Exception):
+    """Some replacement was not written: nothing is moved aside (the transaction rolls back)."""
+
+
 @dataclass(frozen=True)
 class PreparedSnapshot:
     company_id: UUID | None
@@ -184,27 +238,41 @@ async def write_site(
     *,
     lock_timeout_ms: int,
     durable: bool = True,
+    fill: bool = False,
+    replacing: Replacing | None = None,
 ) -> SiteWrite:
     """Write ``snapshots`` of one site in one statement, in a transaction of its own on
     the caller's autocommit connection (a savepoint inside the caller's transaction).
     It waits at most ``lock_timeout_ms`` for each lock. Not ``durable``: the commit does
-    not wait for its WAL flush (the server's synchronous_commit otherwise)."""
+    not wait for its WAL flush (the server's synchronous_commit otherwise). ``fill``: a
+    backfill's slots behind the newest snapshot. ``replacing``: rows moved aside first, in
+    the same transaction; when any snapshot is not written, nothing is (all or none)."""
     result = SiteWrite()
     if not snapshots:
         return result
     local = {"lock_timeout": str(lock_timeout_ms)}
     if not durable:
         local["synchronous_commit"] = "off"
+    params = {**write_params(site_id, snapshots, now), "fill": fill}
     try:
         async with (
             conn.pipeline(),
             transaction_with(conn, local),
             conn.cursor(row_factory=tuple_row) as cur,
         ):
-            await cur.execute(WRITE_SQL, write_params(site_id, snapshots, now))
+            if replacing is not None:
+                await _archive(cur, site_id, replacing, now)
+            await cur.execute(WRITE_SQL, params)
             rows = await cur.fetchall()
+            if replacing is not None:
+                await _point_to_replacements(cur, replacing, rows, len(snapshots))
     except LockNotAvailable as exc:
         result.lock_wait = await lock_wait(conn, exc, WRITTEN_TABLES)
+        return result
+    except _NotReplaced:
+        rows = None
+    if rows is None:
+        result.conflicts = [(s, "not written: the rows it replaces were kept") for s in snapshots]
         return result
     if not rows:
         result.busy = True
@@ -218,6 +286,33 @@ async def write_site(
         else:
             result.conflicts.append((snap, f"wake {snap.wake_number} already has a snapshot"))
     return result
+
+
+async def _archive(cur: Any, site_id: UUID, replacing: Replacing, now: datetime) -> None:
+    await cur.execute(
+        ARCHIVE_SQL,
+        {
+            "site": site_id,
+            "ids": list(replacing.snapshot_ids),
+            "kinds": list(replacing.kinds),
+            "now": now,
+            "who": replacing.who,
+            "reason": replacing.reason,
+            "run": replacing.run_id,
+        },
+    )
+    await cur.fetchall()
+
+
+async def _point_to_replacements(
+    cur: Any, replacing: Replacing, rows: list[tuple[Any, ...]], wanted: int
+) -> None:
+    written = [row[1] for row in rows if row[1] is not None]
+    if not rows:
+        return  # the site is busy: nothing was claimed, so nothing was moved aside
+    if len(written) < wanted:
+        raise _NotReplaced
+    await cur.execute(REPLACED_BY_SQL, {"ids": list(replacing.snapshot_ids), "written": written})
 
 
 def write_params(site_id: UUID, snapshots: list[PreparedSnapshot], now: datetime) -> dict[str, Any]:

@@ -1,0 +1,179 @@
+"""Audit and backfill of past sessions (design/history.md) on one database per test."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+from psycopg import AsyncConnection
+from support.overview_rows import Rows
+
+from snapwatch.infra.config import Settings
+from snapwatch.schedule.history.audit import DateRange, SiteAudit, Status, audit_sites, total
+from snapwatch.schedule.history.backfill import Backfill, BackfillOptions, plan_backfill
+from snapwatch.schedule.history.restore import restore
+
+D1 = datetime(2026, 3, 2, tzinfo=UTC)
+D2 = D1 + timedelta(days=1)
+NOW = D1 + timedelta(days=2, hours=12)
+H = timedelta(hours=1)
+RANGE = DateRange(D1.date(), D2.date())
+
+
+def history(rows: Rows, devices: int = 2) -> UUID:
+    """A site at a 1 h cadence with two finished day sessions and telemetry every 30 min."""
+    program = rows.program(rows.company("Co"), "Program")
+    site = rows.site(program, "Pier 4", snapshot_cadence_hours=1, timezone="UTC")
+    ids = [rows.device(site, x_position=1.0 + i, y_position=2.0) for i in range(devices)]
+    for day in (D1, D2):
+        rows.session(site, day, day + timedelta(days=1), "locked")
+    for n in range(2 * 48):
+        at = D1 + timedelta(minutes=30 * n + 7)
+        for i, device in enumerate(ids):
+            rows.payload(device, at, temperature=20.0 + i, humidity=50.0, battery_voltage=3.7)
+            if n % 4 == 0:
+                rows.image(device, at, 0.05 + 0.001 * n)
+    return site
+
+
+def session_of(rows: Rows, site: UUID, day: datetime) -> UUID:
+    row = rows.conn.execute(
+        "SELECT session_id FROM site_device_sessions WHERE site_id = %s AND session_date = %s",
+        (site, day.date()),
+    ).fetchone()
+    assert row is not None
+    return UUID(str(row[0]))
+
+
+def stored_row(
+    rows: Rows, site: UUID, session: UUID, wake: int, start: datetime, end: datetime, doc: Any
+) -> UUID:
+    keys = rows._site_keys(site)
+    row = rows.conn.execute(
+        "INSERT INTO session_wake_snapshots (company_id, program_id, site_id, session_id,"
+        " wake_number, wake_round_start, wake_round_end, site_state)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb) RETURNING snapshot_id",
+        (keys["company_id"], keys["program_id"], site, session, wake, start, end, json.dumps(doc)),
+    ).fetchone()
+    assert row is not None
+    return UUID(str(row[0]))
+
+
+async def audit(conn: AsyncConnection[Any], cfg: Settings) -> list[SiteAudit]:
+    return [a async for a in audit_sites(conn, NOW, cfg.scheduler, dates=RANGE)]
+
+
+async def backfill(conn: AsyncConnection[Any], cfg: Settings, **options: Any) -> list[Any]:
+    chosen = BackfillOptions(dates=RANGE, **options)
+    plans = await plan_backfill(conn, NOW, cfg, chosen)
+    return await Backfill(conn, cfg, chosen, now=lambda: NOW).run(plans)
+
+
+@pytest.fixture
+def broken(rows: Rows) -> dict[str, UUID]:
+    """The history with the older generators' rows in it: a bare array for wake 3, an
+    unversioned object for wake 4 and the old job's 09:07-09:12 row under wake 100."""
+    site = history(rows)
+    s1 = session_of(rows, site, D1)
+    return {
+        "site": site,
+        "bare": stored_row(rows, site, s1, 3, D1 + 2 * H, D1 + 3 * H, [{"device_code": "A"}]),
+        "unversioned": stored_row(
+            rows, site, s1, 4, D1 + 3 * H, D1 + 4 * H, {"devices": [], "site_name": "Pier 4"}
+        ),
+        "off_grid": stored_row(
+            rows,
+            site,
+            s1,
+            100,
+            D1 + 9 * H + timedelta(minutes=7),
+            D1 + 9 * H + timedelta(minutes=12),
+            {"snapshot_time": "09:07"},
+        ),
+    }
+
+
+async def test_an_audit_counts_each_kind_of_problem_exactly(
+    broken: dict[str, UUID], conn: AsyncConnection[Any], cfg: Settings
+) -> None:
+    [site] = await audit(conn, cfg)
+    counts = site.counts
+    assert (counts.sessions, counts.expected, counts.present) == (2, 48, 0)
+    assert (counts.missing, counts.other_shape, counts.off_grid) == (46, 2, 1)
+    [off] = site.sessions[0].off_grid
+    assert off.row.snapshot_id == broken["off_grid"]
+    assert off.uncovered == (
+        (D1 + 9 * H, D1 + 9 * H + timedelta(minutes=7)),
+        (D1 + 9 * H + timedelta(minutes=12), D1 + 10 * H),
+    )
+    slot10 = site.sessions[0].slots[9]
+    assert (slot10.status, slot10.blocked_by) == (Status.MISSING, off.row)
+    shapes = {s.row.shape for s in site.sessions[0].slots if s.row is not None}
+    assert shapes == {"bare array", "unversioned"}
+    # wakes 1-2 and 5-99 are gaps below the off-grid row's 100
+    assert len(site.sessions[0].wake_gaps) == 97
+
+
+async def test_backfill_fills_every_missing_slot_once_and_keeps_older_rows(
+    broken: dict[str, UUID], rows: Rows, conn: AsyncConnection[Any], cfg: Settings
+) -> None:
+    before: dict[UUID, str] = dict(
+        rows.conn.execute("SELECT snapshot_id, site_state::text FROM session_wake_snapshots")
+    )
+    [result] = await backfill(conn, cfg)
+    assert (result.written, result.left, result.replaced) == (45, 1, 0)
+    after: dict[UUID, str] = dict(
+        rows.conn.execute("SELECT snapshot_id, site_state::text FROM session_wake_snapshots")
+    )
+    assert {k: after[k] for k in before} == before  # byte-identical, all still there
+    [site] = await audit(conn, cfg)
+    assert (site.counts.present, site.counts.missing, site.counts.other_shape) == (45, 1, 2)
+    docs = [json.loads(after[k]) for k in after if k not in before]
+    assert {d["snapshot_metadata"]["trigger"] for d in docs} == {"backfill"}
+    # a second run has nothing left to write but the blocked slot
+    [again] = await backfill(conn, cfg)
+    assert (again.written, again.left) == (0, 1)
+
+
+async def test_replaced_rows_are_kept_aside_and_restorable(
+    broken: dict[str, UUID], rows: Rows, conn: AsyncConnection[Any], cfg: Settings
+) -> None:
+    originals: dict[UUID, str] = dict(
+        rows.conn.execute("SELECT snapshot_id, site_state::text FROM session_wake_snapshots")
+    )
+    [result] = await backfill(conn, cfg, replace=frozenset({"other_shape", "off_grid"}))
+    assert (result.written, result.replaced, result.left) == (48, 3, 0)
+    [site] = await audit(conn, cfg)
+    assert (site.counts.present, site.counts.problems) == (48, 0)
+    kept = rows.conn.execute(
+        "SELECT snapshot_id, kind, row_data->>'site_state' IS NOT NULL, replacement_id IS NOT NULL"
+        "  FROM snapwatch.replaced_snapshots ORDER BY kind"
+    ).fetchall()
+    assert sorted((r[0], r[1]) for r in kept) == sorted(
+        [
+            (broken["bare"], "other_shape"),
+            (broken["unversioned"], "other_shape"),
+            (broken["off_grid"], "off_grid"),
+        ]
+    )
+    assert all(r[2] and r[3] for r in kept)
+    restored = await restore(conn, NOW, site=broken["site"], who="ops")
+    assert restored.restored == 3
+    now_stored: dict[UUID, str] = dict(
+        rows.conn.execute("SELECT snapshot_id, site_state::text FROM session_wake_snapshots")
+    )
+    assert {k: now_stored[k] for k in originals} == originals
+    [site] = await audit(conn, cfg)
+    assert (site.counts.other_shape, site.counts.off_grid) == (2, 1)
+
+
+async def test_totals_and_coverage(
+    broken: dict[str, UUID], conn: AsyncConnection[Any], cfg: Settings
+) -> None:
+    await backfill(conn, cfg)
+    totals = total(await audit(conn, cfg))
+    assert totals.expected == 48 and totals.coverage == pytest.approx(100 * 45 / 48)
+    assert date(2026, 3, 2) == RANGE.since
