@@ -31,6 +31,7 @@ from snapwatch.infra.config import Settings, effective_toml, load_settings, refu
 from snapwatch.infra.db import Target, resolve_target
 from snapwatch.infra.errors import (
     EXIT_OK,
+    ConfigError,
     InternalError,
     Limits,
     SnapwatchError,
@@ -123,7 +124,6 @@ def _cmd_config(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from snapwatch.commands.migrate import check_command, owner_sql_command
-    from snapwatch.infra.errors import ConfigError
     from snapwatch.infra.migrations import migrate
 
     if (args.writer or args.reader) and not args.print_owner_sql:
@@ -274,6 +274,69 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         target.release()
 
 
+def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from snapwatch.commands.audit import audit, date_range
+
+    if args.site is not None and args.every:
+        raise ConfigError("`snapwatch audit` takes --site S or --all, not both")
+    dates = date_range(args.since, args.until)
+    target = resolve_target(settings)
+    try:
+        return asyncio.run(
+            audit(
+                target, settings, site=args.site, dates=dates, out=sys.stdout, as_json=args.as_json
+            )
+        )
+    finally:
+        target.release()
+
+
+def _cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    from snapwatch.commands import backfill
+    from snapwatch.commands.actions import require_scope
+    from snapwatch.schedule.history.backfill import BackfillOptions
+    from snapwatch.schedule.instances import Identity
+
+    require_scope("backfill", args.site, args.every)
+    if not args.dry_run:
+        refuse_read_only("backfill", settings)
+    if args.rate is not None and not args.rate > 0:
+        raise ConfigError(f"--rate {args.rate:g}: give a number of snapshots per second above 0")
+    target = resolve_target(settings)
+    try:
+        if args.restore:
+            return asyncio.run(
+                backfill.restore_command(
+                    target,
+                    settings,
+                    site=args.site,
+                    dry_run=args.dry_run,
+                    as_json=args.as_json,
+                    out=sys.stdout,
+                )
+            )
+        options = BackfillOptions(
+            dates=backfill.dates_from(args.since, args.until, needed=True),
+            rate=args.rate,
+            replace=backfill.parse_replace(args.replace),
+            include_paused=args.include_paused,
+            who=Identity.current().who,
+        )
+        return asyncio.run(
+            backfill.backfill(
+                target,
+                settings,
+                options,
+                site=args.site,
+                dry_run=args.dry_run,
+                as_json=args.as_json,
+                out=sys.stdout,
+            )
+        )
+    finally:
+        target.release()
+
+
 def _cmd_action(args: argparse.Namespace, settings: Settings) -> int:
     """force, pause and resume: scope and read-only checked before anything connects."""
     from snapwatch.commands import actions
@@ -377,6 +440,8 @@ HANDLERS: dict[str, Handler] = {
     "run-once": _cmd_run_once,
     "inspect": _cmd_inspect,
     "status": _cmd_status,
+    "audit": _cmd_audit,
+    "backfill": _cmd_backfill,
     "force": _cmd_action,
     "pause": _cmd_action,
     "resume": _cmd_action,

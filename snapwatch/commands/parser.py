@@ -101,6 +101,22 @@ COMMAND_HELP: dict[str, tuple[str, str]] = {
         "snapwatch schedules).",
         "snapwatch status --json",
     ),
+    "audit": (
+        "For every session dated in the range (site-local dates; default the last 30 "
+        "days): the slots it should have by the site's cadence against the rows stored, and "
+        "each problem: missing, other shape, invalid v1, off-grid windows, overlapping "
+        "windows, provisional rows left over, wake-number gaps. Exits 1 when anything is "
+        "missing or broken.",
+        "snapwatch audit --all --since 2026-11-01 --json",
+    ),
+    "backfill": (
+        "Write every missing slot of the sessions in the range, oldest first, through the "
+        "scheduler's own writer (safe beside running daemons), labelled trigger backfill. "
+        "Rows of another shape, invalid and off-grid rows stay unless --replace names their "
+        "kind; replaced rows are kept aside and --restore puts them back. Ctrl-C finishes "
+        "the site-day in hand.",
+        'snapwatch backfill --site "Pier 4" --since 2026-11-01 --rate 50 --dry-run',
+    ),
     "force": (
         "Write the current, incomplete slot now as a provisional snapshot; the regular run "
         "replaces it when the slot completes.",
@@ -216,9 +232,39 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open it in the inspection screen (map, timeline, diff, tree, chart)",
     )
+    _add_history(sub, common)
     _add_status_and_actions(sub, common)
     _describe(sub)
     return parser
+
+
+def _add_history(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``audit`` and ``backfill``: past sessions by site-local date."""
+    audit = sub.add_parser(
+        "audit", parents=[common], help="missing and broken snapshots of past sessions"
+    )
+    backfill = sub.add_parser(
+        "backfill", parents=[common], help="write the missing snapshots of past sessions"
+    )
+    for p in (audit, backfill):
+        p.add_argument("--site", metavar="S", help="this site (id, name or site_code)")
+        p.add_argument("--all", dest="every", action="store_true", help="every site")
+        p.add_argument("--since", metavar="DATE", help="first site-local session date")
+        p.add_argument("--until", metavar="DATE", help="last site-local session date (today)")
+        p.add_argument("--json", dest="as_json", action="store_true", help="JSON output")
+    backfill.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    backfill.add_argument("--rate", type=float, metavar="N", help="at most N snapshots per second")
+    backfill.add_argument(
+        "--replace",
+        metavar="KINDS",
+        help="also replace rows of these kinds (other-shape,invalid,off-grid), kept aside",
+    )
+    backfill.add_argument(
+        "--include-paused", action="store_true", help="also sites paused in snapwatch"
+    )
+    backfill.add_argument(
+        "--restore", action="store_true", help="put back the rows a backfill replaced"
+    )
 
 
 def _add_status_and_actions(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -106,21 +106,6 @@ class OffGrid:
     """The parts of that slot the row leaves uncovered."""
 
 
-@dataclass
-class SessionAudit:
-    session_id: UUID
-    session_date: date
-    start: datetime
-    end: datetime
-    status: str
-    slots: list[SlotAudit] = field(default_factory=list)
-    off_grid: list[OffGrid] = field(default_factory=list)
-    overlapping: list[tuple[StoredRow, StoredRow]] = field(default_factory=list)
-    wake_gaps: list[int] = field(default_factory=list)
-    rows: int = 0
-    """Rows stored for the session."""
-
-
 @dataclass(frozen=True)
 class Counts:
     sessions: int = 0
@@ -149,6 +134,37 @@ class Counts:
         )
 
 
+@dataclass
+class SessionAudit:
+    session_id: UUID
+    session_date: date
+    start: datetime
+    end: datetime
+    status: str
+    slots: list[SlotAudit] = field(default_factory=list)
+    off_grid: list[OffGrid] = field(default_factory=list)
+    overlapping: list[tuple[StoredRow, StoredRow]] = field(default_factory=list)
+    wake_gaps: list[int] = field(default_factory=list)
+    rows: int = 0
+    """Rows stored for the session."""
+
+    @property
+    def counts(self) -> Counts:
+        by = Counter(slot.status for slot in self.slots)
+        return Counts(
+            sessions=1,
+            expected=len(self.slots),
+            present=by[Status.PRESENT],
+            missing=by[Status.MISSING],
+            other_shape=by[Status.OTHER_SHAPE],
+            invalid_v1=by[Status.INVALID_V1],
+            provisional_left=by[Status.PROVISIONAL],
+            off_grid=len(self.off_grid),
+            overlapping=len(self.overlapping),
+            wake_gaps=len(self.wake_gaps),
+        )
+
+
 @dataclass(frozen=True)
 class SiteContext:
     """What a site's audit was judged from: its facts and the sessions read."""
@@ -172,20 +188,9 @@ class SiteAudit:
 
     @property
     def counts(self) -> Counts:
-        total = Counts(sessions=len(self.sessions))
-        for s in self.sessions:
-            by = Counter(slot.status for slot in s.slots)
-            total += Counts(
-                expected=len(s.slots),
-                present=by[Status.PRESENT],
-                missing=by[Status.MISSING],
-                other_shape=by[Status.OTHER_SHAPE],
-                invalid_v1=by[Status.INVALID_V1],
-                provisional_left=by[Status.PROVISIONAL],
-                off_grid=len(s.off_grid),
-                overlapping=len(s.overlapping),
-                wake_gaps=len(s.wake_gaps),
-            )
+        total = Counts()
+        for session in self.sessions:
+            total += session.counts
         return total
 
 
