@@ -9,6 +9,7 @@ from uuid import UUID
 
 import pytest
 from psycopg import AsyncConnection
+from support.history import D1, D2, H, history
 from support.overview_rows import Rows
 
 from snapwatch.infra.config import Settings
@@ -16,27 +17,8 @@ from snapwatch.schedule.history.audit import DateRange, SiteAudit, Status, audit
 from snapwatch.schedule.history.backfill import Backfill, BackfillOptions, plan_backfill
 from snapwatch.schedule.history.restore import restore
 
-D1 = datetime(2026, 3, 2, tzinfo=UTC)
-D2 = D1 + timedelta(days=1)
 NOW = D1 + timedelta(days=2, hours=12)
-H = timedelta(hours=1)
 RANGE = DateRange(D1.date(), D2.date())
-
-
-def history(rows: Rows, devices: int = 2) -> UUID:
-    """A site at a 1 h cadence with two finished day sessions and telemetry every 30 min."""
-    program = rows.program(rows.company("Co"), "Program")
-    site = rows.site(program, "Pier 4", snapshot_cadence_hours=1, timezone="UTC")
-    ids = [rows.device(site, x_position=1.0 + i, y_position=2.0) for i in range(devices)]
-    for day in (D1, D2):
-        rows.session(site, day, day + timedelta(days=1), "locked")
-    for n in range(2 * 48):
-        at = D1 + timedelta(minutes=30 * n + 7)
-        for i, device in enumerate(ids):
-            rows.payload(device, at, temperature=20.0 + i, humidity=50.0, battery_voltage=3.7)
-            if n % 4 == 0:
-                rows.image(device, at, 0.05 + 0.001 * n)
-    return site
 
 
 def session_of(rows: Rows, site: UUID, day: datetime) -> UUID:
@@ -177,3 +159,89 @@ async def test_totals_and_coverage(
     totals = total(await audit(conn, cfg))
     assert totals.expected == 48 and totals.coverage == pytest.approx(100 * 45 / 48)
     assert date(2026, 3, 2) == RANGE.since
+
+
+# --- as of the window: the same document the scheduler would have written -----------------
+
+IGNORED = {"generated_at", "trigger", "late_by_seconds"}
+"""What differs by who wrote it and when, not by what it says."""
+
+
+def comparable(doc: dict[str, Any]) -> dict[str, Any]:
+    meta = {k: v for k, v in doc["snapshot_metadata"].items() if k not in IGNORED}
+    return {**doc, "snapshot_metadata": meta}
+
+
+async def test_a_backfilled_snapshot_equals_the_one_written_on_time(
+    rows: Rows, conn: AsyncConnection[Any], cfg: Settings
+) -> None:
+    from snapwatch.schedule.tick import run_tick
+
+    site = history(rows)
+    slot_end = D1 + 10 * H
+    on_time = slot_end + timedelta(seconds=cfg.scheduler.settle_seconds + 1)
+    # the scheduler catches up to 09:00, then writes 09:00-10:00 on time
+    await run_tick(conn, cfg, on_time - H, site=site)
+    await run_tick(conn, cfg, on_time, site=site)
+    [(written, doc_text)] = rows.conn.execute(
+        "SELECT snapshot_id, site_state::text FROM session_wake_snapshots WHERE wake_number = 10"
+    ).fetchall()
+    scheduled = json.loads(doc_text)
+    assert scheduled["snapshot_metadata"]["trigger"] == "schedule"
+    # more readings arrive after the window; then the row is lost and backfilled
+    device = scheduled["devices"][0]["device_id"]
+    rows.payload(UUID(device), slot_end + timedelta(minutes=1), temperature=99.0)
+    rows.image(UUID(device), slot_end + timedelta(minutes=2), 0.9)
+    rows.conn.execute("DELETE FROM session_wake_snapshots WHERE snapshot_id = %s", (written,))
+    await backfill(conn, cfg)
+    [doc_text] = rows.conn.execute(
+        "SELECT site_state::text FROM session_wake_snapshots"
+        " WHERE wake_round_start = %s AND wake_round_end = %s",
+        (slot_end - H, slot_end),
+    ).fetchone() or [None]
+    assert doc_text is not None
+    backfilled = json.loads(doc_text)
+    assert backfilled["snapshot_metadata"]["trigger"] == "backfill"
+    assert comparable(backfilled) == comparable(scheduled)
+
+
+# --- site-local days in several time zones, across a DST change ----------------------------
+
+
+async def test_sessions_across_a_dst_change_in_two_zones(
+    rows: Rows, conn: AsyncConnection[Any], cfg: Settings
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    program = rows.program(rows.company("Co"), "Program")
+    expected: dict[str, int] = {}
+    # Europe springs forward on 2026-03-29, the United States on 2026-03-08
+    for name, zone, day in (
+        ("Zaandam", "Europe/Amsterdam", date(2026, 3, 29)),
+        ("Newark", "America/New_York", date(2026, 3, 8)),
+    ):
+        site = rows.site(program, name, snapshot_cadence_hours=1, timezone=zone)
+        device = rows.device(site)
+        tz = ZoneInfo(zone)
+        for offset in (-1, 0, 1):
+            local = day + timedelta(days=offset)
+            start = datetime(local.year, local.month, local.day, tzinfo=tz)
+            end = start + timedelta(days=1)
+            end = datetime(end.year, end.month, end.day, tzinfo=tz)  # the next local midnight
+            rows.session(site, start, end, "locked", session_date=local)
+            rows.payload(device, start + timedelta(minutes=5), temperature=20.0)
+        expected[name] = 24 + 23 + 24  # the spring-forward day has 23 hours
+    dates = DateRange(date(2026, 3, 7), date(2026, 3, 30))
+    now = datetime(2026, 4, 2, tzinfo=UTC)
+    audits = [a async for a in audit_sites(conn, now, cfg.scheduler, dates=dates)]
+    assert {a.site_name: a.counts.expected for a in audits} == expected
+    assert {a.site_name: [len(s.slots) for s in a.sessions] for a in audits} == {
+        "Zaandam": [24, 23, 24],
+        "Newark": [24, 23, 24],
+    }
+    options = BackfillOptions(dates=dates)
+    plans = await plan_backfill(conn, now, cfg, options)
+    results = await Backfill(conn, cfg, options, now=lambda: now).run(plans)
+    assert sum(r.written for r in results) == sum(expected.values())
+    after = [a async for a in audit_sites(conn, now, cfg.scheduler, dates=dates)]
+    assert all(a.counts.coverage == 100.0 and a.counts.problems == 0 for a in after)
