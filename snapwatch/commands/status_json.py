@@ -45,6 +45,18 @@ def status_json(report: StatusReport) -> dict[str, Any]:
             for i in report.instances
         ],
         "pauses": [_pause_json(p) for p in report.pauses],
+        "backfills": [
+            {
+                "run_id": str(b.run_id),
+                "started_at": b.started_at.isoformat(),
+                "finished_at": None if b.finished_at is None else b.finished_at.isoformat(),
+                "status": b.status,
+                "started_by": b.started_by,
+                "progress": b.tally,
+                "text": b.line(report.as_of),
+            }
+            for b in report.backfills
+        ],
         "access": _access_json(report.access),
         "pg_cron": _plain(
             {

@@ -40,6 +40,7 @@ def render_status(report: StatusReport) -> str:
     if off is not None:
         lines.append(_cut(f"clock: {off} (its time is used)", WIDTH))
     lines += ["", *_sites(report), "", *_instances(report), "", *_pauses(report)]
+    lines += ["", *_backfills(report)]
     lines += ["", *_cron(report), "", *_other_writers(report.writers)]
     lines += ["", *_access(report.access)]
     return "\n".join(map(printable, lines)) + "\n"
@@ -159,6 +160,15 @@ def _instances(report: StatusReport) -> list[str]:
         out.append(line)
         out += [_cut(f"    {note}", WIDTH) for note in notes[n]]
     return out
+
+
+def _backfills(report: StatusReport) -> list[str]:
+    if not report.backfills:
+        return ["BACKFILLS none running or in the last day"]
+    lines = [f"BACKFILLS {len(report.backfills)}"]
+    for b in report.backfills:
+        lines += textwrap.wrap(b.line(report.as_of), WIDTH, subsequent_indent="  ")
+    return lines
 
 
 def _pauses(report: StatusReport) -> list[str]:

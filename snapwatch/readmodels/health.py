@@ -20,6 +20,7 @@ from psycopg import AsyncConnection
 from snapwatch.infra.access import AccessReport, check_access
 from snapwatch.readmodels.status import conflict_warning
 from snapwatch.schedule.health import InstanceHealth, count_instance_states, instance_health
+from snapwatch.schedule.history.runs import BackfillRun, recent_backfills
 from snapwatch.schedule.instances import read_instances
 from snapwatch.schedule.other_writers import OtherWriters, read_other_writers
 from snapwatch.schedule.pgcron import CronReport, read_cron
@@ -39,6 +40,8 @@ class JobHealth:
     """The pg_cron conflict: an active job shown to write snapshots while a snapwatch
     scheduler is live."""
     access: AccessReport
+    backfills: tuple[BackfillRun, ...] = ()
+    """Backfills running, or finished within a day, newest first."""
 
     def counts(self) -> dict[str, int]:
         """Instances per state; every state present."""
@@ -55,4 +58,6 @@ async def job_health(conn: AsyncConnection[dict[str, Any]], now: datetime) -> Jo
     cron = await read_cron(conn, now)
     writers = await read_other_writers(conn)
     access = await check_access(conn)
-    return JobHealth(now, instances, cron, writers, conflict_warning(cron, instances), access)
+    backfills = tuple(await recent_backfills(conn, now))
+    warning = conflict_warning(cron, instances)
+    return JobHealth(now, instances, cron, writers, warning, access, backfills)

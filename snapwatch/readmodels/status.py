@@ -4,7 +4,7 @@ pauses, pg_cron jobs, the other writers of snapshots and what the role can do.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -20,6 +20,7 @@ from snapwatch.schedule.health import (
     instance_health,
     read_site_health,
 )
+from snapwatch.schedule.history.runs import BackfillRun, recent_backfills
 from snapwatch.schedule.instances import read_instances
 from snapwatch.schedule.other_writers import OtherWriters, read_other_writers
 from snapwatch.schedule.pauses import PauseRecord, in_force
@@ -50,6 +51,8 @@ class StatusReport:
     """Offsets beyond this (this host's, or an instance's) are shown."""
     pooler: Pooler | None = None
     """The pooler mode the connection is in, and why."""
+    backfills: list[BackfillRun] = field(default_factory=list)
+    """Backfills running, or finished within a day, newest first."""
 
 
 async def read_status(
@@ -70,8 +73,19 @@ async def read_status(
     writers = await read_other_writers(conn)
     warning = conflict_warning(cron, instances)
     access = await check_access(conn)
+    backfills = await recent_backfills(conn, now)
     return StatusReport(
-        now, database, sites, instances, pauses, cron, writers, warning, access, pooler=pooler
+        now,
+        database,
+        sites,
+        instances,
+        pauses,
+        cron,
+        writers,
+        warning,
+        access,
+        pooler=pooler,
+        backfills=backfills,
     )
 
 

@@ -42,6 +42,10 @@ def test_audit_exits_1_while_slots_are_missing_and_0_once_backfilled(
     assert code == 0
     events = [json.loads(line) for line in out.splitlines()]
     assert events[-1]["event"] == "done" and events[-1]["written"] == 48
+    code, out, _ = run(capsys, "status", "--dsn", migrated_dsn)
+    said = " ".join(out[out.index("BACKFILLS 1") :].split())
+    assert "ok, finished just now: 48 of 48 snapshots, 1 of 1 sites" in said
+    assert "(2026-03-02 .. 2026-03-03)" in said
     code, out, _ = run(capsys, "audit", "--site", "Pier 4", *RANGE, "--json", "--dsn", migrated_dsn)
     assert code == 0
     result: dict[str, Any] = json.loads(out)

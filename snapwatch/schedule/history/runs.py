@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+
+from snapwatch.text.times import relative_text
 
 START_SQL = """
 INSERT INTO snapwatch.runs (kind, started_at, as_of, status, started_by, detail)
@@ -69,6 +72,10 @@ class BackfillTally:
         return json.dumps(asdict(self))
 
 
+RECENT = timedelta(days=1)
+"""Finished backfills are shown this long after they end (running ones always)."""
+
+
 @dataclass(frozen=True)
 class BackfillRun:
     run_id: UUID
@@ -78,16 +85,35 @@ class BackfillRun:
     started_by: str | None
     tally: dict[str, Any]
 
+    def line(self, now: datetime) -> str:
+        """``backfill by ops@h running, started 2m ago: 1234 of 72000 snapshots, 3 of 100
+        sites (2026-11-01 .. today)`` (or finished, with its status)."""
+        t = self.tally
+        who = f" by {self.started_by}" if self.started_by else ""
+        if self.finished_at is None:
+            when = f"running, started {relative_text(self.started_at, now)}"
+        else:
+            when = f"{self.status}, finished {relative_text(self.finished_at, now)}"
+        done = (
+            f"{t.get('written', 0)} of {t.get('planned', 0)} snapshots,"
+            f" {t.get('sites_done', 0)} of {t.get('sites_total', 0)} sites"
+        )
+        extra = f", {t['replaced']} rows replaced" if t.get("replaced") else ""
+        extra += f", {t['sites_failed']} sites failed" if t.get("sites_failed") else ""
+        span = f"{t.get('since', '?')} .. {t.get('until', '?')}"
+        return f"backfill{who} {when}: {done}{extra} ({span})"
+
 
 async def start_run(
     conn: AsyncConnection[Any], now: datetime, who: str, tally: BackfillTally
 ) -> UUID:
-    cur = await conn.execute(
-        START_SQL, {"started": now, "as_of": now, "who": who, "detail": tally.as_json()}
-    )
-    row = await cur.fetchone()
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            START_SQL, {"started": now, "as_of": now, "who": who, "detail": tally.as_json()}
+        )
+        row = await cur.fetchone()
     assert row is not None
-    return UUID(str(row["run_id"] if isinstance(row, dict) else row[0]))
+    return UUID(str(row["run_id"]))
 
 
 async def record_progress(conn: AsyncConnection[Any], run: UUID, tally: BackfillTally) -> None:
@@ -120,13 +146,14 @@ async def finish_run(
 
 
 async def recent_backfills(
-    conn: AsyncConnection[Any], since: datetime, limit: int = 3
+    conn: AsyncConnection[Any], now: datetime, limit: int = 3
 ) -> list[BackfillRun]:
-    """Backfills running now or finished after ``since``, newest first."""
-    cur = await conn.execute(RECENT_SQL, {"since": since, "limit": limit})
+    """Backfills running now or finished within :data:`RECENT` of ``now``, newest first."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(RECENT_SQL, {"since": now - RECENT, "limit": limit})
+        rows = await cur.fetchall()
     out = []
-    for r in await cur.fetchall():
-        row = r if isinstance(r, dict) else dict(zip(_RECENT_COLUMNS, r, strict=True))
+    for row in rows:
         detail = row["detail"] if isinstance(row["detail"], dict) else {}
         out.append(
             BackfillRun(
@@ -139,9 +166,6 @@ async def recent_backfills(
             )
         )
     return out
-
-
-_RECENT_COLUMNS = ("run_id", "started_at", "finished_at", "status", "started_by", "detail")
 
 
 def _counts(run: UUID, tally: BackfillTally) -> dict[str, Any]:

@@ -175,7 +175,8 @@ class HealthPane(Pane):
         bound = self.max_clock_offset_seconds
         rows = {str(i.instance_id): instance_row(i, mine, bound) for i in health.instances}
         self.table.show_rows(rows)
-        self.cron.update(plain_lines(cron_lines(health.cron, health.as_of)))
+        backfills = [b.line(health.as_of) for b in health.backfills]
+        self.cron.update(plain_lines([*backfills, *cron_lines(health.cron, health.as_of)]))
         writers = writer_lines(health.writers)
         self.writers.display = bool(writers)
         self.writers.update(plain_lines(writers))
