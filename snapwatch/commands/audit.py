@@ -139,11 +139,10 @@ def _details(session: SessionAudit) -> list[str]:
         out.append(
             f"    {session.session_date} missing wakes {_ranges(s.wake_number for s in missing)}"
         )
-        for slot in [s for s in missing if s.blocked_by is not None][:LISTED]:
-            assert slot.blocked_by is not None
+        for slot in [s for s in missing if s.blocked_by][:LISTED]:
+            rows = ", ".join(f"{r.snapshot_id} (wake {r.wake_number})" for r in slot.blocked_by)
             out.append(
-                f"      wake {slot.wake_number} {_span(slot.start, slot.end)} is held by row"
-                f" {slot.blocked_by.snapshot_id} (wake {slot.blocked_by.wake_number})"
+                f"      wake {slot.wake_number} {_span(slot.start, slot.end)} is held by {rows}"
             )
     for status in (Status.OTHER_SHAPE, Status.INVALID_V1, Status.PROVISIONAL):
         held = [s for s in session.slots if s.status is status]
@@ -246,7 +245,7 @@ def _slot_json(slot: SlotAudit) -> dict[str, Any]:
         "end": slot.end.isoformat(),
         "status": slot.status.value,
         "row": None if slot.row is None else _row_json(slot.row),
-        "blocked_by": None if slot.blocked_by is None else _row_json(slot.blocked_by),
+        "blocked_by": [_row_json(r) for r in slot.blocked_by],
     }
 
 

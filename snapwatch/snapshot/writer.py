@@ -226,6 +226,8 @@ class SiteWrite:
     lock_wait: LockWait | None = None
     """The write waited for a lock past ``lock_timeout`` and was rolled back."""
     written: list[tuple[PreparedSnapshot, UUID]] = field(default_factory=list)
+    replaced: int = 0
+    """Rows moved aside (``replacing``) and written over."""
     # (snapshot, why nothing was written): covered meanwhile, or a regular row exists.
     conflicts: list[tuple[PreparedSnapshot, str]] = field(default_factory=list)
 
@@ -261,7 +263,7 @@ async def write_site(
             conn.cursor(row_factory=tuple_row) as cur,
         ):
             if replacing is not None:
-                await _archive(cur, site_id, replacing, now)
+                result.replaced = await _archive(cur, site_id, replacing, now)
             await cur.execute(WRITE_SQL, params)
             rows = await cur.fetchall()
             if replacing is not None:
@@ -271,6 +273,7 @@ async def write_site(
         return result
     except _NotReplaced:
         rows = None
+        result.replaced = 0
     if rows is None:
         result.conflicts = [(s, "not written: the rows it replaces were kept") for s in snapshots]
         return result
@@ -288,7 +291,7 @@ async def write_site(
     return result
 
 
-async def _archive(cur: Any, site_id: UUID, replacing: Replacing, now: datetime) -> None:
+async def _archive(cur: Any, site_id: UUID, replacing: Replacing, now: datetime) -> int:
     await cur.execute(
         ARCHIVE_SQL,
         {
@@ -301,7 +304,7 @@ async def _archive(cur: Any, site_id: UUID, replacing: Replacing, now: datetime)
             "run": replacing.run_id,
         },
     )
-    await cur.fetchall()
+    return len(await cur.fetchall())
 
 
 async def _point_to_replacements(

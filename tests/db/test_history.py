@@ -92,7 +92,7 @@ async def test_an_audit_counts_each_kind_of_problem_exactly(
         (D1 + 9 * H + timedelta(minutes=12), D1 + 10 * H),
     )
     slot10 = site.sessions[0].slots[9]
-    assert (slot10.status, slot10.blocked_by) == (Status.MISSING, off.row)
+    assert (slot10.status, slot10.blocked_by) == (Status.MISSING, (off.row,))
     shapes = {s.row.shape for s in site.sessions[0].slots if s.row is not None}
     assert shapes == {"bare array", "unversioned"}
     # wakes 1-2 and 5-99 are gaps below the off-grid row's 100
@@ -245,3 +245,92 @@ async def test_sessions_across_a_dst_change_in_two_zones(
     assert sum(r.written for r in results) == sum(expected.values())
     after = [a async for a in audit_sites(conn, now, cfg.scheduler, dates=dates)]
     assert all(a.counts.coverage == 100.0 and a.counts.problems == 0 for a in after)
+
+
+# --- weeks of history with every kind of problem --------------------------------------------
+
+
+async def test_twelve_days_with_every_kind_of_problem(
+    rows: Rows, conn: AsyncConnection[Any], cfg: Settings
+) -> None:
+    """Twelve days at two sites (UTC and New York), the older generators' rows, a forced
+    row left over, an invalid v1 row and two overlapping rows: each kind counted exactly,
+    a backfill with --replace leaves 100 % coverage and nothing else."""
+    from zoneinfo import ZoneInfo
+
+    program = rows.program(rows.company("Co"), "Program")
+    first = date(2026, 2, 20)
+    sites: dict[str, UUID] = {}
+    sessions: dict[tuple[str, int], UUID] = {}
+    for name, zone in (("Pier", "UTC"), ("Newark", "America/New_York")):
+        site = rows.site(program, name, snapshot_cadence_hours=2, timezone=zone)
+        sites[name] = site
+        device = rows.device(site, x_position=1.0, y_position=1.0)
+        tz = ZoneInfo(zone)
+        for d in range(12):
+            local = first + timedelta(days=d)
+            start = datetime(local.year, local.month, local.day, tzinfo=tz)
+            sessions[name, d] = rows.session(
+                site, start, start + timedelta(days=1), "locked", session_date=local
+            )
+        rows.conn.execute(
+            "INSERT INTO device_wake_payloads (company_id, program_id, site_id, device_id,"
+            " captured_at, temperature, humidity)"
+            " SELECT s.company_id, s.program_id, s.site_id, %s, t, 21, 55 FROM sites s"
+            " CROSS JOIN generate_series(%s::timestamptz, %s::timestamptz, interval '40 min') t"
+            " WHERE s.site_id = %s",
+            (device, datetime(2026, 2, 19, tzinfo=UTC), datetime(2026, 3, 5, tzinfo=UTC), site),
+        )
+    pier = sites["Pier"]
+    day0 = datetime(2026, 2, 20, tzinfo=UTC)
+    s0 = sessions["Pier", 0]
+    stored_row(rows, pier, s0, 1, day0, day0 + 2 * H, [{"device_code": "A"}])  # bare array
+    stored_row(rows, pier, s0, 2, day0 + 2 * H, day0 + 4 * H, {"devices": []})  # unversioned
+    stored_row(
+        rows, pier, s0, 3, day0 + 4 * H, day0 + 6 * H, {"schema_version": 1, "devices": []}
+    )  # invalid v1: the required keys are missing
+    forced = stored_row(
+        rows,
+        pier,
+        s0,
+        4,
+        day0 + 6 * H,
+        day0 + 6 * H + timedelta(minutes=20),
+        {"snapshot_metadata": {"provisional": True}},
+    )
+    rows.conn.execute(
+        "INSERT INTO snapwatch.provisional_snapshots (session_id, wake_number)"
+        " SELECT session_id, wake_number FROM session_wake_snapshots WHERE snapshot_id = %s",
+        (forced,),
+    )
+    s1 = sessions["Pier", 1]
+    day1 = day0 + timedelta(days=1)
+    stored_row(rows, pier, s1, 90, day1 + H, day1 + 3 * H, {"x": 1})  # off-grid, overlaps
+    stored_row(rows, pier, s1, 91, day1 + 2 * H, day1 + 2 * H + timedelta(minutes=30), {"x": 2})
+    dates = DateRange(first, first + timedelta(days=11))
+    now = datetime(2026, 3, 6, tzinfo=UTC)
+    before = {a.site_name: a.counts for a in await _audit(conn, cfg, dates, now)}
+    assert before["Newark"].expected == 12 * 12 and before["Newark"].missing == 144
+    p = before["Pier"]
+    assert (p.expected, p.other_shape, p.invalid_v1, p.provisional_left) == (144, 2, 1, 1)
+    assert (p.off_grid, p.overlapping, p.present) == (2, 1, 0)
+    assert p.missing == 144 - 4
+    options = BackfillOptions(
+        dates=dates, replace=frozenset({"other_shape", "invalid_v1", "off_grid"})
+    )
+    plans = await plan_backfill(conn, now, cfg, options)
+    results = await Backfill(conn, cfg, options, now=lambda: now).run(plans)
+    assert [p.left for p in plans] == [[], []]
+    assert sum(r.written for r in results) == 288, results
+    after = await _audit(conn, cfg, dates, now)
+    assert all(a.counts.present == 144 and a.counts.problems == 0 for a in after)
+    count = rows.conn.execute("SELECT count(*) FROM session_wake_snapshots").fetchone()
+    assert count == (288,)
+    kept = rows.conn.execute("SELECT count(*) FROM snapwatch.replaced_snapshots").fetchone()
+    assert kept == (5,)  # the forced row was replaced in place, as the scheduler does
+
+
+async def _audit(
+    conn: AsyncConnection[Any], cfg: Settings, dates: DateRange, now: datetime
+) -> list[SiteAudit]:
+    return [a async for a in audit_sites(conn, now, cfg.scheduler, dates=dates)]

@@ -90,9 +90,10 @@ class SlotAudit:
     status: Status
     row: StoredRow | None = None
     """The row holding the slot (None when missing)."""
-    blocked_by: StoredRow | None = None
-    """For a missing slot: a row holding its wake number with another window, or a regular
-    row whose window overlaps it (no snapshot can be written there while it stays)."""
+    blocked_by: tuple[StoredRow, ...] = ()
+    """For a missing slot: the rows holding its wake number with another window, and the
+    regular rows whose window overlaps it (no snapshot can be written there while they
+    stay)."""
 
 
 @dataclass(frozen=True)
@@ -329,7 +330,7 @@ def _judge_session(
                 part.start,
                 part.end,
                 Status.MISSING,
-                blocked_by=_blocker(part, by_wake.get(part.k), site_rows),
+                blocked_by=_blockers(part, by_wake.get(part.k), site_rows),
             )
         )
     on_grid = {(p.start, p.end) for p in session_slots(window, owned, cadence)}
@@ -348,15 +349,14 @@ def _status(row: StoredRow) -> Status:
     return Status.INVALID_V1 if row.fault is not None else Status.PRESENT
 
 
-def _blocker(
+def _blockers(
     slot: Slot, same_wake: StoredRow | None, site_rows: Iterable[StoredRow]
-) -> StoredRow | None:
-    if same_wake is not None and not same_wake.provisional:
-        return same_wake
+) -> tuple[StoredRow, ...]:
+    found = {} if same_wake is None or same_wake.provisional else {same_wake.snapshot_id: same_wake}
     for row in site_rows:
         if not row.provisional and row.start < slot.end and slot.start < row.end:
-            return row
-    return None
+            found.setdefault(row.snapshot_id, row)
+    return tuple(found.values())
 
 
 def _uncovered(slot: Slot | None, row: StoredRow) -> tuple[Span, ...]:

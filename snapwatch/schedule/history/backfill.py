@@ -49,7 +49,12 @@ from snapwatch.snapshot.reader import RoundKey, read_devices, read_rounds
 from snapwatch.snapshot.writer import PreparedSnapshot, Replacing, write_site
 
 ReplaceKind = Literal["other_shape", "invalid_v1", "off_grid"]
-REPLACEABLE: tuple[ReplaceKind, ...] = ("other_shape", "invalid_v1", "off_grid")
+REPLACE_WORDS: dict[ReplaceKind, str] = {
+    "other_shape": "other-shape",
+    "invalid_v1": "invalid",
+    "off_grid": "off-grid",
+}
+"""Each kind of row a backfill may replace, as ``--replace`` names it."""
 CHUNK = 24
 """Slots written per transaction at most (a site-day at a 1 h cadence)."""
 BUSY_RETRIES = 5
@@ -169,15 +174,20 @@ def _fill(
         if kind not in replace:
             return None  # kept as it is: the audit reports it
         return Fill(slot, slot.row.wake_number, ((slot.row, kind),))
-    blocker = slot.blocked_by
-    if blocker is None:
-        return Fill(slot, slot.wake_number)
-    blocker_kind = _kind(blocker, kinds)
-    if blocker_kind is None or blocker_kind not in replace:
-        what = blocker_kind or "regular"
-        flag = f" (--replace {blocker_kind.replace('_', '-')})" if blocker_kind else ""
-        return f"held by {what} row {blocker.snapshot_id} (wake {blocker.wake_number}){flag}"
-    return Fill(slot, slot.wake_number, ((blocker, blocker_kind),))
+    moved: list[tuple[StoredRow, ReplaceKind]] = []
+    for blocker in slot.blocked_by:
+        blocker_kind = _kind(blocker, kinds)
+        if blocker_kind is None or blocker_kind not in replace:
+            what = blocker_kind or "regular"
+            flag = f" (--replace {_flag(blocker_kind)})" if blocker_kind else ""
+            return f"held by {what} row {blocker.snapshot_id} (wake {blocker.wake_number}){flag}"
+        moved.append((blocker, blocker_kind))
+    return Fill(slot, slot.wake_number, tuple(moved))
+
+
+def _flag(kind: ReplaceKind) -> str:
+    """The ``--replace`` word for a kind."""
+    return REPLACE_WORDS[kind]
 
 
 async def plan_backfill(
@@ -295,8 +305,7 @@ class Backfill:
             await asyncio.sleep(0.2 * (attempt + 1))
         result.written += len(written.written)
         result.conflicts += len(written.conflicts)
-        if replacing is not None and written.written:
-            result.replaced += len(replacing.snapshot_ids)
+        result.replaced += written.replaced
         self.progress(
             {"event": "written", "site": plan.audit.site_name, "count": len(written.written)}
         )
