@@ -180,3 +180,7 @@ _.border_subtitle  # unused attribute (snapwatch/tui/widgets/json_tree.py:327)
 _.border_subtitle  # unused attribute (snapwatch/tui/widgets/json_tree.py:330)
 _.border_title  # unused attribute (snapwatch/tui/widgets/mgi_chart.py:93)
 _.border_subtitle  # unused attribute (snapwatch/tui/widgets/mgi_chart.py:94)
+
+# snapwatch.schedule.history.runs: the backfill's tally is stored as JSON (asdict) and read
+# back by name
+sites_total  # unused variable (snapwatch/schedule/history/runs.py:66)

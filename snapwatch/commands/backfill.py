@@ -117,14 +117,14 @@ async def restore_command(
         if dry_run:
             rows = [
                 [str(k.site_name or k.site_id), str(k.wake_number), k.kind, str(k.snapshot_id),
-                 f"{k.replaced_at:%Y-%m-%d %H:%M}", k.replaced_by]
+                 f"{k.replaced_at:%Y-%m-%d %H:%M}", k.replaced_by, str(k.replacement_id or "-")]
                 for k in kept
             ]  # fmt: skip
             if as_json:
                 out.write(json.dumps([_kept_json(k) for k in kept]) + "\n")
             else:
                 out.write(f"{len(kept)} replaced rows would be restored\n")
-                headers = ["SITE", "WAKE", "KIND", "SNAPSHOT", "REPLACED", "BY"]
+                headers = ["SITE", "WAKE", "KIND", "SNAPSHOT", "REPLACED", "BY", "REPLACED BY"]
                 out.write("\n".join(table(headers, rows, shrink={0: 12})) + "\n" if rows else "")
             return EXIT_OK
         now = await command_now(conn)

@@ -1,7 +1,9 @@
 """The audit: for each past session, every slot it should have (by the scheduler's own
 rules) against what is stored, and each kind of problem, per session, site and in total.
 
-Expected: every completed slot of a session dated in the range, by the site's cadence
+Expected: every completed slot (ended more than the scheduler's settle and late grace
+ago: until then a running scheduler may still write it on time) of a session dated in
+the range, by the site's cadence
 today (the platform keeps no cadence history), of the time the session owns (overlapping
 sessions: :func:`snapwatch.schedule.sessions.owned_spans`), less slots that ended inside
 a recorded pause or after the session was locked. Present: the rows stored, judged by
@@ -22,11 +24,11 @@ from uuid import UUID
 from psycopg import AsyncConnection
 
 from snapwatch.infra.config import SchedulerSettings
-from snapwatch.schedule.history.stored import StoredRow, StoredSession, read_rows, read_sessions
+from snapwatch.schedule.history.stored import StoredRow, read_rows, read_sessions
 from snapwatch.schedule.pauses import PauseRecord, read_pauses
 from snapwatch.schedule.plan import session_slots
 from snapwatch.schedule.sessions import SessionWindow, owned_spans
-from snapwatch.schedule.sitestate import SiteView, read_site_views
+from snapwatch.schedule.sitestate import SessionView, SiteView, read_site_views
 from snapwatch.schedule.slots import Slot, Span, slot_at
 from snapwatch.snapshot.program import site_timezone
 
@@ -171,7 +173,7 @@ class SiteContext:
     """What a site's audit was judged from: its facts and the sessions read."""
 
     view: SiteView
-    sessions: Sequence[StoredSession]
+    sessions: Sequence[SessionView]
 
 
 @dataclass
@@ -210,7 +212,7 @@ async def audit_sites(
     for first in range(0, len(views), BATCH_SITES):
         batch = views[first : first + BATCH_SITES]
         sessions = await read_sessions(conn, [v.facts.site_id for v in batch], *widest)
-        ids = [s.view.facts.session_id for group in sessions.values() for s in group]
+        ids = [s.facts.session_id for group in sessions.values() for s in group]
         rows: dict[UUID, list[StoredRow]] = defaultdict(list)
         for row in await read_rows(conn, ids):
             rows[row.site_id].append(row)
@@ -222,7 +224,7 @@ async def audit_sites(
                 rows.get(sid, []),
                 [p for p in pauses if p.covers(sid)],
                 now=now,
-                settle_seconds=sched.settle_seconds,
+                wait_seconds=sched.settle_seconds + sched.late_grace_seconds,
                 dates=dates,
             )
 
@@ -233,15 +235,17 @@ def _midnight(day: date) -> datetime:
 
 def judge_site(
     view: SiteView,
-    sessions: Sequence[StoredSession],
+    sessions: Sequence[SessionView],
     rows: Sequence[StoredRow],
     pauses: Sequence[PauseRecord],
     *,
     now: datetime,
-    settle_seconds: float,
+    wait_seconds: float,
     dates: DateRange,
 ) -> SiteAudit:
-    """One site's audit from what was read (pure)."""
+    """One site's audit from what was read (pure). A slot is expected once it ended
+    ``wait_seconds`` ago (the scheduler's settle and late grace: until then a running
+    scheduler may still write it on time)."""
     since, until = dates.for_site(view.facts.timezone, now)
     audit = SiteAudit(
         view.facts.site_id,
@@ -253,19 +257,19 @@ def judge_site(
         context=SiteContext(view, sessions),
     )
     cadence = view.cadence
-    chosen = [s for s in sessions if since <= s.view.facts.session_date <= until]
+    chosen = [s for s in sessions if since <= s.facts.session_date <= until]
     if cadence is None:
         audit.note = f"{view.reason or 'no cadence'}: no slot is expected"
-    windows = [s.view.window() for s in sessions]
+    windows = [s.window() for s in sessions]
     owned = owned_spans(windows, cadence) if cadence is not None else [[] for _ in windows]
     spans = [(p.paused_at, p.until) for p in pauses]
     by_session: dict[UUID, list[StoredRow]] = defaultdict(list)
     for row in rows:
         by_session[row.session_id].append(row)
-    settle = timedelta(seconds=settle_seconds)
+    wait = timedelta(seconds=wait_seconds)
     for stored in chosen:
         i = sessions.index(stored)
-        facts = stored.view.facts
+        facts = stored.facts
         session = SessionAudit(
             facts.session_id, facts.session_date, facts.start, facts.end, facts.status
         )
@@ -275,7 +279,7 @@ def judge_site(
             expected = [
                 p
                 for p in session_slots(windows[i], owned[i], cadence, pauses=spans)
-                if p.end + settle <= now
+                if p.end + wait <= now
             ]
             _judge_session(
                 session,

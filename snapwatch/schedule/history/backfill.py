@@ -132,7 +132,7 @@ def plan_site(audit: SiteAudit, replace: frozenset[ReplaceKind]) -> SitePlan:
         return plan
     context = audit.context
     assert context is not None
-    index_of = {s.view.facts.session_id: i for i, s in enumerate(context.sessions)}
+    index_of = {s.facts.session_id: i for i, s in enumerate(context.sessions)}
     for session in sorted(audit.sessions, key=lambda s: s.start):
         kinds = _row_kinds(session.off_grid)
         work = SessionWork(index_of[session.session_id])
@@ -329,10 +329,10 @@ class Backfill:
         context = audit.context
         assert context is not None and audit.cadence_hours is not None
         view = context.view
-        session = context.sessions[work.index].view
-        windows = [s.view.window() for s in context.sessions]
+        session = context.sessions[work.index]
+        windows = [s.window() for s in context.sessions]
         others = tuple(
-            context.sessions[i].view.facts.session_id for i in overlapping(windows, work.index)
+            context.sessions[i].facts.session_id for i in overlapping(windows, work.index)
         )
         keys = [RoundKey(audit.site_id, f.slot.start, f.slot.end) for f in chunk]
         devices = await read_devices(self.conn, [audit.site_id])

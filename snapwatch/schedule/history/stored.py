@@ -29,8 +29,7 @@ from snapwatch.snapshot.schema import shallow_rule
 # session that overlaps one in the range takes part in who owns which instant).
 SESSIONS_SQL = """
 SELECT ss.site_id, ss.session_id, ss.session_date, ss.session_start_time,
-       ss.session_end_time, ss.status, ss.expected_wake_count, ss.locked_at,
-       ss.session_date BETWEEN %(since)s AND %(until)s AS in_range
+       ss.session_end_time, ss.status, ss.expected_wake_count, ss.locked_at
   FROM site_device_sessions ss
  WHERE ss.site_id = ANY(%(sites)s::uuid[])
    AND ss.session_date BETWEEN %(since)s::date - 1 AND %(until)s::date + 1
@@ -86,12 +85,6 @@ class StoredRow:
     type, or metadata that disagrees with the row's columns); None when it is."""
 
 
-@dataclass(frozen=True)
-class StoredSession:
-    view: SessionView
-    in_range: bool
-
-
 @cache
 def _rule_path() -> str:
     """The schema's shallow rule as one JSON path filter (true when it holds)."""
@@ -110,15 +103,15 @@ def _path_type(jsonb_type: str) -> str:
 
 async def read_sessions(
     conn: AsyncConnection[Any], sites: list[UUID], since: date, until: date
-) -> dict[UUID, list[StoredSession]]:
-    """Each site's sessions dated ``since``..``until`` (and those a day on either side,
-    ``in_range`` False), in start order."""
+) -> dict[UUID, list[SessionView]]:
+    """Each site's sessions dated ``since``..``until`` and those a day on either side (who
+    owns an instant depends on its neighbours), in start order."""
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(SESSIONS_SQL, {"sites": sites, "since": since, "until": until})
         rows = await cur.fetchall()
-    out: dict[UUID, list[StoredSession]] = {}
+    out: dict[UUID, list[SessionView]] = {}
     for r in rows:
-        out.setdefault(r["site_id"], []).append(StoredSession(session_view(r, None), r["in_range"]))
+        out.setdefault(r["site_id"], []).append(session_view(r, None))
     return out
 
 
