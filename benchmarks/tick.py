@@ -42,7 +42,7 @@ from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import Target, connect
 from snapwatch.infra.embedded import EmbeddedServer, start_embedded
 from snapwatch.infra.migrations import migrate, plan
-from snapwatch.schedule import sitestate
+from snapwatch.schedule import pauses, sitestate
 from snapwatch.schedule.tick import TickReport, run_tick
 from snapwatch.snapshot import reader, writer
 
@@ -136,7 +136,7 @@ STATEMENT_NAMES: dict[str, str] = {
     sitestate.SITES_SQL: "load_sites: sites",
     sitestate.SESSIONS_SQL: "load_sites: sessions",
     sitestate.SNAPSHOT_STATE_SQL: "load_sites: snapshot state",
-    sitestate.PAUSES_SQL: "load_sites: pauses",
+    pauses.PAUSES_SQL: "load_sites: pauses",
     reader.DEVICES_SQL: "read_devices",
     reader.TELEMETRY_SQL: "read_rounds: telemetry",
     reader.SCORES_SQL: "read_rounds: scores",
