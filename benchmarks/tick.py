@@ -42,7 +42,7 @@ from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import Target, connect
 from snapwatch.infra.embedded import EmbeddedServer, start_embedded
 from snapwatch.infra.migrations import migrate, plan
-from snapwatch.schedule import sitestate
+from snapwatch.schedule import pauses, sitestate
 from snapwatch.schedule.tick import TickReport, run_tick
 from snapwatch.snapshot import reader, writer
 
@@ -62,7 +62,7 @@ MEMORY_SCALE = 10  # the large fleet of (e): 10x --sites, 1 day of history
 # The two reads every document needs, for every device: the newest telemetry and the
 # newest in-range score before the instant, through the (device_id, captured_at DESC)
 # indexes. Same shape as the reader's queries, one row per device.
-BARE_TELEMETRY_SQL = reader.TELEMETRY_SQL
+BARE_TELEMETRY_SQL = reader.TELEMETRY_SQL.today
 BARE_SCORE_SQL = """
 SELECT d.device_id, m.*
   FROM unnest(%(sites)s::uuid[], %(ends)s::timestamptz[]) AS r(site_id, e)
@@ -136,12 +136,19 @@ STATEMENT_NAMES: dict[str, str] = {
     sitestate.SITES_SQL: "load_sites: sites",
     sitestate.SESSIONS_SQL: "load_sites: sessions",
     sitestate.SNAPSHOT_STATE_SQL: "load_sites: snapshot state",
-    sitestate.PAUSES_SQL: "load_sites: pauses",
-    reader.DEVICES_SQL: "read_devices",
-    reader.TELEMETRY_SQL: "read_rounds: telemetry",
-    reader.SCORES_SQL: "read_rounds: scores",
-    reader.IMAGES_SQL: "read_rounds: images",
-    reader.ALERTS_SQL: "read_rounds: alerts",
+    pauses.PAUSES_SQL: "load_sites: pauses",
+    reader.PLACEMENT_HISTORY_SQL: "read_rounds: placement history",
+    **{
+        text: name
+        for query, name in (
+            (reader.ROSTER_SQL, "read_rounds: roster"),
+            (reader.TELEMETRY_SQL, "read_rounds: telemetry"),
+            (reader.SCORES_SQL, "read_rounds: scores"),
+            (reader.IMAGES_SQL, "read_rounds: images"),
+            (reader.ALERTS_SQL, "read_rounds: alerts"),
+        )
+        for text in (query.today, query.history)
+    },
     writer.WRITE_SQL: "write_site: claim, re-check, upsert, touch, notify",
 }
 
@@ -151,11 +158,17 @@ EXPLAINED = (
     sitestate.SITES_SQL,
     sitestate.SESSIONS_SQL,
     sitestate.SNAPSHOT_STATE_SQL,
-    reader.DEVICES_SQL,
-    reader.TELEMETRY_SQL,
-    reader.SCORES_SQL,
-    reader.IMAGES_SQL,
-    reader.ALERTS_SQL,
+    *(
+        text
+        for query in (
+            reader.ROSTER_SQL,
+            reader.TELEMETRY_SQL,
+            reader.SCORES_SQL,
+            reader.IMAGES_SQL,
+            reader.ALERTS_SQL,
+        )
+        for text in dict.fromkeys((query.today, query.history))
+    ),
 )
 
 
@@ -166,7 +179,7 @@ def say(text: str = "") -> None:
 # --- instrumentation -------------------------------------------------------------------
 
 
-TIMED_ASYNC = ("load_sites", "read_devices", "read_rounds", "write_site")
+TIMED_ASYNC = ("load_sites", "read_rounds", "write_site")
 TIMED_SYNC = {"_due_slots": "planning", "_prepare": "documents"}
 
 
@@ -913,7 +926,7 @@ def print_shares(long_: Bench, short: Bench) -> None:
 
 def shares(probe: Probe, seconds: float) -> dict[str, float]:
     p = probe.phases
-    reading = p["load_sites"] + p["read_devices"] + p["read_rounds"]
+    reading = p["load_sites"] + p["read_rounds"]
     building = p["documents"]
     planning = p["planning"]
     waiting = max(0.0, seconds - reading - building - planning)
@@ -946,7 +959,7 @@ def print_probes(long_: Bench, short: Bench, *, steady: bool) -> None:
     seconds_l = long_.steady_seconds if steady else long_.probe_seconds
     seconds_s = short.steady_seconds if steady else short.probe_seconds
     line("phase, s", f"{long_.spec.days} d", f"{short.spec.days} d")
-    for phase in ("load_sites", "planning", "read_devices", "read_rounds", "documents"):
+    for phase in ("load_sites", "planning", "read_rounds", "documents"):
         line(f"  {phase}", f"{pl.phases[phase]:.3f}", f"{ps.phases[phase]:.3f}")
     rest_l = seconds_l - sum(v for k, v in pl.phases.items() if k != "write_site")
     rest_s = seconds_s - sum(v for k, v in ps.phases.items() if k != "write_site")

@@ -37,9 +37,9 @@ from snapwatch.infra.errors import error_line
 from snapwatch.infra.locks import LockWait, lock_wait
 from snapwatch.schedule.plan import PlannedSlot
 from snapwatch.schedule.sitestate import SessionView, SiteView, load_sites
-from snapwatch.snapshot.inputs import DeviceFacts, Round
+from snapwatch.snapshot.inputs import Round
 from snapwatch.snapshot.prepare import prepare_snapshot
-from snapwatch.snapshot.reader import RoundData, RoundKey, read_devices, read_rounds
+from snapwatch.snapshot.reader import RoundData, RoundKey, read_rounds
 from snapwatch.snapshot.writer import PreparedSnapshot, SiteWrite, write_site
 
 Outcome = Literal["written", "skipped", "failed"]
@@ -278,17 +278,16 @@ async def _batch(run: _Run, jobs: list[_Job]) -> bool:
 
     Each site's write is sent before the next site's document is built and awaited after
     it, so the database writes while Python builds (one write in flight at a time)."""
-    read = await _read(run, jobs)
-    if read is None:
+    data = await _read(run, jobs)
+    if data is None:
         return False
-    devices, data = read
     in_flight: asyncio.Task[None] | None = None
     stopped = False
     try:
         for job in jobs:
             if stopped := run.should_stop():
                 break
-            prepared = _documents(job, devices, data, run.settings, run.now)
+            prepared = _documents(job, data, run.settings, run.now)
             if in_flight is not None:
                 writing, in_flight = in_flight, None
                 await _interruptible(writing, run.interrupt)
@@ -310,43 +309,34 @@ async def _batch(run: _Run, jobs: list[_Job]) -> bool:
     return stopped
 
 
-async def _read(
-    run: _Run, jobs: list[_Job]
-) -> tuple[dict[UUID, tuple[DeviceFacts, ...]], dict[RoundKey, RoundData]] | None:
-    """The batch's devices and readings; None when a lock held them past lock_timeout
-    (then ``run.blocked`` says which)."""
+async def _read(run: _Run, jobs: list[_Job]) -> dict[RoundKey, RoundData] | None:
+    """The batch's rounds, each with its devices and readings as of its end; None when a
+    lock held them past lock_timeout (then ``run.blocked`` says which)."""
+    keys = [
+        RoundKey(j.view.facts.site_id, slot.slot.start, slot.slot.end)
+        for j in jobs
+        for _, slot in j.slots
+    ]
     try:
-        devices = await _interruptible(
-            read_devices(run.conn, [j.view.facts.site_id for j in jobs]), run.interrupt
-        )
-        keys = [
-            RoundKey(j.view.facts.site_id, slot.slot.start, slot.slot.end)
-            for j in jobs
-            for _, slot in j.slots
-        ]
-        data = await _interruptible(read_rounds(run.conn, keys, devices), run.interrupt)
+        return await _interruptible(read_rounds(run.conn, keys), run.interrupt)
     except LockNotAvailable as exc:
         run.blocked = await lock_wait(run.conn, exc)
         return None
-    return devices, data
 
 
 def _documents(
     job: _Job,
-    devices: dict[UUID, tuple[DeviceFacts, ...]],
     data: dict[RoundKey, RoundData],
     settings: Settings,
     now: datetime,
 ) -> list[PreparedSnapshot]:
     """The site's documents; none (and the site failed) when its rows cannot be built."""
-    site_devices = devices.get(job.view.facts.site_id, ())
     try:
         return [
             _prepare(
                 job.view,
                 session=session,
                 slot=slot,
-                devices=site_devices,
                 data=data,
                 settings=settings,
                 now=now,
@@ -416,7 +406,6 @@ def _prepare(
     *,
     session: SessionView,
     slot: PlannedSlot,
-    devices: tuple[DeviceFacts, ...],
     data: dict[RoundKey, RoundData],
     settings: Settings,
     now: datetime,
@@ -436,12 +425,13 @@ def _prepare(
         cadence_unused=view.cadence_choice.unused,
         overlapping_sessions=tuple(s.facts.session_id for s in view.overlapping(session)),
     )
+    read = data[RoundKey(view.facts.site_id, slot.slot.start, slot.slot.end)]
     return prepare_snapshot(
         site=view.facts,
         session=session.facts,
         round_=round_,
-        devices=devices,
-        data=data[RoundKey(view.facts.site_id, slot.slot.start, slot.slot.end)],
+        devices=read.devices,
+        data=read,
         settings=settings,
         now=now,
     )

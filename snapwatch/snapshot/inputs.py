@@ -72,7 +72,10 @@ class SessionFacts:
 
 
 class DeviceFacts(NamedTuple):
-    """A counting device of the site, from its ``devices`` row."""
+    """A device that counted for the round, as of the round end: ``last_seen_at`` is its
+    newest wake payload captured before the round end and ``battery_voltage`` the newest
+    such payload's that has one (None when there is none). The rest has no history and is
+    today's ``devices`` row: identity, position, zone, state, battery health."""
 
     device_id: UUID
     device_code: str | None
@@ -154,3 +157,6 @@ class RoundInputs:
     # Alerts of the round that belong to no counting device (site-level, or a device
     # that no longer counts): they count in ``new_alerts_this_round`` only.
     site_alerts: tuple[RoundAlert, ...] = ()
+    # No placement history could be read: ``devices`` are today's devices of the site. A
+    # reconstructed document (catch_up, backfill) says so in ``data_quality``.
+    roster_from_today: bool = False

@@ -35,6 +35,7 @@ Problem = Literal[
     "unknown_timezone",
     "cadence_column_not_used",
     "overlapping_sessions",
+    "roster_as_of_today",
 ]
 
 
@@ -221,7 +222,13 @@ class Display(_Strict):
 class Device(_Strict):
     """``images_this_round`` lists the newest images of the round (at most
     ``images_per_device_max``, oldest first); ``images_omitted`` counts the older ones
-    of the round that are not listed (0 when all are)."""
+    of the round that are not listed (0 when all are).
+
+    ``battery_voltage`` and ``last_seen_at`` are as of the round: from the newest wake
+    payload captured before the round end (that has a battery reading, for the voltage),
+    null when there is none; a catch-up or backfilled document never shows today's
+    ``last_seen_at``. ``battery_health_percent``, position and zone come from the device
+    row only, as facts that have no history."""
 
     device_id: UUID
     device_code: str | None
@@ -326,7 +333,9 @@ class DataQualityIssue(_Strict):
     MGI score outside 0..1: not used), ``implausible`` (a reading outside its configured
     bounds: kept, left out of the averages), ``outside_site`` (a position beyond the
     site's extent plus a margin: kept), ``not_storable`` (a statistic an aggregate column
-    cannot hold: null), or a problem with the site's zones, timezone or cadence column."""
+    cannot hold: null), ``roster_as_of_today`` (a reconstructed round's devices are those
+    of the site today: no placement history could be read), or a problem with the site's
+    zones, timezone or cadence column."""
 
     device_id: UUID | None
     field: str

@@ -32,6 +32,7 @@ def prepare_snapshot(
         devices=devices,
         observations=data.observations,
         site_alerts=data.site_alerts,
+        roster_from_today=data.roster_from_today,
     )
     doc = document_data(
         inputs,

@@ -1,10 +1,12 @@
-"""Set-based reads of everything the documents of one tick need.
+"""Set-based reads of everything the documents of one tick need, as of each round.
 
-Whatever the number of sites and rounds, a batch of sites is read by the same five
-queries (and a sixth only when some device has a score outside 0..1). The rounds are sent
-as three arrays (site, start, end); PostgreSQL joins each round to the site's counting
-devices and walks an index on (device_id, captured_at DESC) per (device, round) pair, so
-the cost grows with the number of due devices, not with the length of the stored history.
+Whatever the number of sites and rounds, a batch of rounds is read by the same six
+queries (and a seventh only when some device has a score outside 0..1): whether placement
+history is readable, the roster of every round with its devices' facts as of the round
+end, telemetry, scores, images and alerts. The rounds are sent as three arrays (site,
+start, end); PostgreSQL joins each round to the devices that counted for it and walks an
+index on (device_id, captured_at DESC) per (round, device) pair, so the cost grows with
+the number of due devices, not with the length of the stored history.
 """
 
 from __future__ import annotations
@@ -29,12 +31,36 @@ from snapwatch.snapshot.inputs import (
     TelemetryRow,
 )
 
-# A device counts for its site when it is active and not inactive or decommissioned (a NULL
+# A device counts when it is active and not inactive or decommissioned (a NULL
 # provisioning_status counts). A predicate on ``devices d``, not a view: a view would stop
 # the platform from dropping or retyping the columns it names. The cast reads enums too.
+# The platform keeps no history of is_active or provisioning_status: this is today's
+# state, for past rounds too.
 COUNTING_DEVICE = """(d.is_active IS TRUE
        AND (d.provisioning_status IS NULL
             OR d.provisioning_status::text NOT IN ('inactive', 'decommissioned')))"""
+
+# Where a device was placed during a round ``r`` (site r.site_id, [r.s, r.e)), on top of
+# COUNTING_DEVICE. With placement history (the platform's device_site_assignments): a
+# device that has assignment rows counts for the sites it was assigned to at some instant
+# of the round; a device without any counts where its devices row places it today.
+# ``{assigned}``: an assignment ``a`` to the round's site in force at some instant of it.
+ASSIGNED_IN_ROUND = """a.site_id = r.site_id AND a.assigned_at < r.e
+                  AND (a.unassigned_at IS NULL OR a.unassigned_at > r.s)"""
+PLACED_BY_HISTORY = """(EXISTS (SELECT FROM public.device_site_assignments a
+                WHERE a.device_id = d.device_id AND {assigned})
+        OR (d.site_id = r.site_id
+            AND NOT EXISTS (SELECT FROM public.device_site_assignments a
+                             WHERE a.device_id = d.device_id)))"""
+# Without it (no such table, or the role may not read it): today's placement.
+PLACED_TODAY = "d.site_id = r.site_id"
+
+# Whether the role can read placement history. Row-level security that hides its rows
+# from the role is not seen here: every device then reads as one without history.
+PLACEMENT_HISTORY_SQL = """
+SELECT coalesce(has_table_privilege(to_regclass('public.device_site_assignments'),
+                                    'SELECT'), false) AS readable
+"""
 
 FLOAT8 = sql.SQL(
     "CASE WHEN abs({v}) > 1.7976931348623157e308 THEN sign({v}) * 'Infinity'::float8"
@@ -55,39 +81,101 @@ def float8(column: str, name: str) -> sql.Composed:
 ROUNDS = """unnest(%(sites)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
        WITH ORDINALITY AS r(site_id, s, e, i)"""
 
+# Every round (r) paired with each device (d) that counted for it: ``{roster}`` in a
+# query. With placement history, the candidates are the devices placed at the site today
+# and those assigned to it during the round (indexes on devices (site_id) and
+# device_site_assignments (site_id)), and the predicate decides; without it, today's
+# devices of the site.
+ROSTER_TODAY = """{rounds}
+  JOIN devices d ON {placed} AND {counting_device}"""
+ROSTER_BY_HISTORY = """{rounds}
+ CROSS JOIN LATERAL (
+        SELECT x.device_id FROM devices x WHERE x.site_id = r.site_id
+         UNION
+        SELECT a.device_id FROM public.device_site_assignments a WHERE {assigned}) c
+  JOIN devices d ON d.device_id = c.device_id AND {placed} AND {counting_device}"""
 
-def query(template: str, **numbers: str) -> str:
-    """``template`` with the counting-device predicate in place of ``{counting_device}``,
-    the rounds (:data:`ROUNDS`) in place of ``{rounds}``, and in place of each ``{name}``
-    the column ``numbers[name]`` read by :func:`float8`."""
+
+@dataclass(frozen=True)
+class Query:
+    """A query's text in its two variants: the roster from placement history, and from
+    today's devices rows (the query names no table that may be missing)."""
+
+    history: str
+    today: str
+
+    def text(self, history: bool) -> str:
+        return self.history if history else self.today
+
+
+def query(template: str, **numbers: str) -> Query:
+    """``template`` with the rounds paired with their devices (:data:`ROSTER_TODAY` or
+    :data:`ROSTER_BY_HISTORY`) in place of ``{roster}``, the rounds (:data:`ROUNDS`) in
+    place of ``{rounds}``, and in place of each ``{name}`` the column ``numbers[name]``
+    read by :func:`float8`; both variants, built once."""
     floats = {name: float8(column, name) for name, column in numbers.items()}
-    return (
-        sql.SQL(template)
-        .format(counting_device=sql.SQL(COUNTING_DEVICE), rounds=sql.SQL(ROUNDS), **floats)
-        .as_string()
+
+    def text(roster: str, placed: str) -> str:
+        assigned = sql.SQL(ASSIGNED_IN_ROUND)
+        fragment = (
+            sql.SQL(roster)
+            .format(
+                rounds=sql.SQL(ROUNDS),
+                placed=sql.SQL(placed).format(assigned=assigned),
+                counting_device=sql.SQL(COUNTING_DEVICE),
+                assigned=assigned,
+            )
+            .as_string()
+        )
+        return (
+            sql.SQL(template)
+            .format(roster=sql.SQL(fragment), rounds=sql.SQL(ROUNDS), **floats)
+            .as_string()
+        )
+
+    return Query(
+        history=text(ROSTER_BY_HISTORY, PLACED_BY_HISTORY), today=text(ROSTER_TODAY, PLACED_TODAY)
     )
 
 
-DEVICES_SQL = query(
+# The devices that counted for each round, with their facts as of the round end: when it
+# was last seen (its newest wake payload before the round end) and its battery (the
+# newest payload before the round end that has one). One walk of the payload index per
+# (round, device): the newest payload gives both, usually; when it has no battery
+# reading, the walk goes on down the same index to the newest one that has (for a device
+# that never reports one, its whole history before the round end). Identity, position,
+# zone, state and battery health have no history: from the devices row.
+ROSTER_SQL = query(
     """
-SELECT d.site_id, d.device_id, d.device_code, d.device_name, d.device_mac, {x}, {y},
+SELECT r.i, d.device_id, d.device_code, d.device_name, d.device_mac, {x}, {y},
        d.zone_id, d.zone_label, d.is_active, d.provisioning_status, {battery_voltage},
-       d.battery_health_percent, d.last_seen_at
-  FROM devices d
- WHERE d.site_id = ANY(%(sites)s::uuid[]) AND {counting_device}
+       d.battery_health_percent, w.last_seen_at
+  FROM {roster}
+  LEFT JOIN LATERAL (
+        SELECT p.captured_at AS last_seen_at,
+               coalesce(p.battery_voltage,
+                        (SELECT q.battery_voltage
+                           FROM device_wake_payloads q
+                          WHERE q.device_id = d.device_id AND q.captured_at < r.e
+                            AND q.battery_voltage IS NOT NULL
+                          ORDER BY q.captured_at DESC
+                          LIMIT 1)) AS battery_voltage
+          FROM device_wake_payloads p
+         WHERE p.device_id = d.device_id AND p.captured_at < r.e
+         ORDER BY p.captured_at DESC
+         LIMIT 1) w ON TRUE
 """,
     x="d.x_position",
     y="d.y_position",
-    battery_voltage="d.battery_voltage",
+    battery_voltage="w.battery_voltage",
 )
 
-# Each query pairs every round (r.i numbers them from 1) with the counting devices of its
-# site. The newest payload with any telemetry captured before the round end:
+# Each query pairs every round (r.i numbers them from 1) with the devices that counted for
+# it. The newest payload with any telemetry captured before the round end:
 TELEMETRY_SQL = query(
     """
 SELECT r.i, d.device_id, t.*
-  FROM {rounds}
-  JOIN devices d ON d.site_id = r.site_id AND {counting_device}
+  FROM {roster}
  CROSS JOIN LATERAL (
         SELECT p.payload_id, p.captured_at, {temperature}, {humidity}, {pressure},
                {gas_resistance}, {battery_voltage}, p.wifi_rssi, p.image_id
@@ -114,8 +202,7 @@ SELECT r.i, d.device_id, t.*
 SCORES_SQL = query(
     """
 SELECT r.i, d.device_id, m.*
-  FROM {rounds}
-  JOIN devices d ON d.site_id = r.site_id AND {counting_device}
+  FROM {roster}
  CROSS JOIN LATERAL (
         SELECT g.image_id, g.captured_at, {mgi_score},
                g.mgi_score BETWEEN 0 AND 1 AS valid
@@ -147,8 +234,7 @@ SELECT x.i, x.device_id, m.*
 IMAGES_SQL = query(
     """
 SELECT r.i, d.device_id, g.*
-  FROM {rounds}
-  JOIN devices d ON d.site_id = r.site_id AND {counting_device}
+  FROM {roster}
  CROSS JOIN LATERAL (
         SELECT x.image_id, x.image_url, {mgi_score}, x.captured_at,
                x.observation_type, x.wake_payload_id
@@ -182,10 +268,15 @@ class RoundKey:
 
 @dataclass
 class RoundData:
-    """Observations of one round, per device, plus alerts that belong to no device."""
+    """One round as of its end: the devices that counted for it (with their facts as of
+    the round end), their observations, and the alerts that belong to none of them."""
 
+    devices: tuple[DeviceFacts, ...] = ()
     observations: dict[UUID, DeviceObservations] = field(default_factory=dict)
     site_alerts: tuple[RoundAlert, ...] = ()
+    roster_from_today: bool = False
+    """No placement history could be read: ``devices`` are those placed at the site today
+    (a reconstructed document says so in ``data_quality``)."""
 
 
 Pair = tuple[int, UUID]
@@ -193,51 +284,51 @@ Pair = tuple[int, UUID]
 PAIR = ("i", "device_id")
 
 
-async def read_devices(
-    conn: AsyncConnection[dict[str, Any]], site_ids: list[UUID]
-) -> dict[UUID, tuple[DeviceFacts, ...]]:
-    """The counting devices of each site."""
-    out: dict[UUID, list[DeviceFacts]] = defaultdict(list)
-    rows, site_of, fields = await read_by_name(
-        conn, DEVICES_SQL, {"sites": site_ids}, ("site_id",), DeviceFacts
-    )
-    for row in rows:
-        out[site_of(row)].append(DeviceFacts._make(fields(row)))
-    return {k: tuple(v) for k, v in out.items()}
-
-
 async def read_rounds(
-    conn: AsyncConnection[dict[str, Any]],
-    rounds: list[RoundKey],
-    devices: dict[UUID, tuple[DeviceFacts, ...]],
+    conn: AsyncConnection[dict[str, Any]], rounds: list[RoundKey]
 ) -> dict[RoundKey, RoundData]:
-    """Observations for every round, in one query per kind of observation."""
+    """Every round's devices and observations, as of its end, in one query per kind."""
     if not rounds:
         return {}
+    history = await _placement_history(conn)
     ends = [k.end for k in rounds]
     args = {"sites": [k.site_id for k in rounds], "starts": [k.start for k in rounds], "ends": ends}
+    roster: dict[int, list[DeviceFacts]] = defaultdict(list)
+    rows, round_of, fields = await read_by_name(
+        conn, ROSTER_SQL.text(history), args, ("i",), DeviceFacts
+    )
+    for row in rows:
+        roster[round_of(row)].append(DeviceFacts._make(fields(row)))
     telemetry: dict[Pair, TelemetryRow] = {}
-    rows, pair_of, fields = await read_by_name(conn, TELEMETRY_SQL, args, PAIR, TelemetryRow)
+    rows, pair_of, fields = await read_by_name(
+        conn, TELEMETRY_SQL.text(history), args, PAIR, TelemetryRow
+    )
     for row in rows:
         telemetry[pair_of(row)] = TelemetryRow._make(fields(row))
     newest: dict[Pair, list[tuple[ScoredImage, bool]]] = defaultdict(list)
-    for i, device_id, image_id, at, score, valid in await _rows(conn, SCORES_SQL, args):
+    for i, device_id, image_id, at, score, valid in await _rows(
+        conn, SCORES_SQL.text(history), args
+    ):
         newest[i, device_id].append((ScoredImage(image_id, at, score), valid))
     mgi, rejected = await _valid_scores(conn, newest, ends)
     images: dict[Pair, list[CapturedImage]] = defaultdict(list)
-    rows, pair_of, fields = await read_by_name(conn, IMAGES_SQL, args, PAIR, CapturedImage)
+    rows, pair_of, fields = await read_by_name(
+        conn, IMAGES_SQL.text(history), args, PAIR, CapturedImage
+    )
     for row in rows:
         images[pair_of(row)].append(CapturedImage._make(fields(row)))
     alerts: dict[int, list[RoundAlert]] = defaultdict(list)
-    rows, round_of, fields = await read_by_name(conn, ALERTS_SQL, args, ("i",), RoundAlert)
+    rows, round_of, fields = await read_by_name(
+        conn, ALERTS_SQL.text(history), args, ("i",), RoundAlert
+    )
     for row in rows:
         alerts[round_of(row)].append(RoundAlert._make(fields(row)))
     out: dict[RoundKey, RoundData] = {}
     for i, key in enumerate(rounds, start=1):
-        site_devices = devices.get(key.site_id, ())
-        by_device, site_alerts = _split_alerts(alerts.get(i, ()), site_devices)
-        data = RoundData(site_alerts=site_alerts)
-        for dev in site_devices:
+        devices = tuple(roster.get(i, ()))
+        by_device, site_alerts = _split_alerts(alerts.get(i, ()), devices)
+        data = RoundData(devices=devices, site_alerts=site_alerts, roster_from_today=not history)
+        for dev in devices:
             pair = (i, dev.device_id)
             data.observations[dev.device_id] = DeviceObservations(
                 telemetry=telemetry.get(pair),
@@ -248,6 +339,12 @@ async def read_rounds(
             )
         out[key] = data
     return out
+
+
+async def _placement_history(conn: AsyncConnection[dict[str, Any]]) -> bool:
+    """Whether the platform's placement history is there and the role may read it."""
+    [(readable,)] = await _rows(conn, PLACEMENT_HISTORY_SQL, {})
+    return bool(readable)
 
 
 async def _valid_scores(

@@ -22,6 +22,7 @@ from snapwatch.infra.db import connect, resolve_target
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.tick import TickReport, run_tick
 from snapwatch.snapshot.aggregates import to_cents
+from snapwatch.snapshot.document import ROSTER_AS_OF_TODAY
 from snapwatch.snapshot.schema import shipped_schema
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
@@ -92,11 +93,15 @@ async def test_a_65535_f_reading_is_left_out_and_every_snapshot_is_written_on_ti
         assert_columns_are_the_session_metrics(row)
         assert (row["avg_temperature"], row["avg_humidity"]) == (Decimal("70.00"), Decimal("50.00"))
         assert (row["avg_mgi"], row["max_mgi"]) == (Decimal("0.20"), Decimal("0.20"))
+        # caught up without placement history (none in snapwatch's own database)
+        roster = ("devices", ROSTER_AS_OF_TODAY, "roster_as_of_today")
+        caught_up = row["site_state"]["snapshot_metadata"]["trigger"] == "catch_up"
         assert {
             ("temperature", 65535, "implausible"),
             ("humidity", 200, "implausible"),
             ("x_position", 1e9, "outside_site"),
             ("mgi_score", 7.3, "out_of_range"),
+            *([roster] if caught_up else []),
         } == named(row)
         broken = row["site_state"]["devices"][0]
         assert broken["telemetry"]["temperature"] == 65535  # kept as stored
@@ -178,9 +183,16 @@ async def test_a_number_beyond_the_float_range_is_read_and_named_not_a_failure(
     program = rows.program(rows.company("Co"), "Program")
     site = rows.site(program, "Barn 9", snapshot_cadence_hours=1, length=40, width=30)
     rows.session(site, DAY, DAY + 24 * H, "in_progress")
-    device = rows.device(site, x_position=5, y_position="1e400", battery_voltage="-1e400")
+    device = rows.device(site, x_position=5, y_position="1e400")
     minute = timedelta(minutes=1)
-    rows.payload(device, DAY + 10 * minute, temperature="1e400", pressure="1e-400", humidity=40)
+    rows.payload(
+        device,
+        DAY + 10 * minute,
+        temperature="1e400",
+        pressure="1e-400",
+        humidity=40,
+        battery_voltage="-1e400",
+    )
     rows.image(device, DAY + 20 * minute, "1e400")  # type: ignore[arg-type]  # text on purpose
     [outcome] = (await tick(cfg, DAY + H + timedelta(minutes=3))).outcomes
     assert (outcome.outcome, outcome.error) == ("written", None)

@@ -8,9 +8,10 @@ from uuid import UUID, uuid4
 
 import pytest
 from psycopg import AsyncConnection
+from support.placement import create_placement_history
 
 from snapwatch.snapshot.inputs import DeviceFacts, TelemetryRow
-from snapwatch.snapshot.reader import DEVICES_SQL, TELEMETRY_SQL, read_by_name
+from snapwatch.snapshot.reader import ROSTER_SQL, TELEMETRY_SQL, Query, read_by_name
 
 AT = datetime(2026, 6, 10, 12, tzinfo=UTC)
 
@@ -25,7 +26,7 @@ def literal_select(values: dict[str, tuple[Any, str]]) -> str:
 async def test_a_reordered_select_still_maps_each_column_to_its_field(
     conn: AsyncConnection[dict[str, Any]],
 ) -> None:
-    site, device, zone = uuid4(), uuid4(), uuid4()
+    device, zone = uuid4(), uuid4()
     columns: dict[str, tuple[Any, str]] = {
         "device_id": (device, "uuid"),
         "device_code": ("DEV-1", "text"),
@@ -45,13 +46,13 @@ async def test_a_reordered_select_still_maps_each_column_to_its_field(
         device, "DEV-1", "north wall", "aa:bb", 1.5, 2.5, zone, "Zone A", True, "active",
         3.7, 88, AT,
     )  # fmt: skip
-    in_order = {"site_id": (site, "uuid"), **columns}
-    reordered = dict(reversed(list(in_order.items())))  # site_id last, x after y, ...
+    in_order = {"i": (7, "int8"), **columns}
+    reordered = dict(reversed(list(in_order.items())))  # i last, x after y, ...
     reordered["extra"] = ("ignored", "text")
     for select in (literal_select(in_order), literal_select(reordered)):
-        rows, site_of, fields = await read_by_name(conn, select, {}, ("site_id",), DeviceFacts)
+        rows, round_of, fields = await read_by_name(conn, select, {}, ("i",), DeviceFacts)
         [row] = rows
-        assert site_of(row) == site
+        assert round_of(row) == 7
         assert DeviceFacts._make(fields(row)) == expected
 
 
@@ -91,18 +92,23 @@ async def test_a_missing_or_doubled_column_is_an_error_naming_it(
         await read_by_name(conn, doubled, {}, ("i",), TelemetryRow)
 
 
+@pytest.mark.parametrize("history", [False, True], ids=["today", "history"])
 @pytest.mark.parametrize(
     ("query", "keys", "record"),
-    [(DEVICES_SQL, ("site_id",), DeviceFacts), (TELEMETRY_SQL, ("i", "device_id"), TelemetryRow)],
-    ids=["devices", "telemetry"],
+    [(ROSTER_SQL, ("i",), DeviceFacts), (TELEMETRY_SQL, ("i", "device_id"), TelemetryRow)],
+    ids=["roster", "telemetry"],
 )
 async def test_the_reader_queries_name_every_field(
     conn: AsyncConnection[dict[str, Any]],
-    query: str,
+    migrated_dsn: str,
+    query: Query,
     keys: tuple[str, ...],
     record: type[tuple[Any, ...]],
+    history: bool,
 ) -> None:
+    if history:
+        create_placement_history(migrated_dsn)
     none: list[UUID] = []
     args = {"sites": none, "starts": [], "ends": []}
-    rows, _, _ = await read_by_name(conn, query, args, keys, record)  # raises if not
+    rows, _, _ = await read_by_name(conn, query.text(history), args, keys, record)  # raises if not
     assert rows == []

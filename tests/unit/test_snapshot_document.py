@@ -687,3 +687,22 @@ def test_inputs_are_left_unchanged() -> None:
     build(data)
     assert data == before
     assert isinstance(data.devices[0], DeviceFacts)
+
+
+@pytest.mark.parametrize(
+    ("trigger", "noted"),
+    [("catch_up", True), ("backfill", True), ("schedule", False), ("force", False)],
+)
+def test_a_reconstructed_round_read_without_placement_history_says_its_roster_is_todays(
+    trigger: str, noted: bool
+) -> None:
+    today = replace(inputs((device(),)), round=round_(trigger=trigger), roster_from_today=True)
+    doc = build(today)
+    notes = [p for p in doc.data_quality if p.problem == "roster_as_of_today"]
+    assert len(notes) == int(noted)
+    if noted:
+        [note] = notes
+        assert (note.device_id, note.field) == (None, "devices")
+        assert isinstance(note.value, str) and "device_site_assignments" in note.value
+    as_of_round = replace(today, roster_from_today=False)
+    assert not [p for p in build(as_of_round).data_quality if p.problem == "roster_as_of_today"]
