@@ -45,7 +45,7 @@ from snapwatch.schedule.pauses import active_pauses
 from snapwatch.schedule.sessions import overlapping
 from snapwatch.snapshot.inputs import Round
 from snapwatch.snapshot.prepare import prepare_snapshot
-from snapwatch.snapshot.reader import RoundKey, read_devices, read_rounds
+from snapwatch.snapshot.reader import RoundKey, read_rounds
 from snapwatch.snapshot.writer import PreparedSnapshot, Replacing, write_site
 
 ReplaceKind = Literal["other_shape", "invalid_v1", "off_grid"]
@@ -335,8 +335,7 @@ class Backfill:
             context.sessions[i].facts.session_id for i in overlapping(windows, work.index)
         )
         keys = [RoundKey(audit.site_id, f.slot.start, f.slot.end) for f in chunk]
-        devices = await read_devices(self.conn, [audit.site_id])
-        data = await read_rounds(self.conn, keys, devices)
+        data = await read_rounds(self.conn, keys)
         now = self.now()
         settle = timedelta(seconds=self.settings.scheduler.settle_seconds)
         out = []
@@ -358,7 +357,7 @@ class Backfill:
                     site=view.facts,
                     session=session.facts,
                     round_=round_,
-                    devices=devices.get(audit.site_id, ()),
+                    devices=data[key].devices,
                     data=data[key],
                     settings=self.settings,
                     now=now,
