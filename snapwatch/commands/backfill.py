@@ -36,7 +36,7 @@ from snapwatch.schedule.history.restore import kept_rows, restore
 from snapwatch.schedule.instances import Identity
 from snapwatch.schedule.sitestate import resolve_site
 from snapwatch.text.durations import format_duration
-from snapwatch.text.inert import printable
+from snapwatch.text.inert import InertStream, printable
 
 ESTIMATED_RATE = 150.0
 """Snapshots per second a backfill writes when --rate does not bound it, for the dry
@@ -86,7 +86,7 @@ async def backfill(
                 json.dumps(plan_json(plans)) + "\n" if as_json else render_plan(plans, options)
             )
             return EXIT_OK
-        report = _reporter(out, as_json, sum(p.slots for p in plans))
+        report = progress_reporter(out, as_json, sum(p.slots for p in plans))
         stop = asyncio.Event()
         run = Backfill(conn, settings, options, now=_clock(now), progress=report, stop=stop)
         with _signals(stop):
@@ -248,7 +248,7 @@ def plan_json(plans: list[SitePlan]) -> dict[str, Any]:
 # --- progress ------------------------------------------------------------------------------
 
 
-def _reporter(out: TextIO, as_json: bool, total: int) -> Callable[[dict[str, Any]], None]:
+def progress_reporter(out: TextIO, as_json: bool, total: int) -> Callable[[dict[str, Any]], None]:
     """A progress bar with rate and ETA on a terminal; JSON lines otherwise."""
     if not as_json and out.isatty():
         return _Bar(out, total)
@@ -281,6 +281,10 @@ def _reporter(out: TextIO, as_json: bool, total: int) -> Callable[[dict[str, Any
 
 
 class _Bar:
+    """rich's progress bar. It draws on the terminal itself (the command's output stream
+    makes every escape inert, the bar's own included); every text from the database it
+    prints is made inert first (:func:`printable`), and never read as markup."""
+
     def __init__(self, out: TextIO, total: int) -> None:
         from rich.console import Console
         from rich.progress import (
@@ -289,25 +293,30 @@ class _Bar:
             Progress,
             TextColumn,
             TimeRemainingColumn,
-            TransferSpeedColumn,
         )
 
-        self.console = Console(file=out, highlight=False, markup=False)
+        terminal = out.stream if isinstance(out, InertStream) else out
+        self.console = Console(file=terminal, highlight=False, markup=False, emoji=False)
         self.progress = Progress(
             TextColumn("backfill"),
             BarColumn(),
             MofNCompleteColumn(),
-            TransferSpeedColumn(),
+            TextColumn("{task.fields[rate]}"),
             TimeRemainingColumn(),
             console=self.console,
         )
-        self.task = self.progress.add_task("backfill", total=total)
+        self.task = self.progress.add_task("backfill", total=total, rate="")
+        self.began = time.monotonic()
+        self.written = 0
         self.progress.start()
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event["event"]
         if kind == "written":
-            self.progress.advance(self.task, event["count"])
+            self.written += event["count"]
+            elapsed = time.monotonic() - self.began
+            rate = f"{self.written / elapsed:.0f} snapshots/s" if elapsed > 0 else ""
+            self.progress.update(self.task, advance=event["count"], rate=rate)
         elif kind == "site":
             self.console.print(printable(_result_line(event["result"])))
         else:

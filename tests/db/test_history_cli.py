@@ -72,3 +72,24 @@ def test_bad_arguments_get_one_line_and_exit_2(
     assert code == 2 and out == ""
     [said] = err.strip().splitlines()
     assert said.startswith("snapwatch: error: ") and line in said
+
+
+def test_the_progress_bar_prints_hostile_site_names_inert() -> None:
+    import io
+    from uuid import uuid4
+
+    from snapwatch.commands.backfill import progress_reporter
+    from snapwatch.schedule.history.backfill import SiteResult
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    report = progress_reporter(out, as_json=False, total=2)
+    report({"event": "written", "site": "x", "count": 2})
+    report({"event": "site", "result": SiteResult(uuid4(), "Pier \x1b[31m[b]red[/b]", 2, 2)})
+    report({"event": "done", "results": [], "stopped": False})
+    shown = out.getvalue()
+    assert "Pier \\x1b[31m[b]red[/b]: 2 of 2 written" in shown
+    assert "\x1b[31m[b]" not in shown
