@@ -19,9 +19,13 @@ def coverage_text(counts: Counts) -> str:
 
 
 def estimate(slots: int, rate: float | None = None) -> str:
-    """``about 2m at about 150/s`` (or ``at --rate 5/s`` when a rate bounds it)."""
+    """``about 2m at about 150/s``, ``less than 1s at ...`` (``at --rate 5/s`` when a rate
+    bounds it)."""
     how = f"at --rate {rate:g}/s" if rate else f"at about {ESTIMATED_RATE:g}/s"
-    return f"about {format_duration(slots / (rate or ESTIMATED_RATE))} {how}"
+    seconds = slots / (rate or ESTIMATED_RATE)
+    if seconds < 1:
+        return f"less than 1s {how}"
+    return f"about {format_duration(seconds)} {how}"
 
 
 def result_line(r: SiteResult) -> str:
