@@ -219,8 +219,11 @@ class HistoryScreen(ReadingScreen):
 
     # -- dry run and backfill -------------------------------------------------------------
 
-    def _options(self) -> BackfillOptions:
-        return BackfillOptions(dates=self.dates, site=self.site.site_id, who=Identity.current().who)
+    def _options(self, dates: DateRange | None = None) -> BackfillOptions:
+        """A backfill of this site over ``dates`` (default: the range shown)."""
+        return BackfillOptions(
+            dates=dates or self.dates, site=self.site.site_id, who=Identity.current().who
+        )
 
     def _plan(
         self, then: Callable[[SitePlan], object], failed: Callable[[str], object] | None = None
@@ -271,16 +274,18 @@ class HistoryScreen(ReadingScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._start(plan.slots)
+                self._start(plan.slots, DateRange(audit.since, audit.until))
 
         self.app.push_screen(ConfirmScreen(question, yes="Backfill"), answered)
 
-    def _start(self, planned: int) -> None:
+    def _start(self, planned: int, dates: DateRange) -> None:
+        """Backfill ``dates`` (the range the operator said yes to)."""
         if self.stop is not None:
             return
         stop = self.stop = asyncio.Event()
         self.written, self.planned = 0, planned
-        options, settings, clock = self._options(), self.context.settings, self.context.clock
+        options = self._options(dates)
+        settings, clock = self.context.settings, self.context.clock
         bar = self.query_one("#history-progress", ProgressBar)
         bar.update(total=planned, progress=0)
         bar.display = True
