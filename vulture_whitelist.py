@@ -50,6 +50,12 @@ interval_seconds  # unused variable (snapwatch/schedule/pgcron.py:68)
 run_details  # unused variable (snapwatch/schedule/pgcron.py:106)
 STATE  # unused variable (snapwatch/tui/panes/sites_model.py:32)
 
+# the history core: a column kept with the row it was read with (restore's replacement_id,
+# a stored session's in_range), and a tally written as a backfill run's JSON detail
+replacement_id  # unused variable (snapwatch/schedule/history/restore.py:63)
+in_range  # unused variable (snapwatch/schedule/history/stored.py:92)
+sites_total  # unused variable (snapwatch/schedule/history/runs.py:63)
+
 # used only by tests: FixedClock.advance, pure helpers the tests check (slot_grid,
 # interval_seconds, age_text), Scheduler.tick_now, and widget accessors the TUI tests read
 _.advance  # unused method (snapwatch/infra/clock.py:125)
@@ -103,6 +109,12 @@ inspect_chart  # unused variable (snapwatch/infra/config.py:211)
 inspect_export  # unused variable (snapwatch/infra/config.py:212)
 inspect_export_session  # unused variable (snapwatch/infra/config.py:213)
 inspect_close  # unused variable (snapwatch/infra/config.py:216)
+history_wider  # unused variable (snapwatch/infra/config.py:218)
+history_narrower  # unused variable (snapwatch/infra/config.py:219)
+history_dry_run  # unused variable (snapwatch/infra/config.py:220)
+history_backfill  # unused variable (snapwatch/infra/config.py:221)
+history_refresh  # unused variable (snapwatch/infra/config.py:222)
+history_close  # unused variable (snapwatch/infra/config.py:223)
 
 # counters read by tests and benchmarks (table rebuilds, poller reads, connection attempts)
 _.attempts  # unused attribute (snapwatch/infra/dbsession.py:80)

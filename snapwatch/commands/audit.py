@@ -26,6 +26,7 @@ from snapwatch.schedule.history.audit import (
     audit_sites,
 )
 from snapwatch.schedule.history.stored import StoredRow
+from snapwatch.schedule.history.wording import coverage_text
 from snapwatch.schedule.sitestate import resolve_site
 from snapwatch.text.inert import printable
 
@@ -117,18 +118,14 @@ def render_total(total: Counts, now: datetime) -> str:
     parts += [f"{getattr(total, k)} {k.replace('_', ' ')}" for k in PROBLEMS]
     return (
         f"TOTAL as of {now:%Y-%m-%d %H:%M:%S} UTC: {', '.join(parts)};"
-        f" coverage {_coverage(total)}\n"
+        f" coverage {coverage_text(total)}\n"
     )
 
 
 def _row(label: str, status: str, c: Counts) -> list[str]:
     numbers = [c.expected, c.present, c.missing, c.other_shape, c.invalid_v1, c.off_grid]
     numbers += [c.overlapping, c.provisional_left, c.wake_gaps]
-    return [label, status, *map(str, numbers), _coverage(c)]
-
-
-def _coverage(c: Counts) -> str:
-    return "-" if c.coverage is None else f"{c.coverage:.1f}%"
+    return [label, status, *map(str, numbers), coverage_text(c)]
 
 
 def _details(session: SessionAudit) -> list[str]:

@@ -33,14 +33,11 @@ from snapwatch.schedule.history.backfill import (
     plan_backfill,
 )
 from snapwatch.schedule.history.restore import kept_rows, restore
+from snapwatch.schedule.history.wording import estimate, result_line
 from snapwatch.schedule.instances import Identity
 from snapwatch.schedule.sitestate import resolve_site
-from snapwatch.text.durations import format_duration
 from snapwatch.text.inert import InertStream, printable
 
-ESTIMATED_RATE = 150.0
-"""Snapshots per second a backfill writes when --rate does not bound it, for the dry
-run's estimate (measured with benchmarks/backfill.py on a 2-core machine)."""
 REPLACE_NAMES: dict[str, ReplaceKind] = {word: kind for kind, word in REPLACE_WORDS.items()}
 
 
@@ -198,13 +195,11 @@ def render_plan(plans: list[SitePlan], options: BackfillOptions) -> str:
         )
     headers = ["SITE", "SESSIONS", "SLOTS", "REPLACES", "LEFT", "SKIPPED"]
     slots = sum(p.slots for p in plans)
-    rate = options.rate or ESTIMATED_RATE
-    how = f"at --rate {options.rate:g}/s" if options.rate else f"at about {ESTIMATED_RATE:g}/s"
     lines = [
         "dry run: nothing is written",
         *table(headers, rows, shrink={0: 12, 5: 20}, width=118),
         f"{slots} snapshots to write over {sum(len(p.sessions) for p in plans)} site-days of"
-        f" {len(plans)} sites; about {format_duration(slots / rate)} {how}",
+        f" {len(plans)} sites; {estimate(slots, options.rate)}",
     ]
     for p in plans:
         for slot, why in p.left[:3]:
@@ -318,7 +313,7 @@ class _Bar:
             rate = f"{self.written / elapsed:.0f} snapshots/s" if elapsed > 0 else ""
             self.progress.update(self.task, advance=event["count"], rate=rate)
         elif kind == "site":
-            self.console.print(printable(_result_line(event["result"])))
+            self.console.print(printable(result_line(event["result"])))
         else:
             self.progress.stop()
             results = event["results"]
@@ -326,23 +321,6 @@ class _Bar:
             self.console.print(
                 f"wrote {sum(r.written for r in results)} snapshots at {len(results)} sites{note}"
             )
-
-
-def _result_line(r: SiteResult) -> str:
-    if r.skipped:
-        return f"{r.site_name}: skipped, {r.skipped}"
-    if r.error:
-        return f"{r.site_name}: failed, {r.error}"
-    parts = [f"{r.written} of {r.planned} written"]
-    if r.replaced:
-        parts.append(f"{r.replaced} rows replaced (kept in snapwatch.replaced_snapshots)")
-    if r.conflicts:
-        parts.append(f"{r.conflicts} already written by another process")
-    if r.left:
-        parts.append(f"{r.left} left: other rows hold them (see --dry-run)")
-    if r.busy:
-        parts.append(f"{r.busy} left busy: run again")
-    return f"{r.site_name}: " + ", ".join(parts)
 
 
 def _result_json(r: SiteResult) -> dict[str, Any]:

@@ -184,6 +184,7 @@ class KeysSettings(_Section):
     scope: str = Field("a", min_length=1, description="snapshots of all sites or the selected")
     refresh: str = Field("r", min_length=1, description="read everything again now")
     log: str = Field("l", min_length=1, description="the app's log")
+    history: str = Field("h", min_length=1, description="the selected site's history")
     help: str = Field("question_mark", min_length=1, description="the keys")
     quit: str = Field("q", min_length=1, description="quit")
     next_pane: str = Field("tab", min_length=1, description="the next pane (or tab)")
@@ -214,6 +215,12 @@ class KeysSettings(_Section):
         "E", min_length=1, description="export the session as JSON lines"
     )
     inspect_close: str = Field("escape", min_length=1, description="back to the live screen")
+    history_wider: str = Field("plus", min_length=1, description="7 days more of history")
+    history_narrower: str = Field("minus", min_length=1, description="7 days less of history")
+    history_dry_run: str = Field("d", min_length=1, description="the backfill's plan, no writes")
+    history_backfill: str = Field("b", min_length=1, description="backfill the range (asks)")
+    history_refresh: str = Field("r", min_length=1, description="read the history again")
+    history_close: str = Field("escape", min_length=1, description="back (stops a backfill)")
 
 
 class DemoSettings(_Section):

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import psycopg
 
-from snapwatch.infra.access import Job, require_access
+from snapwatch.infra.access import Job, connect_for, require_access
 from snapwatch.infra.clock import Clock, sync_clock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target
@@ -43,6 +43,7 @@ class AppData:
         """``clock``: the app's clock; when it follows the database's, its offset is
         measured on every new connection (a scheduler, if any, measures it every tick)."""
         self.target = target
+        self.settings = settings
         self.read_only = settings.read_only
         self.limits = settings.database
         self.session = DbSession(
@@ -71,18 +72,32 @@ class AppData:
                         await sync_clock(conn, self._clock)
                         self._synced = conn
                     return await work(conn)
-            except SnapwatchError:
-                raise
             except psycopg.Error as exc:
-                known = from_database(
-                    exc,
-                    read_only_connection=self.read_only,
-                    redact=self.target.redact,
-                    limits=self.limits,
-                )
-                if known is not None:
-                    raise known from None
-                raise SnapwatchError(f"database error: {self._line(exc)}") from None
+                raise self._said(exc) from None
+
+    async def run_apart(self, job: Job, work: Callable[[Conn], Awaitable[T]]) -> T:
+        """``work(conn)`` on a connection of its own, opened for ``job`` (the role checked
+        for it, then the schema) and closed after: long work, such as a backfill, that must
+        not hold up the panes' reads on the shared one. Failures as :meth:`run` says."""
+        try:
+            conn, _ = await connect_for(self.target, self.settings, job)
+            try:
+                return await work(conn)
+            finally:
+                await conn.close()
+        except psycopg.Error as exc:
+            raise self._said(exc) from None
+
+    def _said(self, exc: psycopg.Error) -> SnapwatchError:
+        known = from_database(
+            exc,
+            read_only_connection=self.read_only,
+            redact=self.target.redact,
+            limits=self.limits,
+        )
+        if known is not None:
+            return known
+        return SnapwatchError(f"database error: {self._line(exc)}")
 
     async def close(self) -> None:
         async with self._lock:

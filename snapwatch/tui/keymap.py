@@ -42,6 +42,13 @@ MAIN_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("pause_all", "pause_all", "Pause all", "pause or resume every site (asks first)"),
     KeyAction("freeze", "freeze", "Freeze", "freeze or unfreeze the view"),
     KeyAction("inspect", "inspect", "Inspect", "the selected site's latest snapshot"),
+    KeyAction(
+        "history",
+        "history",
+        "History",
+        "the selected site's history (coverage, backfill)",
+        show=False,
+    ),
     KeyAction("filter", "filter", "Filter", "filter the sites by name, program or state"),
     KeyAction("sort", "sort", "Sort", "cycle the sites' sort order"),
     KeyAction("scope", "scope", "All/site", "snapshots of all sites or of the selected site"),
@@ -102,7 +109,20 @@ INSPECT_ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction("inspect_close", "close", "Back", "back to the live screen"),
 )
-ACTIONS = MAIN_ACTIONS + INSPECT_ACTIONS
+HISTORY_ACTIONS: tuple[KeyAction, ...] = (
+    KeyAction("history_wider", "days(7)", "More days", "show 7 days more"),
+    KeyAction("history_narrower", "days(-7)", "Fewer days", "show 7 days less"),
+    KeyAction("history_dry_run", "dry_run", "Dry run", "what a backfill of the range would write"),
+    KeyAction(
+        "history_backfill",
+        "backfill",
+        "Backfill",
+        "write the range's missing snapshots (asks first)",
+    ),
+    KeyAction("history_refresh", "reread", "Refresh", "read the history again"),
+    KeyAction("history_close", "close", "Back", "back to the live screen (stops a backfill first)"),
+)
+ACTIONS = MAIN_ACTIONS + INSPECT_ACTIONS + HISTORY_ACTIONS
 """Every binding of the app: the ids of the ``[keys]`` section."""
 BY_ID = {a.id: a for a in ACTIONS}
 

@@ -24,6 +24,7 @@ from snapwatch.infra.clock import FixedClock
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.screens.dialogs import PauseScreen
 from snapwatch.tui.screens.help import HelpScreen
+from snapwatch.tui.screens.history.screen import HistoryScreen
 
 SnapCompare = Callable[..., bool]
 
@@ -80,4 +81,28 @@ def test_pause_dialog(snap_compare: SnapCompare, demo_dsn: str, tmp_path: Path) 
 
     assert snap_compare(
         demo_app(demo_dsn, tmp_path), terminal_size=(120, 40), run_before=open_pause
+    )
+
+
+def test_history_screen_with_a_dry_run(
+    snap_compare: SnapCompare, demo_dsn: str, tmp_path: Path
+) -> None:
+    async def open_history(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        await pilot.press("h")
+        for _ in range(200):
+            screen = pilot.app.screen
+            if isinstance(screen, HistoryScreen) and screen.history is not None:
+                break
+            await pilot.pause(0.02)
+        await pilot.press("d")
+        work = pilot.app.screen.query_one("#history-work")
+        for _ in range(200):
+            if "dry run" in str(work.border_title):
+                break
+            await pilot.pause(0.02)
+        await pilot.pause(0.2)
+
+    assert snap_compare(
+        demo_app(demo_dsn, tmp_path), terminal_size=(120, 40), run_before=open_history
     )

@@ -1,5 +1,5 @@
 """The main screen's operator actions: force, pause and resume (with their dialogs), inspect,
-freeze, filter, sort, scope, refresh, the log and help screens, quit.
+a site's history, freeze, filter, sort, scope, refresh, the log and help screens, quit.
 
 Every action runs in a worker with "now" from the app's clock and ends in a
 notification with its result or its one-line error.
@@ -23,6 +23,7 @@ from snapwatch.tui.messages import ActionDone
 from snapwatch.tui.panes.sites import SitesPane
 from snapwatch.tui.screens.dialogs import ConfirmScreen, PauseRequest, PauseScreen
 from snapwatch.tui.screens.help import HelpScreen
+from snapwatch.tui.screens.history.screen import HistoryContext, HistoryScreen, HistorySite
 from snapwatch.tui.screens.inspect.loader import Opened, open_latest_or_id
 from snapwatch.tui.screens.inspect.screen import InspectContext, InspectScreen
 from snapwatch.tui.screens.log import LogScreen
@@ -242,6 +243,15 @@ class OperatorActions(LiveFeeds):
     def _inspected(self, message: Inspected) -> None:
         context = InspectContext(self.services.data, self.services.settings)
         self.app.push_screen(InspectScreen(context, message.found))
+
+    def action_history(self) -> None:
+        site = self._site_or_say()
+        if site is None:
+            return
+        services = self.services
+        context = HistoryContext(services.data, services.settings, services.clock)
+        chosen = HistorySite(site.site_id, site.site_name, site.timezone)
+        self.app.push_screen(HistoryScreen(context, chosen))
 
     def action_freeze(self) -> None:
         self.frozen = not self.frozen
