@@ -38,12 +38,14 @@ from fleet import FleetSpec, build_fleet, default_anchor
 from psycopg import AsyncConnection, AsyncCursor, sql
 
 import snapwatch.schedule.tick as tick_module
+import snapwatch.schedule.tick_batches as batches_module
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import Target, connect
 from snapwatch.infra.embedded import EmbeddedServer, start_embedded
 from snapwatch.infra.migrations import migrate, plan
 from snapwatch.schedule import pauses, sitestate
-from snapwatch.schedule.tick import TickReport, run_tick
+from snapwatch.schedule.tick import run_tick
+from snapwatch.schedule.tick_report import TickReport
 from snapwatch.snapshot import reader, writer
 
 Conn = AsyncConnection[dict[str, Any]]
@@ -179,8 +181,13 @@ def say(text: str = "") -> None:
 # --- instrumentation -------------------------------------------------------------------
 
 
-TIMED_ASYNC = ("load_sites", "read_rounds", "write_site")
-TIMED_SYNC = {"_due_slots": "planning", "_prepare": "documents"}
+# Each collaborator with the module that calls it (where it is wrapped).
+TIMED_ASYNC = {
+    "load_sites": tick_module,
+    "read_rounds": batches_module,
+    "write_site": batches_module,
+}
+TIMED_SYNC = {"_due_slots": (tick_module, "planning"), "_prepare": (batches_module, "documents")}
 
 
 @dataclass
@@ -201,18 +208,19 @@ class Probe:
 
     @contextmanager
     def attached(self) -> Iterator[None]:
-        saved = {name: getattr(tick_module, name) for name in (*TIMED_ASYNC, *TIMED_SYNC)}
-        for name in TIMED_ASYNC:
-            setattr(tick_module, name, self._timed_async(name, saved[name]))
-        for name, phase in TIMED_SYNC.items():
-            setattr(tick_module, name, self._timed_sync(phase, saved[name]))
+        modules = {**TIMED_ASYNC, **{name: module for name, (module, _) in TIMED_SYNC.items()}}
+        saved = {name: getattr(module, name) for name, module in modules.items()}
+        for name, module in TIMED_ASYNC.items():
+            setattr(module, name, self._timed_async(name, saved[name]))
+        for name, (module, phase) in TIMED_SYNC.items():
+            setattr(module, name, self._timed_sync(phase, saved[name]))
         execute = AsyncCursor.execute
         AsyncCursor.execute = self._counted_execute(execute)  # type: ignore[method-assign]
         try:
             yield
         finally:
             for name, fn in saved.items():
-                setattr(tick_module, name, fn)
+                setattr(modules[name], name, fn)
             AsyncCursor.execute = execute  # type: ignore[method-assign]
 
     def _timed_async(

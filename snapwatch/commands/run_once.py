@@ -14,7 +14,8 @@ from snapwatch.infra.db import Target
 from snapwatch.infra.errors import EXIT_DB_UNREACHABLE, EXIT_OK, EXIT_SITE_FAILED, ConfigError
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.sitestate import resolve_site
-from snapwatch.schedule.tick import SiteOutcome, TickReport, run_tick
+from snapwatch.schedule.tick import run_tick
+from snapwatch.schedule.tick_report import SiteOutcome, TickReport
 from snapwatch.text.inert import printable
 
 

@@ -30,7 +30,8 @@ from snapwatch.schedule.instances import Identity
 from snapwatch.schedule.pauses import PauseRecord, active_pauses
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.sitestate import load_sites
-from snapwatch.schedule.tick import SiteOutcome, run_tick
+from snapwatch.schedule.tick import run_tick
+from snapwatch.schedule.tick_report import SiteOutcome
 from snapwatch.text.labels import reason_label
 
 # Serialises pause decisions across processes: "is this scope paused? then insert" must

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
-from snapwatch.schedule.tick import TickReport
+from snapwatch.schedule.tick_report import TickReport
 
 INSERT_RUN_SQL = """
 INSERT INTO snapwatch.runs (instance_id, started_at, finished_at, as_of, status,

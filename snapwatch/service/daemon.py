@@ -45,13 +45,14 @@ from snapwatch.infra.access import Job, require_access
 from snapwatch.infra.clock import Clock, DatabaseClock, open_shared_clock
 from snapwatch.infra.config import Settings, refuse_read_only
 from snapwatch.infra.db import Target, resolve_target, translate
-from snapwatch.infra.dbsession import DbSession, DbState
+from snapwatch.infra.dbsession import Conn, DbSession, DbState
 from snapwatch.infra.errors import EXIT_OK, ConfigError, DatabaseReadOnly
 from snapwatch.infra.logs import log_event
 from snapwatch.schedule.health import count_states, read_site_health
 from snapwatch.schedule.instances import Identity
-from snapwatch.schedule.scheduler import AfterTick, Conn, Scheduler, TickOutcome
-from snapwatch.schedule.tick import TickReport
+from snapwatch.schedule.scheduler import Scheduler
+from snapwatch.schedule.tick_report import TickReport
+from snapwatch.schedule.tick_runner import AfterTick, TickOutcome
 from snapwatch.service.metrics import Health, Metrics, MetricsServer, wsgi_app
 
 log = logging.getLogger(__name__)

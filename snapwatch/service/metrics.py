@@ -25,7 +25,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make
 from snapwatch.infra.clock import Clock, SystemClock, offset_warning
 from snapwatch.infra.dbsession import DbState
 from snapwatch.infra.errors import ConfigError
-from snapwatch.schedule.scheduler import TickOutcome
+from snapwatch.schedule.tick_runner import TickOutcome
 from snapwatch.snapshot.inputs import TRIGGERS
 
 TICK_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)

@@ -20,7 +20,7 @@ out of that wait is rolled back and the site reported busy with the table it wai
 The transaction is pipelined (psycopg's pipeline mode: statements are sent without
 waiting for each other's results), so its ``BEGIN``, settings and ``COMMIT`` cost little
 beside the statement. The caller builds the next site's document while PostgreSQL writes
-this one (:mod:`snapwatch.schedule.tick`).
+this one (:mod:`snapwatch.schedule.tick_batches`).
 """
 
 from __future__ import annotations

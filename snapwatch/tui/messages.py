@@ -14,7 +14,7 @@ from uuid import UUID
 from textual.message import Message
 
 from snapwatch.infra.dbsession import DbState
-from snapwatch.schedule.scheduler import TickOutcome
+from snapwatch.schedule.tick_runner import TickOutcome
 
 Severity = Literal["information", "warning", "error"]
 

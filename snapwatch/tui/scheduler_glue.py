@@ -18,7 +18,8 @@ from snapwatch.infra.clock import Clock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target
 from snapwatch.infra.dbsession import DbSession
-from snapwatch.schedule.scheduler import Scheduler, TickOutcome
+from snapwatch.schedule.scheduler import Scheduler
+from snapwatch.schedule.tick_runner import TickOutcome
 from snapwatch.tui.messages import Ticked
 
 log = logging.getLogger(__name__)

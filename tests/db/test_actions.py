@@ -22,7 +22,8 @@ from snapwatch.schedule.actions import (
 )
 from snapwatch.schedule.instances import Identity
 from snapwatch.schedule.pauses import active_pauses
-from snapwatch.schedule.tick import TickReport, run_tick
+from snapwatch.schedule.tick import run_tick
+from snapwatch.schedule.tick_report import TickReport
 from snapwatch.text.durations import DurationError, format_duration, parse_duration
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)

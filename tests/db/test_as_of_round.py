@@ -22,7 +22,8 @@ from support.roles import MakeRole
 
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import connect, resolve_target
-from snapwatch.schedule.tick import TickReport, run_tick
+from snapwatch.schedule.tick import run_tick
+from snapwatch.schedule.tick_report import TickReport
 from snapwatch.snapshot.reader import RoundKey, read_rounds
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)  # a session day, UTC midnight to midnight

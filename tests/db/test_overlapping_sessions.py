@@ -29,7 +29,8 @@ from snapwatch.schedule import tick as tick_module
 from snapwatch.schedule.health import SiteState, read_site_health
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.sitestate import load_sites
-from snapwatch.schedule.tick import TickReport, run_tick
+from snapwatch.schedule.tick import run_tick
+from snapwatch.schedule.tick_report import TickReport
 from snapwatch.tui.panes.sites_model import detail_line, reason_text
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)

@@ -20,7 +20,8 @@ from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import connect, resolve_target
 from snapwatch.infra.notify import NOTIFY_CHANNEL
 from snapwatch.schedule.runlog import record_run
-from snapwatch.schedule.tick import TickReport, run_tick
+from snapwatch.schedule.tick import run_tick
+from snapwatch.schedule.tick_report import TickReport
 from snapwatch.snapshot.schema import shipped_schema
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)  # a session day, UTC midnight to midnight

@@ -20,7 +20,8 @@ from snapwatch.cli import main
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import connect, resolve_target
 from snapwatch.schedule.runlog import record_run
-from snapwatch.schedule.tick import TickReport, run_tick
+from snapwatch.schedule.tick import run_tick
+from snapwatch.schedule.tick_report import TickReport
 from snapwatch.snapshot.aggregates import to_cents
 from snapwatch.snapshot.document import ROSTER_AS_OF_TODAY
 from snapwatch.snapshot.schema import shipped_schema

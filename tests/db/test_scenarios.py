@@ -15,7 +15,8 @@ from support.overview_rows import Rows
 
 from snapwatch.infra.config import Settings
 from snapwatch.schedule import actions
-from snapwatch.schedule.tick import SiteOutcome, run_tick
+from snapwatch.schedule.tick import run_tick
+from snapwatch.schedule.tick_report import SiteOutcome
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -27,7 +27,8 @@ from snapwatch.infra.dbsession import BACKOFF_CAP_SECONDS, DbSession, DbState
 from snapwatch.infra.errors import DatabaseUnreachable
 from snapwatch.schedule import scheduler as scheduler_module
 from snapwatch.schedule.instances import InstanceRow, read_instances
-from snapwatch.schedule.scheduler import Scheduler, TickOutcome
+from snapwatch.schedule.scheduler import Scheduler
+from snapwatch.schedule.tick_runner import TickOutcome
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)

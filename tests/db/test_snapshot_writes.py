@@ -15,7 +15,8 @@ from support.overview_rows import Rows
 
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import connect, resolve_target
-from snapwatch.schedule.tick import TickReport, run_tick
+from snapwatch.schedule.tick import run_tick
+from snapwatch.schedule.tick_report import TickReport
 from snapwatch.snapshot.schema import shipped_schema
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)

@@ -22,7 +22,7 @@ from snapwatch.readmodels.devices import SiteDevices, site_devices
 from snapwatch.readmodels.health import JobHealth, job_health
 from snapwatch.readmodels.sites import SiteOverview, fetch_site_overview
 from snapwatch.readmodels.snapshots import SnapshotRow, recent_snapshots
-from snapwatch.schedule.scheduler import TickOutcome
+from snapwatch.schedule.tick_runner import TickOutcome
 from snapwatch.tui.messages import DbChanged, SnapshotsWritten, Ticked, UpdatesChanged
 from snapwatch.tui.panes.sites import SitesPane
 from snapwatch.tui.plain import plain
