@@ -47,7 +47,13 @@ from snapwatch.infra.embedded import EmbeddedServer, start_embedded
 from snapwatch.infra.migrations import migrate, plan
 from snapwatch.schedule.history import runs, stored
 from snapwatch.schedule.history.audit import Counts, DateRange, audit_sites
-from snapwatch.schedule.history.backfill import Backfill, BackfillOptions, plan_backfill
+from snapwatch.schedule.history.backfill import Backfill
+from snapwatch.schedule.history.plan import (
+    BackfillOptions,
+    count_plans,
+    iter_plans,
+    plan_backfill,
+)
 from snapwatch.schedule.tick import run_tick
 from snapwatch.snapshot import reader, writer
 
@@ -249,10 +255,10 @@ async def child_backfill(uri: str, since: date, until: date, now: datetime) -> d
         cpu_before = cpu.seconds()
         with probe.attached():
             started = time.perf_counter()
-            plans = await plan_backfill(conn, now, settings, options)
+            totals = await count_plans(conn, now, settings, options)
             planned = time.perf_counter() - started
             rss_planned, _ = memory_now()
-            sites, done, written = len(plans), 0, 0
+            sites, done, written = totals[1], 0, 0
             next_report = time.perf_counter() + 15
 
             def progress(event: dict[str, Any]) -> None:
@@ -271,15 +277,15 @@ async def child_backfill(uri: str, since: date, until: date, now: datetime) -> d
 
             backfill = Backfill(conn, settings, options, now=lambda: now, progress=progress)
             started_run = time.perf_counter()
-            results = await backfill.run(plans)
+            results = await backfill.run(iter_plans(conn, now, settings, options), totals=totals)
             ran = time.perf_counter() - started_run
         cpu_after = cpu.seconds()
         _, peak = memory_now()
     finally:
         await conn.close()
     return {
-        "sites": len(plans),
-        "planned": sum(p.slots for p in plans),
+        "sites": totals[1],
+        "planned": totals[0],
         "written": sum(r.written for r in results),
         "conflicts": sum(r.conflicts for r in results),
         "busy": sum(r.busy for r in results),

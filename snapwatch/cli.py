@@ -294,7 +294,7 @@ def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     from snapwatch.commands import backfill
     from snapwatch.commands.actions import require_scope
-    from snapwatch.schedule.history.backfill import BackfillOptions
+    from snapwatch.schedule.history.plan import BackfillOptions
     from snapwatch.schedule.instances import Identity
 
     require_scope("backfill", args.site, args.every)

@@ -23,13 +23,14 @@ from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target
 from snapwatch.infra.errors import EXIT_DB_UNREACHABLE, EXIT_OK, EXIT_SITE_FAILED, ConfigError
 from snapwatch.schedule.history.audit import DateRange
-from snapwatch.schedule.history.backfill import (
+from snapwatch.schedule.history.backfill import Backfill, SiteResult
+from snapwatch.schedule.history.plan import (
     REPLACE_WORDS,
-    Backfill,
     BackfillOptions,
     ReplaceKind,
     SitePlan,
-    SiteResult,
+    count_plans,
+    iter_plans,
     plan_backfill,
 )
 from snapwatch.schedule.history.restore import kept_rows, restore
@@ -77,17 +78,20 @@ async def backfill(
         if site is not None:
             chosen = await resolve_site(conn, site)
             options = dataclasses.replace(options, site=chosen.site_id)
-        plans = await plan_backfill(conn, now, settings, options)
         if dry_run:
+            plans = await plan_backfill(conn, now, settings, options)
             out.write(
                 json.dumps(plan_json(plans)) + "\n" if as_json else render_plan(plans, options)
             )
             return EXIT_OK
-        report = progress_reporter(out, as_json, sum(p.slots for p in plans))
+        # a first pass counts what there is to write (the bar's total); the run then plans
+        # a batch of sites at a time as it goes, so memory stays flat whatever the range
+        totals = await count_plans(conn, now, settings, options)
+        report = progress_reporter(out, as_json, totals[0])
         stop = asyncio.Event()
         run = Backfill(conn, settings, options, now=_clock(now), progress=report, stop=stop)
         with _signals(stop):
-            results = await run.run(plans)
+            results = await run.run(iter_plans(conn, now, settings, options), totals=totals)
         report({"event": "done", "results": results, "stopped": run.stopped})
     finally:
         await conn.close()

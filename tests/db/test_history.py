@@ -14,7 +14,8 @@ from support.overview_rows import Rows
 
 from snapwatch.infra.config import Settings
 from snapwatch.schedule.history.audit import DateRange, SiteAudit, Status, audit_sites, total
-from snapwatch.schedule.history.backfill import Backfill, BackfillOptions, plan_backfill
+from snapwatch.schedule.history.backfill import Backfill
+from snapwatch.schedule.history.plan import BackfillOptions, plan_backfill
 from snapwatch.schedule.history.restore import restore
 
 NOW = D1 + timedelta(days=2, hours=12)

@@ -25,7 +25,8 @@ from textual.widgets import Static
 
 from snapwatch.infra.config import Settings
 from snapwatch.schedule.history.audit import DateRange
-from snapwatch.schedule.history.backfill import Backfill, BackfillOptions, plan_backfill
+from snapwatch.schedule.history.backfill import Backfill
+from snapwatch.schedule.history.plan import BackfillOptions, plan_backfill
 from snapwatch.tui.screens.dialogs import ConfirmScreen
 from snapwatch.tui.screens.history.screen import HistoryScreen
 

@@ -3,7 +3,9 @@ reader, document builder and writer, so it may run while daemons tick.
 
 Each site-day (a session) is written a few slots per transaction: the site row is
 claimed for one write statement at a time, never across writes, so a tick that wants the
-site waits at most one statement. A killed backfill leaves whole snapshots or none, and
+site waits at most one statement. While one chunk is written the next one's documents
+are built (its observations read just before), so Python and PostgreSQL work at once.
+A killed backfill leaves whole snapshots or none, and
 the next run's audit finds what is still missing. Asked to stop, it finishes the
 site-day in hand. Rows of another shape, invalid rows and off-grid rows stay unless the
 operator names their kind to replace; a replaced row is copied whole into
@@ -15,10 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
@@ -26,13 +28,7 @@ from psycopg import AsyncConnection
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import lock_timeout_ms
 from snapwatch.infra.errors import error_line
-from snapwatch.schedule.history.audit import (
-    DateRange,
-    SiteAudit,
-    SlotAudit,
-    Status,
-    audit_sites,
-)
+from snapwatch.schedule.history.plan import BackfillOptions, Fill, SessionWork, SitePlan
 from snapwatch.schedule.history.runs import (
     BackfillTally,
     finish_run,
@@ -40,67 +36,16 @@ from snapwatch.schedule.history.runs import (
     record_site,
     start_run,
 )
-from snapwatch.schedule.history.stored import StoredRow
-from snapwatch.schedule.pauses import active_pauses
 from snapwatch.schedule.sessions import overlapping
 from snapwatch.snapshot.inputs import Round
 from snapwatch.snapshot.prepare import prepare_snapshot
-from snapwatch.snapshot.reader import RoundKey, read_rounds
+from snapwatch.snapshot.reader import RoundData, RoundKey, read_rounds
 from snapwatch.snapshot.writer import PreparedSnapshot, Replacing, write_site
 
-ReplaceKind = Literal["other_shape", "invalid_v1", "off_grid"]
-REPLACE_WORDS: dict[ReplaceKind, str] = {
-    "other_shape": "other-shape",
-    "invalid_v1": "invalid",
-    "off_grid": "off-grid",
-}
-"""Each kind of row a backfill may replace, as ``--replace`` names it."""
 CHUNK = 24
 """Slots written per transaction at most (a site-day at a 1 h cadence)."""
 BUSY_RETRIES = 5
 """Times a write finds the site claimed by a tick before the slots are left for later."""
-
-
-@dataclass(frozen=True)
-class BackfillOptions:
-    dates: DateRange
-    site: UUID | None = None
-    """One site (None: all)."""
-    rate: float | None = None
-    """Snapshots per second at most (None: as fast as the database writes)."""
-    replace: frozenset[ReplaceKind] = frozenset()
-    include_paused: bool = False
-    who: str = "snapwatch"
-
-
-@dataclass(frozen=True)
-class Fill:
-    """One slot to write, and the rows to move aside first (asked to be replaced)."""
-
-    slot: SlotAudit
-    wake_number: int
-    replace: tuple[tuple[StoredRow, ReplaceKind], ...] = ()
-
-
-@dataclass
-class SessionWork:
-    index: int
-    """The session among the site's sessions read (:attr:`SiteAudit.context`)."""
-    fills: list[Fill] = field(default_factory=list)
-
-
-@dataclass
-class SitePlan:
-    audit: SiteAudit
-    sessions: list[SessionWork] = field(default_factory=list)
-    left: list[tuple[SlotAudit, str]] = field(default_factory=list)
-    """Slots not written, and why (a row holds them that was not asked to be replaced)."""
-    skipped: str | None = None
-    """Why the whole site is left (paused, no cadence)."""
-
-    @property
-    def slots(self) -> int:
-        return sum(len(s.fills) for s in self.sessions)
 
 
 @dataclass
@@ -119,93 +64,6 @@ class SiteResult:
 
 Event = dict[str, Any]
 """Progress: ``{"event": "site", ...}``, ``{"event": "written", ...}``..."""
-
-
-def plan_site(audit: SiteAudit, replace: frozenset[ReplaceKind]) -> SitePlan:
-    """What a backfill writes at one site: every missing slot (and every slot held only by
-    a forced row left over), oldest first, plus the slots whose row is of a kind asked to
-    be replaced; a slot whose wake number or window another row holds is left, with why,
-    unless that row's kind is asked to be replaced."""
-    plan = SitePlan(audit)
-    if audit.note is not None:
-        plan.skipped = audit.note
-        return plan
-    context = audit.context
-    assert context is not None
-    index_of = {s.facts.session_id: i for i, s in enumerate(context.sessions)}
-    for session in sorted(audit.sessions, key=lambda s: s.start):
-        kinds = _row_kinds(session.off_grid)
-        work = SessionWork(index_of[session.session_id])
-        for slot in session.slots:
-            fill = _fill(slot, kinds, replace)
-            if isinstance(fill, str):
-                plan.left.append((slot, fill))
-            elif fill is not None:
-                work.fills.append(fill)
-        if work.fills:
-            plan.sessions.append(work)
-    return plan
-
-
-def _row_kinds(off_grid: Iterable[Any]) -> dict[UUID, ReplaceKind]:
-    return {o.row.snapshot_id: "off_grid" for o in off_grid}
-
-
-def _kind(row: StoredRow, kinds: dict[UUID, ReplaceKind]) -> ReplaceKind | None:
-    """What a row is to the backfill: off-grid, other shape, invalid v1, or None (a
-    regular version-1 row, never replaced)."""
-    if row.snapshot_id in kinds:
-        return kinds[row.snapshot_id]
-    if row.shape != "v1":
-        return "other_shape"
-    return "invalid_v1" if row.fault is not None else None
-
-
-def _fill(
-    slot: SlotAudit, kinds: dict[UUID, ReplaceKind], replace: frozenset[ReplaceKind]
-) -> Fill | str | None:
-    if slot.status is Status.PRESENT:
-        return None
-    if slot.status is Status.PROVISIONAL:
-        return Fill(slot, slot.wake_number)
-    if slot.status in (Status.OTHER_SHAPE, Status.INVALID_V1):
-        assert slot.row is not None
-        kind: ReplaceKind = slot.status.value  # type: ignore[assignment]
-        if kind not in replace:
-            return None  # kept as it is: the audit reports it
-        return Fill(slot, slot.row.wake_number, ((slot.row, kind),))
-    moved: list[tuple[StoredRow, ReplaceKind]] = []
-    for blocker in slot.blocked_by:
-        blocker_kind = _kind(blocker, kinds)
-        if blocker_kind is None or blocker_kind not in replace:
-            what = blocker_kind or "regular"
-            flag = f" (--replace {_flag(blocker_kind)})" if blocker_kind else ""
-            return f"held by {what} row {blocker.snapshot_id} (wake {blocker.wake_number}){flag}"
-        moved.append((blocker, blocker_kind))
-    return Fill(slot, slot.wake_number, tuple(moved))
-
-
-def _flag(kind: ReplaceKind) -> str:
-    """The ``--replace`` word for a kind."""
-    return REPLACE_WORDS[kind]
-
-
-async def plan_backfill(
-    conn: AsyncConnection[Any], now: datetime, settings: Settings, options: BackfillOptions
-) -> list[SitePlan]:
-    """Every site's plan (a paused site is skipped with its pause, unless asked)."""
-    paused = [] if options.include_paused else await active_pauses(conn, now)
-    plans = []
-    async for audit in audit_sites(
-        conn, now, settings.scheduler, dates=options.dates, site=options.site
-    ):
-        pause = next((p for p in paused if p.covers(audit.site_id)), None)
-        if pause is not None:
-            plan = SitePlan(audit, skipped=f"{pause.note(now)} (--include-paused writes it)")
-        else:
-            plan = plan_site(audit, options.replace)
-        plans.append(plan)
-    return plans
 
 
 class Backfill:
@@ -230,19 +88,31 @@ class Backfill:
         self._next_write = 0.0
         self.stopped = False
 
-    async def run(self, plans: list[SitePlan]) -> list[SiteResult]:
+    async def run(
+        self,
+        plans: list[SitePlan] | AsyncIterable[SitePlan],
+        *,
+        totals: tuple[int, int] | None = None,
+    ) -> list[SiteResult]:
+        """Write every plan's slots, a site at a time. ``plans`` may be a stream
+        (:func:`snapwatch.schedule.history.plan.iter_plans`); then ``totals`` (slots,
+        sites) are what the run record says is planned
+        (:func:`~snapwatch.schedule.history.plan.count_plans`)."""
         since, until = self.options.dates.since, self.options.dates.until
+        if isinstance(plans, list):
+            totals = sum(p.slots for p in plans), len(plans)
+        planned, sites = totals or (0, 0)
         tally = BackfillTally(
             since=str(since or "default"),
             until=str(until or "today"),
             scope="all sites" if self.options.site is None else str(self.options.site),
-            planned=sum(p.slots for p in plans),
-            sites_total=len(plans),
+            planned=planned,
+            sites_total=sites,
         )
         run = await start_run(self.conn, self.now(), self.options.who, tally)
         results: list[SiteResult] = []
         try:
-            for plan in plans:
+            async for plan in _each(plans):
                 if self.stop.is_set():
                     self.stopped = True
                     break
@@ -266,25 +136,53 @@ class Backfill:
             result.skipped = plan.skipped
             return result
         try:
-            for work in plan.sessions:
-                for chunk in _chunks(work.fills, self._chunk_size()):
-                    await self._write(plan, work, chunk, result, run)
-                if self.stop.is_set():  # the site-day in hand is finished
-                    self.stopped = True
-                    break
+            await self._chunks(plan, run, result)
         except Exception as exc:  # one site's bad rows must not stop the others
             result.error = error_line(exc, limits=self.settings.database)
         return result
+
+    async def _chunks(self, plan: SitePlan, run: UUID, result: SiteResult) -> None:
+        """Chunk by chunk: read the next chunk's observations, send this chunk's write,
+        build the next chunk's documents while it runs, then wait for it. Asked to stop,
+        the site-day in hand is finished first."""
+        steps = [
+            (work, chunk)
+            for work in plan.sessions
+            for chunk in _chunks(work.fills, self._chunk_size())
+        ]
+        if not steps:
+            return
+        ready = await self._prepare(plan, *steps[0])
+        for i, (work, chunk) in enumerate(steps):
+            following = steps[i + 1] if i + 1 < len(steps) else None
+            data = await self._read(plan, following[1]) if following else None
+            await self._pace(len(chunk))
+            writing = asyncio.ensure_future(self._write(plan, chunk, ready, result, run))
+            await asyncio.sleep(0)  # the write is sent; build the next chunk meanwhile
+            try:
+                if following is not None and data is not None:
+                    ready = self._build(plan, *following, data)
+            finally:
+                await asyncio.wait({writing})
+            writing.result()
+            if following is None:
+                return
+            if following[0] is not work and self.stop.is_set():
+                self.stopped = True
+                return
 
     def _chunk_size(self) -> int:
         rate = self.options.rate
         return CHUNK if rate is None else max(1, min(CHUNK, int(rate)))
 
     async def _write(
-        self, plan: SitePlan, work: SessionWork, chunk: list[Fill], result: SiteResult, run: UUID
+        self,
+        plan: SitePlan,
+        chunk: list[Fill],
+        prepared: list[PreparedSnapshot],
+        result: SiteResult,
+        run: UUID,
     ) -> None:
-        await self._pace(len(chunk))
-        prepared = await self._prepare(plan, work, chunk)
         replacing = _replacing(chunk, self.options.who, run)
         for attempt in range(BUSY_RETRIES + 1):
             written = await write_site(
@@ -323,8 +221,20 @@ class Backfill:
     async def _prepare(
         self, plan: SitePlan, work: SessionWork, chunk: list[Fill]
     ) -> list[PreparedSnapshot]:
-        """The chunk's documents, as of each window, through the scheduler's own reader and
-        builder."""
+        return self._build(plan, work, chunk, await self._read(plan, chunk))
+
+    async def _read(self, plan: SitePlan, chunk: list[Fill]) -> dict[RoundKey, RoundData]:
+        """The chunk's observations, as of each window (the scheduler's own reader)."""
+        return await read_rounds(self.conn, _keys(plan, chunk))
+
+    def _build(
+        self,
+        plan: SitePlan,
+        work: SessionWork,
+        chunk: list[Fill],
+        data: dict[RoundKey, RoundData],
+    ) -> list[PreparedSnapshot]:
+        """The chunk's documents (the scheduler's own builder)."""
         audit = plan.audit
         context = audit.context
         assert context is not None and audit.cadence_hours is not None
@@ -334,8 +244,7 @@ class Backfill:
         others = tuple(
             context.sessions[i].facts.session_id for i in overlapping(windows, work.index)
         )
-        keys = [RoundKey(audit.site_id, f.slot.start, f.slot.end) for f in chunk]
-        data = await read_rounds(self.conn, keys)
+        keys = _keys(plan, chunk)
         now = self.now()
         settle = timedelta(seconds=self.settings.scheduler.settle_seconds)
         out = []
@@ -364,6 +273,19 @@ class Backfill:
                 )
             )
         return out
+
+
+async def _each(plans: list[SitePlan] | AsyncIterable[SitePlan]) -> AsyncIterable[SitePlan]:
+    if isinstance(plans, list):
+        for plan in plans:
+            yield plan
+    else:
+        async for plan in plans:
+            yield plan
+
+
+def _keys(plan: SitePlan, chunk: list[Fill]) -> list[RoundKey]:
+    return [RoundKey(plan.audit.site_id, f.slot.start, f.slot.end) for f in chunk]
 
 
 def _chunks(fills: list[Fill], size: int) -> Iterable[list[Fill]]:

@@ -36,16 +36,22 @@ SELECT ss.site_id, ss.session_id, ss.session_date, ss.session_start_time,
  ORDER BY ss.site_id, ss.session_start_time, ss.session_id
 """
 
+# A stored document is compressed: each expression on it would decompress it again, so an
+# object (the usual case) is decompressed once into ``d.doc`` (``|| '{}'`` copies it in
+# memory; OFFSET 0 keeps the planner from folding it back into each use).
 ROWS_SQL = """
 SELECT w.snapshot_id, w.site_id, w.session_id, w.wake_number, w.wake_round_start,
        w.wake_round_end, w.created_at, p.session_id IS NOT NULL AS bookkept,
-       jsonb_typeof(w.site_state) AS json_type,
-       CASE WHEN jsonb_typeof(w.site_state) = 'string' THEN w.site_state #>> '{}' END
-         AS json_text,
-       w.site_state -> 'schema_version' AS schema_version,
-       w.site_state -> 'snapshot_metadata' AS metadata,
-       jsonb_path_exists(w.site_state, %(rule)s::jsonpath) AS has_required
+       jsonb_typeof(d.doc) AS json_type,
+       CASE WHEN jsonb_typeof(d.doc) = 'string' THEN d.doc #>> '{}' END AS json_text,
+       d.doc -> 'schema_version' AS schema_version,
+       d.doc -> 'snapshot_metadata' AS metadata,
+       jsonb_path_exists(d.doc, %(rule)s::jsonpath) AS has_required
   FROM session_wake_snapshots w
+  CROSS JOIN LATERAL (
+        SELECT CASE WHEN jsonb_typeof(w.site_state) = 'object'
+                    THEN w.site_state || '{}'::jsonb ELSE w.site_state END AS doc
+        OFFSET 0) d
   LEFT JOIN snapwatch.provisional_snapshots p
          ON p.session_id = w.session_id AND p.wake_number = w.wake_number
  WHERE w.session_id = ANY(%(sessions)s::uuid[])

@@ -17,14 +17,8 @@ from snapwatch.infra.config import Settings
 from snapwatch.infra.dbsession import Conn
 from snapwatch.infra.errors import SnapwatchError
 from snapwatch.schedule.history.audit import DateRange, SiteAudit, audit_sites
-from snapwatch.schedule.history.backfill import (
-    Backfill,
-    BackfillOptions,
-    Event,
-    SitePlan,
-    SiteResult,
-    plan_backfill,
-)
+from snapwatch.schedule.history.backfill import Backfill, Event, SiteResult
+from snapwatch.schedule.history.plan import BackfillOptions, SitePlan, plan_backfill
 from snapwatch.schedule.history.runs import BackfillRun, recent_backfills
 from snapwatch.snapshot.program import site_timezone
 

@@ -30,7 +30,8 @@ from snapwatch.infra.access import Job
 from snapwatch.infra.clock import Clock
 from snapwatch.infra.config import Settings
 from snapwatch.schedule.history.audit import DateRange
-from snapwatch.schedule.history.backfill import BackfillOptions, Event, SitePlan
+from snapwatch.schedule.history.backfill import Event
+from snapwatch.schedule.history.plan import BackfillOptions, SitePlan
 from snapwatch.schedule.history.wording import estimate, result_line
 from snapwatch.schedule.instances import Identity
 from snapwatch.snapshot.program import site_timezone

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from snapwatch.readmodels.display import cadence_text
 from snapwatch.schedule.history.audit import PROBLEMS, Counts, SiteAudit
-from snapwatch.schedule.history.backfill import SitePlan
+from snapwatch.schedule.history.plan import SitePlan
 from snapwatch.schedule.history.runs import BackfillRun
 from snapwatch.schedule.history.wording import coverage_text, estimate
 from snapwatch.tui.plain import plain, plain_lines
