@@ -418,6 +418,8 @@ class Instants:
     anchor: datetime
     """End of the history (an hour boundary): the steady tick writes the slot before it."""
     settle: timedelta
+    grace: timedelta
+    """The scheduler's late grace: an audit expects a slot only once it is past."""
 
     @property
     def today(self) -> date:
@@ -430,8 +432,9 @@ class Instants:
 
     @property
     def backfill_now(self) -> datetime:
-        """The backfills' now: after the range, the slot before the tick's just completed."""
-        return self.anchor - timedelta(hours=1) + self.settle
+        """The backfills' now: after the range, the slot before the tick's completed and past
+        the scheduler's settle and late grace (an audit expects it)."""
+        return self.anchor - timedelta(hours=1) + self.settle + self.grace
 
     @property
     def tick_now(self) -> datetime:
@@ -496,7 +499,11 @@ async def measure(args: argparse.Namespace, server: EmbeddedServer) -> None:
     built = await build(server, name, spec, args.reuse)
     uri = server.uri(name)
     settings = load_settings(overrides={"dsn": uri})[0]
-    at = Instants(anchor, timedelta(seconds=settings.scheduler.settle_seconds))
+    at = Instants(
+        anchor,
+        timedelta(seconds=settings.scheduler.settle_seconds),
+        timedelta(seconds=settings.scheduler.late_grace_seconds),
+    )
     conn = await connect(Target(dsn=uri), settings)
     found: list[Run] = []
     try:
