@@ -92,7 +92,6 @@ def say(text: str = "") -> None:
 # The backfill's collaborators, wrapped where the backfill module looks them up; a name it
 # no longer uses is left out (and its time shows up as "other").
 PHASE_OF = {
-    "read_devices": "reader",
     "read_rounds": "reader",
     "prepare_snapshot": "building",
     "write_site": "writes",
@@ -582,7 +581,7 @@ def shares(run: Run) -> dict[str, float]:
     return {
         "planning (the audit of the range)": run.got["plan_seconds"] / total,
         "reads and documents": (p.get("reader", 0.0) + p.get("building", 0.0)) / total,
-        "  reader (read_devices, read_rounds)": p.get("reader", 0.0) / total,
+        "  reader (read_rounds)": p.get("reader", 0.0) / total,
         "  building documents (prepare_snapshot)": p.get("building", 0.0) / total,
         "writes (write_site)": p.get("writes", 0.0) / total,
         "run bookkeeping (runs, run_sites)": p.get("bookkeeping", 0.0) / total,
@@ -620,9 +619,9 @@ def print_summary(
     if built:
         say(f"            build {built['total']:.1f} s ({format_steps(built)})")
     say(
-        "method      each backfill from empty in a process of its own (plan_backfill, "
-        "Backfill.run), as of the slot before the tick's; then the audit of its range, "
-        f"today's session to 11:00, and {args.rounds} steady ticks (medians)"
+        "method      each backfill from empty in a process of its own (count_plans, then "
+        "Backfill.run over iter_plans), as of the slot before the tick's; then the audit of "
+        f"its range, today's session to 11:00, and {args.rounds} steady ticks (medians)"
     )
     say()
     line("figure", *(f"{r.days} d" for r in found), goal="goal")
@@ -718,7 +717,7 @@ def print_breakdown(run: Run) -> None:
     say(f"the {run.days} d backfill in detail ({n:,} snapshots)")
     line("phase", "s", "ms/snap", "calls")
     line(
-        "  planning (plan_backfill)",
+        "  planning (count_plans)",
         f"{got['plan_seconds']:.2f}",
         f"{got['plan_seconds'] / n * 1e3:.3f}",
     )
