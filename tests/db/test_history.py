@@ -339,3 +339,12 @@ async def _audit(
     conn: AsyncConnection[Any], cfg: Settings, dates: DateRange, now: datetime
 ) -> list[SiteAudit]:
     return [a async for a in audit_sites(conn, now, cfg.scheduler, dates=dates)]
+
+
+def test_coverage_is_rounded_down_never_to_100_while_anything_is_missing() -> None:
+    from snapwatch.schedule.history.audit import Counts
+    from snapwatch.schedule.history.wording import coverage_text
+
+    assert coverage_text(Counts(expected=9895, present=9893)) == "99.9%"
+    assert coverage_text(Counts(expected=4, present=4)) == "100.0%"
+    assert coverage_text(Counts()) == "-"

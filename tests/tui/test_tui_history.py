@@ -198,7 +198,7 @@ async def test_b_backfills_the_shown_range_after_a_confirmation_and_the_day_read
         question = str(app.screen.query_one(".dialog-question", Static).render())
         assert question.startswith(
             "Backfill 24 missing snapshots of 'Pier 4', 2025-02-09 .. 2025-03-10"
-            " (less than 1s at about 150/s)?"
+            " (less than 1s at about 400/s)?"
         )
         await pilot.press("y")
         await wait_for(pilot, lambda: notes.any("Pier 4: 24 of 24 written"), timeout=30)
@@ -263,7 +263,7 @@ async def test_read_only_shows_the_dry_run_but_refuses_to_backfill(
         assert str(work.border_title) == "dry run of 2025-02-09 .. 2025-03-10: nothing is written"
         body = text(screen, "#history-work-body")
         assert body.startswith(
-            "24 snapshots to write over 1 site-day, oldest first; less than 1s at about 150/s"
+            "24 snapshots to write over 1 site-day, oldest first; less than 1s at about 400/s"
         )
     assert snapshots(rows, site) == {"2025-03-08": 24}
 
