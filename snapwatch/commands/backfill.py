@@ -126,7 +126,8 @@ async def restore_command(
             else:
                 out.write(f"{len(kept)} replaced rows would be restored\n")
                 headers = ["SITE", "WAKE", "KIND", "SNAPSHOT", "REPLACED", "BY", "REPLACED BY"]
-                out.write("\n".join(table(headers, rows, shrink={0: 12})) + "\n" if rows else "")
+                shown = table(headers, rows, shrink={0: 12, 3: 13, 6: 13})
+                out.write("\n".join(shown) + "\n" if rows else "")
             return EXIT_OK
         now = await command_now(conn)
         done = await restore(conn, now, site=site_id, who=Identity.current().who)

@@ -125,7 +125,7 @@ def _fill(
     for blocker in slot.blocked_by:
         blocker_kind = _kind(blocker, kinds)
         if blocker_kind is None or blocker_kind not in replace:
-            what = blocker_kind or "regular"
+            what = _flag(blocker_kind) if blocker_kind else "regular"
             flag = f" (--replace {_flag(blocker_kind)})" if blocker_kind else ""
             return f"held by {what} row {blocker.snapshot_id} (wake {blocker.wake_number}){flag}"
         moved.append((blocker, blocker_kind))
