@@ -24,7 +24,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator
@@ -36,15 +35,14 @@ from types import ModuleType
 from typing import Any
 
 import psutil
-import psycopg
-from fleet import FleetSpec, build_fleet, default_anchor
-from psycopg import AsyncConnection, AsyncCursor, sql
+from bench_common import build_database, format_steps, on_embedded_server, say, verdict
+from fleet import FleetSpec, default_anchor
+from psycopg import AsyncConnection, AsyncCursor
 
 import snapwatch.schedule.history.backfill as backfill_module
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import Target, connect
-from snapwatch.infra.embedded import EmbeddedServer, start_embedded
-from snapwatch.infra.migrations import migrate, plan
+from snapwatch.infra.embedded import EmbeddedServer
 from snapwatch.schedule.history import runs, stored
 from snapwatch.schedule.history.audit import Counts, DateRange, audit_sites
 from snapwatch.schedule.history.backfill import Backfill
@@ -81,10 +79,6 @@ SELECT (SELECT count(*) FROM sites) AS sites,
        (SELECT count(*) FROM device_alerts) AS alerts,
        pg_database_size(current_database()) AS bytes
 """
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
 # --- instrumentation (inside the backfill's process) ------------------------------------
@@ -352,57 +346,6 @@ def run_child(uri: str, since: date, until: date, now: datetime) -> dict[str, An
 # --- setting up ------------------------------------------------------------------------
 
 
-def admin(server: EmbeddedServer) -> psycopg.Connection[Any]:
-    return psycopg.connect(server.uri("postgres"), autocommit=True)
-
-
-def database_comment(server: EmbeddedServer, name: str) -> str | None:
-    with admin(server) as conn:
-        row = conn.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-            (name,),
-        ).fetchone()
-    return row[0] if row else None
-
-
-async def build(
-    server: EmbeddedServer, name: str, spec: FleetSpec, reuse: bool
-) -> dict[str, float]:
-    """The fleet of ``spec`` in database ``name`` (kept when ``reuse`` and built with the
-    same spec); seconds per step."""
-    uri = server.uri(name)
-    settings = load_settings(overrides={"dsn": uri})[0]
-    if reuse and database_comment(server, name) == spec.label():
-        say(f"  {name}: reusing the existing fleet ({spec.label()})")
-        return {}
-    say(f"  {name}: building {spec.days} d of history ...")
-    started = time.perf_counter()
-    ident = sql.Identifier(name)
-    with admin(server) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
-    await migrate(Target(dsn=uri), settings)
-    times = {"migrate": time.perf_counter() - started}
-    builder = await connect(Target(dsn=uri), settings)
-    second = await connect(Target(dsn=uri), settings)
-    async with builder, second:
-        times.update(await build_fleet(builder, spec, second=second, report=lambda _: None))
-        todo = await plan(builder)
-        if not todo.is_empty:
-            raise SystemExit(f"{name}: schema differs from what migrate makes: {todo}")
-    with admin(server) as conn:
-        conn.execute(
-            sql.SQL("COMMENT ON DATABASE {} IS {}").format(ident, sql.Literal(spec.label()))
-        )
-    times["total"] = time.perf_counter() - started
-    say(f"  {name}: built in {times['total']:.1f} s ({format_steps(times)})")
-    return times
-
-
-def format_steps(times: dict[str, float]) -> str:
-    return ", ".join(f"{k} {v:.1f}" for k, v in times.items() if k != "total")
-
-
 async def reset(conn: Conn) -> None:
     """No snapshot and no backfill run: every slot of the history is missing."""
     for statement in RESET_STATEMENTS:
@@ -495,7 +438,7 @@ async def measure(args: argparse.Namespace, server: EmbeddedServer) -> None:
     spec = FleetSpec(args.sites, args.devices, max(days) + 1, anchor)
     name = "bench_backfill"
     say("building the fleet (payloads and scored images, no snapshots)")
-    built = await build(server, name, spec, args.reuse)
+    built = await build_database(server, name, spec, args.reuse)
     uri = server.uri(name)
     settings = load_settings(overrides={"dsn": uri})[0]
     at = Instants(
@@ -567,10 +510,6 @@ WIDTH = 48
 def line(label: str, *values: str, goal: str = "") -> None:
     cells = "".join(f"{v:>10}" for v in values)
     say(f"{label:<{WIDTH}}{cells}  {goal}".rstrip())
-
-
-def verdict(ok: bool) -> str:
-    return "ok" if ok else "MISSED"
 
 
 def shares(run: Run) -> dict[str, float]:
@@ -787,16 +726,7 @@ def main(argv: list[str] | None = None) -> int:
         got = asyncio.run(child_backfill(args.child_backfill, since, until, at))
         print(json.dumps(got), flush=True)
         return 0
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="snapwatch-bench-") as tmp:
-        data_dir = args.data_dir or Path(tmp)
-        say(f"starting embedded PostgreSQL in {data_dir}")
-        server = start_embedded(data_dir, database="postgres")
-        try:
-            asyncio.run(measure(args, server))
-        finally:
-            server.release()
-    say(f"total run time {time.perf_counter() - started:.0f} s")
+    on_embedded_server(args.data_dir, lambda server: measure(args, server))
     return 0
 
 

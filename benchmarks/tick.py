@@ -21,7 +21,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator
@@ -33,16 +32,15 @@ from typing import Any
 from uuid import UUID
 
 import psutil
-import psycopg
-from fleet import FleetSpec, build_fleet, default_anchor
-from psycopg import AsyncConnection, AsyncCursor, sql
+from bench_common import build_database, format_steps, on_embedded_server, say, verdict
+from fleet import FleetSpec, default_anchor
+from psycopg import AsyncConnection, AsyncCursor
 
 import snapwatch.schedule.tick as tick_module
 import snapwatch.schedule.tick_batches as batches_module
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import Target, connect
-from snapwatch.infra.embedded import EmbeddedServer, start_embedded
-from snapwatch.infra.migrations import migrate, plan
+from snapwatch.infra.embedded import EmbeddedServer
 from snapwatch.schedule import pauses, sitestate
 from snapwatch.schedule.tick import run_tick
 from snapwatch.schedule.tick_report import TickReport
@@ -172,10 +170,6 @@ EXPLAINED = (
         for text in dict.fromkeys((query.today, query.history))
     ),
 )
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
 # --- instrumentation -------------------------------------------------------------------
@@ -618,55 +612,10 @@ async def measure_density(
 # --- setting up ------------------------------------------------------------------------
 
 
-def admin(server: EmbeddedServer) -> psycopg.Connection[Any]:
-    return psycopg.connect(server.uri("postgres"), autocommit=True)
-
-
-def database_comment(server: EmbeddedServer, name: str) -> str | None:
-    with admin(server) as conn:
-        row = conn.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-            (name,),
-        ).fetchone()
-    return row[0] if row else None
-
-
-def recreate_database(server: EmbeddedServer, name: str) -> None:
-    ident = sql.Identifier(name)
-    with admin(server) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
-
-
-def set_comment(server: EmbeddedServer, name: str, text: str) -> None:
-    with admin(server) as conn:
-        conn.execute(
-            sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(text))
-        )
-
-
 async def prepare(server: EmbeddedServer, name: str, spec: FleetSpec, reuse: bool) -> Bench:
     uri = server.uri(name)
     settings = load_settings(overrides={"dsn": uri})[0]
-    build: dict[str, float] = {}
-    if reuse and database_comment(server, name) == spec.label():
-        say(f"  {name}: reusing the existing fleet ({spec.label()})")
-    else:
-        say(f"  {name}: building {spec.days} d of history ...")
-        started = time.perf_counter()
-        recreate_database(server, name)
-        await migrate(Target(dsn=uri), settings)
-        build["migrate"] = time.perf_counter() - started
-        builder = await connect(Target(dsn=uri), settings)
-        second = await connect(Target(dsn=uri), settings)
-        async with builder, second:
-            build.update(await build_fleet(builder, spec, second=second, report=lambda _: None))
-            todo = await plan(builder)
-            if not todo.is_empty:
-                raise SystemExit(f"{name}: schema differs from what migrate makes: {todo}")
-        set_comment(server, name, spec.label())
-        build["total"] = time.perf_counter() - started
-        say(f"  {name}: built in {build['total']:.1f} s ({format_steps(build)})")
+    build = await build_database(server, name, spec, reuse)
     conn = await connect(Target(dsn=uri), settings)
     # One snapshot per site and tick: a site never snapshotted would otherwise also catch up
     # every earlier slot of its sessions; "latest" writes only the newest.
@@ -679,10 +628,6 @@ async def prepare(server: EmbeddedServer, name: str, spec: FleetSpec, reuse: boo
     row = await (await conn.execute(COUNTS_SQL)).fetchone()
     bench.counts = dict(row or {})
     return bench
-
-
-def format_steps(times: dict[str, float]) -> str:
-    return ", ".join(f"{k} {v:.1f}" for k, v in times.items() if k != "total")
 
 
 # --- the run ---------------------------------------------------------------------------
@@ -746,10 +691,6 @@ WIDTH = 44
 
 def line(label: str, long_value: str, short_value: str = "", goal: str = "") -> None:
     say(f"{label:<{WIDTH}}{long_value:>10}{short_value:>10}  {goal}".rstrip())
-
-
-def verdict(ok: bool) -> str:
-    return "ok" if ok else "MISSED"
 
 
 async def print_summary(
@@ -1048,16 +989,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(asyncio.run(child_tick(args.child_tick, at))), flush=True)
         return 0
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="snapwatch-bench-") as tmp:
-        data_dir = args.data_dir or Path(tmp)
-        say(f"starting embedded PostgreSQL in {data_dir}")
-        server = start_embedded(data_dir, database="postgres")
-        try:
-            asyncio.run(measure(args, server))
-        finally:
-            server.release()
-    say(f"total run time {time.perf_counter() - started:.0f} s")
+    on_embedded_server(args.data_dir, lambda server: measure(args, server))
     return 0
 
 
