@@ -13,9 +13,9 @@ written); the screen closes once it has.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 from uuid import UUID
 
 from rich.text import Text
@@ -28,7 +28,7 @@ from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from snapwatch.infra.access import Job
 from snapwatch.infra.clock import Clock
-from snapwatch.infra.config import Settings
+from snapwatch.infra.config import KeysSettings, Settings
 from snapwatch.schedule.history.audit import DateRange
 from snapwatch.schedule.history.backfill import Event
 from snapwatch.schedule.history.plan import BackfillOptions, SitePlan
@@ -96,6 +96,7 @@ class BackfillEnded(Message):
 
 
 class HistoryScreen(ReadingScreen):
+    ACTIONS = keymap.HISTORY_ACTIONS
     BINDINGS: ClassVar[list[BindingType]] = [
         *keymap.bindings(keymap.HISTORY_ACTIONS),
         Binding(keymap.default_key("help"), "help", "Help", id="help"),
@@ -364,8 +365,8 @@ class HistoryScreen(ReadingScreen):
 
     # -- help, palette, leaving -----------------------------------------------------------
 
-    def shown_keys(self) -> list[tuple[str, str]]:
-        return keymap.shown_keys(self.app, self.context.settings.keys, keymap.HISTORY_ACTIONS)
+    def key_settings(self) -> KeysSettings:
+        return self.context.settings.keys
 
     def action_help(self) -> None:
         notes = [
@@ -376,16 +377,6 @@ class HistoryScreen(ReadingScreen):
             " rows of another shape stay (snapwatch backfill --replace replaces them)",
         ]
         self.app.push_screen(HelpScreen(self.shown_keys(), notes, NAVIGATION))
-
-    def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], Any]]]:
-        for a, (keys, _) in zip(keymap.HISTORY_ACTIONS, self.shown_keys(), strict=True):
-            yield f"{a.description} ({keys})", a.help, self._runner(a.action)
-
-    def _runner(self, action: str) -> Callable[[], Any]:
-        async def run() -> None:
-            await self.run_action(action)
-
-        return run
 
     def action_close(self) -> None:
         stop = self.stop

@@ -3,15 +3,17 @@ callback shows it; a failure is one line, to the screen's own handler or a notif
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, ClassVar
 
 from textual import on
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from snapwatch.infra.config import KeysSettings
 from snapwatch.infra.dbsession import Conn
+from snapwatch.tui import keymap
 from snapwatch.tui.data import AppData, error_line
 
 
@@ -41,9 +43,27 @@ class Said(Message):
 
 
 class ReadingScreen(Screen[None]):
-    """A screen that reads through the app's database session (``self.data``)."""
+    """A screen that reads through the app's database session (``self.data``), with its
+    keys (``ACTIONS``) in the help screen and the command palette."""
 
     data: AppData
+    ACTIONS: ClassVar[tuple[keymap.KeyAction, ...]] = ()
+
+    def key_settings(self) -> KeysSettings:
+        raise NotImplementedError
+
+    def shown_keys(self) -> list[tuple[str, str]]:
+        return keymap.shown_keys(self.app, self.key_settings(), self.ACTIONS)
+
+    def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], Any]]]:
+        for a, (keys, _) in zip(self.ACTIONS, self.shown_keys(), strict=True):
+            yield f"{a.description} ({keys})", a.help, self._runner(a.action)
+
+    def _runner(self, action: str) -> Callable[[], Any]:
+        async def run() -> None:
+            await self.run_action(action)
+
+        return run
 
     def fetch(
         self,

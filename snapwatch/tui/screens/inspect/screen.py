@@ -9,10 +9,10 @@ in flight a further step waits for it, so playing never queues reads. ``d``, ``j
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on
@@ -23,7 +23,7 @@ from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
-from snapwatch.infra.config import Settings
+from snapwatch.infra.config import KeysSettings, Settings
 from snapwatch.infra.dbsession import Conn
 from snapwatch.inspection.diff import diff_snapshots
 from snapwatch.inspection.export import export_session, export_snapshot
@@ -66,6 +66,7 @@ class InspectContext:
 
 
 class InspectScreen(ReadingScreen):
+    ACTIONS = keymap.INSPECT_ACTIONS
     BINDINGS: ClassVar[list[BindingType]] = [
         *keymap.bindings(keymap.INSPECT_ACTIONS),
         Binding(keymap.default_key("help"), "help", "Help", id="help"),
@@ -357,8 +358,8 @@ class InspectScreen(ReadingScreen):
 
     # -- help, leaving --------------------------------------------------------------------
 
-    def shown_keys(self) -> list[tuple[str, str]]:
-        return keymap.shown_keys(self.app, self.context.settings.keys, keymap.INSPECT_ACTIONS)
+    def key_settings(self) -> KeysSettings:
+        return self.context.settings.keys
 
     def action_help(self) -> None:
         notes = [
@@ -366,16 +367,6 @@ class InspectScreen(ReadingScreen):
             "  · not yet written"
         ]
         self.app.push_screen(HelpScreen(self.shown_keys(), notes, NAVIGATION))
-
-    def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], Any]]]:
-        for a, (keys, _) in zip(keymap.INSPECT_ACTIONS, self.shown_keys(), strict=True):
-            yield f"{a.description} ({keys})", a.help, self._runner(a.action)
-
-    def _runner(self, action: str) -> Callable[[], Any]:
-        async def run() -> None:
-            await self.run_action(action)
-
-        return run
 
     def action_close(self) -> None:
         self._stop_playing()
