@@ -84,12 +84,7 @@ def simulate_wake(
         captured,
         received,
         "image_wake" if takes_image else "telemetry_only",
-        temperature=values.temperature,
-        humidity=values.humidity,
-        pressure=values.pressure,
-        gas_resistance=values.gas_resistance,
-        battery_voltage=values.battery_voltage,
-        wifi_rssi=values.wifi_rssi,
+        **values.columns(),
         image_id=image_id,
         payload_status=status,
     )

@@ -3,10 +3,12 @@ pressure weather, gas resistance that falls as mold grows, and a draining batter
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import Any
 
 BATTERY_FULL = 4.2
 BATTERY_EMPTY = 3.3
@@ -43,6 +45,10 @@ class Reading:
     gas_resistance: float | None
     battery_voltage: float | None
     wifi_rssi: int | None
+
+    def columns(self) -> dict[str, Any]:
+        """The readings by their ``device_wake_payloads`` column names."""
+        return dataclasses.asdict(self)
 
 
 def random_climate(rng: random.Random, cold: bool) -> Climate:
