@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 from support.history import history
 from support.overview_rows import Rows
+from support.roles import MakeRole
 
 from snapwatch.cli import main
 
@@ -93,3 +94,27 @@ def test_the_progress_bar_prints_hostile_site_names_inert() -> None:
     shown = out.getvalue()
     assert "Pier \\x1b[31m[b]red[/b]: 2 of 2 written" in shown
     assert "\x1b[31m[b]" not in shown
+
+
+def test_a_minimal_writer_role_backfills_and_a_reader_audits_but_may_not_backfill(
+    capsys: pytest.CaptureFixture[str], migrated_dsn: str, site: UUID, make_role: MakeRole
+) -> None:
+    from support.role_setup import grant_reader, grant_writer
+
+    writer, reader = make_role(migrated_dsn), make_role(migrated_dsn)
+    grant_writer(migrated_dsn, writer.name)
+    grant_reader(migrated_dsn, reader.name)
+    code, out, err = run(capsys, "audit", "--all", *RANGE, "--dsn", reader.dsn)
+    assert code == 1 and "48 missing" in out, err
+    code, out, err = run(capsys, "backfill", "--all", *RANGE, "--dsn", reader.dsn)
+    assert (code, out) == (2, "")
+    assert err.startswith(f'snapwatch: error: role "{reader.name}" cannot backfill snapshots')
+    code, out, err = run(capsys, "backfill", "--all", *RANGE, "--dsn", writer.dsn)
+    assert code == 0, err
+    # --replace needs DELETE, which the writer role is not granted
+    code, out, err = run(
+        capsys, "backfill", "--all", *RANGE, "--replace", "off-grid", "--dsn", writer.dsn
+    )
+    assert code == 2 and "cannot replace or restore snapshots: no DELETE on" in err
+    code, out, _ = run(capsys, "audit", "--all", *RANGE, "--dsn", reader.dsn)
+    assert code == 0 and "48 present" in out
