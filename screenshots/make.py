@@ -8,7 +8,7 @@ device simulator on an accelerated clock, here ×120 from that instant) for a fe
 before each capture: the main screen at 120×40 and 80×24, the help screen and the pause
 dialog, the inspection screen at both sizes with its diff and MGI chart (SVG; about two
 minutes in all). The captures differ a little from run to run (the
-clock moves); the tests keep deterministic snapshots in ``tests/__snapshots__``.
+clock moves); the tests keep deterministic snapshots in ``tests/tui/__snapshots__``.
 """
 
 from __future__ import annotations
@@ -20,17 +20,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from snapwatch.clock import AcceleratedClock, SystemClock
-from snapwatch.config import Settings, load_settings
-from snapwatch.db import Target, connect
-from snapwatch.embedded import start_embedded
-from snapwatch.migrations import migrate
-from snapwatch.runlog import record_run
-from snapwatch.tick import run_tick
 from textual.pilot import Pilot
 
+from snapwatch.demo.demo_clock import demo_clock_settings
 from snapwatch.demo.seed import seed_demo
-from snapwatch.demo.simulator import demo_clock_settings
+from snapwatch.infra.clock import AcceleratedClock, SystemClock
+from snapwatch.infra.config import Settings, load_settings
+from snapwatch.infra.db import Target, connect
+from snapwatch.infra.embedded import start_embedded
+from snapwatch.infra.migrations import migrate
+from snapwatch.schedule.runlog import record_run
+from snapwatch.schedule.tick import run_tick
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.demo_glue import simulator_job
 from snapwatch.tui.screens.dialogs import PauseScreen
