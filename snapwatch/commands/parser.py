@@ -4,10 +4,13 @@ and the help that says what each does with an example."""
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import textwrap
-from typing import Any
+from typing import Any, NoReturn
 
 from snapwatch import __version__
+from snapwatch.infra.errors import EXIT_USAGE
 
 
 def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -144,8 +147,27 @@ def _describe(sub: Any) -> None:
             parser.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr (``snapwatch: error: ...``) and exit 2; an
+    unknown command names the closest ones. ``--help`` still shows the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog.split()[0]}: error: {_said(message)}\n")
+
+
+def _said(message: str) -> str:
+    """argparse's message, shorter: an unknown command with the closest known ones."""
+    found = re.match(r"argument COMMAND: invalid choice: '(.*)' \(choose from (.*)\)", message)
+    if found is None:
+        return message
+    known = re.findall(r"'([^']*)'", found.group(2))
+    close = difflib.get_close_matches(found.group(1), known, n=2, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    return f"unknown command {found.group(1)!r}{hint} (snapwatch --help lists them)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="snapwatch",
         description="Site snapshots on each site's cadence, and a live view of them.",
         epilog="Exit codes: 0 ok, 1 a site failed, 2 bad usage or configuration (or a role "
@@ -158,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-scheduler", action="store_true", help="the app only watches (no embedded scheduler)"
     )
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineParser(add_help=False)
     _common_options(common, suppress=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

@@ -1,0 +1,33 @@
+"""Usage errors on the command line: one line on stderr, exit 2, and a hint for a typo."""
+
+from __future__ import annotations
+
+import pytest
+from support.cli import cli
+
+pytestmark = [pytest.mark.process]
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["stauts"],
+            "unknown command 'stauts'; did you mean status? (snapwatch --help lists them)",
+        ),
+        (["backfil", "--all"], "unknown command 'backfil'; did you mean backfill?"),
+        (["zzz"], "unknown command 'zzz' (snapwatch --help lists them)"),
+        (["status", "--bogus"], "unrecognized arguments: --bogus"),
+        (["inspect", "--wake", "x"], "argument --wake: invalid int value: 'x'"),
+    ],
+)
+def test_a_usage_error_is_one_line_and_exit_2(args: list[str], line: str) -> None:
+    done = cli(*args)
+    assert (done.returncode, done.stdout) == (2, "")
+    [said] = done.stderr.splitlines()
+    assert said.startswith("snapwatch: error: ") and line in said
+
+
+def test_help_still_shows_the_whole_usage() -> None:
+    done = cli("--help")
+    assert done.returncode == 0 and "audit" in done.stdout and "backfill" in done.stdout
