@@ -100,10 +100,12 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _fail(message: str, debug: bool, secrets: list[str]) -> None:
-    """One line on stderr (after the traceback with ``--debug``)."""
+    """One line on stderr per problem the error lists (after the traceback with
+    ``--debug``)."""
     if debug:
         print(redact(traceback.format_exc(), *secrets), file=sys.stderr, end="")
-    print(f"snapwatch: error: {printable(redact(message, *secrets))}", file=sys.stderr)
+    for line in message.splitlines() or [""]:
+        print(f"snapwatch: error: {printable(redact(line, *secrets))}", file=sys.stderr)
 
 
 def _install_sigterm() -> None:

@@ -323,24 +323,25 @@ def load_settings(
     try:
         return _Loaded(**flags), path
     except ValidationError as exc:
-        raise ConfigError(_first_problem(exc) + where) from None
+        raise ConfigError("\n".join(p + where for p in _problems(exc))) from None
     except SettingsError as exc:
         raise ConfigError(f"invalid setting: {redact(str(exc))}{where}") from None
 
 
-def _first_problem(exc: ValidationError) -> str:
-    errors = exc.errors(include_url=False)
-    err = errors[0]
-    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    value = err.get("input")
-    shown = ""
-    if err["type"] != "extra_forbidden" and isinstance(value, str | int | float | bool):
-        shown = f" (got {redact(repr(value))})" if "dsn" not in key else ""
-    return f"invalid configuration: {key}: {msg}{shown}{more}"
+def _problems(exc: ValidationError) -> list[str]:
+    """Every problem of the settings, one line each (a line of the error each)."""
+    out = []
+    for err in exc.errors(include_url=False):
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        value = err.get("input")
+        shown = ""
+        if err["type"] != "extra_forbidden" and isinstance(value, str | int | float | bool):
+            shown = f" (got {redact(repr(value))})" if "dsn" not in key else ""
+        out.append(f"invalid configuration: {key}: {msg}{shown}")
+    return out
 
 
 def effective_toml(settings: Settings) -> str:

@@ -108,6 +108,21 @@ def test_cli_config_error_is_one_line_exit_2_without_traceback(isolated_env: Pat
     assert "Traceback" not in result.stderr
 
 
+def test_every_config_error_is_listed_one_line_each(isolated_env: Path) -> None:
+    cfg = write(
+        isolated_env / "bad.toml",
+        'log_level = "loud"\ncolour = 1\n[scheduler]\ncatch_up_max_slots = 0\n',
+    )
+    result = cli("config", "--config", str(cfg))
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 3, result.stderr
+    assert all(line.startswith("snapwatch: error: invalid configuration: ") for line in lines)
+    said = "\n".join(lines)
+    assert "log_level" in said and "colour: unknown key" in said
+    assert "scheduler.catch_up_max_slots" in said and all(str(cfg) in line for line in lines)
+
+
 def test_cli_config_prints_effective_settings_with_password_redacted(
     isolated_env: Path,
 ) -> None:
