@@ -17,7 +17,7 @@ from psycopg import errors as pg_errors
 from snapwatch.infra.locks import context_relation
 from snapwatch.infra.redact import redact as mask
 from snapwatch.text.inert import printable
-from snapwatch.text.lines import one_line
+from snapwatch.text.lines import one_line, sentences
 
 EXIT_OK = 0
 EXIT_SITE_FAILED = 1
@@ -159,12 +159,12 @@ def from_database(
 def error_words(exc: BaseException, *secrets: str | None) -> str:
     """What ``exc`` says, on one line, never with a password or a given secret (its kind's
     name when it says nothing)."""
-    return mask(one_line(str(exc)), *secrets) or type(exc).__name__
+    return mask(sentences(str(exc)), *secrets) or type(exc).__name__
 
 
 def named_line(exc: BaseException, *secrets: str | None) -> str:
     """``Kind: what it says`` on one line, redacted (a bug, or a failure of no known kind)."""
-    said = mask(one_line(str(exc)), *secrets)
+    said = mask(sentences(str(exc)), *secrets)
     return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
 
 

@@ -26,7 +26,7 @@ def test_error_words_are_one_line_without_the_password_or_a_given_secret() -> No
     exc = OSError("connect postgresql://ops:hunter2@db/x failed\n\tis it up? token=s3cr3t")
     line = error_words(exc, "s3cr3t")
     assert "\n" not in line and "hunter2" not in line and "s3cr3t" not in line
-    assert line == f"connect postgresql://ops:{MASK}@db/x failed is it up? token={MASK}"
+    assert line == f"connect postgresql://ops:{MASK}@db/x failed. is it up? token={MASK}"
 
 
 def test_an_exception_that_says_nothing_reads_as_its_kind() -> None:
@@ -52,3 +52,14 @@ def test_an_internal_error_says_where_and_never_the_secret(secret: str) -> None:
     assert "pa55word" not in str(bug) and "\n" not in str(bug)
     assert str(bug).startswith("internal error: ValueError: oops ")
     assert str(bug).endswith("more (rerun with --debug)")
+
+
+def test_libpq_lines_read_as_sentences() -> None:
+    said = (
+        'connection failed: connection to server at "127.0.0.1", port 9 failed: Connection'
+        " refused\n\tIs the server running on that host and accepting TCP/IP connections?"
+    )
+    assert error_words(OSError(said)) == (
+        'connection failed: connection to server at "127.0.0.1", port 9 failed: Connection'
+        " refused. Is the server running on that host and accepting TCP/IP connections?"
+    )
