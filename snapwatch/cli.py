@@ -25,7 +25,7 @@ from typing import Any, TextIO, cast
 
 import psycopg
 
-from snapwatch.commands.parser import build_parser
+from snapwatch.commands.parser import build_parser, refuse_flags_that_do_not_apply
 from snapwatch.infra.clock import Clock, DatabaseClock, SystemClock
 from snapwatch.infra.config import Settings, effective_toml, load_settings, refuse_read_only
 from snapwatch.infra.db import Target, resolve_target
@@ -68,6 +68,7 @@ def _main(argv: Sequence[str] | None) -> int:
     secrets: list[str] = [p for p in [dsn_password(args.dsn or "")] if p]
     limits: Limits | None = None  # the timeouts a database error's line names
     try:
+        refuse_flags_that_do_not_apply(args)
         settings, source = load_settings(
             args.config,
             {

@@ -10,7 +10,7 @@ import textwrap
 from typing import Any, NoReturn
 
 from snapwatch import __version__
-from snapwatch.infra.errors import EXIT_USAGE
+from snapwatch.infra.errors import EXIT_USAGE, ConfigError
 
 
 def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -311,3 +311,33 @@ def _add_status_and_actions(sub: Any, common: argparse.ArgumentParser) -> None:
             action.add_argument(
                 "--for", dest="duration", metavar="DURATION", help="expire after 2h, 90m, 1d..."
             )
+
+
+DAEMON_ONLY = {
+    "metrics_port": "--metrics-port",
+    "metrics_host": "--metrics-host",
+    "tick_seconds": "--tick-seconds",
+    "speed": "--speed",
+    "clock_start": "--clock-start",
+}
+
+
+def refuse_flags_that_do_not_apply(args: argparse.Namespace) -> None:
+    """A flag the command would ignore is refused (one line, exit 2), never ignored."""
+    command = getattr(args, "command", None)
+    if args.daemon and command is not None:
+        raise ConfigError(f"--daemon takes no command (got `{command}`)")
+    if not args.daemon:
+        given = [flag for name, flag in DAEMON_ONLY.items() if getattr(args, name) is not None]
+        if args.clock_name != "default":
+            given.append("--clock-name")
+        if given:
+            where = f"`snapwatch {command}`" if command else "the app"
+            raise ConfigError(f"{', '.join(given)} applies to --daemon only, not to {where}")
+    if args.no_scheduler and command not in (None, "demo"):
+        raise ConfigError(f"--no-scheduler applies to the app and the demo, not to `{command}`")
+    if command == "demo" and args.dsn is not None:
+        raise ConfigError(
+            "the demo always runs on the embedded server: --dsn does not apply"
+            " (`snapwatch --dsn DSN` opens the app on a database)"
+        )

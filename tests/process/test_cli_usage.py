@@ -31,3 +31,21 @@ def test_a_usage_error_is_one_line_and_exit_2(args: list[str], line: str) -> Non
 def test_help_still_shows_the_whole_usage() -> None:
     done = cli("--help")
     assert done.returncode == 0 and "audit" in done.stdout and "backfill" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--metrics-port", "9000", "status"], "--metrics-port applies to --daemon only"),
+        (["--tick-seconds", "3"], "--tick-seconds applies to --daemon only, not to the app"),
+        (["--clock-name", "x", "run-once"], "--clock-name applies to --daemon only"),
+        (["--daemon", "status"], "--daemon takes no command (got `status`)"),
+        (["--no-scheduler", "status"], "--no-scheduler applies to the app and the demo"),
+        (["demo", "--dsn", "postgresql://u@h/db"], "the demo always runs on the embedded server"),
+    ],
+)
+def test_a_flag_the_command_would_ignore_is_refused(args: list[str], line: str) -> None:
+    done = cli(*args)
+    assert (done.returncode, done.stdout) == (2, "")
+    [said] = done.stderr.splitlines()
+    assert said.startswith("snapwatch: error: ") and line in said
