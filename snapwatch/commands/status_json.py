@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
-from enum import Enum
 from typing import Any
-from uuid import UUID
 
 from snapwatch.infra.access import AccessReport
 from snapwatch.readmodels.status import StatusReport
@@ -18,6 +15,7 @@ from snapwatch.schedule.health import (
 from snapwatch.schedule.other_writers import OtherWriters
 from snapwatch.schedule.pauses import PauseRecord
 from snapwatch.schedule.pgcron import CronJob
+from snapwatch.text.jsonvalues import json_values
 
 
 def status_json(report: StatusReport) -> dict[str, Any]:
@@ -33,9 +31,9 @@ def status_json(report: StatusReport) -> dict[str, Any]:
             "sites": count_states(report.sites),
             "instances": count_instance_states(report.instances),
         },
-        "sites": [_plain(dataclasses.asdict(s)) for s in report.sites],
+        "sites": [json_values(dataclasses.asdict(s)) for s in report.sites],
         "instances": [
-            _plain(
+            json_values(
                 {
                     **dataclasses.asdict(i),
                     "live": i.live,
@@ -58,7 +56,7 @@ def status_json(report: StatusReport) -> dict[str, Any]:
             for b in report.backfills
         ],
         "access": _access_json(report.access),
-        "pg_cron": _plain(
+        "pg_cron": json_values(
             {
                 "installed": report.cron.installed,
                 "readable": report.cron.readable,
@@ -75,7 +73,7 @@ def status_json(report: StatusReport) -> dict[str, Any]:
 
 def _evidence_json(evidence: Evidence, origin: str) -> dict[str, Any]:
     """Outcome, chain and reason, and the same as one line of text."""
-    return {**_plain(dataclasses.asdict(evidence)), "text": evidence.describe(origin)}
+    return {**json_values(dataclasses.asdict(evidence)), "text": evidence.describe(origin)}
 
 
 def _job_json(job: CronJob) -> dict[str, Any]:
@@ -113,18 +111,4 @@ def _access_json(access: AccessReport) -> dict[str, Any]:
 
 def _pause_json(pause: PauseRecord) -> Any:
     fields = {k: v for k, v in dataclasses.asdict(pause).items() if k != "created"}
-    return _plain({**fields, "scope": pause.scope})
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, Enum):
-        return value.value
-    return value
+    return json_values({**fields, "scope": pause.scope})

@@ -19,6 +19,7 @@ from snapwatch.schedule.health import (
 from snapwatch.schedule.other_writers import OtherWriters
 from snapwatch.schedule.pgcron import CronJob
 from snapwatch.text.inert import printable
+from snapwatch.text.labels import words
 from snapwatch.text.times import relative_text
 
 WIDTH = 100
@@ -46,12 +47,8 @@ def render_status(report: StatusReport) -> str:
     return "\n".join(map(printable, lines)) + "\n"
 
 
-def _label(state: str) -> str:
-    return state.replace("_", " ")
-
-
 def _summary(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {_label(state)}" for state, n in counts.items() if n)
+    return ", ".join(f"{n} {words(state)}" for state, n in counts.items() if n)
 
 
 def _sites(report: StatusReport) -> list[str]:
@@ -66,7 +63,7 @@ def _sites(report: StatusReport) -> list[str]:
     rows = [
         [
             s.site_name,
-            _label(s.state.value),
+            words(s.state.value),
             _window(s),
             _ago(s.waiting_since, now),
             _next(s.next_due_at, now),

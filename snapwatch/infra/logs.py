@@ -17,10 +17,10 @@ import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
-from uuid import UUID
 
 from snapwatch.infra.redact import redact
 from snapwatch.text.inert import inert_json, printable, printable_lines
+from snapwatch.text.jsonvalues import json_values
 
 EVENT_ATTR = "event"
 FIELDS_ATTR = "event_fields"
@@ -97,23 +97,6 @@ def utc_time(record: logging.LogRecord) -> str:
     return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _plain(value: Any) -> Any:
-    """A field value as a JSON value."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, float):
-        return round(value, 6)
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if value is None or isinstance(value, str | int | bool):
-        return value
-    return str(value)
-
-
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: ``time``, ``level``, ``event``, ``message``, fields."""
 
@@ -127,7 +110,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
         }
         for key, value in fields.items():
-            entry[key if key not in RESERVED else f"field_{key}"] = _plain(value)
+            entry[key if key not in RESERVED else f"field_{key}"] = json_values(value)
         if record.exc_text:
             entry["exception"] = record.exc_text
         return inert_json(json.dumps(entry, ensure_ascii=False))
@@ -159,7 +142,7 @@ class TextFormatter(logging.Formatter):
 
 
 def _text(value: Any) -> str:
-    plain = _plain(value)
+    plain = json_values(value)
     if plain is None:
         return ""
     if isinstance(plain, bool):

@@ -18,3 +18,9 @@ REASON_LABELS: dict[str, str] = {
 def reason_label(reason: str) -> str:
     """The words for ``reason``; an unknown reason reads as itself, underscores spaced."""
     return REASON_LABELS.get(reason, reason.replace("_", " "))
+
+
+def words(code: str) -> str:
+    """A state or status code as words: ``on_time`` → ``on time``, ``in_progress`` →
+    ``in progress``."""
+    return code.replace("_", " ")

@@ -16,6 +16,7 @@ from textual.content import Content
 
 from snapwatch.readmodels.sites import SiteOverview
 from snapwatch.text.inert import printable
+from snapwatch.text.labels import words
 from snapwatch.tui.plain import markup_literal
 
 
@@ -63,7 +64,7 @@ class SiteJumpProvider(Provider):
                     highlighted(matcher, text),
                     self._jump(directory, site.site_id),
                     text=text,
-                    help=markup_literal(f"{site.program_name} · {site.state}"),
+                    help=markup_literal(f"{site.program_name} · {words(site.state)}"),
                 )
 
     async def discover(self) -> Hits:

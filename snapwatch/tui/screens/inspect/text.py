@@ -13,6 +13,7 @@ from snapwatch.inspection.render import MISSING, mgi_text, window_lines
 from snapwatch.inspection.timeline import StripMark
 from snapwatch.inspection.view import DeviceView, SnapshotView
 from snapwatch.text.inert import printable
+from snapwatch.text.labels import words
 from snapwatch.text.times import duration_text, utc_text
 from snapwatch.tui.bands import score_colour
 from snapwatch.tui.plain import plain
@@ -42,7 +43,7 @@ def header(
     what: list[Piece] = [
         (plain(view.site_name, style="bold"), False),
         (Text(session), False),
-        (plain(view.session_status or "", style="dim"), True),
+        (plain(words(view.session_status or ""), style="dim"), True),
         (wake, False),
         (plain(TRIGGER_WORDS.get(view.trigger or "", view.trigger or MISSING)), False),
     ]
