@@ -4,7 +4,6 @@ site and in total; exit 1 when anything is missing or broken (for cron jobs and 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, TextIO
 
@@ -29,6 +28,7 @@ from snapwatch.schedule.history.stored import StoredRow
 from snapwatch.schedule.history.wording import coverage_text
 from snapwatch.schedule.sitestate import resolve_site
 from snapwatch.text.inert import printable
+from snapwatch.text.numbers import ranges
 
 HEADERS = [
     "DATE", "STATUS", "EXPECTED", "PRESENT", "MISSING", "OTHER", "INVALID", "OFF-GRID",
@@ -134,7 +134,7 @@ def _details(session: SessionAudit) -> list[str]:
     missing = [s for s in session.slots if s.status is Status.MISSING]
     if missing:
         out.append(
-            f"    {session.session_date} missing wakes {_ranges(s.wake_number for s in missing)}"
+            f"    {session.session_date} missing wakes {ranges(s.wake_number for s in missing)}"
         )
         for slot in [s for s in missing if s.blocked_by][:LISTED]:
             rows = ", ".join(f"{r.snapshot_id} (wake {r.wake_number})" for r in slot.blocked_by)
@@ -171,21 +171,6 @@ def _slot_note(slot: SlotAudit) -> str:
 
 def _span(start: datetime, end: datetime) -> str:
     return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC"
-
-
-def _ranges(numbers: Iterable[int]) -> str:
-    """``1-2, 5, 7-24``."""
-    ordered = sorted(set(numbers))
-    parts: list[str] = []
-    start = prev = ordered[0]
-    for n in [*ordered[1:], None]:
-        if n is not None and n == prev + 1:
-            prev = n
-            continue
-        parts.append(str(start) if start == prev else f"{start}-{prev}")
-        if n is not None:
-            start = prev = n
-    return ", ".join(parts)
 
 
 # --- JSON ----------------------------------------------------------------------------------

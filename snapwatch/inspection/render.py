@@ -22,6 +22,7 @@ from snapwatch.readmodels.display import cadence_text
 from snapwatch.snapshot.mgi import band as mgi_band
 from snapwatch.snapshot.program import site_timezone
 from snapwatch.text.inert import printable
+from snapwatch.text.labels import words
 from snapwatch.text.times import duration_text, hours_text, utc_text
 
 MISSING = "-"
@@ -106,9 +107,9 @@ def _program_text(view: SnapshotView) -> str:
 
 def _session_text(view: SnapshotView) -> str:
     when = view.session_date.isoformat() if view.session_date else MISSING
-    status = view.session_status or MISSING
+    status = words(view.session_status) if view.session_status else MISSING
     expected = (
-        f" ({view.expected_wake_count} wakes expected)"
+        f" ({view.expected_wake_count} device wakes expected)"
         if view.expected_wake_count is not None
         else ""
     )

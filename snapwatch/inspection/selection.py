@@ -17,6 +17,7 @@ from snapwatch.inspection.view import StoredSnapshot
 from snapwatch.schedule.sitestate import load_sites, resolve_site
 from snapwatch.snapshot.model import SnapshotDocument
 from snapwatch.text.lines import one_line
+from snapwatch.text.numbers import ranges
 
 Conn = AsyncConnection[dict[str, Any]]
 
@@ -46,7 +47,7 @@ SELECT ss.session_id, ss.session_date
 """
 
 WAKES_SQL = """
-SELECT count(*) AS n, min(wake_number) AS first, max(wake_number) AS last
+SELECT coalesce(array_agg(wake_number ORDER BY wake_number), '{}') AS wakes
   FROM session_wake_snapshots WHERE session_id = %(session)s
 """
 
@@ -92,12 +93,8 @@ async def select_snapshot(
     found = await _one(conn, BY_WAKE_SQL, {"session": session["session_id"], "wake": wake})
     if found is None:
         cur = await conn.execute(WAKES_SQL, {"session": session["session_id"]})
-        wakes = await cur.fetchone()
-        held = (
-            f"it has wakes {wakes['first']}-{wakes['last']}"
-            if wakes and wakes["n"]
-            else "it has no snapshots yet"
-        )
+        row = await cur.fetchone()
+        held = _held(row["wakes"] if row else [])
         raise SnapwatchError(
             f"site {site_name!r} has no snapshot for wake {wake} in its {which} "
             f"({session['session_date']}; {held})"
@@ -138,3 +135,12 @@ def validation_problem(document: Any) -> str | None:
         more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
         return f"{where}: {message}{more}"
     return None
+
+
+def _held(wakes: list[int]) -> str:
+    """``it has wakes 1-32, 35-80 (33-34 missing)``."""
+    if not wakes:
+        return "it has no snapshots yet"
+    gaps = [n for n in range(wakes[0], wakes[-1]) if n not in set(wakes)]
+    missing = f" ({ranges(gaps)} missing)" if gaps else ""
+    return f"it has wakes {ranges(wakes)}{missing}"

@@ -220,7 +220,7 @@ async def test_inspect_by_id_shows_summary_device_table_and_every_device_code(
     assert f"snapshot    {first}" in out
     assert "Inspect Barn (code 4242, barn, 60 × 40 ft)" in out
     assert "program     Inspect pilot, day 33 of 123" in out
-    assert "session     2025-06-02, in_progress (24 wakes expected)" in out
+    assert "session     2025-06-02, in progress (24 device wakes expected)" in out
     assert "wake        2\n" in out
     assert "window      2025-06-02 01:00–02:00 UTC" in out
     assert "2025-06-02 03:00–04:00 CEST (Europe/Amsterdam)" in out
@@ -665,3 +665,15 @@ async def test_json_keeps_the_documents_key_order_without_float_noise(
     text = document_json(noisy)
     assert "0.0025000000000000022" not in text and '"delta": 0.0025' in text
     assert json.loads(text)["extra"] == [1.5, {}]  # keys of other shapes kept, in place
+
+
+async def test_a_missing_wake_names_the_wakes_held_and_the_gaps(
+    world: World, two_wakes: tuple[UUID, UUID]
+) -> None:
+    await world.conn.execute(
+        "UPDATE session_wake_snapshots SET wake_number = 4 WHERE snapshot_id = %s",
+        (two_wakes[1],),
+    )
+    with pytest.raises(SnapwatchError) as caught:
+        await run(world, site="Inspect Barn", wake=9)
+    assert str(caught.value).endswith("; it has wakes 2, 4 (3 missing))")

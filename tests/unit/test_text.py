@@ -44,3 +44,10 @@ def test_every_reason_has_one_label() -> None:
     assert {str(r) for r in Reason} <= set(REASON_LABELS)
     assert reason_label(Reason.NO_OPEN_SESSION) == "no session"
     assert reason_label("something_new") == "something new"
+
+
+def test_ranges_of_whole_numbers() -> None:
+    from snapwatch.text.numbers import ranges
+
+    assert ranges([5, 1, 2, 7, 8, 9, 2]) == "1-2, 5, 7-9"
+    assert ranges([]) == "" and ranges([3]) == "3"
