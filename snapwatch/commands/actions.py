@@ -123,7 +123,13 @@ async def pause_command(
     scope = _scope(ref)
     if not record.created:
         since = f"{record.paused_at:%Y-%m-%d %H:%M} UTC"
-        out.write(f"{scope} already paused since {since}, {record.note(now)}; kept that pause\n")
+        if record.changed:
+            out.write(f"changed the pause of {scope} (since {since}): {record.note(now)}\n")
+        else:
+            out.write(
+                f"{scope} already paused since {since}, {record.note(now)}; nothing changed"
+                " (--reason or --for change it)\n"
+            )
         return EXIT_OK
     if until is None:
         for_ = "until resumed"

@@ -6,9 +6,9 @@ the run in run history like any other. Pauses live in ``snapwatch.pauses`` so th
 process sees them within one tick; they are stamped with the as-of instant (``now``, from
 the injected clock), the same clock the tick judges them by.
 
-Pausing a scope that is already paused keeps the first pause (its who, reason and expiry)
-and says so: an operator who wants a different expiry resumes and pauses again, so no
-pause is changed behind its author's back.
+Pausing a scope that is already paused changes that pause's reason and expiry when the
+request gives them (its author and start stay; who changed it is recorded) and says so;
+a request that gives neither keeps the pause as it is.
 """
 
 from __future__ import annotations
@@ -166,9 +166,24 @@ WITH inserted AS (
     RETURNING *
 )
 SELECT i.pause_id, i.site_id, s.name AS site_name, i.paused_by, i.paused_at, i.reason,
-       i.expires_at, i.resumed_at, i.resumed_by
+       i.expires_at, i.resumed_at, i.resumed_by, i.changed_at, i.changed_by
   FROM inserted i
   LEFT JOIN sites s ON s.site_id = i.site_id
+"""
+
+CHANGE_SQL = """
+WITH changed AS (
+    UPDATE snapwatch.pauses
+       SET reason = coalesce(%(reason)s, reason),
+           expires_at = CASE WHEN %(set_until)s THEN %(until)s ELSE expires_at END,
+           changed_at = %(now)s, changed_by = %(who)s
+     WHERE pause_id = %(pause)s
+    RETURNING *
+)
+SELECT c.pause_id, c.site_id, s.name AS site_name, c.paused_by, c.paused_at, c.reason,
+       c.expires_at, c.resumed_at, c.resumed_by, c.changed_at, c.changed_by
+  FROM changed c
+  LEFT JOIN sites s ON s.site_id = c.site_id
 """
 
 RESUME_SQL = """
@@ -188,8 +203,9 @@ async def pause(
     who: str | None = None,
 ) -> PauseRecord:
     """Pause snapshots of one site (or of every site, ``site=None``) from ``now`` until
-    ``until`` (None: until resumed). An already paused scope keeps its first pause,
-    returned with ``created=False``. An empty or blank ``reason`` is no reason."""
+    ``until`` (None: until resumed). An already paused scope keeps its pause
+    (``created=False``); a ``reason`` or ``until`` given changes it (``changed=True``).
+    An empty or blank ``reason`` is no reason."""
     if until is not None and until <= now:
         raise ConfigError("a pause must end after it starts")
     reason = reason.strip() if reason is not None else None
@@ -198,8 +214,24 @@ async def pause(
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (PAUSE_LOCK_KEY,))
         existing = await active_pauses(conn, now, site=site, scoped=True)
-        if existing:
+        if existing and reason is None and until is None:
             return dataclasses.replace(existing[0], created=False)
+        if existing:
+            async with conn.cursor(row_factory=dict_row) as cur:
+                await cur.execute(
+                    CHANGE_SQL,
+                    {
+                        "pause": existing[0].pause_id,
+                        "reason": reason,
+                        "set_until": until is not None,
+                        "until": until,
+                        "now": now,
+                        "who": author,
+                    },
+                )
+                changed = await cur.fetchone()
+            assert changed is not None
+            return PauseRecord(**changed, created=False, changed=True)
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
                 INSERT_SQL,

@@ -32,8 +32,13 @@ class PauseRecord:
     expires_at: datetime | None
     resumed_at: datetime | None = None
     resumed_by: str | None = None
+    changed_at: datetime | None = None
+    changed_by: str | None = None
+    """Who last changed its reason or expiry (pausing the paused scope again)."""
     created: bool = field(default=True, compare=False)
-    """False when a pause request found the scope already paused and kept this pause."""
+    """False when a pause request found the scope already paused."""
+    changed: bool = field(default=False, compare=False)
+    """True when a pause request changed this pause's reason or expiry."""
 
     @property
     def until(self) -> datetime | None:
@@ -59,14 +64,15 @@ class PauseRecord:
         """``paused by ops@host: "maintenance", 1h 30m left`` (one line)."""
         why = f': "{self.reason}"' if self.reason else ""
         left = f", {format_duration(self.expires_at - now)} left" if self.expires_at else ""
-        return f"paused by {self.paused_by}{why}{left}"
+        changed = f", changed by {self.changed_by}" if self.changed_by else ""
+        return f"paused by {self.paused_by}{why}{left}{changed}"
 
 
 # Every pause that began by %(now)s and had not ended by %(since)s (a superset of those in
 # force at any instant between: PauseRecord.active_at decides), with its site's name.
 PAUSES_SQL = """
 SELECT p.pause_id, p.site_id, s.name AS site_name, p.paused_by, p.paused_at, p.reason,
-       p.expires_at, p.resumed_at, p.resumed_by
+       p.expires_at, p.resumed_at, p.resumed_by, p.changed_at, p.changed_by
   FROM snapwatch.pauses p
   LEFT JOIN sites s ON s.site_id = p.site_id
  WHERE p.paused_at <= %(now)s

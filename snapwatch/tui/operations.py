@@ -82,6 +82,8 @@ async def pause(
 ) -> Outcome:
     until = now + duration if duration is not None else None
     record = await actions.pause(conn, now, site=site, reason=reason, until=until)
+    if record.changed:
+        return Outcome(f"changed the pause of {scope}: {record.note(now)}")
     if not record.created:
         return Outcome(f"{scope} already paused: {record.note(now)}", "warning")
     span = f" for {format_duration(duration)}" if duration is not None else " until resumed"

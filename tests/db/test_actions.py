@@ -177,12 +177,20 @@ async def test_resume_of_something_not_paused_ends_nothing(conn: Any, rows: Rows
     assert len(await active_pauses(conn, DAY + H)) == 1
 
 
-async def test_pausing_a_paused_scope_keeps_the_first_pause(conn: Any, rows: Rows) -> None:
+async def test_pausing_a_paused_scope_changes_its_reason_and_expiry_when_given(
+    conn: Any, rows: Rows
+) -> None:
     site = make_site(rows, "Pier 4")
     first = await pause(conn, DAY, site=site, reason="first", until=DAY + 5 * H, who="a@h")
+    kept = await pause(conn, DAY + H, site=site, reason=None, until=None, who="b@h")
+    assert not kept.created and not kept.changed and kept == first
     again = await pause(conn, DAY + H, site=site, reason="second", until=None, who="b@h")
-    assert not again.created
-    assert (again.pause_id, again.reason, again.paused_by) == (first.pause_id, "first", "a@h")
+    assert not again.created and again.changed
+    assert (again.pause_id, again.reason, again.paused_by) == (first.pause_id, "second", "a@h")
+    assert (again.expires_at, again.changed_by) == (DAY + 5 * H, "b@h")
+    longer = await pause(conn, DAY + 2 * H, site=site, reason=None, until=DAY + 9 * H, who="c@h")
+    assert (longer.reason, longer.expires_at, longer.changed_by) == ("second", DAY + 9 * H, "c@h")
+    assert longer.note(DAY + 2 * H) == 'paused by a@h: "second", 7h left, changed by c@h'
     assert rows.conn.execute("SELECT count(*) FROM snapwatch.pauses").fetchone() == (1,)
     # A global pause is another scope.
     assert (await pause(conn, DAY + H, site=None, reason=None, until=None, who="b@h")).created

@@ -159,7 +159,12 @@ def test_pause_with_reason_and_expiry_then_resume(
     assert pier["state"] == "paused" and "cleaning" in pier["reason"]
 
     code, out, _ = run(capsys, "pause", "--site", "Pier 4", "--dsn", fleet)
-    assert code == 0 and "already paused" in out and "kept that pause" in out
+    assert code == 0 and "already paused" in out and "nothing changed" in out
+    code, out, _ = run(capsys, "pause", "--site", "Pier 4", "--for", "2h", "--dsn", fleet)
+    assert code == 0 and out.startswith("changed the pause of 'Pier 4' (since ")
+    assert (
+        '"cleaning", 1h 59m left, changed by ' in out or '"cleaning", 2h left, changed by ' in out
+    )
 
     code, out, _ = run(capsys, "resume", "--site", "Pier 4", "--dsn", fleet)
     assert (code, out) == (0, "resumed 'Pier 4' (1 pause(s) ended)\n")
