@@ -164,6 +164,8 @@ async def test_p_asks_why_and_for_how_long_pauses_and_p_again_resumes(
         await pilot.press(*"2 hours")
         problem = app.screen.query_one("#pause-problem", Static)
         await wait_for(pilot, lambda: "not a duration" in str(problem.content))
+        said = str(problem.content)
+        assert said.count("45s, 90m, 2h") == 1, said  # the accepted forms, once
         await pilot.press("enter")  # refused: the dialog stays
         assert isinstance(app.screen, PauseScreen)
         duration = app.screen.query_one("#pause-duration", Input)

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from snapwatch.text.durations import ACCEPTED, DurationError, parse_duration
+from snapwatch.text.durations import DurationError, parse_duration
 from snapwatch.tui.plain import plain
 
 
@@ -118,7 +118,7 @@ class PauseScreen(ModalScreen[PauseRequest | None]):
         try:
             duration = self._duration()
         except DurationError as exc:
-            self.query_one("#pause-problem", Static).update(Text(f"{exc} ({ACCEPTED})"))
+            self.query_one("#pause-problem", Static).update(Text(str(exc)))  # names the forms
             return
         reason = self.query_one("#pause-reason", Input).value.strip() or None
         self.dismiss(PauseRequest(reason, duration))
