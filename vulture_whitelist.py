@@ -196,3 +196,7 @@ _.border_subtitle  # unused attribute (snapwatch/tui/widgets/mgi_chart.py:94)
 # snapwatch.schedule.history.runs: the backfill's tally is stored as JSON (asdict) and read
 # back by name
 sites_total  # unused variable (snapwatch/schedule/history/runs.py:66)
+
+# snapwatch.schedule.pauses: a pause row is read by name (class_row) and printed whole by
+# status --json (dataclasses.asdict)
+changed_at  # unused variable (snapwatch/schedule/pauses.py:35)
