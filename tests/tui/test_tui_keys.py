@@ -269,6 +269,9 @@ async def test_slash_filters_by_name_program_or_state_and_escape_clears(
         assert 'filter "dock"' in str(pane.border_title)
         await pilot.press("enter")  # back to the table, filter kept
         assert isinstance(app.focused, SitesTable) and table.row_count == 1
+        await pilot.press("escape")  # from the table too: the filter goes
+        await wait_for(pilot, lambda: table.row_count == len(sites))
+        assert "filter" not in str(pane.border_title)
         await pilot.press("slash")
         pane.filter_input.value = "no devices"  # by state
         await wait_for(pilot, lambda: table.row_keys == [str(sites["Empty Shed"])])

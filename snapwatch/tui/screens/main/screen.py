@@ -40,7 +40,10 @@ class MainScreen(OperatorActions):
             feed.request()
 
     def on_key(self, event: events.Key) -> None:
-        if event.key == "escape" and isinstance(self.focused, Input):
+        """Escape clears the sites filter, whether its input or the table has the focus."""
+        if event.key == "escape" and (
+            isinstance(self.focused, Input) or self.sites_pane.filter_text
+        ):
             event.stop()
             self.sites_pane.clear_filter(self.now())
 
