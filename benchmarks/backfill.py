@@ -125,7 +125,8 @@ def statement_names() -> dict[str, str]:
 @dataclass
 class Probe:
     """Wall time per collaborator of the run, and per statement, by wrapping them from the
-    outside. A write is awaited before the next chunk is read, so phases do not overlap."""
+    outside. A write runs while the next chunk's documents are built, so the writes'
+    time overlaps the building's."""
 
     phases: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))

@@ -23,7 +23,7 @@ from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target
 from snapwatch.infra.errors import EXIT_DB_UNREACHABLE, EXIT_OK, EXIT_SITE_FAILED, ConfigError
 from snapwatch.schedule.history.audit import DateRange
-from snapwatch.schedule.history.backfill import Backfill, SiteResult
+from snapwatch.schedule.history.backfill import Backfill
 from snapwatch.schedule.history.plan import (
     REPLACE_WORDS,
     BackfillOptions,
@@ -38,6 +38,7 @@ from snapwatch.schedule.history.wording import estimate, result_line
 from snapwatch.schedule.instances import Identity
 from snapwatch.schedule.sitestate import resolve_site
 from snapwatch.text.inert import InertStream, printable
+from snapwatch.text.jsonvalues import json_values
 
 REPLACE_NAMES: dict[str, ReplaceKind] = {word: kind for kind, word in REPLACE_WORDS.items()}
 
@@ -122,7 +123,7 @@ async def restore_command(
                 for k in kept
             ]  # fmt: skip
             if as_json:
-                out.write(json.dumps([_kept_json(k) for k in kept]) + "\n")
+                out.write(json.dumps([json_values(dataclasses.asdict(k)) for k in kept]) + "\n")
             else:
                 out.write(f"{len(kept)} replaced rows would be restored\n")
                 headers = ["SITE", "WAKE", "KIND", "SNAPSHOT", "REPLACED", "BY", "REPLACED BY"]
@@ -139,13 +140,6 @@ async def restore_command(
         out.write(f"restored {done.restored} rows")
         out.write(f"; {done.busy_sites} sites busy, run it again\n" if done.busy_sites else "\n")
     return EXIT_DB_UNREACHABLE if done.busy_sites else EXIT_OK
-
-
-def _kept_json(k: Any) -> dict[str, Any]:
-    return {
-        key: (str(value) if not isinstance(value, int | str | type(None)) else value)
-        for key, value in k.__dict__.items()
-    }
 
 
 def _clock(start: datetime) -> Callable[[], datetime]:
@@ -265,7 +259,7 @@ def progress_reporter(out: TextIO, as_json: bool, total: int) -> Callable[[dict[
             line = {"event": "progress", "written": done[0], "total": total,
                     "rate_per_second": round(rate, 1), "eta_seconds": eta}  # fmt: skip
         elif kind == "site":
-            line = {"event": "site", **_result_json(event["result"])}
+            line = {"event": "site", **json_values(dataclasses.asdict(event["result"]))}
         else:
             line = {
                 "event": "done",
@@ -326,10 +320,6 @@ class _Bar:
             self.console.print(
                 f"wrote {sum(r.written for r in results)} snapshots at {len(results)} sites{note}"
             )
-
-
-def _result_json(r: SiteResult) -> dict[str, Any]:
-    return {**r.__dict__, "site_id": str(r.site_id)}
 
 
 def dates_from(since: str | None, until: str | None, needed: bool) -> DateRange:

@@ -257,7 +257,6 @@ def judge_site(
         context=SiteContext(view, sessions),
     )
     cadence = view.cadence
-    chosen = [s for s in sessions if since <= s.facts.session_date <= until]
     if cadence is None:
         audit.note = f"{view.reason or 'no cadence'}: no slot is expected"
     windows = [s.window() for s in sessions]
@@ -267,9 +266,10 @@ def judge_site(
     for row in rows:
         by_session[row.session_id].append(row)
     wait = timedelta(seconds=wait_seconds)
-    for stored in chosen:
-        i = sessions.index(stored)
+    for i, stored in enumerate(sessions):
         facts = stored.facts
+        if not since <= facts.session_date <= until:
+            continue  # a neighbour: read for who owns which instant, not audited
         session = SessionAudit(
             facts.session_id, facts.session_date, facts.start, facts.end, facts.status
         )
