@@ -17,6 +17,7 @@ from snapwatch.schedule.history.audit import PROBLEMS, Counts, SiteAudit
 from snapwatch.schedule.history.plan import SitePlan
 from snapwatch.schedule.history.runs import BackfillRun
 from snapwatch.schedule.history.wording import coverage_text, estimate
+from snapwatch.text.labels import words
 from snapwatch.tui.plain import plain, plain_lines
 
 FULL, PARTIAL, NONE, NOTHING = "█", "▒", "░", "·"
@@ -82,7 +83,7 @@ def day_cells(day: Day) -> list[Text]:
     """One row of the table: the day's mark and date, its sessions' statuses, the counts,
     the coverage, the other problems by kind."""
     c = day.counts
-    status = " + ".join(day.statuses) if day.statuses else "no session"
+    status = " + ".join(map(words, day.statuses)) if day.statuses else "no session"
     mark = Text(day.mark, style=MARK_STYLES[day.mark])
     numbers = [
         Text(str(n), justify="right") if day.statuses else Text("-", justify="right")
