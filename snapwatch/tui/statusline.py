@@ -1,4 +1,8 @@
-"""The line under the header: the app's clock, where updates come from, FROZEN."""
+"""The line under the header: the app's clock, where updates come from, FROZEN.
+
+While the view is frozen the line keeps the parts it showed (the last tick's counts,
+warnings, updates) and only the clock moves; the parts that arrived meanwhile show at thaw.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ class StatusLine(Horizontal):
         self.frozen_mark = Static(" FROZEN ", id="status-frozen")
         self._parts: dict[str, str] = {}
         self._now: datetime | None = None
+        self._held: dict[str, str] | None = None
+        """The parts shown when the view was frozen (None while live)."""
 
     def compose(self) -> ComposeResult:
         yield self.info
@@ -42,11 +48,14 @@ class StatusLine(Horizontal):
 
     def set_frozen(self, frozen: bool) -> None:
         self.frozen_mark.display = frozen
+        self._held = dict(self._parts) if frozen else None
+        self._render_line()
 
     @property
     def text(self) -> str:
         now = self._now.strftime("%Y-%m-%d %H:%M:%S UTC") if self._now else ""
-        parts = [self._parts.get(name, "") for name in ORDER]
+        shown = self._parts if self._held is None else self._held
+        parts = [shown.get(name, "") for name in ORDER]
         return " · ".join(p for p in [now, *parts] if p)
 
     def _render_line(self) -> None:

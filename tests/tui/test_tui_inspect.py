@@ -499,6 +499,7 @@ def test_the_header_leaves_out_its_optional_parts_before_it_wraps() -> None:
     assert "by snapwatch 0.1.0" in wide[2] and "(America/New_York)" in wide[1]
     assert all(len(line) <= 60 for line in narrow)
     assert narrow[0].startswith("Greenhouse 3 · ") and " · wake 4 of 12 · " in narrow[0]
+    assert " · wake 4 of 12 snapshot slots · " in wide[0]
     assert "by snapwatch" not in narrow[2] and narrow[1].endswith("UTC")
 
 

@@ -257,6 +257,45 @@ async def test_space_freezes_the_view_until_pressed_again(
         await wait_for(pilot, lambda: table.shown_text(str(shed))[2] == "1")
 
 
+async def test_freeze_holds_the_status_line_too_but_not_the_clock(
+    migrated_dsn: str, rows: Rows, sites: dict[str, UUID]
+) -> None:
+    app = make_app(migrated_dsn)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        main = main_of(pilot)
+        main.status.set_part("tick", "last tick: 0 written")
+        await pilot.press("space")
+        main.status.set_part("tick", "last tick: 1 written")
+        later = NOW + timedelta(minutes=3)
+        main.status.set_now(later)
+        assert "last tick: 0 written" in main.status.text
+        assert "1 written" not in main.status.text
+        assert later.strftime("%H:%M:%S") in main.status.text
+        await pilot.press("space")
+        assert "last tick: 1 written" in main.status.text
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24), (60, 20)])
+async def test_the_footer_shows_help_and_quit_first_and_drops_keys_that_do_not_fit(
+    migrated_dsn: str, rows: Rows, sites: dict[str, UUID], size: tuple[int, int]
+) -> None:
+    app = make_app(migrated_dsn)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await pilot.pause(0.2)
+        keys = [k for k in app.screen.query(FooterKey) if not k.has_class("-command-palette")]
+        assert [(k.key_display, k.description) for k in keys[:2]] == [("?", "Help"), ("q", "Quit")]
+        assert all(k.region.right <= size[0] for k in app.screen.query(FooterKey))
+        descriptions = [k.description for k in keys]
+        shown = [a.description for a in keymap.MAIN_ACTIONS if a.description in descriptions]
+        # what is left out is the end of the list: the keys shown come in the screen's order
+        order = [d for d in descriptions if d in shown and d not in ("Help", "Quit", "Inspect")]
+        assert order == [d for d in shown if d not in ("Help", "Quit", "Inspect")]
+        if size[0] < 120:
+            assert "Log" not in descriptions
+
+
 async def test_slash_filters_by_name_program_or_state_and_escape_clears(
     migrated_dsn: str, rows: Rows, sites: dict[str, UUID]
 ) -> None:
@@ -336,7 +375,7 @@ async def test_enter_inspects_the_latest_snapshot_and_escape_closes(
         await wait_for(pilot, lambda: isinstance(app.screen, InspectScreen))
         head = str(app.screen.query_one("#inspect-header", Static).render())
         assert head.startswith("Loading Dock")
-        assert re.search(r" · wake 6 of \d+ · forced · provisional", head)
+        assert re.search(r" · wake 6 of \d+ snapshot slots · forced · provisional", head)
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, InspectScreen))
 

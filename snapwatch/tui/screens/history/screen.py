@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer, ProgressBar, Static
+from textual.widgets import DataTable, ProgressBar, Static
 
 from snapwatch.infra.access import Job
 from snapwatch.infra.clock import Clock
@@ -51,6 +51,7 @@ from snapwatch.tui.screens.history.text import (
     strip_text,
 )
 from snapwatch.tui.screens.inspect.reads import ReadingScreen
+from snapwatch.tui.widgets.keys_footer import KeysFooter
 
 DEFAULT_DAYS = 30
 MIN_DAYS = 7
@@ -100,7 +101,7 @@ class HistoryScreen(ReadingScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         *keymap.bindings(keymap.HISTORY_ACTIONS),
         Binding(keymap.default_key("help"), "help", "Help", id="help"),
-        Binding(keymap.default_key("quit"), "app.quit", "Quit", show=False, id="quit"),
+        Binding(keymap.default_key("quit"), "app.quit", "Quit", id="quit"),
     ]
     DEFAULT_CSS = """
     HistoryScreen { layout: vertical; }
@@ -141,7 +142,7 @@ class HistoryScreen(ReadingScreen):
         with Vertical(id="history-work"):
             yield ProgressBar(id="history-progress", show_eta=True)
             yield Static(id="history-work-body")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.table.add_columns(*COLUMNS)

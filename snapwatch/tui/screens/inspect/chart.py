@@ -10,7 +10,6 @@ from uuid import UUID
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer
 
 from snapwatch.infra.dbsession import Conn
 from snapwatch.inspection.chart_data import MgiSeries, fetch_scored_images, series_from_snapshots
@@ -19,6 +18,7 @@ from snapwatch.inspection.timeline import load_session_snapshots
 from snapwatch.inspection.view import DeviceView, SnapshotView, read_view
 from snapwatch.tui.data import AppData
 from snapwatch.tui.screens.inspect.reads import ReadingScreen
+from snapwatch.tui.widgets.keys_footer import KeysFooter
 from snapwatch.tui.widgets.mgi_chart import MgiChart
 
 IMAGE_DAYS = 7
@@ -43,7 +43,7 @@ class ChartScreen(ReadingScreen):
 
     def compose(self) -> ComposeResult:
         yield MgiChart(id="chart")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._read()

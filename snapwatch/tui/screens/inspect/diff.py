@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from snapwatch.inspection.diff import DeviceChange, SnapshotDiff
 from snapwatch.inspection.diff_text import summary_lines
 from snapwatch.inspection.render import MISSING, mgi_text, signed
 from snapwatch.inspection.view import freshness_label
 from snapwatch.tui.plain import literal, plain, plain_lines
+from snapwatch.tui.widgets.keys_footer import KeysFooter
 from snapwatch.tui.widgets.site_map import device_colour
 
 
@@ -46,7 +47,7 @@ class DiffScreen(ModalScreen[None]):
                 id="diff-devices", cursor_type="row", zebra_stripes=True
             )
             yield table
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         cur, prev = self.diff.current, self.diff.previous

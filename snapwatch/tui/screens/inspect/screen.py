@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from snapwatch.infra.config import KeysSettings, Settings
 from snapwatch.infra.dbsession import Conn
@@ -46,6 +46,7 @@ from snapwatch.tui.screens.inspect.diff import DiffScreen
 from snapwatch.tui.screens.inspect.reads import ReadingScreen
 from snapwatch.tui.screens.inspect.text import header, round_text, strip_text
 from snapwatch.tui.screens.inspect.tree import TreeScreen
+from snapwatch.tui.widgets.keys_footer import KeysFooter
 from snapwatch.tui.widgets.site_map import SiteMapView, device_colour
 
 NAVIGATION: tuple[tuple[str, str], ...] = (
@@ -70,7 +71,7 @@ class InspectScreen(ReadingScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         *keymap.bindings(keymap.INSPECT_ACTIONS),
         Binding(keymap.default_key("help"), "help", "Help", id="help"),
-        Binding(keymap.default_key("quit"), "app.quit", "Quit", show=False, id="quit"),
+        Binding(keymap.default_key("quit"), "app.quit", "Quit", id="quit"),
     ]
     DEFAULT_CSS = """
     InspectScreen { layout: vertical; }
@@ -109,7 +110,7 @@ class InspectScreen(ReadingScreen):
             yield table
         with VerticalScroll(id="inspect-round"):
             yield Static(id="inspect-round-body")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.devices_table

@@ -40,11 +40,14 @@ def header(
     wake = Text.assemble("wake ", (str(view.wake_number), "bold"))
     if wake_count:
         wake.append(f" of {wake_count}")
+    slots = wake.copy()
+    if wake_count:
+        slots.append(" snapshot slots")
     what: list[Piece] = [
         (plain(view.site_name, style="bold"), False),
         (Text(session), False),
         (plain(words(view.session_status or ""), style="dim"), True),
-        (wake, False),
+        (slots, False),
         (plain(TRIGGER_WORDS.get(view.trigger or "", view.trigger or MISSING)), False),
     ]
     if view.provisional:
@@ -63,7 +66,10 @@ def header(
         (Text(f"{m.new_alerts or 0} alerts"), False),
         (plain(f"by {by}{_made(view)}", style="dim"), True),
     ]
-    out = Text("\n").join(_fit(line, width) for line in (what, when, round_))
+    first_line = _fit(what, width)
+    if first_line.cell_len > width:  # "of 12 snapshot slots" says "of 12" when narrow
+        first_line = _fit([(wake, False) if p[0] is slots else p for p in what], width)
+    out = Text("\n").join([first_line, *(_fit(line, width) for line in (when, round_))])
     if problem or view.notes:
         shape = view.shape if view.shape != "v1" else "version 1"
         first = problem or view.notes[0]

@@ -8,10 +8,10 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
-from textual.widgets import Footer
 
 from snapwatch.tui.plain import literal
 from snapwatch.tui.widgets.json_tree import DocumentTree, DocumentTreeView
+from snapwatch.tui.widgets.keys_footer import KeysFooter
 
 
 class TreeScreen(ModalScreen[None]):
@@ -32,7 +32,7 @@ class TreeScreen(ModalScreen[None]):
         view = DocumentTreeView(self.title_text, self.document, id="json-view")
         view.border_title = literal(f"stored document · {self.title_text}")
         yield view
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(DocumentTree).focus()

@@ -204,11 +204,11 @@ class LiveFeeds(PanesLayout):
         log.warning("background job failed: %s", error)
 
     def _tick(self) -> None:
-        if self.frozen:
-            return
+        """The clock moves even while frozen; the time cells (ages, countdowns) do not."""
         now = self.now()
         self.status.set_now(now)
-        self.sites_pane.tick(now)
+        if not self.frozen:
+            self.sites_pane.tick(now)
 
     # -- problems and the banner ----------------------------------------------------------
 

@@ -12,7 +12,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, Tab, Tabs
+from textual.widgets import DataTable, Header, Static, Tab, Tabs
 
 from snapwatch.tui.panes.devices import DevicesPane
 from snapwatch.tui.panes.health import HealthPane
@@ -21,6 +21,7 @@ from snapwatch.tui.panes.sites import SitesPane
 from snapwatch.tui.panes.snapshots import SnapshotsPane
 from snapwatch.tui.services import Services
 from snapwatch.tui.statusline import StatusLine
+from snapwatch.tui.widgets.keys_footer import KeysFooter
 
 PANES = ("sites", "snapshots", "devices", "health")
 TAB_LABELS = {
@@ -66,7 +67,7 @@ class PanesLayout(Screen[None]):
         yield self.banner
         yield self.tabs
         yield self.deck
-        yield Footer()
+        yield KeysFooter()
 
     def on_resize(self, event: events.Resize) -> None:
         self._place(event.size.width, event.size.height)
