@@ -61,7 +61,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("↑ ↓ PgUp PgDn", "move in the days (newest first)"),
     ("ctrl+p", "command palette: every action of this screen"),
 )
-COLUMNS = ("DAY", "SESSION", "EXPECTED", "PRESENT", "MISSING", "COVERAGE", "OTHER PROBLEMS")
+COLUMNS = ("DAY", "SESSION", "EXPECTED", "PRESENT", "MISSING", "COVERAGE", "PROBLEMS")
 
 
 @dataclass(frozen=True)
