@@ -37,7 +37,7 @@ RUN_SQL = f"SELECT {_RUN_COLUMNS} WHERE r.run_id = %(run)s"
 OUTCOME_RANK = ("failed", "conflict", "written", "skipped")
 SITES_SQL = """
 SELECT rs.run_site_id, rs.site_id, s.name AS site_name, rs.outcome, rs.reason,
-       rs.wake_number, rs.trigger, rs.snapshot_id, rs.error, rs.recorded_at,
+       rs.wake_number, rs.trigger, rs.snapshot_id, rs.error,
        count(*) OVER () AS total
   FROM snapwatch.run_sites rs
   LEFT JOIN sites s ON s.site_id = rs.site_id
@@ -50,7 +50,7 @@ SELECT rs.run_site_id, rs.site_id, s.name AS site_name, rs.outcome, rs.reason,
 # Through idx_run_sites_site_decisive (site_id, recorded_at DESC) WHERE outcome IN
 # ('written', 'failed').
 FAILURES_SQL = """
-SELECT rs.run_site_id, rs.run_id, rs.recorded_at, rs.error, rs.reason, rs.trigger,
+SELECT rs.run_site_id, rs.run_id, r.started_at, rs.error, rs.reason, rs.trigger,
        r.kind, r.as_of, r.instance_id, i.host, i.pid, i.mode
   FROM snapwatch.run_sites rs
   JOIN snapwatch.runs r ON r.run_id = rs.run_id
@@ -132,7 +132,6 @@ class RunSite:
     trigger: str | None
     snapshot_id: UUID | None
     error: str | None
-    recorded_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +147,8 @@ class RunSites:
 class SiteFailure:
     key: UUID
     run_id: UUID
-    recorded_at: datetime
+    started_at: datetime
+    """When the run that failed started (wall clock)."""
     instance: Instance | None
     kind: str
     as_of: datetime | None
@@ -188,7 +188,6 @@ async def run_sites(conn: AsyncConnection[Any], run_id: UUID, limit: int = 1000)
             trigger=r["trigger"],
             snapshot_id=r["snapshot_id"],
             error=r["error"],
-            recorded_at=r["recorded_at"],
         )
         for r in rows
     )
@@ -203,7 +202,7 @@ async def site_failures(conn: AsyncConnection[Any], site_id: UUID, limit: int = 
         SiteFailure(
             key=r["run_site_id"],
             run_id=r["run_id"],
-            recorded_at=r["recorded_at"],
+            started_at=r["started_at"],
             instance=_instance(r),
             kind=r["kind"],
             as_of=r["as_of"],

@@ -60,7 +60,7 @@ SITE_SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec("error", "Error", min_width=10, shrink_rank=0, hideable=True, grow=True),
 )
 FAILURE_SPECS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("recorded", "Recorded (UTC)", "UTC", stable_width=14, shrink_rank=9),
+    ColumnSpec("started", "Run started (UTC)", "UTC", stable_width=14, shrink_rank=9),
     ColumnSpec("instance", "Instance", min_width=8, max_width=28, shrink_rank=7, middle=True),
     ColumnSpec("kind", "Kind", shrink_rank=1, hideable=True, min_width=4),
     ColumnSpec("as_of", "As of (UTC)", "As of", stable_width=14, shrink_rank=2, hideable=True),
@@ -127,8 +127,8 @@ def run_lines(run: RunRow, mine: UUID | None) -> list[Text]:
         plain(f"{run.kind} by {by}"),
         plain(f"started {utc_text(run.started_at)} · {finished} · as of {as_of}"),
         plain(
-            f"{run.status}: {run.written} written, {run.skipped} skipped, {run.failed} failed"
-            f" · run {run.run_id}"
+            f"{run.status}: sites {run.written} written, {run.skipped} skipped,"
+            f" {run.failed} failed"
         ),
     ]
     return lines + error_lines(run.error)
@@ -163,7 +163,6 @@ def site_lines(site: RunSite) -> list[Text]:
     name.append(f" · {site.outcome}", OUTCOME_STYLES.get(site.outcome, ""))
     if site.wake_number is not None:
         name.append(f" · wake {site.wake_number} ({trigger_text(site.trigger)})")
-    name.append(f" · recorded {utc_text(site.recorded_at)}")
     lines = [name]
     if site.reason:
         lines.append(plain(f"reason: {reason_label(site.reason)}"))
@@ -185,7 +184,7 @@ def run_header(found: RunSites, mine: UUID | None) -> list[Text]:
 
 def failure_row(failure: SiteFailure, mine: UUID | None) -> Row:
     return (
-        Cell(short_utc_text(failure.recorded_at)),
+        Cell(short_utc_text(failure.started_at)),
         Cell(instance_text(failure.instance, mine)),
         Cell(failure.kind),
         Cell(_when(failure.as_of)),
@@ -196,14 +195,13 @@ def failure_row(failure: SiteFailure, mine: UUID | None) -> Row:
 def failure_lines(failure: SiteFailure, mine: UUID | None) -> list[Text]:
     as_of = utc_text(failure.as_of) if failure.as_of is not None else NONE
     head = (
-        f"failed {utc_text(failure.recorded_at)} in a {failure.kind}"
+        f"failed in the {failure.kind} started {utc_text(failure.started_at)}"
         f" by {instance_text(failure.instance, mine)} · as of {as_of}"
     )
     lines = [plain(head)]
     if failure.reason:
         lines.append(plain(f"reason: {reason_label(failure.reason)}"))
-    lines += error_lines(failure.error)
-    return [*lines, plain(f"run {failure.run_id}", "dim")]
+    return lines + error_lines(failure.error)
 
 
 def joined(lines: Sequence[Text]) -> Text:
