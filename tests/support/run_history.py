@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from psycopg import AsyncConnection
 
@@ -44,8 +44,11 @@ class RunFleet:
 
 
 def make_site(rows: Rows, name: str, *, devices: int = 1) -> UUID:
+    """An hourly site (its id made of its name, the same every run) with a session today."""
     program = rows.program(rows.company(f"Co {name}"), f"Program {name}")
-    site = rows.site(program, name, snapshot_cadence_hours=1, timezone="UTC")
+    site = rows.site(
+        program, name, site_id=uuid5(NAMESPACE_URL, name), snapshot_cadence_hours=1, timezone="UTC"
+    )
     for _ in range(devices):
         rows.device(site)
     rows.session(site, DAY, DAY + 24 * H, "in_progress")

@@ -46,6 +46,8 @@ class RunsScreen(RunsBase):
         self.runs: dict[str, RunRow] = {}
         self.newer = 0
         """Runs that arrived above the cursor since the operator moved it off the top."""
+        self.problem: str | None = None
+        """Why the last read failed (the list shown stays as it was)."""
         ui = context.settings.ui
         self.feed: Poller[list[RunRow]] = Poller(
             self,
@@ -54,14 +56,13 @@ class RunsScreen(RunsBase):
             self._show,
             target=context.data.target,
             interval=lambda: ui.refresh_seconds,
-            on_error=lambda line: self.say(f"run history: {line}", "warning"),
+            on_error=self._not_read,
             cost_ratio=1 / ui.max_poll_share,
         )
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.header.update(plain("Run history · reading…", "bold"))
-        self.table.border_title = TITLE
+        self._titles()
         self.feed.request()
 
     def on_unmount(self) -> None:
@@ -91,15 +92,28 @@ class RunsScreen(RunsBase):
                 table.move_to(next(iter(rows)))
         elif before:
             self.newer += sum(1 for key in rows if key not in known)
+        self.problem = None
         self._titles()
         self.show_detail()
+
+    def _not_read(self, line: str) -> None:
+        self.problem = line
+        self._titles()
 
     def _titles(self) -> None:
         count = len(self.runs)
         title = plain("Run history", "bold")
-        title.append(
-            f" · the {count} newest runs of every instance" if count else " · no run recorded yet"
-        )
+        if not self.feed.reads:
+            title.append(" · reading…")
+        else:
+            title.append(
+                f" · the {count} newest runs of every instance"
+                if count
+                else " · no run recorded yet"
+            )
+        if self.problem is not None:
+            title.append(" · not read again: ", "yellow")
+            title.append_text(plain(self.problem, "yellow"))
         self.header.update(title)
         newer = f" · {self.newer} newer above" if self.newer else ""
         self.table.border_title = TITLE + newer

@@ -127,8 +127,7 @@ def run_lines(run: RunRow, mine: UUID | None) -> list[Text]:
         plain(f"{run.kind} by {by}"),
         plain(f"started {utc_text(run.started_at)} · {finished} · as of {as_of}"),
         plain(
-            f"{run.status}: sites {run.written} written, {run.skipped} skipped,"
-            f" {run.failed} failed"
+            f"{run.status}: sites {run.written} written, {run.skipped} skipped, {run.failed} failed"
         ),
     ]
     return lines + error_lines(run.error)
