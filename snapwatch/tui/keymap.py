@@ -134,7 +134,7 @@ RUNS_ACTIONS: tuple[KeyAction, ...] = (
         "runs_open",
         "open",
         "Open",
-        "the highlighted run's sites, a site's recent failures, a failure's run",
+        "open: a run's sites, a site's failures, a failure's run",
     ),
     KeyAction("runs_close", "close", "Back", "back one level"),
 )

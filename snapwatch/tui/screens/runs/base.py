@@ -31,7 +31,7 @@ from snapwatch.tui.screens.inspect.reads import ReadingScreen
 from snapwatch.tui.screens.runs.text import joined
 
 NAVIGATION: tuple[tuple[str, str], ...] = (
-    ("↑ ↓ PgUp PgDn", "move in the table; the panel below shows the row in full"),
+    ("↑ ↓ PgUp PgDn", "move (the panel below shows the row in full)"),
     ("← →", "scroll sideways (tables wider than the screen)"),
     ("ctrl+p", "command palette: every action of this screen"),
 )
