@@ -115,6 +115,8 @@ history_dry_run  # unused variable (snapwatch/infra/config.py:220)
 history_backfill  # unused variable (snapwatch/infra/config.py:221)
 history_refresh  # unused variable (snapwatch/infra/config.py:222)
 history_close  # unused variable (snapwatch/infra/config.py:223)
+runs_open  # unused variable (snapwatch/infra/config.py:225)
+runs_close  # unused variable (snapwatch/infra/config.py:226)
 
 # counters read by tests and benchmarks (table rebuilds, poller reads, connection attempts)
 _.attempts  # unused attribute (snapwatch/infra/dbsession.py:80)

@@ -221,6 +221,9 @@ class KeysSettings(_Section):
     history_backfill: str = Field("b", min_length=1, description="backfill the range (asks)")
     history_refresh: str = Field("r", min_length=1, description="read the history again")
     history_close: str = Field("escape", min_length=1, description="back (stops a backfill)")
+    runs: str = Field("R", min_length=1, description="the run history")
+    runs_open: str = Field("enter", min_length=1, description="open the highlighted row")
+    runs_close: str = Field("escape", min_length=1, description="back one level")
 
 
 class DemoSettings(_Section):

@@ -105,3 +105,9 @@ def hours_text(hours: float) -> str:
 def utc_text(at: datetime) -> str:
     """An instant as people read it: ``2026-11-28 12:00:00 UTC``."""
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def short_utc_text(at: datetime) -> str:
+    """An instant in a table cell whose heading says UTC: ``11-28 14:05:03`` (the year and
+    the zone are left to the heading and the detail, which uses :func:`utc_text`)."""
+    return at.astimezone(UTC).strftime("%m-%d %H:%M:%S")

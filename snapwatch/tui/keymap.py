@@ -64,6 +64,13 @@ MAIN_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("pane_snapshots", "pane('snapshots')", "Snapshots", "the snapshots pane", show=False),
     KeyAction("pane_devices", "pane('devices')", "Devices", "the devices pane", show=False),
     KeyAction("pane_health", "pane('health')", "Health", "the job health pane", show=False),
+    KeyAction(
+        "runs",
+        "runs",
+        "Runs",
+        "the run history: recent runs of every instance (or enter on job health)",
+        show=False,
+    ),
 )
 INSPECT_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(
@@ -122,7 +129,16 @@ HISTORY_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("history_refresh", "reread", "Refresh", "read the history again"),
     KeyAction("history_close", "close", "Back", "back to the live screen (stops a backfill first)"),
 )
-ACTIONS = MAIN_ACTIONS + INSPECT_ACTIONS + HISTORY_ACTIONS
+RUNS_ACTIONS: tuple[KeyAction, ...] = (
+    KeyAction(
+        "runs_open",
+        "open",
+        "Open",
+        "open: a run's sites, a site's failures, a failure's run",
+    ),
+    KeyAction("runs_close", "close", "Back", "back one level"),
+)
+ACTIONS = MAIN_ACTIONS + INSPECT_ACTIONS + HISTORY_ACTIONS + RUNS_ACTIONS
 """Every binding of the app: the ids of the ``[keys]`` section."""
 BY_ID = {a.id: a for a in ACTIONS}
 

@@ -14,10 +14,12 @@ plain text (``Text``, never markup) with control characters made visible
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 from uuid import UUID
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from snapwatch.infra.access import AccessReport
@@ -28,6 +30,7 @@ from snapwatch.schedule.other_writers import OtherWriters
 from snapwatch.schedule.pgcron import CronJob, CronReport
 from snapwatch.text.lines import one_line
 from snapwatch.text.times import relative
+from snapwatch.tui import keymap
 from snapwatch.tui.columns import ColumnSpec
 from snapwatch.tui.panes.pane import Pane
 from snapwatch.tui.panes.table import Cell, KeyedTable, Row
@@ -137,7 +140,12 @@ def access_notes(access: AccessReport) -> list[str]:
 
 
 class InstancesTable(KeyedTable):
+    """``enter`` (the ``inspect`` key on every table) opens the run history."""
+
     SPECS = SPECS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(keymap.default_key("inspect"), "screen.runs", "Runs", id="inspect")
+    ]
 
     def __init__(self) -> None:
         super().__init__(id="instances")

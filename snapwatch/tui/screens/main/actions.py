@@ -28,6 +28,8 @@ from snapwatch.tui.screens.inspect.loader import Opened, open_latest_or_id
 from snapwatch.tui.screens.inspect.screen import InspectContext, InspectScreen
 from snapwatch.tui.screens.log import LogScreen
 from snapwatch.tui.screens.main.feeds import LiveFeeds
+from snapwatch.tui.screens.runs.base import RunsContext
+from snapwatch.tui.screens.runs.screen import RunsScreen
 
 
 class PauseAsked(Message):
@@ -252,6 +254,11 @@ class OperatorActions(LiveFeeds):
         context = HistoryContext(services.data, services.settings, services.clock)
         chosen = HistorySite(site.site_id, site.site_name, site.timezone)
         self.app.push_screen(HistoryScreen(context, chosen))
+
+    def action_runs(self) -> None:
+        services = self.services
+        mine = services.scheduler.scheduler.instance_id if services.scheduler else None
+        self.app.push_screen(RunsScreen(RunsContext(services.data, services.settings, mine)))
 
     def action_freeze(self) -> None:
         self.frozen = not self.frozen
