@@ -19,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from snapwatch.infra.config import KeysSettings, Settings
 from snapwatch.infra.dbsession import Conn
@@ -29,6 +29,7 @@ from snapwatch.tui.panes.table import KeyedTable
 from snapwatch.tui.screens.help import HelpScreen
 from snapwatch.tui.screens.inspect.reads import ReadingScreen
 from snapwatch.tui.screens.runs.text import joined
+from snapwatch.tui.widgets.keys_footer import KeysFooter
 
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("↑ ↓ PgUp PgDn", "move (the panel below shows the row in full)"),
@@ -66,7 +67,7 @@ class RunsBase(ReadingScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         *keymap.bindings(tuple(a for a in keymap.RUNS_ACTIONS if a.id != "runs_open")),
         Binding(keymap.default_key("help"), "help", "Help", id="help"),
-        Binding(keymap.default_key("quit"), "app.quit", "Quit", show=False, id="quit"),
+        Binding(keymap.default_key("quit"), "app.quit", "Quit", id="quit"),
     ]
     DEFAULT_CSS = """
     RunsBase { layout: vertical; }
@@ -92,7 +93,7 @@ class RunsBase(ReadingScreen):
         yield self.header
         yield self.table
         yield self.detail
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.detail.border_title = "highlighted row"
