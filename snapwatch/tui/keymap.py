@@ -64,6 +64,28 @@ MAIN_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("pane_snapshots", "pane('snapshots')", "Snapshots", "the snapshots pane", show=False),
     KeyAction("pane_devices", "pane('devices')", "Devices", "the devices pane", show=False),
     KeyAction("pane_health", "pane('health')", "Health", "the job health pane", show=False),
+    KeyAction(
+        "copy_id",
+        "copy_id",
+        "Copy id",
+        "copy the highlighted site's, snapshot's or device's id (OSC 52)",
+        show=False,
+    ),
+    KeyAction(
+        "copy_document",
+        "copy_document",
+        "Copy JSON",
+        "copy the document of what enter would open, as JSON (OSC 52)",
+        show=False,
+    ),
+    KeyAction("export_csv", "export_csv", "CSV", "write the sites table to a CSV file", show=False),
+    KeyAction(
+        "scale",
+        "scale",
+        "Scale",
+        "MGI sparklines and chart: fixed 0–1 or fitted to the site's data",
+        show=False,
+    ),
 )
 INSPECT_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(
@@ -108,6 +130,27 @@ INSPECT_ACTIONS: tuple[KeyAction, ...] = (
         show=False,
     ),
     KeyAction("inspect_close", "close", "Back", "back to the live screen"),
+    KeyAction(
+        "inspect_copy_id",
+        "copy_id",
+        "Copy id",
+        "copy the snapshot's id, or the device's when the device table has focus",
+        show=False,
+    ),
+    KeyAction(
+        "inspect_copy_document",
+        "copy_document",
+        "Copy JSON",
+        "copy the stored document as JSON (OSC 52)",
+        show=False,
+    ),
+    KeyAction(
+        "inspect_export_csv",
+        "export_csv",
+        "CSV",
+        "write the device table to a CSV file",
+        show=False,
+    ),
 )
 HISTORY_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("history_wider", "days(7)", "More days", "show 7 days more"),
