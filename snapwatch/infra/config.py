@@ -223,11 +223,11 @@ class KeysSettings(_Section):
     history_close: str = Field("escape", min_length=1, description="back (stops a backfill)")
     copy_id: str = Field("y", min_length=1, description="copy the highlighted item's id")
     copy_document: str = Field("Y", min_length=1, description="copy a snapshot's document")
-    export_csv: str = Field("x", min_length=1, description="the sites table as CSV")
+    export_csv: str = Field("w", min_length=1, description="the sites table as CSV")
     scale: str = Field("g", min_length=1, description="MGI scale: fixed 0-1 or fitted")
     inspect_copy_id: str = Field("y", min_length=1, description="copy the snapshot's id")
     inspect_copy_document: str = Field("Y", min_length=1, description="copy the document")
-    inspect_export_csv: str = Field("x", min_length=1, description="the device table as CSV")
+    inspect_export_csv: str = Field("w", min_length=1, description="the device table as CSV")
 
 
 class DemoSettings(_Section):

@@ -5,7 +5,7 @@
 id). ``Y`` copies the stored document, as JSON, of the snapshot ``enter`` would open: the
 highlighted one in Recent snapshots, else the selected site's latest; it is read in a
 worker through the inspection core (:func:`snapwatch.inspection.selection.select_snapshot`).
-``x`` writes the sites table to a CSV file: every row the table lists (its filter and
+``w`` writes the sites table to a CSV file: every row the table lists (its filter and
 order), every field of each, in full. ``g`` switches the sparklines between the fixed 0–1
 scale and the range fitted to the site's data.
 """
