@@ -113,7 +113,7 @@ class CopyActions(OperatorActions):
         if not sites:
             self.notify("no sites listed: nothing to export", severity="warning")
             return
-        stamp = self.now().astimezone(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+        stamp = self.now().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
         header, rows = record_table(SiteOverview, sites)
         text, severity = copying.write_export(
             self.services.settings,
