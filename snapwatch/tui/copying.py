@@ -17,6 +17,9 @@ from textual.app import App
 from textual.notifications import SeverityLevel
 
 from snapwatch.infra.config import Settings
+from snapwatch.inspection.export import document_text
+from snapwatch.inspection.view import StoredSnapshot
+from snapwatch.text.inert import inert_json
 
 SHORT_ID = 8
 """Characters of an id the notification shows (the clipboard gets all of it)."""
@@ -32,6 +35,14 @@ def copy_id(app: App[Any], kind: str, value: str) -> None:
     """Copy an id (``kind``: ``site id``, ``device code``...), shown shortened."""
     shown = value if len(value) <= SHORT_ID + 1 else f"{value[:SHORT_ID]}…"
     copy(app, value, f"{kind} {shown}")
+
+
+def copy_document(app: App[Any], row: StoredSnapshot, what: str = "the document") -> None:
+    """Copy ``row``'s stored document as indented JSON (as an export writes it, with the
+    characters a terminal would act on as JSON escapes: the same document) and say its
+    size."""
+    text = inert_json(document_text(row))
+    copy(app, text, f"{what} ({size_text(text)})")
 
 
 def size_text(text: str) -> str:

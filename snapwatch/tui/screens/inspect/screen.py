@@ -26,12 +26,7 @@ from textual.widgets import DataTable, Footer, Static
 from snapwatch.infra.config import KeysSettings, Settings
 from snapwatch.infra.dbsession import Conn
 from snapwatch.inspection.diff import diff_snapshots
-from snapwatch.inspection.export import (
-    document_text,
-    export_devices,
-    export_session,
-    export_snapshot,
-)
+from snapwatch.inspection.export import export_devices, export_session, export_snapshot
 from snapwatch.inspection.render import (
     MISSING,
     freshness_text,
@@ -41,7 +36,6 @@ from snapwatch.inspection.render import (
 )
 from snapwatch.inspection.timeline import load_session_snapshots, strip
 from snapwatch.inspection.view import DeviceView, StoredSnapshot
-from snapwatch.text.inert import inert_json
 from snapwatch.tui import copying, keymap
 from snapwatch.tui.data import AppData
 from snapwatch.tui.plain import literal, plain
@@ -370,8 +364,7 @@ class InspectScreen(ReadingScreen):
         copying.copy_id(self.app, "snapshot id", str(self.found.row.snapshot_id))
 
     def action_copy_document(self) -> None:
-        text = inert_json(document_text(self.found.row))
-        copying.copy(self.app, text, f"the document ({copying.size_text(text)})")
+        copying.copy_document(self.app, self.found.row)
 
     # -- help, leaving --------------------------------------------------------------------
 

@@ -19,23 +19,23 @@ from textual import on
 from textual.message import Message
 
 from snapwatch.infra.dbsession import Conn
-from snapwatch.inspection.export import document_text, export_table
+from snapwatch.inspection.export import export_table
 from snapwatch.inspection.selection import select_snapshot
+from snapwatch.inspection.view import StoredSnapshot
 from snapwatch.readmodels.sites import SiteOverview
 from snapwatch.text.csvtext import record_table
-from snapwatch.text.inert import inert_json
 from snapwatch.tui import copying
 from snapwatch.tui.data import error_line
 from snapwatch.tui.screens.main.actions import OperatorActions
 
 
 class DocumentRead(Message):
-    """The document to copy, as JSON text, and what it is; or (``text`` None) why it
+    """The snapshot whose document to copy, and what it is; or (``row`` None) why it
     could not be read."""
 
-    def __init__(self, text: str | None, line: str) -> None:
+    def __init__(self, row: StoredSnapshot | None, line: str) -> None:
         super().__init__()
-        self.text = text
+        self.row = row
         self.line = line
 
 
@@ -78,35 +78,33 @@ class CopyActions(OperatorActions):
             return
         now = self.now()
 
-        async def read(conn: Conn) -> str:
-            row = await select_snapshot(
+        async def read(conn: Conn) -> StoredSnapshot:
+            return await select_snapshot(
                 conn,
                 snapshot=str(snapshot_id) if snapshot_id is not None else None,
                 site=str(site_id) if site_id is not None else None,
                 wake=None,
                 now=now,
             )
-            return inert_json(document_text(row))
 
         what = "the document" if snapshot_id is not None else "the site's latest document"
 
         async def run() -> None:
             try:
-                text = await self.services.data.run(read)
+                row = await self.services.data.run(read)
             except Exception as exc:
                 self.post_message(DocumentRead(None, error_line(exc, self.services.target)))
             else:
-                self.post_message(DocumentRead(text, what))
+                self.post_message(DocumentRead(row, what))
 
         self.run_worker(run(), name="copy-document", group="actions", exit_on_error=False)
 
     @on(DocumentRead)
     def _document_read(self, message: DocumentRead) -> None:
-        text = message.text
-        if text is None:
+        if message.row is None:
             self.notify(message.line, severity="warning", timeout=8)
             return
-        copying.copy(self.app, text, f"{message.line} ({copying.size_text(text)})")
+        copying.copy_document(self.app, message.row, message.line)
 
     def action_export_csv(self) -> None:
         sites = list(self.sites_pane.sites.values())
