@@ -166,7 +166,7 @@ class UiSettings(_Section):
         0.5, gt=0, le=60, description="seconds per snapshot when the inspection timeline plays"
     )
     export_dir: Path | None = Field(
-        None, description="where the inspection screen exports JSON (default: current directory)"
+        None, description="where JSON and CSV exports are written (default: current directory)"
     )
 
 
@@ -224,6 +224,13 @@ class KeysSettings(_Section):
     runs: str = Field("R", min_length=1, description="the run history")
     runs_open: str = Field("enter", min_length=1, description="open the highlighted row")
     runs_close: str = Field("escape", min_length=1, description="back one level")
+    copy_id: str = Field("y", min_length=1, description="copy the highlighted item's id")
+    copy_document: str = Field("Y", min_length=1, description="copy a snapshot's document")
+    export_csv: str = Field("w", min_length=1, description="the sites table as CSV")
+    scale: str = Field("g", min_length=1, description="MGI scale: fixed 0-1 or fitted")
+    inspect_copy_id: str = Field("y", min_length=1, description="copy the snapshot's id")
+    inspect_copy_document: str = Field("Y", min_length=1, description="copy the document")
+    inspect_export_csv: str = Field("w", min_length=1, description="the device table as CSV")
 
 
 class DemoSettings(_Section):

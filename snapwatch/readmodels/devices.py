@@ -12,8 +12,10 @@ wake_round_start DESC)``, and from each document only the small values needed, p
 SQL. Those values are type-checked in Python, so a document of another shape (an older
 generator's array, missing keys, wrong types) reads as None where it lacks something.
 
-Sparklines use one fixed 0–1 scale (the MGI scale) rather than each series' own range, so
-a flat 0.2 and a flat 0.8 look different and two devices can be compared at a glance.
+Sparklines draw on the fixed 0–1 scale by default rather than each series' own range, so
+a flat 0.2 and a flat 0.8 look different and two devices can be compared at a glance; or on
+one range fitted to all of the site's devices (:meth:`SiteDevices.fitted_scale`), which
+keeps them comparable while spreading out low values (:mod:`snapwatch.inspection.scale`).
 """
 
 from __future__ import annotations
@@ -28,10 +30,8 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from snapwatch.inspection.lenient import dig, number, text
+from snapwatch.inspection.scale import FIXED, MgiScale, fitted_scale
 from snapwatch.snapshot.mgi import band as mgi_band
-
-MGI_SCALE = (0.0, 1.0)
-"""The fixed scale of every sparkline: MGI is 0–1."""
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 """Eight levels, each an eighth of the scale."""
@@ -116,7 +116,11 @@ class SiteDevices:
     """In the document's order (by ``device_code``)."""
     series_at: tuple[datetime, ...]
     """Round start of each snapshot of the series, oldest first."""
-    scale: tuple[float, float] = MGI_SCALE
+
+    def fitted_scale(self) -> MgiScale:
+        """One range fitted to every value of every device's series, so the devices'
+        sparklines stay comparable with each other."""
+        return fitted_scale(v for d in self.devices for v in d.series)
 
 
 async def site_devices(
@@ -186,20 +190,20 @@ def _word(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def sparkline(values: Sequence[float | None], width: int) -> str:
-    """``width`` characters on the fixed 0–1 scale, newest at the right: one block per
-    value (▁ for 0–⅛ up to █ for ⅞–1; outside the scale is clamped), ``·`` for a missing
-    value, and spaces on the left when there are fewer values than ``width``."""
+def sparkline(values: Sequence[float | None], width: int, scale: MgiScale = FIXED) -> str:
+    """``width`` characters on ``scale`` (the fixed 0–1 unless told), newest at the right:
+    one block per value (▁ for the scale's lowest eighth up to █ for its highest; outside
+    the scale is clamped), ``·`` for a missing value, and spaces on the left when there
+    are fewer values than ``width``."""
     if width <= 0:
         return ""
     shown = list(values)[-width:]
-    low, high = MGI_SCALE
     cells = []
     for value in shown:
         number_ = number(value)
         if number_ is None:
             cells.append(NO_VALUE)
             continue
-        share = (min(high, max(low, number_)) - low) / (high - low)
+        share = scale.share(number_)
         cells.append(BLOCKS[min(len(BLOCKS) - 1, int(share * len(BLOCKS)))])
     return NO_SNAPSHOT * (width - len(shown)) + "".join(cells)

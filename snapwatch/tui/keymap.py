@@ -71,6 +71,28 @@ MAIN_ACTIONS: tuple[KeyAction, ...] = (
         "the run history: recent runs of every instance (or enter on job health)",
         show=False,
     ),
+    KeyAction(
+        "copy_id",
+        "copy_id",
+        "Copy id",
+        "copy the highlighted site's, snapshot's or device's id (OSC 52)",
+        show=False,
+    ),
+    KeyAction(
+        "copy_document",
+        "copy_document",
+        "Copy JSON",
+        "copy the document of what enter would open, as JSON (OSC 52)",
+        show=False,
+    ),
+    KeyAction("export_csv", "export_csv", "CSV", "write the sites table to a CSV file", show=False),
+    KeyAction(
+        "scale",
+        "scale",
+        "Scale",
+        "MGI sparklines and chart: fixed 0–1 or fitted to the site's data",
+        show=False,
+    ),
 )
 INSPECT_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(
@@ -115,6 +137,27 @@ INSPECT_ACTIONS: tuple[KeyAction, ...] = (
         show=False,
     ),
     KeyAction("inspect_close", "close", "Back", "back to the live screen"),
+    KeyAction(
+        "inspect_copy_id",
+        "copy_id",
+        "Copy id",
+        "copy the snapshot's id, or the device's when the device table has focus",
+        show=False,
+    ),
+    KeyAction(
+        "inspect_copy_document",
+        "copy_document",
+        "Copy JSON",
+        "copy the stored document as JSON (OSC 52)",
+        show=False,
+    ),
+    KeyAction(
+        "inspect_export_csv",
+        "export_csv",
+        "CSV",
+        "write the device table to a CSV file",
+        show=False,
+    ),
 )
 HISTORY_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("history_wider", "days(7)", "More days", "show 7 days more"),

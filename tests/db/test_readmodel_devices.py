@@ -11,6 +11,7 @@ from support.overview_rows import Rows
 from support.snapshot_rows import DAY, T1, T3, H, M, build, legacy, write
 
 from snapwatch.infra.config import Settings
+from snapwatch.inspection.scale import MgiScale
 from snapwatch.readmodels.devices import site_devices, sparkline
 from snapwatch.schedule.actions import force
 
@@ -22,7 +23,8 @@ async def test_devices_of_the_latest_snapshot_with_band_freshness_and_position(
     await write(conn, cfg, fleet)
     got = await site_devices(conn, fleet.alpha)
     assert (got.wake_number, got.wake_round_end, got.created_at) == (4, T3, T3)
-    assert got.scale == (0.0, 1.0)
+    # One range over every device's series (0.05-0.35), up to the 0.40 band threshold.
+    assert got.fitted_scale() == MgiScale(0.05, 0.4, fitted=True)
     by_code = {d.code: d for d in got.devices}
     assert list(by_code) == ["A-1", "A-2", "A-3", "A-4"]  # the document's order
     fresh, quiet, half, silent = (by_code[c] for c in ("A-1", "A-2", "A-3", "A-4"))
@@ -124,3 +126,11 @@ def test_sparkline_marks_missing_values_pads_short_series_and_keeps_the_newest()
     assert sparkline([-0.3, 1.7, float("nan")], 3) == "▁█·"  # clamped, never rescaled
     assert sparkline([0.4], 0) == ""
     assert sparkline([], 3) == "   "
+
+
+def test_sparkline_on_a_fitted_scale_spreads_low_values_over_the_levels() -> None:
+    low = [0.02, 0.05, 0.08, 0.11, 0.14, 0.17, 0.2]
+    assert sparkline(low, 7) == "▁▁▁▁▂▂▂"  # the fixed 0-1 scale: two levels of eight
+    fitted = MgiScale(0.02, 0.25, fitted=True)
+    assert sparkline(low, 7, fitted) == "▁▂▃▄▅▆▇"
+    assert sparkline([0.0, 0.3, None], 3, fitted) == "▁█·"  # clamped to the scale

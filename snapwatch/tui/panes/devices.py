@@ -1,8 +1,10 @@
 """The Devices pane: the selected site's devices as its latest snapshot shows them.
 
 Code, position, current MGI coloured by band, velocity per day, freshness, and a
-sparkline of MGI over the site's recent snapshots on the fixed 0–1 scale
-(:func:`snapwatch.readmodels.devices.sparkline`), so a flat 0.2 and a flat 0.8 differ.
+sparkline of MGI over the site's recent snapshots (:func:`snapwatch.readmodels.devices.sparkline`):
+on the fixed 0–1 scale by default, so a flat 0.2 and a flat 0.8 differ, or on one range
+fitted to all of the site's devices (:meth:`SiteDevices.fitted_scale`) when toggled. The
+title says which scale is in use.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 
 from snapwatch.inspection.render import freshness_text, position_text, signed
+from snapwatch.inspection.scale import FIXED, MgiScale
 from snapwatch.inspection.view import shown_band
 from snapwatch.readmodels.devices import DeviceRow, SiteDevices, sparkline
 from snapwatch.tui.bands import band_colour
@@ -27,8 +30,8 @@ SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec("fresh", "Freshness", "Fresh", stable_width=7, shrink_rank=4),
     ColumnSpec(
         "spark",
-        "MGI history (0–1)",
-        "MGI 0–1",
+        "MGI history",
+        "MGI",
         min_width=SPARK_MIN,
         shrink_rank=2,
         grow=True,
@@ -39,7 +42,7 @@ SPECS: tuple[ColumnSpec, ...] = (
 FRESH_STYLES = {"current_wake": "", "carried_forward": "yellow", "stale": "red", "no_data": "dim"}
 
 
-def device_row(device: DeviceRow, points: int) -> Row:
+def device_row(device: DeviceRow, points: int, scale: MgiScale = FIXED) -> Row:
     """One device; its MGI and history in its band's colour, grey without current data
     (as the map shows it)."""
     mgi = device.mgi
@@ -53,7 +56,7 @@ def device_row(device: DeviceRow, points: int) -> Row:
             freshness_text(device.mgi_freshness, device.mgi_age_hours),
             FRESH_STYLES.get(device.mgi_freshness or "", ""),
         ),
-        Cell(sparkline(device.series, points), colour),
+        Cell(sparkline(device.series, points, scale), colour),
     )
 
 
@@ -74,6 +77,9 @@ class DevicesPane(Pane):
         self.table = DevicesTable()
         self.points = points
         self.data: SiteDevices | None = None
+        self.site_name: str | None = None
+        self.fitted = False
+        """Sparklines on the range fitted to the site's data, not the fixed 0–1."""
 
     def compose(self) -> ComposeResult:
         yield self.table
@@ -83,14 +89,40 @@ class DevicesPane(Pane):
 
     def show(self, data: SiteDevices | None, site_name: str | None) -> None:
         self.data = data
+        self.site_name = site_name
         if data is None:
             self.table.show_rows({})
             self.set_title("no site selected")
             return
-        rows = {device_key(d, i): device_row(d, self.points) for i, d in enumerate(data.devices)}
+        scale = self.scale
+        rows = {
+            device_key(d, i): device_row(d, self.points, scale) for i, d in enumerate(data.devices)
+        }
         self.table.show_rows(rows)
         where = site_name or str(data.site_id)
         if data.snapshot_id is None:
             self.set_title(where, "no snapshot yet")
         else:
-            self.set_title(where, f"wake {data.wake_number}", f"{len(rows)} devices")
+            self.set_title(where, f"wake {data.wake_number}", f"{len(rows)} devices", scale.label)
+
+    @property
+    def scale(self) -> MgiScale:
+        """The sparklines' scale in use."""
+        if self.fitted and self.data is not None:
+            return self.data.fitted_scale()
+        return FIXED
+
+    def toggle_scale(self) -> bool:
+        """Switch between the fixed 0–1 scale and the fitted range and redraw; whether
+        it is fitted now."""
+        self.fitted = not self.fitted
+        self.show(self.data, self.site_name)
+        return self.fitted
+
+    @property
+    def selected(self) -> DeviceRow | None:
+        """The highlighted device."""
+        key = self.table.cursor_key
+        if key is None or self.data is None:
+            return None
+        return next((d for i, d in enumerate(self.data.devices) if device_key(d, i) == key), None)

@@ -1,12 +1,14 @@
 """One device's MGI over time as a terminal chart.
 
 The y axis is the fixed MGI scale 0–1 (two devices, or two snapshots, compare at a
-glance), with a horizontal line at the upper edge of each band
-(:data:`snapwatch.snapshot.mgi.BANDS`) in the band's colour. Points are coloured by their
-band: ``●`` for new data, ``○`` for a value carried forward from an earlier round. The x
-axis is labelled with dates and times in the site's time zone when one is given (UTC
-otherwise). The border title names the chart; the border subtitle gives the latest
-velocity per day, the number of points, and any scores left out as outside 0–1.
+glance), or, when :attr:`MgiChart.fitted`, the range fitted to the series
+(:func:`snapwatch.inspection.scale.fitted_scale`, which keeps the nearby band thresholds
+in view); the axis label says which. A horizontal line marks the upper edge of each band
+(:data:`snapwatch.snapshot.mgi.BANDS`) within the range, in the band's colour. Points are
+coloured by their band: ``●`` for new data, ``○`` for a value carried forward from an
+earlier round. The x axis is labelled with dates and times in the site's time zone when
+one is given (UTC otherwise). The border title names the chart; the border subtitle gives
+the latest velocity per day, the number of points, and any scores left out as outside 0–1.
 
 The drawing is laid out when the widget renders, so it always fits the widget's size.
 """
@@ -21,6 +23,7 @@ from textual_plotext import PlotextPlot
 
 from snapwatch.inspection.chart_data import MgiPoint, MgiSeries
 from snapwatch.inspection.render import signed
+from snapwatch.inspection.scale import FIXED, MgiScale, fitted_scale
 from snapwatch.snapshot.mgi import BANDS
 from snapwatch.tui.bands import score_colour
 from snapwatch.tui.plain import literal
@@ -79,6 +82,8 @@ class MgiChart(PlotextPlot):
         super().__init__(name=name, id=id, classes=classes)
         self._series = MgiSeries((), "session snapshots", None)
         self._zone: tzinfo = UTC
+        self.fitted = False
+        """The y axis fitted to the series instead of the fixed 0–1."""
 
     @property
     def series(self) -> MgiSeries:
@@ -93,6 +98,18 @@ class MgiChart(PlotextPlot):
         self.border_subtitle = literal(caption(series, self._zone))
         self.refresh()
 
+    @property
+    def scale(self) -> MgiScale:
+        """The y axis in use."""
+        return fitted_scale(p.mgi for p in self._series.plotted) if self.fitted else FIXED
+
+    def toggle_scale(self) -> bool:
+        """Switch between the fixed 0–1 axis and the fitted one and redraw; whether it
+        is fitted now."""
+        self.fitted = not self.fitted
+        self.refresh()
+        return self.fitted
+
     def render(self) -> RenderResult:
         self._draw(max(1, self.size.width))
         return super().render()
@@ -100,15 +117,19 @@ class MgiChart(PlotextPlot):
     def _draw(self, width: int) -> None:
         plt = self.plt
         plt.clear_figure()
-        plt.ylim(0, 1)
-        plt.yticks([0, *(upper for upper, _, _ in BANDS), 1])
+        scale = self.scale
+        plt.ylim(scale.low, scale.high)
+        plt.yticks(sorted({scale.low, *scale.thresholds(), scale.high}))
+        plt.ylabel(scale.label)
+        shown = scale.thresholds()
         for upper, _, color in BANDS:
-            plt.horizontal_line(upper, color=rgb(color))
+            if upper in shown:
+                plt.horizontal_line(upper, color=rgb(color))
         points = self._series.plotted
         if not points:
             plt.xlim(0, 1)
             plt.xticks([])
-            plt.text(EMPTY_MESSAGE, 0.5, 0.5, alignment="center")
+            plt.text(EMPTY_MESSAGE, 0.5, (scale.low + scale.high) / 2, alignment="center")
             return
         xs = [p.at.timestamp() for p in points]
         plt.plot(xs, [p.mgi for p in points], marker="braille", color="gray")

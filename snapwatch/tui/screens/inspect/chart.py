@@ -1,6 +1,8 @@
 """One device's MGI over time, over the inspection screen: from the session's snapshots
 (as stored, carried-forward values marked) or, with ``s``, from its scored images of the
-last days. The band thresholds are drawn; the caption gives the latest velocity."""
+last days. The band thresholds are drawn; the caption gives the latest velocity. The
+scale key (``g``, the same binding as the main screen's) switches the y axis between the
+fixed 0–1 scale and a range fitted to the series."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from snapwatch.inspection.chart_data import MgiSeries, fetch_scored_images, seri
 from snapwatch.inspection.render import site_zone
 from snapwatch.inspection.timeline import load_session_snapshots
 from snapwatch.inspection.view import DeviceView, SnapshotView, read_view
+from snapwatch.tui import keymap
 from snapwatch.tui.data import AppData
 from snapwatch.tui.screens.inspect.reads import ReadingScreen
 from snapwatch.tui.widgets.keys_footer import KeysFooter
@@ -28,6 +31,9 @@ IMAGE_DAYS = 7
 class ChartScreen(ReadingScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "source", "Snapshots/images", id="chart.source"),
+        Binding(
+            keymap.default_key("scale"), "scale", keymap.BY_ID["scale"].description, id="scale"
+        ),
         Binding("escape,c", "close", "Close", id="chart.close"),
     ]
     DEFAULT_CSS = """
@@ -85,6 +91,10 @@ class ChartScreen(ReadingScreen):
     def action_source(self) -> None:
         self.from_images = not self.from_images
         self._read()
+
+    def action_scale(self) -> None:
+        fitted = self.chart.toggle_scale()
+        self.say("MGI axis " + ("fitted to the series" if fitted else "on the fixed 0–1 scale"))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Static
 from snapwatch.infra.config import KeysSettings, Settings
 from snapwatch.infra.dbsession import Conn
 from snapwatch.inspection.diff import diff_snapshots
-from snapwatch.inspection.export import export_session, export_snapshot
+from snapwatch.inspection.export import export_devices, export_session, export_snapshot
 from snapwatch.inspection.render import (
     MISSING,
     freshness_text,
@@ -36,7 +36,7 @@ from snapwatch.inspection.render import (
 )
 from snapwatch.inspection.timeline import load_session_snapshots, strip
 from snapwatch.inspection.view import DeviceView, StoredSnapshot
-from snapwatch.tui import keymap
+from snapwatch.tui import copying, keymap
 from snapwatch.tui.data import AppData
 from snapwatch.tui.plain import literal, plain
 from snapwatch.tui.screens.help import HelpScreen
@@ -350,12 +350,22 @@ class InspectScreen(ReadingScreen):
         self.fetch(lambda conn: load_session_snapshots(conn, session), write)
 
     def _write(self, write: Callable[[Path], Path]) -> tuple[str, SeverityLevel]:
-        directory = self.context.settings.ui.export_dir or Path.cwd()
-        try:
-            path = write(directory)
-        except (OSError, ValueError) as exc:
-            return f"export failed: {exc}", "error"
-        return f"exported to {path}", "information"
+        return copying.write_export(self.context.settings, write)
+
+    def action_export_csv(self) -> None:
+        row, devices = self.found.row, self.found.view.devices
+        self.say(*self._write(lambda directory: export_devices(row, devices, directory)))
+
+    def action_copy_id(self) -> None:
+        device = self.selected_device
+        if self.focused is self.devices_table and device is not None:
+            kind = "device id" if device.device_id else "device code"
+            copying.copy_id(self.app, kind, device.device_id or device.code)
+            return
+        copying.copy_id(self.app, "snapshot id", str(self.found.row.snapshot_id))
+
+    def action_copy_document(self) -> None:
+        copying.copy_document(self.app, self.found.row)
 
     # -- help, leaving --------------------------------------------------------------------
 

@@ -16,12 +16,12 @@ from textual.binding import BindingType
 from textual.widgets import Input
 
 from snapwatch.tui import keymap
-from snapwatch.tui.screens.main.actions import OperatorActions
+from snapwatch.tui.screens.main.copying import CopyActions
 from snapwatch.tui.screens.main.feeds import TICK_SECONDS
 from snapwatch.tui.updates import describe
 
 
-class MainScreen(OperatorActions):
+class MainScreen(CopyActions):
     BINDINGS: ClassVar[list[BindingType]] = list(keymap.bindings())
 
     def on_mount(self) -> None:

@@ -1,0 +1,65 @@
+"""Copy to the terminal's clipboard and write exports, the same way on every screen.
+
+Copying goes through Textual's :meth:`App.copy_to_clipboard`: an OSC 52 sequence that the
+terminal puts on the system clipboard, over SSH too (and in tmux with ``set-clipboard
+on``); the text travels base64-encoded, so nothing in it reaches the terminal raw. Every
+copy and every export ends in a notification that says what was copied or where the file
+is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.notifications import SeverityLevel
+
+from snapwatch.infra.config import Settings
+from snapwatch.inspection.export import document_text
+from snapwatch.inspection.view import StoredSnapshot
+from snapwatch.text.inert import inert_json
+
+SHORT_ID = 8
+"""Characters of an id the notification shows (the clipboard gets all of it)."""
+
+
+def copy(app: App[Any], text: str, what: str) -> None:
+    """Put ``text`` on the clipboard and say ``copied <what>``."""
+    app.copy_to_clipboard(text)
+    app.notify(f"copied {what}", timeout=4)
+
+
+def copy_id(app: App[Any], kind: str, value: str) -> None:
+    """Copy an id (``kind``: ``site id``, ``device code``...), shown shortened."""
+    shown = value if len(value) <= SHORT_ID + 1 else f"{value[:SHORT_ID]}…"
+    copy(app, value, f"{kind} {shown}")
+
+
+def copy_document(app: App[Any], row: StoredSnapshot, what: str = "the document") -> None:
+    """Copy ``row``'s stored document as indented JSON (as an export writes it, with the
+    characters a terminal would act on as JSON escapes: the same document) and say its
+    size."""
+    text = inert_json(document_text(row))
+    copy(app, text, f"{what} ({size_text(text)})")
+
+
+def size_text(text: str) -> str:
+    """``12.3 kB``: the size of ``text`` in UTF-8 (as it reaches the clipboard)."""
+    size = len(text.encode("utf-8"))
+    if size < 1000:
+        return f"{size} B"
+    if size < 1_000_000:
+        return f"{size / 1000:.1f} kB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def write_export(settings: Settings, write: Callable[[Path], Path]) -> tuple[str, SeverityLevel]:
+    """Run ``write`` with the directory every export goes to (``ui.export_dir``, else the
+    current directory); what to say about it (the new file's path, or why it failed)."""
+    try:
+        path = write(settings.ui.export_dir or Path.cwd())
+    except (OSError, ValueError) as exc:
+        return f"export failed: {exc}", "error"
+    return f"exported to {path}", "information"
