@@ -17,9 +17,11 @@ from datetime import datetime
 from uuid import UUID
 
 from snapwatch.infra.dbsession import Conn
-from snapwatch.schedule import activity
+from snapwatch.schedule import (
+    activity,
+    pgcron,  # a module: pgcron imports the scheduler, which imports this
+)
 from snapwatch.schedule.instances import Mode
-from snapwatch.schedule.pgcron import read_cron
 from snapwatch.schedule.tick_report import TickReport
 
 CONFLICT_EVERY_SECONDS = 3600.0
@@ -114,7 +116,7 @@ class TickEvents:
         if self._looked_at is not None and clock - self._looked_at < CONFLICT_EVERY_SECONDS:
             return
         self._looked_at = clock
-        cron = await read_cron(conn, now)
+        cron = await pgcron.read_cron(conn, now)
         warning = cron.warning(True)
         if warning is None or warning == self._conflict:
             self._conflict = warning

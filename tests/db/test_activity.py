@@ -149,4 +149,3 @@ def test_status_lists_the_latest_activity_as_json_and_as_text(
 def test_status_read_only_records_nothing(capsys: pytest.CaptureFixture[str], fleet: str) -> None:
     assert run(capsys, "status", "--read-only", "--dsn", fleet)[0] == 0
     assert trail(fleet) == []
-
