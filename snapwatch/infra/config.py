@@ -221,6 +221,11 @@ class KeysSettings(_Section):
     history_backfill: str = Field("b", min_length=1, description="backfill the range (asks)")
     history_refresh: str = Field("r", min_length=1, description="read the history again")
     history_close: str = Field("escape", min_length=1, description="back (stops a backfill)")
+    activity: str = Field("A", min_length=1, description="the activity trail")
+    activity_filter: str = Field("slash", min_length=1, description="filter the activity")
+    activity_close: str = Field(
+        "escape", min_length=1, description="clear the activity filter, or back"
+    )
 
 
 class DemoSettings(_Section):

@@ -270,7 +270,14 @@ async def pause(
         existing = await active_pauses(conn, now, site=site, scoped=True)
         if existing and reason is None and until is None:
             record = dataclasses.replace(existing[0], created=False)
-            await _record_pause(conn, activity.PAUSE, record, detail, "ok: already paused", author)
+            await _record_pause(
+                conn,
+                activity.PAUSE,
+                record,
+                detail=detail,
+                result="ok: already paused",
+                author=author,
+            )
             return record
         if existing:
             async with conn.cursor(row_factory=dict_row) as cur:
@@ -288,7 +295,14 @@ async def pause(
                 changed = await cur.fetchone()
             assert changed is not None
             record = PauseRecord(**changed, created=False, changed=True)
-            await _record_pause(conn, activity.PAUSE_CHANGE, record, detail, activity.OK, author)
+            await _record_pause(
+                conn,
+                activity.PAUSE_CHANGE,
+                record,
+                detail=detail,
+                result=activity.OK,
+                author=author,
+            )
             return record
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
@@ -298,7 +312,9 @@ async def pause(
             row = await cur.fetchone()
         assert row is not None
         record = PauseRecord(**row)
-        await _record_pause(conn, activity.PAUSE, record, detail, activity.OK, author)
+        await _record_pause(
+            conn, activity.PAUSE, record, detail=detail, result=activity.OK, author=author
+        )
     return record
 
 
@@ -320,6 +336,7 @@ async def _record_pause(
     conn: AsyncConnection[Any],
     kind: str,
     record: PauseRecord,
+    *,
     detail: dict[str, Any],
     result: str,
     author: str,

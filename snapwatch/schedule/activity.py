@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 from uuid import UUID
 
@@ -46,9 +47,6 @@ TICK_FAILED: Final = "tick_failed"
 OUTAGE: Final = "outage"
 CONFLICT: Final = "conflict"
 
-ACTIONS = (FORCE, FORCE_ALL, PAUSE, RESUME, PAUSE_CHANGE, EXPORT, BACKFILL, RESTORE, REFRESH)
-EVENTS = (TICK_WROTE, TICK_FAILED, OUTAGE, CONFLICT)
-
 OK: Final = "ok"
 ALL_SITES: Final = "all sites"
 """The scope of an action on every site."""
@@ -67,17 +65,18 @@ INSERT INTO snapwatch.activity (actor, process, kind, site_id, scope, detail, re
 VALUES (%(actor)s, %(process)s, %(kind)s, %(site)s, %(scope)s, %(detail)s, %(result)s)
 """
 
-_process = f"cli pid {os.getpid()}"
+
+@dataclass
+class _ThisProcess:
+    label: str
+
+
+_THIS = _ThisProcess(f"cli pid {os.getpid()}")
 
 
 def set_process(label: str) -> None:
     """What this process is called in the trail from now on (``app pid 1234``)."""
-    global _process
-    _process = label
-
-
-def process_label() -> str:
-    return _process
+    _THIS.label = label
 
 
 def pid_label(kind: str) -> str:
@@ -98,11 +97,11 @@ async def record(
 ) -> None:
     """Add one entry to the trail on ``conn`` (in its transaction, if one is open).
     ``actor`` defaults to this process's ``user@host``, ``process`` to
-    :func:`process_label`; ``detail`` holds plain values (times, ids and numbers are
+    what :func:`set_process` set; ``detail`` holds plain values (times, ids and numbers are
     made JSON by :func:`snapwatch.text.jsonvalues.json_values`)."""
     values = {
         "actor": actor or Identity.current().who,
-        "process": process or _process,
+        "process": process or _THIS.label,
         "kind": kind,
         "site": site_id,
         "scope": scope,

@@ -64,6 +64,9 @@ MAIN_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("pane_snapshots", "pane('snapshots')", "Snapshots", "the snapshots pane", show=False),
     KeyAction("pane_devices", "pane('devices')", "Devices", "the devices pane", show=False),
     KeyAction("pane_health", "pane('health')", "Health", "the job health pane", show=False),
+    KeyAction(
+        "activity", "activity", "Activity", "the activity trail: who did what, when", show=False
+    ),
 )
 INSPECT_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(
@@ -122,7 +125,11 @@ HISTORY_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("history_refresh", "reread", "Refresh", "read the history again"),
     KeyAction("history_close", "close", "Back", "back to the live screen (stops a backfill first)"),
 )
-ACTIONS = MAIN_ACTIONS + INSPECT_ACTIONS + HISTORY_ACTIONS
+ACTIVITY_ACTIONS: tuple[KeyAction, ...] = (
+    KeyAction("activity_filter", "filter", "Filter", "filter by what, who, site, result, detail"),
+    KeyAction("activity_close", "close", "Back", "clear the filter, or back to the live screen"),
+)
+ACTIONS = MAIN_ACTIONS + INSPECT_ACTIONS + HISTORY_ACTIONS + ACTIVITY_ACTIONS
 """Every binding of the app: the ids of the ``[keys]`` section."""
 BY_ID = {a.id: a for a in ACTIONS}
 

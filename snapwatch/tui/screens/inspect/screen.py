@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, on
@@ -36,6 +36,7 @@ from snapwatch.inspection.render import (
 )
 from snapwatch.inspection.timeline import load_session_snapshots, strip
 from snapwatch.inspection.view import DeviceView, StoredSnapshot
+from snapwatch.schedule import activity
 from snapwatch.tui import keymap
 from snapwatch.tui.data import AppData
 from snapwatch.tui.plain import literal, plain
@@ -46,6 +47,7 @@ from snapwatch.tui.screens.inspect.diff import DiffScreen
 from snapwatch.tui.screens.inspect.reads import ReadingScreen
 from snapwatch.tui.screens.inspect.text import header, round_text, strip_text
 from snapwatch.tui.screens.inspect.tree import TreeScreen
+from snapwatch.tui.trail import note_soon
 from snapwatch.tui.widgets.site_map import SiteMapView, device_colour
 
 NAVIGATION: tuple[tuple[str, str], ...] = (
@@ -338,23 +340,35 @@ class InspectScreen(ReadingScreen):
 
     def action_export(self) -> None:
         row = self.found.row
-        self.say(*self._write(lambda directory: export_snapshot(row, directory)))
+        what = {"snapshot_id": row.snapshot_id, "wake": row.wake_number}
+        self.say(*self._write(lambda directory: export_snapshot(row, directory), what))
 
     def action_export_session(self) -> None:
         session = self.found.row.session_id
 
         def write(rows: list[StoredSnapshot]) -> None:
-            self.say(*self._write(lambda directory: export_session(rows, directory)))
+            what = {"session_id": session, "snapshots": len(rows)}
+            self.say(*self._write(lambda directory: export_session(rows, directory), what))
 
         self.fetch(lambda conn: load_session_snapshots(conn, session), write)
 
-    def _write(self, write: Callable[[Path], Path]) -> tuple[str, SeverityLevel]:
+    def _write(
+        self, write: Callable[[Path], Path], what: dict[str, Any]
+    ) -> tuple[str, SeverityLevel]:
+        """Write the file; the export (or its failure) goes in the activity trail."""
         directory = self.context.settings.ui.export_dir or Path.cwd()
         try:
             path = write(directory)
         except (OSError, ValueError) as exc:
+            self._note_export({**what, "directory": directory}, activity.failed(str(exc)))
             return f"export failed: {exc}", "error"
+        self._note_export({**what, "file": path}, activity.OK)
         return f"exported to {path}", "information"
+
+    def _note_export(self, detail: dict[str, Any], result: str) -> None:
+        row = self.found.row
+        note_soon(self, self.data, activity.EXPORT, site_id=row.site_id,
+                  scope=row.site_name, detail=detail, result=result)  # fmt: skip
 
     # -- help, leaving --------------------------------------------------------------------
 
