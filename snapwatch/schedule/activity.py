@@ -9,8 +9,8 @@ the trail says what happened exactly when it did. Each row recorded is also logg
 ``activity``): the app's log view and the daemon's log show it as a line.
 
 A process says what it is once, at its start (:func:`set_process`); without that it is a
-command (``cli pid N``). Processes that only read (``--read-only``) record nothing: their
-callers do not call :func:`record`.
+command (``cli pid N``), whose entries are logged at DEBUG only. Processes that only read
+(``--read-only``) record nothing: their callers do not call :func:`record`.
 """
 
 from __future__ import annotations
@@ -69,14 +69,19 @@ VALUES (%(actor)s, %(process)s, %(kind)s, %(site)s, %(scope)s, %(detail)s, %(res
 @dataclass
 class _ThisProcess:
     label: str
+    logged: bool
+    """Whether each entry recorded is also logged at INFO (else at DEBUG)."""
 
 
-_THIS = _ThisProcess(f"cli pid {os.getpid()}")
+_THIS = _ThisProcess(f"cli pid {os.getpid()}", logged=False)
 
 
-def set_process(label: str) -> None:
-    """What this process is called in the trail from now on (``app pid 1234``)."""
+def set_process(label: str, *, logged: bool) -> None:
+    """What this process is called in the trail from now on (``app pid 1234``), and
+    whether the entries it records are its log's lines too: an app's log view and a
+    daemon's log show them; a command says what it did on its own output."""
     _THIS.label = label
+    _THIS.logged = logged
 
 
 def pid_label(kind: str) -> str:
@@ -109,9 +114,10 @@ async def record(
         "result": result,
     }
     await conn.execute(INSERT_SQL, {**values, "detail": Jsonb(values["detail"])})
+    level = logging.INFO if _THIS.logged else logging.DEBUG
     log_event(
         log,
-        logging.WARNING if result.startswith("failed") else logging.INFO,
+        logging.WARNING if result.startswith("failed") and _THIS.logged else level,
         "activity",
         f"{kind} {scope} by {values['actor']}: {result}".replace("  ", " "),
         **values,

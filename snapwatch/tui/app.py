@@ -68,7 +68,7 @@ class SnapwatchApp(BaseApp):
         """``clock`` is the as-of clock (the demo's accelerated one); ``wall`` times
         ticks. ``scheduler`` False (or ``settings.read_only``) only watches."""
         super().__init__(log_path)
-        activity.set_process(activity.pid_label("app"))  # the operator's keys, in the trail
+        activity.set_process(activity.pid_label("app"), logged=True)  # lines of the log view
         self.title = title
         self.settings = settings
         self.clock = clock

@@ -16,13 +16,17 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.rows import dict_row
+from support.history import history
 from support.overview_rows import Rows
+from support.role_setup import grant_reader, grant_writer
+from support.roles import MakeRole
 
 from snapwatch.cli import main
 from snapwatch.infra.clock import SystemClock
 from snapwatch.readmodels.activity import read_activity
 
 H = timedelta(hours=1)
+RANGE = ("--since", "2026-03-02", "--until", "2026-03-03")
 ME = f"{getpass.getuser()}@{socket.gethostname()}"
 CLI = f"cli pid {os.getpid()}"
 
@@ -149,3 +153,43 @@ def test_status_lists_the_latest_activity_as_json_and_as_text(
 def test_status_read_only_records_nothing(capsys: pytest.CaptureFixture[str], fleet: str) -> None:
     assert run(capsys, "status", "--read-only", "--dsn", fleet)[0] == 0
     assert trail(fleet) == []
+
+
+def test_backfill_and_restore_are_recorded_with_their_counts(
+    capsys: pytest.CaptureFixture[str], migrated_dsn: str, rows: Rows, isolated_env: Path
+) -> None:
+    history(rows)
+    code, _ = run(capsys, "backfill", "--site", "Pier 4", *RANGE, "--dsn", migrated_dsn)
+    assert code == 0
+    code, _ = run(capsys, "backfill", "--all", "--restore", "--dsn", migrated_dsn)
+    assert code == 0
+    backfill, restore = trail(migrated_dsn)
+    assert (backfill["kind"], backfill["site_name"], backfill["result"]) == (
+        "backfill",
+        "Pier 4",
+        "ok",
+    )
+    assert (backfill["actor"], backfill["process"]) == (ME, CLI)
+    detail = backfill["detail"]
+    assert (detail["since"], detail["until"], detail["written"]) == ("2026-03-02", "2026-03-03", 48)
+    assert (restore["kind"], restore["scope"], restore["detail"]) == (
+        "restore",
+        "all sites",
+        {"restored": 0, "busy_sites": 0},
+    )
+
+
+def test_a_least_privilege_writer_records_and_a_reader_reads_the_trail(
+    capsys: pytest.CaptureFixture[str], fleet: str, make_role: MakeRole
+) -> None:
+    writer, reader = make_role(fleet), make_role(fleet)
+    grant_writer(fleet, writer.name)
+    grant_reader(fleet, reader.name)
+    assert run(capsys, "pause", "--all", "--dsn", writer.dsn)[0] == 0
+    assert run(capsys, "force", "--site", "Pier 4", "--dsn", writer.dsn)[0] == 1  # refused
+    code, out = run(capsys, "status", "--json", "--read-only", "--dsn", reader.dsn)
+    assert code == 0
+    assert [(a["kind"], a["result"]) for a in json.loads(out)["activity"]] == [
+        ("force", "refused: paused"),
+        ("pause", "ok"),
+    ]
