@@ -6,25 +6,19 @@ operator would want to read later.
   of identical failures;
 - a database outage as this instance saw it (``outage``): recorded when the database is
   back (it cannot be written while it is away), with when it began and how long it lasted;
-- a pg_cron job shown to write snapshots while this instance schedules (``conflict``),
-  looked for on the first tick and then hourly, recorded once per distinct warning.
+- (:mod:`snapwatch.schedule.conflict_events`) a pg_cron job shown to write snapshots
+  while the instance schedules.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from uuid import UUID
 
 from snapwatch.infra.dbsession import Conn
-from snapwatch.schedule import (
-    activity,
-    pgcron,  # a module: pgcron imports the scheduler, which imports this
-)
+from snapwatch.schedule import activity
 from snapwatch.schedule.instances import Mode
 from snapwatch.schedule.tick_report import TickReport
-
-CONFLICT_EVERY_SECONDS = 3600.0
 
 _MODE_WORDS: dict[Mode, str] = {"daemon": "daemon", "tui": "app", "once": "run-once"}
 
@@ -41,8 +35,6 @@ class TickEvents:
         self._mode: Mode = mode
         self._down: tuple[datetime, str] | None = None
         self._failure: str | None = None
-        self._conflict: str | None = None
-        self._looked_at: float | None = None
 
     def process(self, instance_id: UUID) -> str:
         return instance_process(self._mode, instance_id)
@@ -106,28 +98,5 @@ class TickEvents:
             scope=activity.ALL_SITES,
             detail={"error": error},
             result=activity.failed(error),
-            process=self.process(instance_id),
-        )
-
-    async def look_for_conflict(self, conn: Conn, instance_id: UUID, now: datetime) -> None:
-        """On the first tick and hourly: a pg_cron job shown to write snapshots while this
-        instance schedules them is recorded (once per distinct warning)."""
-        clock = time.monotonic()
-        if self._looked_at is not None and clock - self._looked_at < CONFLICT_EVERY_SECONDS:
-            return
-        self._looked_at = clock
-        cron = await pgcron.read_cron(conn, now)
-        warning = cron.warning(True)
-        if warning is None or warning == self._conflict:
-            self._conflict = warning
-            return
-        self._conflict = warning
-        jobs = [j.jobid for j in cron.conflicts(True)]
-        await activity.record(
-            conn,
-            activity.CONFLICT,
-            scope=activity.ALL_SITES,
-            detail={"warning": warning, "jobs": jobs},
-            result="warning: pg_cron job " + ", ".join(map(str, jobs)) + " writes snapshots",
             process=self.process(instance_id),
         )

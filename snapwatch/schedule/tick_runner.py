@@ -187,7 +187,6 @@ class TickRunner:
         await self._books.record_clock(conn)
         if not self._stopping():  # a stopping tick only records itself
             await self._books.prune(conn)
-            await self._trail(conn, self._events.look_for_conflict(conn, instance_id, as_of))
             if self._after_tick is not None:
                 await self._books.guarded(conn, self._after_tick(conn, as_of), "after_tick_failed")
         return TickOutcome(

@@ -48,6 +48,7 @@ from snapwatch.infra.db import Target, resolve_target, translate
 from snapwatch.infra.dbsession import Conn, DbSession, DbState
 from snapwatch.infra.errors import EXIT_OK, ConfigError, DatabaseReadOnly
 from snapwatch.infra.logs import log_event
+from snapwatch.schedule.conflict_events import ConflictWatch
 from snapwatch.schedule.health import count_states, read_site_health
 from snapwatch.schedule.instances import Identity
 from snapwatch.schedule.scheduler import Scheduler
@@ -236,7 +237,8 @@ class Daemon:
         return MetricsServer(wsgi_app(self.metrics, self.health), host, port)
 
     def _after_tick(self) -> AfterTick:
-        """After each tick: the trail's new entries logged; the sites by health state for
+        """After each tick: the trail's new entries logged, a pg_cron conflict recorded
+        (hourly); the sites by health state for
         ``snapwatch_sites`` when metrics are served (it costs a read of every site)."""
         settings, metrics, health = self.settings, self.metrics, self.health
 
@@ -245,9 +247,13 @@ class Daemon:
             return instance_process("daemon", instance) if instance is not None else None
 
         follower = ActivityFollower(own)
+        conflicts = ConflictWatch(
+            "daemon", lambda: self.scheduler.instance_id if self.scheduler else None
+        )
 
         async def after_tick(conn: Conn, now: datetime) -> None:
             await follower.follow(conn)
+            await conflicts.look(conn, now)
             if health is not None:
                 metrics.site_states(count_states(await read_site_health(conn, now, settings)))
 
