@@ -67,6 +67,11 @@ class ActivityScreen(ReadingScreen):
     def key_settings(self) -> KeysSettings:
         return self.keys
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The tables' ``enter`` (inspect) has nothing to open here: the panel below shows
+        the highlighted entry whole."""
+        return action != "inspect" and super().check_action(action, parameters)
+
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: what, who, process, site, result or detail",
                     id="activity-filter")  # fmt: skip
