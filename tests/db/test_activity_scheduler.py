@@ -5,6 +5,9 @@ long it lasted; a tick that raises is recorded once for a run of the same failur
 from __future__ import annotations
 
 import functools
+import getpass
+import logging
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,11 +23,15 @@ from snapwatch.infra.clock import FixedClock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target, connect
 from snapwatch.infra.dbsession import Conn, DbSession
+from snapwatch.schedule import activity
 from snapwatch.schedule.scheduler import Scheduler
 from snapwatch.schedule.tick_events import TickEvents
+from snapwatch.service.activity_log import ActivityFollower
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)
+
+ME = f"{getpass.getuser()}@{socket.gethostname()}"
 
 make_site = functools.partial(support.sites.make_site, day=DAY, devices=1)
 
@@ -92,4 +99,23 @@ async def test_a_tick_that_raises_is_recorded_once_for_a_run_of_the_same_failure
     assert [(e["kind"], e["result"]) for e in trail(migrated_dsn)] == [
         ("tick_failed", "failed: schema not ready"),
         ("tick_failed", "failed: lock timeout"),
+    ]
+
+
+async def test_the_daemon_logs_what_others_record_once_and_not_its_own_nor_older_entries(
+    conn: Conn, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="snapwatch.service.activity_log")
+    await activity.record(conn, activity.PAUSE, scope="all sites", process="cli pid 1")
+    follower = ActivityFollower(lambda: "daemon me")
+    await follower.follow(conn)  # where the trail is: older entries are not logged
+    await activity.record(
+        conn, activity.FORCE, scope="Pier 4", result="refused: no devices", process="cli pid 1"
+    )
+    await activity.record(conn, activity.TICK_WROTE, scope="all sites", process="daemon me")
+    await follower.follow(conn)
+    await follower.follow(conn)  # nothing new
+    lines = [r for r in caplog.records if getattr(r, "event", None) == "activity"]
+    assert [r.getMessage() for r in lines] == [
+        f"force Pier 4 by {ME} (cli pid 1): refused: no devices"
     ]
