@@ -69,10 +69,10 @@ def settings(dsn: str, exports: Path, **extra: Any) -> Settings:
     return load_settings(overrides={"dsn": dsn, "ui": ui, **extra})[0]
 
 
-def trail(rows: Rows) -> list[tuple[str, str, str, str, str, Any]]:
+def trail(rows: Rows) -> list[tuple[Any, ...]]:
     """(kind, actor, process, scope, result, detail) of every entry, oldest first."""
     return [
-        tuple(r)  # type: ignore[misc]
+        tuple(r)
         for r in rows.conn.execute(
             "SELECT kind, actor, process, scope, result, detail FROM snapwatch.activity ORDER BY at"
         ).fetchall()
