@@ -207,3 +207,5 @@ sites_total  # unused variable (snapwatch/schedule/history/runs.py:66)
 # snapwatch.schedule.pauses: a pause row is read by name (class_row) and printed whole by
 # status --json (dataclasses.asdict)
 changed_at  # unused variable (snapwatch/schedule/pauses.py:35)
+activity_filter  # unused variable (snapwatch/infra/config.py)
+activity_close  # unused variable (snapwatch/infra/config.py)

@@ -39,6 +39,7 @@ from snapwatch.infra.errors import (
 )
 from snapwatch.infra.logs import configure_logging
 from snapwatch.infra.redact import dsn_password, redact
+from snapwatch.schedule.activity import pid_label, set_process
 from snapwatch.text.inert import InertStream, printable
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -82,6 +83,7 @@ def _main(argv: Sequence[str] | None) -> int:
         limits = settings.database
         configure_logging("debug" if debug else settings.log_level, settings.log_format, *secrets)
         _install_sigterm()
+        set_process(pid_label("daemon" if args.daemon else "cli"), logged=args.daemon)
         handler = _cmd_daemon if args.daemon else HANDLERS.get(args.command or "app", _run_app)
         args.config_source = source
         return handler(args, settings)

@@ -55,6 +55,10 @@ def status_json(report: StatusReport) -> dict[str, Any]:
             }
             for b in report.backfills
         ],
+        "activity": [
+            json_values({**dataclasses.asdict(a), "detail_text": a.detail_text})
+            for a in report.activity
+        ],
         "access": _access_json(report.access),
         "pg_cron": json_values(
             {

@@ -41,7 +41,7 @@ def render_status(report: StatusReport) -> str:
     if off is not None:
         lines.append(_cut(f"clock: {off} (its time is used)", WIDTH))
     lines += ["", *_sites(report), "", *_instances(report), "", *_pauses(report)]
-    lines += ["", *_backfills(report)]
+    lines += ["", *_backfills(report), "", *_activity(report)]
     lines += ["", *_cron(report), "", *_other_writers(report.writers)]
     lines += ["", *_access(report.access)]
     return "\n".join(map(printable, lines)) + "\n"
@@ -166,6 +166,22 @@ def _backfills(report: StatusReport) -> list[str]:
     for b in report.backfills:
         lines += textwrap.wrap(b.line(report.as_of), WIDTH, subsequent_indent="  ")
     return lines
+
+
+def _activity(report: StatusReport) -> list[str]:
+    """The latest entries of the trail, newest first: when, what, where, who, result, and
+    the detail on the line below."""
+    if not report.activity:
+        return ["RECENT ACTIVITY none"]
+    now = report.as_of
+    rows = [[_ago(a.at, now), a.kind, a.where, a.actor, a.result] for a in report.activity]
+    lines = table(["WHEN", "WHAT", "SITE", "WHO", "RESULT"], rows, shrink={2: 16, 4: 30})
+    out = [f"RECENT ACTIVITY {len(report.activity)} latest", lines[0]]
+    for entry, line in zip(report.activity, lines[1:], strict=True):
+        out.append(line)
+        if entry.detail_text:
+            out.append(_cut(f"    {entry.detail_text}", WIDTH))
+    return out
 
 
 def _pauses(report: StatusReport) -> list[str]:

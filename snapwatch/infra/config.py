@@ -231,6 +231,11 @@ class KeysSettings(_Section):
     inspect_copy_id: str = Field("y", min_length=1, description="copy the snapshot's id")
     inspect_copy_document: str = Field("Y", min_length=1, description="copy the document")
     inspect_export_csv: str = Field("w", min_length=1, description="the device table as CSV")
+    activity: str = Field("A", min_length=1, description="the activity trail")
+    activity_filter: str = Field("slash", min_length=1, description="filter the activity")
+    activity_close: str = Field(
+        "escape", min_length=1, description="clear the activity filter, or back"
+    )
 
 
 class DemoSettings(_Section):

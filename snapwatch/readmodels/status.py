@@ -14,6 +14,7 @@ from psycopg import AsyncConnection
 from snapwatch.infra.access import AccessReport, check_access
 from snapwatch.infra.config import Settings
 from snapwatch.infra.pooler import Pooler
+from snapwatch.readmodels.activity import ActivityEntry, read_activity
 from snapwatch.schedule.health import (
     InstanceHealth,
     SiteHealth,
@@ -53,6 +54,12 @@ class StatusReport:
     """The pooler mode the connection is in, and why."""
     backfills: list[BackfillRun] = field(default_factory=list)
     """Backfills running, or finished within a day, newest first."""
+    activity: list[ActivityEntry] = field(default_factory=list)
+    """The latest entries of the activity trail, newest first."""
+
+
+RECENT_ACTIVITY = 10
+"""Entries of the activity trail ``status`` shows."""
 
 
 async def read_status(
@@ -74,6 +81,7 @@ async def read_status(
     warning = conflict_warning(cron, instances)
     access = await check_access(conn)
     backfills = await recent_backfills(conn, now)
+    recent = await read_activity(conn, limit=RECENT_ACTIVITY)
     return StatusReport(
         now,
         database,
@@ -86,6 +94,7 @@ async def read_status(
         access,
         pooler=pooler,
         backfills=backfills,
+        activity=recent,
     )
 
 

@@ -25,6 +25,7 @@ from psycopg.rows import dict_row
 from snapwatch.infra.clock import Clock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.errors import EXIT_SITE_FAILED, ConfigError, SnapwatchError
+from snapwatch.schedule import activity
 from snapwatch.schedule.cadence import Reason
 from snapwatch.schedule.instances import Identity
 from snapwatch.schedule.pauses import PauseRecord, active_pauses
@@ -113,21 +114,61 @@ async def force(
     """Write the current slot of one site (or of every eligible site) as of ``now``.
 
     A single site that is not eligible raises :class:`ActionRefused` naming the reason
-    (nothing is written or recorded); with ``site=None`` the sites that are not eligible
-    are listed with their reasons."""
+    (nothing is written; the refusal is recorded in the activity trail); with
+    ``site=None`` the sites that are not eligible are listed with their reasons. The
+    force is recorded in the trail with its counts and result."""
     if site is not None:
         views = await load_sites(conn, now, site)
-        if not views:
-            raise ActionRefused(f"cannot force site {site}: it no longer exists")
-        view = views[0]
-        if view.reason is not None:
-            raise ActionRefused(
-                f"cannot force {view.facts.site_name!r}: {reason_label(view.reason)}"
+        why = "it no longer exists" if not views else None
+        if views and views[0].reason is not None:
+            why = reason_label(views[0].reason)
+        if why is not None:
+            name = repr(views[0].facts.site_name) if views else f"site {site}"
+            await activity.record(
+                conn,
+                activity.FORCE,
+                site_id=site,
+                scope=views[0].facts.site_name if views else str(site),
+                detail={"as_of": now},
+                result=activity.refused(why),
             )
+            raise ActionRefused(f"cannot force {name}: {why}")
     report = await run_tick(conn, settings, now, site=site, force=True, wall=wall)
     run_id = await record_run(conn, report, None)
     items = [item for o in report.outcomes for item in _items(o)]
-    return ForceResult(report.as_of, site, items, run_id)
+    result = ForceResult(report.as_of, site, items, run_id)
+    await _record_force(conn, result)
+    return result
+
+
+async def _record_force(conn: AsyncConnection[Any], result: ForceResult) -> None:
+    skipped = [i for i in result.items if i.outcome == "skipped"]
+    detail: dict[str, Any] = {
+        "as_of": result.as_of,
+        "run_id": result.run_id,
+        "written": len(result.written),
+        "skipped": len(skipped),
+        "failed": len(result.failed),
+        "wakes": [i.wake_number for i in result.written],
+    }
+    if result.failed:
+        first = result.failed[0]
+        outcome = activity.failed(f"{first.site_name}: {first.error}")
+        detail["error"] = first.error
+    elif result.site is not None and not result.written:
+        why = skipped[0].reason if skipped and skipped[0].reason else "not_due"
+        outcome = f"nothing written: {refusal(why)}"
+    else:
+        outcome = activity.OK
+    names = {i.site_name for i in result.items}
+    await activity.record(
+        conn,
+        activity.FORCE if result.site is not None else activity.FORCE_ALL,
+        site_id=result.site,
+        scope=names.pop() if result.site is not None and len(names) == 1 else activity.ALL_SITES,
+        detail=detail,
+        result=outcome,
+    )
 
 
 def _items(o: SiteOutcome) -> list[ForceItem]:
@@ -186,6 +227,8 @@ SELECT c.pause_id, c.site_id, s.name AS site_name, c.paused_by, c.paused_at, c.r
   LEFT JOIN sites s ON s.site_id = c.site_id
 """
 
+SITE_NAME_SQL = "SELECT name FROM sites WHERE site_id = %(site)s"
+
 RESUME_SQL = """
 UPDATE snapwatch.pauses
    SET resumed_at = %(now)s, resumed_by = %(who)s
@@ -205,17 +248,37 @@ async def pause(
     """Pause snapshots of one site (or of every site, ``site=None``) from ``now`` until
     ``until`` (None: until resumed). An already paused scope keeps its pause
     (``created=False``); a ``reason`` or ``until`` given changes it (``changed=True``).
-    An empty or blank ``reason`` is no reason."""
-    if until is not None and until <= now:
-        raise ConfigError("a pause must end after it starts")
+    An empty or blank ``reason`` is no reason. Recorded in the activity trail, in the
+    pause's transaction (a refusal too)."""
     reason = reason.strip() if reason is not None else None
     reason = reason or None
     author = who or Identity.current().who
+    detail = {"reason": reason, "until": until, "seconds": _seconds(now, until)}
+    if until is not None and until <= now:
+        await activity.record(
+            conn,
+            activity.PAUSE,
+            site_id=site,
+            scope=await _scope(conn, site),
+            detail=detail,
+            result=activity.refused("it would end before it starts"),
+            actor=author,
+        )
+        raise ConfigError("a pause must end after it starts")
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (PAUSE_LOCK_KEY,))
         existing = await active_pauses(conn, now, site=site, scoped=True)
         if existing and reason is None and until is None:
-            return dataclasses.replace(existing[0], created=False)
+            record = dataclasses.replace(existing[0], created=False)
+            await _record_pause(
+                conn,
+                activity.PAUSE,
+                record,
+                detail=detail,
+                result="ok: already paused",
+                author=author,
+            )
+            return record
         if existing:
             async with conn.cursor(row_factory=dict_row) as cur:
                 await cur.execute(
@@ -231,26 +294,84 @@ async def pause(
                 )
                 changed = await cur.fetchone()
             assert changed is not None
-            return PauseRecord(**changed, created=False, changed=True)
+            record = PauseRecord(**changed, created=False, changed=True)
+            await _record_pause(
+                conn,
+                activity.PAUSE_CHANGE,
+                record,
+                detail=detail,
+                result=activity.OK,
+                author=author,
+            )
+            return record
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
                 INSERT_SQL,
                 {"site": site, "who": author, "now": now, "reason": reason, "until": until},
             )
             row = await cur.fetchone()
-    assert row is not None
-    return PauseRecord(**row)
+        assert row is not None
+        record = PauseRecord(**row)
+        await _record_pause(
+            conn, activity.PAUSE, record, detail=detail, result=activity.OK, author=author
+        )
+    return record
+
+
+def _seconds(now: datetime, until: datetime | None) -> float | None:
+    return None if until is None else (until - now).total_seconds()
+
+
+async def _scope(conn: AsyncConnection[Any], site: UUID | None) -> str:
+    """The scope's words in the trail: the site's name, or ``all sites``."""
+    if site is None:
+        return activity.ALL_SITES
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(SITE_NAME_SQL, {"site": site})
+        row = await cur.fetchone()
+    return str(row["name"]) if row is not None else str(site)
+
+
+async def _record_pause(
+    conn: AsyncConnection[Any],
+    kind: str,
+    record: PauseRecord,
+    *,
+    detail: dict[str, Any],
+    result: str,
+    author: str,
+) -> None:
+    scope = activity.ALL_SITES if record.site_id is None else record.site_name
+    await activity.record(
+        conn,
+        kind,
+        site_id=record.site_id,
+        scope=scope or str(record.site_id),
+        detail={**detail, "pause_id": record.pause_id, "paused_by": record.paused_by},
+        result=result,
+        actor=author,
+    )
 
 
 async def resume(
     conn: AsyncConnection[Any], now: datetime, *, site: UUID | None, who: str | None = None
 ) -> int:
     """End the pauses of exactly this scope (``site=None``: the global ones) at ``now``;
-    returns how many were in force (0: it was not paused, which is not an error)."""
+    returns how many were in force (0: it was not paused, which is not an error).
+    Recorded in the activity trail, in the resume's transaction."""
     author = who or Identity.current().who
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (PAUSE_LOCK_KEY,))
         held = [p.pause_id for p in await active_pauses(conn, now, site=site, scoped=True)]
         if held:
             await conn.execute(RESUME_SQL, {"pauses": held, "who": author, "now": now})
+        await activity.record(
+            conn,
+            activity.RESUME,
+            site_id=site,
+            scope=await _scope(conn, site),
+            detail={"ended": len(held)},
+            result=activity.OK if held else "ok: not paused",
+            actor=author,
+        )
         return len(held)

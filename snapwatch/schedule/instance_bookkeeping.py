@@ -52,6 +52,10 @@ class InstanceBookkeeping:
         self._pruned_at: float | None = None
 
     @property
+    def mode(self) -> Mode:
+        return self._mode
+
+    @property
     def instance_id(self) -> UUID | None:
         return self._instance_id
 

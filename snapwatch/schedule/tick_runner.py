@@ -25,6 +25,7 @@ from snapwatch.schedule.instances import record_tick
 from snapwatch.schedule.pauses import active_pauses
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.tick import run_tick
+from snapwatch.schedule.tick_events import TickEvents
 from snapwatch.schedule.tick_report import TickReport
 
 # The scheduler's events keep the scheduler's logger name (``logger`` in a JSON log line).
@@ -114,6 +115,8 @@ class TickRunner:
         self._logged_error: str | None = None
         self._clock_off = False
         self._warned: tuple[str, ...] = ()
+        self._events = TickEvents(books.mode)
+        """What goes in the activity trail (writes, failures, outages, conflicts)."""
 
     async def tick(self) -> TickOutcome:
         started = self._wall.now()
@@ -122,6 +125,7 @@ class TickRunner:
                 outcome = await self._run(conn, started)
         except DatabaseUnreachable as exc:
             outcome = self._failed(started, str(exc), db_down=True)
+            self._events.unreachable(started, str(exc))
         except Exception as exc:  # the scheduler outlives any tick
             outcome = self._failed(started, self._books.said(exc))
             await self._record_failure(outcome)
@@ -154,6 +158,7 @@ class TickRunner:
         access = await require_access(conn, Job.SCHEDULE)
         self._warn(access.warnings)
         instance_id = await self._books.register(conn)
+        await self._trail(conn, self._events.reached(conn, instance_id, started))
         as_of = self._clock.now()
         paused = await global_pause_active(conn, as_of)
         report = await run_tick(
@@ -165,6 +170,7 @@ class TickRunner:
             interrupt=self._interrupt,
         )
         await record_run(conn, report, instance_id)
+        await self._trail(conn, self._events.ticked(conn, instance_id, report))
         error = first_failure(report)
         next_tick = self._next_tick_at()
         finished = self._wall.now()
@@ -193,6 +199,10 @@ class TickRunner:
             clock_offset_seconds=self.clock_offset_seconds,
             warnings=access.warnings,
         )
+
+    async def _trail(self, conn: Conn, work: Awaitable[None]) -> None:
+        """An entry of the activity trail: its failure is logged, never the tick's."""
+        await self._books.guarded(conn, work, "activity_unrecorded")
 
     async def _sync_clocks(self, conn: Conn) -> None:
         """Measure the database's clock again: the as-of clock's and the wall's."""
@@ -247,6 +257,8 @@ class TickRunner:
                     paused=False,
                     error=outcome.error,
                 )
+                assert outcome.error is not None
+                await self._trail(conn, self._events.raised(conn, instance_id, outcome.error))
         except Exception as exc:
             log.debug("failed tick not recorded: %s", self._books.said(exc))
 

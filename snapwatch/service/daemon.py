@@ -48,11 +48,14 @@ from snapwatch.infra.db import Target, resolve_target, translate
 from snapwatch.infra.dbsession import Conn, DbSession, DbState
 from snapwatch.infra.errors import EXIT_OK, ConfigError, DatabaseReadOnly
 from snapwatch.infra.logs import log_event
+from snapwatch.schedule.conflict_events import ConflictWatch
 from snapwatch.schedule.health import count_states, read_site_health
 from snapwatch.schedule.instances import Identity
 from snapwatch.schedule.scheduler import Scheduler
+from snapwatch.schedule.tick_events import instance_process
 from snapwatch.schedule.tick_report import TickReport
 from snapwatch.schedule.tick_runner import AfterTick, TickOutcome
+from snapwatch.service.activity_log import ActivityFollower
 from snapwatch.service.metrics import Health, Metrics, MetricsServer, wsgi_app
 
 log = logging.getLogger(__name__)
@@ -115,6 +118,7 @@ class Daemon:
         self.tick_seconds = options.tick_seconds or settings.scheduler.tick_seconds
         self.metrics = Metrics()
         self.health: Health | None = None
+        self.scheduler: Scheduler | None = None
         self.stop = asyncio.Event()
         self._signals = 0
 
@@ -176,8 +180,9 @@ class Daemon:
             wall=self.wall,
             on_tick=self._ticked,
             tick_seconds=self.tick_seconds,
-            after_tick=self._site_health_reader(),
+            after_tick=self._after_tick(),
         )
+        self.scheduler = scheduler
         if self.health is not None:
             self.health.limit_seconds = 2 * scheduler.tick_seconds + scheduler.jitter_seconds
         if self.stop.is_set():
@@ -231,15 +236,26 @@ class Daemon:
         )
         return MetricsServer(wsgi_app(self.metrics, self.health), host, port)
 
-    def _site_health_reader(self) -> AfterTick | None:
-        """Sites by health state for ``snapwatch_sites``, read after each tick (only when
-        metrics are served: it costs a read of every site)."""
-        if self.health is None:
-            return None
-        settings, metrics = self.settings, self.metrics
+    def _after_tick(self) -> AfterTick:
+        """After each tick: the trail's new entries logged, a pg_cron conflict recorded
+        (hourly); the sites by health state for
+        ``snapwatch_sites`` when metrics are served (it costs a read of every site)."""
+        settings, metrics, health = self.settings, self.metrics, self.health
+
+        def own() -> str | None:
+            instance = self.scheduler.instance_id if self.scheduler is not None else None
+            return instance_process("daemon", instance) if instance is not None else None
+
+        follower = ActivityFollower(own)
+        conflicts = ConflictWatch(
+            "daemon", lambda: self.scheduler.instance_id if self.scheduler else None
+        )
 
         async def after_tick(conn: Conn, now: datetime) -> None:
-            metrics.site_states(count_states(await read_site_health(conn, now, settings)))
+            await follower.follow(conn)
+            await conflicts.look(conn, now)
+            if health is not None:
+                metrics.site_states(count_states(await read_site_health(conn, now, settings)))
 
         return after_tick
 

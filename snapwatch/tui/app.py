@@ -22,6 +22,7 @@ from snapwatch.infra.clock import Clock, SystemClock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target
 from snapwatch.infra.dbsession import DbState
+from snapwatch.schedule import activity
 from snapwatch.tui import keymap
 from snapwatch.tui.base import BaseApp, run_to_end
 from snapwatch.tui.data import AppData
@@ -67,6 +68,7 @@ class SnapwatchApp(BaseApp):
         """``clock`` is the as-of clock (the demo's accelerated one); ``wall`` times
         ticks. ``scheduler`` False (or ``settings.read_only``) only watches."""
         super().__init__(log_path)
+        activity.set_process(activity.pid_label("app"), logged=True)  # lines of the log view
         self.title = title
         self.settings = settings
         self.clock = clock

@@ -9,17 +9,22 @@ is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from textual.app import App
+from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 
 from snapwatch.infra.config import Settings
 from snapwatch.inspection.export import document_text
 from snapwatch.inspection.view import StoredSnapshot
+from snapwatch.schedule import activity
 from snapwatch.text.inert import inert_json
+from snapwatch.tui.data import AppData
+from snapwatch.tui.trail import note_soon
 
 SHORT_ID = 8
 """Characters of an id the notification shows (the clipboard gets all of it)."""
@@ -55,11 +60,29 @@ def size_text(text: str) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-def write_export(settings: Settings, write: Callable[[Path], Path]) -> tuple[str, SeverityLevel]:
+def write_export(
+    node: DOMNode,
+    data: AppData,
+    settings: Settings,
+    write: Callable[[Path], Path],
+    what: Mapping[str, Any],
+    *,
+    site_id: UUID | None = None,
+    scope: str = "",
+) -> tuple[str, SeverityLevel]:
     """Run ``write`` with the directory every export goes to (``ui.export_dir``, else the
-    current directory); what to say about it (the new file's path, or why it failed)."""
+    current directory), record the export (``what`` and the file, or why it failed) in
+    the activity trail, and say what to tell the operator: the new file's path, or why."""
+    directory = settings.ui.export_dir or Path.cwd()
+    said: tuple[str, SeverityLevel]
     try:
-        path = write(settings.ui.export_dir or Path.cwd())
+        path = write(directory)
     except (OSError, ValueError) as exc:
-        return f"export failed: {exc}", "error"
-    return f"exported to {path}", "information"
+        detail, result = {**what, "directory": directory}, activity.failed(str(exc))
+        said = (f"export failed: {exc}", "error")
+    else:
+        detail, result = {**what, "file": path}, activity.OK
+        said = (f"exported to {path}", "information")
+    note_soon(node, data, activity.EXPORT, site_id=site_id, scope=scope, detail=detail,
+              result=result)  # fmt: skip
+    return said

@@ -93,6 +93,9 @@ MAIN_ACTIONS: tuple[KeyAction, ...] = (
         "MGI sparklines and chart: fixed 0–1 or fitted to the site's data",
         show=False,
     ),
+    KeyAction(
+        "activity", "activity", "Activity", "the activity trail: who did what, when", show=False
+    ),
 )
 INSPECT_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(
@@ -181,7 +184,11 @@ RUNS_ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction("runs_close", "close", "Back", "back one level"),
 )
-ACTIONS = MAIN_ACTIONS + INSPECT_ACTIONS + HISTORY_ACTIONS + RUNS_ACTIONS
+ACTIVITY_ACTIONS: tuple[KeyAction, ...] = (
+    KeyAction("activity_filter", "filter", "Filter", "filter by what, who, site, result, detail"),
+    KeyAction("activity_close", "close", "Back", "clear the filter, or back to the live screen"),
+)
+ACTIONS = MAIN_ACTIONS + INSPECT_ACTIONS + HISTORY_ACTIONS + RUNS_ACTIONS + ACTIVITY_ACTIONS
 """Every binding of the app: the ids of the ``[keys]`` section."""
 BY_ID = {a.id: a for a in ACTIONS}
 

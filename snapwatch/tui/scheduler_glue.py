@@ -18,6 +18,7 @@ from snapwatch.infra.clock import Clock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target
 from snapwatch.infra.dbsession import DbSession
+from snapwatch.schedule.conflict_events import ConflictWatch
 from snapwatch.schedule.scheduler import Scheduler
 from snapwatch.schedule.tick_runner import TickOutcome
 from snapwatch.tui.messages import Ticked
@@ -38,6 +39,7 @@ class EmbeddedScheduler:
     ) -> None:
         self._post = post
         self.db = DbSession(target, settings)
+        conflicts = ConflictWatch("tui", lambda: self.scheduler.instance_id)
         self.scheduler = Scheduler(
             self.db,
             settings,
@@ -46,6 +48,7 @@ class EmbeddedScheduler:
             wall=wall,
             on_tick=self._ticked,
             tick_seconds=tick_seconds,
+            after_tick=conflicts.look,  # a pg_cron conflict in the activity trail (hourly)
         )
         self.stopping = False
 

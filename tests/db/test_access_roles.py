@@ -121,7 +121,8 @@ def test_pause_and_resume_as_a_select_only_role_exit_2_naming_pauses(
     assert code == EXIT_USAGE
     assert one_line(err) == (
         f'role "{reader.name}" cannot pause or resume snapshots: no INSERT, UPDATE on'
-        f" snapwatch.pauses (the GRANTs: snapwatch migrate --print-owner-sql --writer"
+        " snapwatch.pauses (and 1 more rights; the GRANTs: snapwatch migrate --print-owner-sql"
+        f" --writer"
         f" {reader.name})"
     )
     assert count(fleet, "snapwatch.pauses") == 0
@@ -288,15 +289,16 @@ def test_migrate_check_says_what_the_role_can_and_cannot_do(
         f'role "{reader.name}" can read snapshots; cannot run the scheduler, pause or resume'
         " snapshots, backfill snapshots, replace or restore snapshots",
         f'  role "{reader.name}" cannot run the scheduler: no INSERT, UPDATE on'
-        " session_wake_snapshots (and 11 more rights; the GRANTs: snapwatch migrate"
-        f" --print-owner-sql --writer {reader.name})",
-        f'  role "{reader.name}" cannot pause or resume snapshots: no INSERT, UPDATE on'
-        f" snapwatch.pauses (the GRANTs: snapwatch migrate --print-owner-sql --writer"
-        f" {reader.name})",
-        f'  role "{reader.name}" cannot backfill snapshots: no INSERT, UPDATE on'
         " session_wake_snapshots (and 12 more rights; the GRANTs: snapwatch migrate"
         f" --print-owner-sql --writer {reader.name})",
+        f'  role "{reader.name}" cannot pause or resume snapshots: no INSERT, UPDATE on'
+        " snapwatch.pauses (and 1 more rights; the GRANTs: snapwatch migrate --print-owner-sql"
+        f" --writer"
+        f" {reader.name})",
+        f'  role "{reader.name}" cannot backfill snapshots: no INSERT, UPDATE on'
+        " session_wake_snapshots (and 13 more rights; the GRANTs: snapwatch migrate"
+        f" --print-owner-sql --writer {reader.name})",
         f'  role "{reader.name}" cannot replace or restore snapshots: no INSERT, UPDATE,'
-        " DELETE on session_wake_snapshots (and 14 more rights; grant them to"
+        " DELETE on session_wake_snapshots (and 15 more rights; grant them to"
         f" {reader.name}, or run as the owner)",
     ]

@@ -39,6 +39,7 @@ OWN_TABLES = {
     "run_sites",
     "provisional_snapshots",
     "replaced_snapshots",
+    "activity",
 }
 # Keyed like the snapshot row it marks, not by a uuid of its own.
 NATURAL_KEY_TABLES = {

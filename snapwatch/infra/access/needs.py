@@ -95,6 +95,7 @@ OWN_TABLES = (
     "provisional_snapshots",
     "clocks",
     "replaced_snapshots",
+    "activity",
 )
 
 
@@ -118,9 +119,13 @@ _SCHEDULE = (
     *_rights(SCHEMA, "scheduler_instances", Right.INSERT, Right.UPDATE, Right.DELETE),
     *_rights(SCHEMA, "provisional_snapshots", Right.INSERT, Right.DELETE),
     *_rights(SCHEMA, "clocks", Right.INSERT, Right.UPDATE),  # shared accelerated clocks
+    *_rights(SCHEMA, "activity", Right.INSERT),  # the trail of actions and events
 )
 
-_PAUSE = _rights(SCHEMA, "pauses", Right.INSERT, Right.UPDATE)
+_PAUSE = (
+    *_rights(SCHEMA, "pauses", Right.INSERT, Right.UPDATE),
+    *_rights(SCHEMA, "activity", Right.INSERT),
+)
 
 # A backfill updates its run as it goes (progress, counts).
 _BACKFILL = _rights(SCHEMA, "runs", Right.UPDATE)

@@ -28,6 +28,7 @@ from psycopg import AsyncConnection
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import lock_timeout_ms
 from snapwatch.infra.errors import error_line
+from snapwatch.schedule import activity
 from snapwatch.schedule.history.plan import BackfillOptions, Fill, SessionWork, SitePlan
 from snapwatch.schedule.history.runs import (
     BackfillTally,
@@ -124,9 +125,32 @@ class Backfill:
                 self.progress({"event": "site", "result": result})
         except BaseException as exc:
             await finish_run(self.conn, run, tally, self.now(), error=error_line(exc))
+            await self._record(run, tally, activity.failed(error_line(exc)))
             raise
         await finish_run(self.conn, run, tally, self.now())
+        await self._record(run, tally, _result(tally, self.stopped))
         return results
+
+    async def _record(self, run: UUID, tally: BackfillTally, result: str) -> None:
+        """The backfill in the activity trail, with its run and its counts."""
+        await activity.record(
+            self.conn,
+            activity.BACKFILL,
+            site_id=self.options.site,
+            scope=tally.scope,
+            detail={
+                "run_id": run,
+                "since": tally.since,
+                "until": tally.until,
+                "replace": sorted(self.options.replace),
+                "planned": tally.planned,
+                "written": tally.written,
+                "replaced": tally.replaced,
+                "sites_failed": tally.sites_failed,
+            },
+            result=result,
+            actor=self.options.who,
+        )
 
     async def _site(self, plan: SitePlan, run: UUID) -> SiteResult:
         audit = plan.audit
@@ -318,6 +342,12 @@ def _replacing(chunk: list[Fill], who: str, run: UUID) -> Replacing | None:
         reason="snapwatch backfill --replace " + ",".join(sorted({k for _, k in rows})),
         run_id=run,
     )
+
+
+def _result(tally: BackfillTally, stopped: bool) -> str:
+    if tally.sites_failed:
+        return activity.failed(f"{tally.sites_failed} site(s) failed")
+    return "ok: stopped early" if stopped else activity.OK
 
 
 def _count(tally: BackfillTally, result: SiteResult) -> None:

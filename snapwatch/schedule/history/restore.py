@@ -12,6 +12,8 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from snapwatch.schedule import activity
+
 PENDING_SQL = """
 SELECT r.replaced_id, r.snapshot_id, r.site_id, s.name AS site_name, r.session_id,
        r.wake_number, r.wake_round_start, r.wake_round_end, r.kind, r.replaced_at,
@@ -80,7 +82,8 @@ async def restore(
     conn: AsyncConnection[Any], now: datetime, *, site: UUID | None, who: str
 ) -> Restored:
     """Put every kept row of ``site`` (None: of every site) back; a site another process
-    is writing is left for a later run (counted in ``busy_sites``)."""
+    is writing is left for a later run (counted in ``busy_sites``). Recorded in the
+    activity trail."""
     result = Restored()
     by_site: dict[UUID, list[UUID]] = {}
     for row in await kept_rows(conn, site):
@@ -95,4 +98,13 @@ async def restore(
             await conn.execute(PUT_BACK_SQL, {"ids": ids})
             await conn.execute(MARK_SQL, {"ids": ids, "now": now, "who": who})
         result.restored += len(ids)
+    await activity.record(
+        conn,
+        activity.RESTORE,
+        site_id=site,
+        scope=activity.ALL_SITES if site is None else str(site),
+        detail={"restored": result.restored, "busy_sites": result.busy_sites},
+        result=activity.OK if not result.busy_sites else f"ok: {result.busy_sites} site(s) busy",
+        actor=who,
+    )
     return result

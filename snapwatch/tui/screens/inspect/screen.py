@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, on
@@ -339,22 +339,31 @@ class InspectScreen(ReadingScreen):
 
     def action_export(self) -> None:
         row = self.found.row
-        self.say(*self._write(lambda directory: export_snapshot(row, directory)))
+        what = {"snapshot_id": row.snapshot_id, "wake": row.wake_number}
+        self.say(*self._write(lambda directory: export_snapshot(row, directory), what))
 
     def action_export_session(self) -> None:
         session = self.found.row.session_id
 
         def write(rows: list[StoredSnapshot]) -> None:
-            self.say(*self._write(lambda directory: export_session(rows, directory)))
+            what = {"session_id": session, "snapshots": len(rows)}
+            self.say(*self._write(lambda directory: export_session(rows, directory), what))
 
         self.fetch(lambda conn: load_session_snapshots(conn, session), write)
 
-    def _write(self, write: Callable[[Path], Path]) -> tuple[str, SeverityLevel]:
-        return copying.write_export(self.context.settings, write)
+    def _write(
+        self, write: Callable[[Path], Path], what: dict[str, Any]
+    ) -> tuple[str, SeverityLevel]:
+        row = self.found.row
+        return copying.write_export(
+            self, self.data, self.context.settings, write, what,
+            site_id=row.site_id, scope=row.site_name,
+        )  # fmt: skip
 
     def action_export_csv(self) -> None:
         row, devices = self.found.row, self.found.view.devices
-        self.say(*self._write(lambda directory: export_devices(row, devices, directory)))
+        what = {"snapshot_id": row.snapshot_id, "wake": row.wake_number, "table": "devices"}
+        self.say(*self._write(lambda directory: export_devices(row, devices, directory), what))
 
     def action_copy_id(self) -> None:
         device = self.selected_device

@@ -17,10 +17,12 @@ from textual.widgets import DataTable
 from snapwatch.infra.dbsession import Conn
 from snapwatch.readmodels.sites import SiteOverview
 from snapwatch.readmodels.snapshots import SnapshotRow
+from snapwatch.schedule import activity
 from snapwatch.tui import keymap, operations
 from snapwatch.tui.data import error_line
 from snapwatch.tui.messages import ActionDone
 from snapwatch.tui.panes.sites import SitesPane
+from snapwatch.tui.screens.activity.screen import ActivityScreen
 from snapwatch.tui.screens.dialogs import ConfirmScreen, PauseRequest, PauseScreen
 from snapwatch.tui.screens.help import HelpScreen
 from snapwatch.tui.screens.history.screen import HistoryContext, HistoryScreen, HistorySite
@@ -30,6 +32,7 @@ from snapwatch.tui.screens.log import LogScreen
 from snapwatch.tui.screens.main.feeds import LiveFeeds
 from snapwatch.tui.screens.runs.base import RunsContext
 from snapwatch.tui.screens.runs.screen import RunsScreen
+from snapwatch.tui.trail import note_soon
 
 
 class PauseAsked(Message):
@@ -294,9 +297,14 @@ class OperatorActions(LiveFeeds):
         self._announce_refresh = True
         for feed in self.feeds:
             feed.request()
+        note_soon(self, self.services.data, activity.REFRESH, scope=activity.ALL_SITES)
 
     def action_log(self) -> None:
         self.app.push_screen(LogScreen(self.services.ring, self.services.log_path))
+
+    def action_activity(self) -> None:
+        services = self.services
+        self.app.push_screen(ActivityScreen(services.data, services.settings.keys))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.shown_keys(), self.help_notes()))

@@ -114,8 +114,11 @@ class CopyActions(OperatorActions):
         stamp = self.now().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
         header, rows = record_table(SiteOverview, sites)
         text, severity = copying.write_export(
+            self,
+            self.services.data,
             self.services.settings,
             lambda directory: export_table(f"snapwatch-sites-{stamp}", header, rows, directory),
+            {"table": "sites", "rows": len(rows)},
         )
         self.notify(text, severity=severity, timeout=8)
 

@@ -1,0 +1,1 @@
+"""The Activity screen: the trail of operator actions and scheduler events."""
