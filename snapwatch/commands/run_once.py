@@ -12,9 +12,11 @@ from snapwatch.infra.clock import command_now
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target
 from snapwatch.infra.errors import EXIT_DB_UNREACHABLE, EXIT_OK, EXIT_SITE_FAILED, ConfigError
+from snapwatch.schedule import activity
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.sitestate import resolve_site
 from snapwatch.schedule.tick import run_tick
+from snapwatch.schedule.tick_events import record_tick
 from snapwatch.schedule.tick_report import SiteOutcome, TickReport
 from snapwatch.text.inert import printable
 
@@ -50,6 +52,7 @@ async def run_once(
         site_id = (await resolve_site(conn, site)).site_id if site is not None else None
         report = await run_tick(conn, settings, at or now, site=site_id)
         await record_run(conn, report, None)
+        await record_tick(conn, activity.RUN_ONCE, report)
     finally:
         await conn.close()
     if as_json:

@@ -41,6 +41,7 @@ EXPORT: Final = "export"
 BACKFILL: Final = "backfill"
 RESTORE: Final = "restore"
 REFRESH: Final = "refresh"
+RUN_ONCE: Final = "run_once"
 # The schedulers' events.
 TICK_WROTE: Final = "tick_wrote"
 TICK_FAILED: Final = "tick_failed"

@@ -61,31 +61,10 @@ class TickEvents:
 
     async def ticked(self, conn: Conn, instance_id: UUID, report: TickReport) -> None:
         """A tick that wrote or failed something, with its counts."""
-        written = sum(len(o.written) for o in report.outcomes)
-        failed = report.failed
-        if not written and not failed:
-            self._failure = None
-            return
-        detail = {
-            "as_of": report.as_of,
-            "snapshots": written,
-            "sites_written": report.count("written"),
-            "sites_failed": len(failed),
-            "seconds": round(report.duration_seconds, 3),
-        }
-        if failed:
-            first = failed[0]
-            detail["error"] = f"{first.site_name}: {first.error}"
-        await activity.record(
-            conn,
-            activity.TICK_FAILED if failed else activity.TICK_WROTE,
-            site_id=failed[0].site_id if len(failed) == 1 else None,
-            scope=failed[0].site_name if len(failed) == 1 else activity.ALL_SITES,
-            detail=detail,
-            result=activity.failed(str(detail["error"])) if failed else activity.OK,
-            process=self.process(instance_id),
-        )
         self._failure = None
+        if any(o.written for o in report.outcomes) or report.failed:
+            kind = activity.TICK_FAILED if report.failed else activity.TICK_WROTE
+            await record_tick(conn, kind, report, process=self.process(instance_id))
 
     async def raised(self, conn: Conn, instance_id: UUID, error: str) -> None:
         """A tick that raised: recorded once for a run of the same error."""
@@ -100,3 +79,29 @@ class TickEvents:
             result=activity.failed(error),
             process=self.process(instance_id),
         )
+
+
+async def record_tick(
+    conn: Conn, kind: str, report: TickReport, *, process: str | None = None
+) -> None:
+    """One tick in the trail (a scheduler's, or ``snapwatch run-once``): its counts, and
+    the first failed site's error (the site itself when only one failed)."""
+    failed = report.failed
+    detail: dict[str, object] = {
+        "as_of": report.as_of,
+        "snapshots": sum(len(o.written) for o in report.outcomes),
+        "sites_written": report.count("written"),
+        "sites_failed": len(failed),
+        "seconds": round(report.duration_seconds, 3),
+    }
+    if failed:
+        detail["error"] = f"{failed[0].site_name}: {failed[0].error}"
+    await activity.record(
+        conn,
+        kind,
+        site_id=failed[0].site_id if len(failed) == 1 else None,
+        scope=failed[0].site_name if len(failed) == 1 else activity.ALL_SITES,
+        detail=detail,
+        result=activity.failed(str(detail["error"])) if failed else activity.OK,
+        process=process,
+    )

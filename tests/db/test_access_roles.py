@@ -302,3 +302,26 @@ def test_migrate_check_says_what_the_role_can_and_cannot_do(
         " DELETE on session_wake_snapshots (and 15 more rights; grant them to"
         f" {reader.name}, or run as the owner)",
     ]
+
+
+def test_a_writer_role_granted_before_the_activity_trail_keeps_writing_after_the_upgrade(
+    capsys: pytest.CaptureFixture[str], fleet: str, make_role: MakeRole
+) -> None:
+    writer = make_role(fleet)
+    grant_writer(fleet, writer.name)
+    reader = make_role(fleet)
+    grant_reader(fleet, reader.name)
+    # The schema as it was before version 9, with the rights granted then:
+    execute(
+        fleet,
+        "DROP TABLE snapwatch.activity",
+        "DELETE FROM snapwatch.schema_migrations WHERE version = 9",
+    )
+    assert run(capsys, "migrate", "--dsn", fleet)[0] == 0  # the owner upgrades
+    code, out, err = run(capsys, "run-once", "--dsn", writer.dsn)
+    assert (code, err) == (0, "")
+    assert "2 written" in out
+    assert count(fleet, "snapwatch.activity") == 1  # the run-once
+    code, out, err = run(capsys, "status", "--read-only", "--json", "--dsn", reader.dsn)
+    assert (code, err) == (0, "")
+    assert [e["kind"] for e in json.loads(out)["activity"]] == ["run_once"]

@@ -19,3 +19,23 @@ CREATE TABLE snapwatch.activity (
     result text NOT NULL DEFAULT 'ok'
 );
 CREATE INDEX idx_activity_at ON snapwatch.activity (at DESC);
+
+-- A role that already records runs records activity too, and a role that reads runs
+-- reads it: upgrading snapwatch must not stop a least-privilege writer role, granted
+-- by an earlier `migrate --print-owner-sql`, from scheduling and pausing.
+DO $$
+DECLARE
+    granted record;
+BEGIN
+    FOR granted IN
+        SELECT DISTINCT a.privilege_type, a.grantee::regrole AS role
+          FROM pg_class c, aclexplode(c.relacl) a
+         WHERE c.oid = 'snapwatch.runs'::regclass
+           AND a.privilege_type IN ('INSERT', 'SELECT')
+           AND a.grantee <> 0
+           AND a.grantee <> c.relowner
+    LOOP
+        EXECUTE format('GRANT %s ON snapwatch.activity TO %s', granted.privilege_type, granted.role);
+    END LOOP;
+END
+$$;
