@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
 from snapwatch.infra.config import KeysSettings
@@ -214,6 +214,16 @@ def bindings(actions: tuple[KeyAction, ...] = MAIN_ACTIONS) -> list[Binding]:
             )
         )
     return out
+
+
+def screen_bindings(actions: tuple[KeyAction, ...]) -> list[BindingType]:
+    """A screen's own actions, then help and quit with the main screen's keys (remapped
+    with them): what every full screen binds."""
+    return [
+        *bindings(actions),
+        Binding(default_key("help"), "help", BY_ID["help"].description, id="help"),
+        Binding(default_key("quit"), "app.quit", BY_ID["quit"].description, id="quit"),
+    ]
 
 
 def keymap(keys: KeysSettings) -> dict[str, str]:

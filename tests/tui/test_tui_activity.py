@@ -149,8 +149,7 @@ async def test_the_keys_actions_are_recorded_with_the_operator_and_the_apps_proc
 
 @pytest.fixture
 def forced(migrated_dsn: str, sites: dict[str, UUID]) -> dict[str, UUID]:
-    """The sites, with snapshots to export (written on the command line, which records
-    nothing: a tick is no operator action)."""
+    """The sites, with snapshots to export (written by ``run-once``, itself an entry)."""
     assert main(["run-once", "--at", NOW.isoformat(), "--dsn", migrated_dsn]) == 0
     return sites
 
@@ -160,7 +159,7 @@ async def test_read_only_records_nothing_and_fails_nothing(
 ) -> None:
     sites = forced
     before = trail(rows)
-    assert [kind for kind, *_ in before] == []
+    assert [kind for kind, *_ in before] == ["run_once"]
     app = make_app(
         migrated_dsn, settings=settings(migrated_dsn, tmp_path, read_only=True), tmp=tmp_path
     )

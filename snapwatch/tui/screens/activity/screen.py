@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import DataTable, Input, Static
 
 from snapwatch.infra.config import KeysSettings
@@ -41,11 +41,7 @@ class ActivityTable(KeyedTable):
 
 class ActivityScreen(ReadingScreen):
     ACTIONS = keymap.ACTIVITY_ACTIONS
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *keymap.bindings(keymap.ACTIVITY_ACTIONS),
-        Binding(keymap.default_key("help"), "help", "Help", id="help"),
-        Binding(keymap.default_key("quit"), "app.quit", "Quit", id="quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keymap.screen_bindings(keymap.ACTIVITY_ACTIONS)
     DEFAULT_CSS = """
     ActivityScreen { layout: vertical; }
     #activity-filter { height: 3; }

@@ -21,7 +21,7 @@ from uuid import UUID
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, ProgressBar, Static
@@ -98,11 +98,7 @@ class BackfillEnded(Message):
 
 class HistoryScreen(ReadingScreen):
     ACTIONS = keymap.HISTORY_ACTIONS
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *keymap.bindings(keymap.HISTORY_ACTIONS),
-        Binding(keymap.default_key("help"), "help", "Help", id="help"),
-        Binding(keymap.default_key("quit"), "app.quit", "Quit", id="quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keymap.screen_bindings(keymap.HISTORY_ACTIONS)
     DEFAULT_CSS = """
     HistoryScreen { layout: vertical; }
     #history-header { height: auto; padding: 0 1; background: $boost; }

@@ -64,11 +64,9 @@ class OpenTable(KeyedTable):
 
 class RunsBase(ReadingScreen):
     ACTIONS = keymap.RUNS_ACTIONS
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *keymap.bindings(tuple(a for a in keymap.RUNS_ACTIONS if a.id != "runs_open")),
-        Binding(keymap.default_key("help"), "help", "Help", id="help"),
-        Binding(keymap.default_key("quit"), "app.quit", "Quit", id="quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keymap.screen_bindings(
+        tuple(a for a in keymap.RUNS_ACTIONS if a.id != "runs_open")
+    )
     DEFAULT_CSS = """
     RunsBase { layout: vertical; }
     RunsBase .runs-header { height: auto; padding: 0 1; background: $boost; }
