@@ -174,7 +174,7 @@ def _activity(report: StatusReport) -> list[str]:
     if not report.activity:
         return ["RECENT ACTIVITY none"]
     now = report.as_of
-    rows = [[_ago(a.at, now), a.kind, a.where, a.actor, a.result] for a in report.activity]
+    rows = [[_ago(a.at, now), a.what, a.where, a.actor, a.result] for a in report.activity]
     lines = table(["WHEN", "WHAT", "SITE", "WHO", "RESULT"], rows, shrink={2: 16, 4: 30})
     out = [f"RECENT ACTIVITY {len(report.activity)} latest", lines[0]]
     for entry, line in zip(report.activity, lines[1:], strict=True):

@@ -20,6 +20,10 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from snapwatch.text.jsonvalues import json_values
+from snapwatch.text.labels import words
+from snapwatch.text.times import utc_text
+
 LATEST = 200
 """Entries read at most, by default."""
 
@@ -60,10 +64,18 @@ class ActivityEntry:
         return self.site_name if self.site_name is not None else self.scope
 
     @property
+    def what(self) -> str:
+        """The kind in words: ``tick wrote``, ``pause change``."""
+        return words(self.kind)
+
+    @property
     def detail_text(self) -> str:
-        """``reason=maintenance, until=2026-...``: the detail's set values, in order."""
+        """``reason maintenance, until 2026-12-07 18:00:00 UTC``: the detail's set values
+        in order, keys in words, instants to the second in UTC, numbers rounded."""
         return ", ".join(
-            f"{key}={_value(value)}" for key, value in self.detail.items() if value not in _EMPTY
+            f"{words(key)} {_value(value)}"
+            for key, value in self.detail.items()
+            if value not in _EMPTY
         )
 
 
@@ -73,7 +85,13 @@ _EMPTY: tuple[Any, ...] = (None, "", [], {})
 def _value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
-    return str(value)
+    if isinstance(value, str):
+        try:
+            at = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return utc_text(at) if at.tzinfo is not None and "T" in value else value
+    return str(json_values(value))
 
 
 async def read_activity(

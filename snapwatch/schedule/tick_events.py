@@ -88,11 +88,11 @@ async def record_tick(
     the first failed site's error (the site itself when only one failed)."""
     failed = report.failed
     detail: dict[str, object] = {
-        "as_of": report.as_of,
         "snapshots": sum(len(o.written) for o in report.outcomes),
         "sites_written": report.count("written"),
         "sites_failed": len(failed),
         "seconds": round(report.duration_seconds, 3),
+        "as_of": report.as_of,
     }
     if failed:
         detail["error"] = f"{failed[0].site_name}: {failed[0].error}"

@@ -40,7 +40,7 @@ class ActivityFollower:
                 log,
                 logging.WARNING if entry.result.startswith("failed") else logging.INFO,
                 "activity",
-                f"{entry.kind} {entry.where} by {entry.actor} ({entry.process}): {entry.result}",
+                f"{entry.what} {entry.where} by {entry.actor} ({entry.process}): {entry.result}",
                 kind=entry.kind,
                 actor=entry.actor,
                 process=entry.process,

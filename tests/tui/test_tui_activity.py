@@ -207,7 +207,7 @@ async def test_the_activity_screen_lists_newest_first_follows_the_head_and_filte
         screen = await open_activity(pilot, 3)
         assert kinds(screen) == ["tick_wrote", "force", "pause"]
         top = screen.table.shown_text(screen.table.row_keys[0])
-        assert top[0] == "03-10 12:02:00" and "tick_wrote" in top
+        assert top[0] == "03-10 12:02:00" and "tick wrote" in top
         assert screen.table.cursor_row == 0
         await pilot.press("down")  # the hostile name, whole and inert in the panel below
         await wait_for(

@@ -39,7 +39,7 @@ def entry_row(entry: ActivityEntry) -> Row:
         Cell(entry.at.strftime("%m-%d %H:%M:%S")),
         Cell(entry.actor),
         Cell(entry.process, "dim"),
-        Cell(entry.kind, "bold"),
+        Cell(entry.what, "bold"),
         Cell(entry.where),
         Cell(entry.result, result_style(entry.result)),
         Cell(entry.detail_text, "dim"),
@@ -51,7 +51,7 @@ def entry_text(entry: ActivityEntry) -> Text:
     return plain_lines(
         [
             f"{entry.at:%Y-%m-%d %H:%M:%S} UTC · {entry.actor} · {entry.process}",
-            f"{entry.kind} · {entry.where} · {entry.result}",
+            f"{entry.what} · {entry.where} · {entry.result}",
             entry.detail_text or "(no detail)",
         ]
     )
