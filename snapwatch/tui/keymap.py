@@ -64,6 +64,13 @@ MAIN_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("pane_snapshots", "pane('snapshots')", "Snapshots", "the snapshots pane", show=False),
     KeyAction("pane_devices", "pane('devices')", "Devices", "the devices pane", show=False),
     KeyAction("pane_health", "pane('health')", "Health", "the job health pane", show=False),
+    KeyAction(
+        "newest",
+        "newest",
+        "Newest",
+        "back to the newest snapshot (the list follows new ones again)",
+        show=False,
+    ),
 )
 INSPECT_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(
@@ -173,6 +180,12 @@ def inspect_binding() -> Binding:
     return Binding(
         default_key("inspect"), "screen.inspect", BY_ID["inspect"].description, id="inspect"
     )
+
+
+def newest_binding() -> Binding:
+    """``home`` on a list that follows its head: back to the newest row (before the
+    table's own use of the key); remapping ``newest`` moves it too."""
+    return Binding(default_key("newest"), "newest", BY_ID["newest"].description, id="newest")
 
 
 def shown_keys(

@@ -160,9 +160,9 @@ class KeyedTable(DataTable[Text]):
         for spec, width, cell in zip(self.SPECS, layout.widths, row, strict=True):
             if not width:
                 continue
-            text = cell.text
+            text = spec.shown_value(cell.text, layout.compact)
             if len(text) <= width and text.isascii():  # the common case, without measuring
-                out.append(cell)
+                out.append(cell if text is cell.text else Cell(text, cell.style))
             else:
                 out.append(Cell(fit(text, width, middle=spec.middle, tail=spec.tail), cell.style))
         return tuple(out)
