@@ -3,7 +3,7 @@
 Each column has a natural width (its label and widest value, never below a stable
 minimum so that a value growing by a digit does not reflow the table). When everything
 fits, the growing column takes what is left, so the table spans its pane. When it does
-not fit: first the short labels and short values (``sched`` for ``schedule``), then
+not fit: first the short labels, then the short values (``sched`` for ``schedule``), then
 columns give up width in their shrink order (the lowest first) down to their minimum,
 and columns that may be hidden are hidden rather than shown as ellipses. A column
 shrinks only when every column before it in that order is at its minimum or hidden: a
@@ -49,9 +49,8 @@ class ColumnSpec:
     tail: bool = False
     """Shortened by keeping its end, without an ellipsis (a sparkline's newest values)."""
     short_values: tuple[tuple[str, str], ...] = ()
-    """Known values and their abbreviations, shown with the short labels. A value that is
-    there or not (a flag) abbreviated to the short label's width keeps the column's width
-    whether any row has it."""
+    """Known values and their abbreviations: planned for when the short labels are not
+    enough, and shown wherever the value itself does not fit (rather than cut)."""
 
     def shown_label(self, compact: bool) -> str:
         return self.short_label if compact and self.short_label else self.label
@@ -60,9 +59,9 @@ class ColumnSpec:
     def abbreviations(self) -> dict[str, str]:
         return dict(self.short_values)
 
-    def shown_value(self, value: str, compact: bool) -> str:
-        """``value`` as shown: with the short labels, its abbreviation if it has one."""
-        return self.abbreviations.get(value, value) if compact else value
+    def shown_value(self, value: str, short: bool) -> str:
+        """``value``, or with ``short`` its abbreviation if it has one."""
+        return self.abbreviations.get(value, value) if short else value
 
 
 @dataclass(frozen=True)
@@ -81,13 +80,14 @@ def natural_widths(
     rows: Iterable[Sequence[str]],
     *,
     compact: bool,
+    short: bool = False,
 ) -> list[int]:
     widths = [max(cell_len(s.shown_label(compact)), s.stable_width) for s in specs]
     columns = list(zip(*rows, strict=True)) or [() for _ in specs]
     for i, values in enumerate(columns):
         spec = specs[i]
         for given in set(values):  # tables repeat their values: measure each once
-            value = spec.shown_value(given, compact)
+            value = spec.shown_value(given, short)
             widths[i] = max(widths[i], len(value) if value.isascii() else cell_len(value))
     for i, s in enumerate(specs):
         if s.max_width:
@@ -101,8 +101,11 @@ def _total(widths: Sequence[int]) -> int:
 
 def plan_layout(width: int, specs: Sequence[ColumnSpec], rows: Sequence[Sequence[str]]) -> Layout:
     """Column widths for a table ``width`` cells wide (scrollbar excluded)."""
-    for compact in (False, True):
-        widths = natural_widths(specs, rows, compact=compact)
+    abbreviated = any(s.short_values for s in specs)
+    for compact, short in ((False, False), (True, False), (True, True)):
+        if short and not abbreviated:
+            break
+        widths = natural_widths(specs, rows, compact=compact, short=short)
         for i, spec in enumerate(specs):  # it gets what is left anyway
             if spec.grow:
                 widths[i] = min(widths[i], max(spec.min_width, cell_len(spec.shown_label(compact))))
@@ -147,6 +150,17 @@ def _grown(width: int, specs: Sequence[ColumnSpec], widths: list[int], compact: 
             break
     labels = tuple(s.shown_label(compact) for s in specs)
     return Layout(compact=compact, widths=tuple(widths), labels=labels)
+
+
+def fit_value(spec: ColumnSpec, value: str, width: int) -> str:
+    """``value`` in ``width`` cells: as it is, else its abbreviation if that fits, else
+    shortened the column's way (:func:`fit`)."""
+    if cell_len(value) <= width:
+        return value
+    short = spec.abbreviations.get(value)
+    if short is not None and cell_len(short) <= width:
+        return short
+    return fit(value, width, middle=spec.middle, tail=spec.tail)
 
 
 def fit(value: str, width: int, *, middle: bool = False, tail: bool = False) -> str:

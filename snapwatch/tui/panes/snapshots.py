@@ -36,7 +36,7 @@ SPECS: tuple[ColumnSpec, ...] = (
         hideable=True,
         short_values=(("schedule", "sched"), ("catch-up", "catch"), ("backfill", "bfill")),
     ),
-    ColumnSpec("devices", "Devices", "Dev", right=True, min_width=2, shrink_rank=2, hideable=True),
+    ColumnSpec("devices", "Devices", "Dev", right=True, min_width=3, shrink_rank=2, hideable=True),
     ColumnSpec(
         "avg",
         "Avg MGI",
@@ -59,13 +59,21 @@ SPECS: tuple[ColumnSpec, ...] = (
     ),
     ColumnSpec("carried", "Carried", "CF", right=True, min_width=2, shrink_rank=1, hideable=True),
     ColumnSpec(
-        "prov", "Prov", "P", shrink_rank=6, hideable=True, grow=True, short_values=(("prov", "P"),)
+        "prov",
+        "Prov",
+        "P",
+        max_width=1,
+        shrink_rank=6,
+        hideable=True,
+        grow=True,
+        short_values=(("prov", "P"),),
     ),
 )
 """The site's name is shortened last: the other columns are hidden first, the least
-telling first (carried forward, devices, max, avg, trigger, provisional, time); the
-provisional flag is one cell under the short labels, so a provisional row never changes
-the columns."""
+telling first (carried forward, devices, max, avg, trigger, provisional, time). The
+provisional flag's column is as wide as its label (``P`` when short: the flag shows as
+``P`` unless the column has room for ``prov``), so a provisional row never changes the
+columns."""
 
 TRIGGERS = {
     "schedule": "schedule",

@@ -20,7 +20,7 @@ from textual.widgets import DataTable
 
 from snapwatch.text.inert import printable
 from snapwatch.tui import keymap
-from snapwatch.tui.columns import GAP, ColumnSpec, Layout, fit, plan_layout
+from snapwatch.tui.columns import GAP, ColumnSpec, Layout, fit_value, plan_layout
 
 
 class _Cell(NamedTuple):
@@ -160,11 +160,11 @@ class KeyedTable(DataTable[Text]):
         for spec, width, cell in zip(self.SPECS, layout.widths, row, strict=True):
             if not width:
                 continue
-            text = spec.shown_value(cell.text, layout.compact)
+            text = cell.text
             if len(text) <= width and text.isascii():  # the common case, without measuring
-                out.append(cell if text is cell.text else Cell(text, cell.style))
+                out.append(cell)
             else:
-                out.append(Cell(fit(text, width, middle=spec.middle, tail=spec.tail), cell.style))
+                out.append(Cell(fit_value(spec, text, width), cell.style))
         return tuple(out)
 
     def _shown_specs(self, layout: Layout) -> list[tuple[ColumnSpec, str, int]]:
