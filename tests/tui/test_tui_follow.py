@@ -20,7 +20,7 @@ from support.live_fleet import eligible_fleet
 from support.overview_rows import Rows
 from textual.pilot import Pilot
 
-from snapwatch.tui.panes.snapshots import SnapshotsPane
+from snapwatch.tui.panes.snapshots import SnapshotsPane, SnapshotsTable
 from snapwatch.tui.screens.inspect.screen import InspectScreen
 
 SIZES = [(80, 24), (120, 40)]
@@ -53,9 +53,20 @@ def newest_in_view(pane: SnapshotsPane) -> bool:
     return table.cursor_row == 0 and table.scroll_y == 0
 
 
-def in_view(row: int, pane: SnapshotsPane) -> bool:
-    table = pane.table
-    return table.scroll_y <= row < table.scroll_y + table.size.height - 1  # the header row
+def screen_row(table: SnapshotsTable) -> float:
+    """The cursor's row on the screen (below the header)."""
+    return table.cursor_row - table.scroll_y
+
+
+def fleet(rows: Rows, count: int) -> None:
+    """``count`` hourly sites whose session started 3.5 h before ``NOW``: three slots owed
+    each, one more every hour."""
+    program = rows.program(rows.company("Follow Co"), "Follow Watch")
+    for n in range(count):
+        site = rows.site(program, f"Room {n + 1}", snapshot_cadence_hours=1, timezone="UTC")
+        rows.device(site)
+        start = NOW - timedelta(hours=3, minutes=30)
+        rows.session(site, start, start + timedelta(hours=24), "in_progress")
 
 
 async def written(pilot: Pilot[Any], dsn: str, at: datetime, rows: int) -> None:
@@ -70,19 +81,19 @@ async def written(pilot: Pilot[Any], dsn: str, at: datetime, rows: int) -> None:
 async def test_the_pane_follows_new_snapshots_and_keeps_the_chosen_one_by_key(
     migrated_dsn: str, rows: Rows, size: tuple[int, int]
 ) -> None:
-    eligible_fleet(rows)
+    fleet(rows, 5)
     app = make_app(migrated_dsn, listen=True)  # refresh every hour: only NOTIFY can do it
     async with app.run_test(size=size) as pilot:
-        await ready(pilot)
+        await ready(pilot, count=5)
         main = main_of(pilot)
         pane, table = main.snapshots_pane, main.snapshots_pane.table
         await wait_for(pilot, lambda: listening(pilot))
         await pilot.press("a", "2")  # every site's snapshots, in the snapshots pane
         await wait_for(pilot, lambda: "all sites" in title(pane))
-        await written(pilot, migrated_dsn, NOW, 6)  # three owed slots of two sites
+        await written(pilot, migrated_dsn, NOW, 15)  # three owed slots of five sites
         assert newest_in_view(pane)
 
-        await written(pilot, migrated_dsn, NOW + timedelta(hours=1), 8)
+        await written(pilot, migrated_dsn, NOW + timedelta(hours=1), 20)
         assert newest_in_view(pane)  # the cursor followed the head
         times = [pane.snapshots[key].created_at for key in table.row_keys]
         assert times[0] == max(times)
@@ -91,11 +102,11 @@ async def test_the_pane_follows_new_snapshots_and_keeps_the_chosen_one_by_key(
         await pilot.press("down", "down")
         chosen = table.cursor_key
         assert chosen is not None and chosen == table.row_keys[2]
-        await written(pilot, migrated_dsn, NOW + timedelta(hours=2), 10)
+        await written(pilot, migrated_dsn, NOW + timedelta(hours=2), 25)
         assert table.cursor_key == chosen  # the same snapshot, not the same row number
-        assert table.cursor_row == 4 and in_view(table.cursor_row, pane)
-        await wait_for(pilot, lambda: "↑ 2 newer" in title(pane))
-        assert table.newer == 2
+        assert table.cursor_row == 7 and screen_row(table) == 2  # it kept its place
+        await wait_for(pilot, lambda: "↑ 5 newer" in title(pane))
+        assert table.newer == 5
 
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, InspectScreen))
@@ -105,14 +116,14 @@ async def test_the_pane_follows_new_snapshots_and_keeps_the_chosen_one_by_key(
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, InspectScreen))
 
-        await written(pilot, migrated_dsn, NOW + timedelta(hours=3), 12)
-        assert table.cursor_key == chosen
-        await wait_for(pilot, lambda: "↑ 4 newer" in title(pane))
+        await written(pilot, migrated_dsn, NOW + timedelta(hours=3), 30)
+        assert table.cursor_key == chosen and screen_row(table) == 2
+        await wait_for(pilot, lambda: "↑ 10 newer" in title(pane))
 
         await pilot.press("home")  # back to the newest: following again
         await wait_for(pilot, lambda: "newer" not in title(pane))
         assert newest_in_view(pane) and table.newer == 0
-        await written(pilot, migrated_dsn, NOW + timedelta(hours=4), 14)
+        await written(pilot, migrated_dsn, NOW + timedelta(hours=4), 35)
         assert newest_in_view(pane)
         assert table.cursor_key == table.row_keys[0]
 

@@ -8,6 +8,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.columns import GAP, fit_value, natural_widths, plan_layout
 from snapwatch.tui.panes.snapshots import SPECS, SnapshotsTable
 
-DEMO_LIKE = [
+DEMO_LIKE: list[tuple[str, ...]] = [
     ("17:47", "Harborview Main Warehouse", "37", "schedule", "24", "0.05", "0.21", "16", ""),
     ("17:47", "Pier 4 Loading Dock", "9", "catch-up", "9", "0.41", "0.62", "2", ""),
     ("17:35", "Ripening Room A", "12", "force", "12", "0.10", "0.30", "0", ""),
@@ -37,7 +38,7 @@ SITE_SCOPE = [i for i, spec in enumerate(SPECS) if spec.key != "site"]
 
 
 def shown(
-    width: int, rows: list[tuple[str, ...]], columns: list[int] | None = None
+    width: int, rows: Sequence[tuple[str, ...]], columns: list[int] | None = None
 ) -> dict[str, int]:
     keep = columns if columns is not None else list(range(len(SPECS)))
     specs = [SPECS[i] for i in keep]

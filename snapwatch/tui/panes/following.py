@@ -29,14 +29,9 @@ from snapwatch.tui.panes.table import KeyedTable
 class NewerChanged(Message):
     """How many rows arrived above the kept row (0: the table follows its head)."""
 
-    def __init__(self, table: HeadFollowingTable, newer: int) -> None:
+    def __init__(self, newer: int) -> None:
         super().__init__()
-        self.table = table
         self.newer = newer
-
-    @property
-    def control(self) -> HeadFollowingTable:
-        return self.table
 
 
 class HeadFollowingTable(KeyedTable):
@@ -52,6 +47,8 @@ class HeadFollowingTable(KeyedTable):
         self._before: tuple[bool, frozenset[str], int] = (True, frozenset(), 0)
         """Before a change: whether the table followed its head, the keys shown, and the
         cursor's row on the screen."""
+        self._top: int | None = None
+        """The first row to show once the table is refreshed (a scroll not made yet)."""
         self.newer = 0
 
     @property
@@ -62,13 +59,14 @@ class HeadFollowingTable(KeyedTable):
         """The cursor to the newest row; new rows keep it there."""
         if self.row_count:
             self.move_cursor(row=0)
-        self.scroll_to(y=0, animate=False)
+        self._scroll_later(0)
         self._count()
 
     # -- the hooks of KeyedTable ------------------------------------------------------------
 
     def _apply(self) -> None:
-        screen_row = self.cursor_row - round(self.scroll_y)
+        top = self._top if self._top is not None else round(self.scroll_y)
+        screen_row = self.cursor_row - top
         self._before = (self.following, frozenset(self.row_keys), screen_row)
         self._applying = True
         try:
@@ -83,13 +81,23 @@ class HeadFollowingTable(KeyedTable):
             self._arrived.clear()
             if self.row_count:
                 self.move_cursor(row=0, scroll=False)
-            self.call_after_refresh(self.scroll_to, y=0, animate=False)
+            self._scroll_later(0)
             return
         keys = self.row_keys
         self._arrived = {k for k in keys if k not in shown or k in self._arrived}
         super()._restore_cursor(key)
-        target = max(0, self.cursor_row - screen_row)
-        self.call_after_refresh(self.scroll_to, y=target, animate=False)
+        self._scroll_later(max(0, self.cursor_row - screen_row))
+
+    def _scroll_later(self, top: int) -> None:
+        """After the refresh that gives the table its new height (and after the table's
+        own scroll to the cursor), so the kept row keeps its place on the screen."""
+        self._top = top
+        self.call_after_refresh(self._scroll)
+
+    def _scroll(self) -> None:
+        if self._top is not None:
+            self.scroll_to(y=self._top, animate=False)
+            self._top = None
 
     def action_newest(self) -> None:
         self.follow_head()
@@ -108,4 +116,4 @@ class HeadFollowingTable(KeyedTable):
         newer = sum(1 for key in above if key in self._arrived)
         if newer != self.newer:
             self.newer = newer
-            self.post_message(NewerChanged(self, newer))
+            self.post_message(NewerChanged(newer))

@@ -240,6 +240,8 @@ class KeyedTable(DataTable[Text]):
         self._shown[key] = shown
 
     def _restore_cursor(self, key: str | None) -> None:
+        """After a change, the cursor back on the row it was on (``key``): a subclass
+        may place it otherwise (:mod:`snapwatch.tui.panes.following`)."""
         if key is None or key not in self._shown:
             return
         index = self.get_row_index(key)

@@ -213,9 +213,8 @@ class OperatorActions(LiveFeeds):
         """On the snapshots pane, exactly the highlighted row (its key is the snapshot's
         id); elsewhere the selected site's latest snapshot."""
         key = self.snapshots_pane.table.cursor_key
-        if self.focused_pane() == "snapshots":
-            if key is not None:
-                self._inspect(snapshot_id=UUID(key))
+        if self.focused_pane() == "snapshots" and key is not None:
+            self._inspect(snapshot_id=UUID(key))
             return
         site = self._site_or_say()
         if site is not None:
