@@ -51,23 +51,6 @@ def test_main_screen_120x40(snap_compare: SnapCompare, demo_dsn: str, tmp_path: 
     assert snap_compare(demo_app(demo_dsn, tmp_path), terminal_size=(120, 40), run_before=settled)
 
 
-def test_main_screen_120x40_all_sites(
-    snap_compare: SnapCompare, demo_dsn: str, tmp_path: Path
-) -> None:
-    """Every site's snapshots: the site names in full, the columns that fit beside them."""
-
-    async def all_sites(pilot: Pilot[Any]) -> None:
-        await settled(pilot)
-        await pilot.press("a")
-        for _ in range(200):
-            if "all sites" in str(pilot.app.screen.query_one("#pane-snapshots").border_title):
-                break
-            await pilot.pause(0.02)
-        await pilot.pause(0.2)
-
-    assert snap_compare(demo_app(demo_dsn, tmp_path), terminal_size=(120, 40), run_before=all_sites)
-
-
 def test_main_screen_80x24_tabs(snap_compare: SnapCompare, demo_dsn: str, tmp_path: Path) -> None:
     assert snap_compare(demo_app(demo_dsn, tmp_path), terminal_size=(80, 24), run_before=settled)
 
