@@ -185,7 +185,10 @@ def inspect_binding() -> Binding:
 def newest_binding() -> Binding:
     """``home`` on a list that follows its head: back to the newest row (before the
     table's own use of the key); remapping ``newest`` moves it too."""
-    return Binding(default_key("newest"), "newest", BY_ID["newest"].description, id="newest")
+    action = BY_ID["newest"]
+    return Binding(
+        default_key(action.id), action.action, action.description, show=action.show, id=action.id
+    )
 
 
 def shown_keys(
