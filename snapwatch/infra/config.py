@@ -193,6 +193,7 @@ class KeysSettings(_Section):
     pane_snapshots: str = Field("2", min_length=1, description="the snapshots pane")
     pane_devices: str = Field("3", min_length=1, description="the devices pane")
     pane_health: str = Field("4", min_length=1, description="the job health pane")
+    newest: str = Field("home", min_length=1, description="back to the newest snapshot")
     inspect_previous: str = Field("left", min_length=1, description="previous snapshot")
     inspect_next: str = Field("right", min_length=1, description="next snapshot")
     inspect_first: str = Field("home", min_length=1, description="the session's first")

@@ -96,6 +96,13 @@ MAIN_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(
         "activity", "activity", "Activity", "the activity trail: who did what, when", show=False
     ),
+    KeyAction(
+        "newest",
+        "newest",
+        "Newest",
+        "back to the newest snapshot (the list follows new ones again)",
+        show=False,
+    ),
 )
 INSPECT_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(
@@ -248,6 +255,15 @@ def inspect_binding() -> Binding:
     footer shows it and remapping ``inspect`` moves it too."""
     return Binding(
         default_key("inspect"), "screen.inspect", BY_ID["inspect"].description, id="inspect"
+    )
+
+
+def newest_binding() -> Binding:
+    """``home`` on a list that follows its head: back to the newest row (before the
+    table's own use of the key); remapping ``newest`` moves it too."""
+    action = BY_ID["newest"]
+    return Binding(
+        default_key(action.id), action.action, action.description, show=action.show, id=action.id
     )
 
 

@@ -1,8 +1,10 @@
 """The Recent snapshots pane: the newest snapshots of all sites, or of the selected site.
 
 Rows are keyed by snapshot id (a provisional row replaced in place keeps its row). The
-title says whose snapshots show. Times are UTC write times: the hour and minute for
-today (by the app's clock), the date for older ones (inspecting a row shows it all).
+list follows its head (:mod:`snapwatch.tui.panes.following`): the title says whose
+snapshots show, and how many newer ones arrived above the row the operator keeps. Times
+are UTC write times: the hour and minute for today (by the app's clock), the date for
+older ones (inspecting a row shows it all).
 """
 
 from __future__ import annotations
@@ -10,25 +12,68 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from textual import on
 from textual.app import ComposeResult
 
 from snapwatch.readmodels.snapshots import SnapshotRow
 from snapwatch.tui.bands import score_colour
 from snapwatch.tui.columns import ColumnSpec
+from snapwatch.tui.panes.following import HeadFollowingTable, NewerChanged
 from snapwatch.tui.panes.pane import Pane
-from snapwatch.tui.panes.table import Cell, KeyedTable, Row
+from snapwatch.tui.panes.table import Cell, Row
 
 SPECS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("time", "Written", "UTC", stable_width=5, shrink_rank=8),
-    ColumnSpec("site", "Site", min_width=8, max_width=30, shrink_rank=7, middle=True),
-    ColumnSpec("wake", "Wake", "#", right=True, shrink_rank=6),
-    ColumnSpec("trigger", "Trigger", "Why", stable_width=5, shrink_rank=5),
-    ColumnSpec("devices", "Devices", "Dev", right=True, shrink_rank=1, hideable=True),
-    ColumnSpec("avg", "Avg MGI", "Avg", right=True, stable_width=4, shrink_rank=6),
-    ColumnSpec("max", "Max MGI", "Max", right=True, stable_width=4, shrink_rank=6),
-    ColumnSpec("carried", "Carried", "CF", right=True, min_width=2, shrink_rank=3),
-    ColumnSpec("prov", "Prov", "P", min_width=4, shrink_rank=4, grow=True),
+    ColumnSpec("time", "Written", "UTC", min_width=5, stable_width=5, shrink_rank=7, hideable=True),
+    ColumnSpec("site", "Site", min_width=8, max_width=30, shrink_rank=9, middle=True),
+    ColumnSpec("wake", "Wake", "#", right=True, shrink_rank=8),
+    ColumnSpec(
+        "trigger",
+        "Trigger",
+        "Why",
+        min_width=5,
+        stable_width=5,
+        shrink_rank=5,
+        hideable=True,
+        short_values=(("schedule", "sched"), ("catch-up", "catch"), ("backfill", "bfill")),
+    ),
+    ColumnSpec("devices", "Devices", "Dev", right=True, min_width=3, shrink_rank=2, hideable=True),
+    ColumnSpec(
+        "avg",
+        "Avg MGI",
+        "Avg",
+        right=True,
+        min_width=4,
+        stable_width=4,
+        shrink_rank=4,
+        hideable=True,
+    ),
+    ColumnSpec(
+        "max",
+        "Max MGI",
+        "Max",
+        right=True,
+        min_width=4,
+        stable_width=4,
+        shrink_rank=3,
+        hideable=True,
+    ),
+    ColumnSpec("carried", "Carried", "CF", right=True, min_width=2, shrink_rank=1, hideable=True),
+    ColumnSpec(
+        "prov",
+        "Prov",
+        "P",
+        max_width=1,
+        shrink_rank=6,
+        hideable=True,
+        grow=True,
+        short_values=(("prov", "P"),),
+    ),
 )
+"""The site's name is shortened last: the other columns are hidden first, the least
+telling first (carried forward, devices, max, avg, trigger, provisional, time). The
+provisional flag's column is as wide as its label (``P`` when short: the flag shows as
+``P`` unless the column has room for ``prov``), so a provisional row never changes the
+columns."""
 
 TRIGGERS = {
     "schedule": "schedule",
@@ -66,7 +111,7 @@ def snapshot_row(snap: SnapshotRow, now: datetime) -> Row:
     )
 
 
-class SnapshotsTable(KeyedTable):
+class SnapshotsTable(HeadFollowingTable):
     SPECS = SPECS
 
     def __init__(self) -> None:
@@ -78,22 +123,37 @@ class SnapshotsPane(Pane):
         super().__init__("snapshots", "Recent snapshots")
         self.table = SnapshotsTable()
         self.snapshots: dict[str, SnapshotRow] = {}
-        self.scope_name = "all sites"
+        self.scope: str | None = None
+        self.count = ""
 
     def compose(self) -> ComposeResult:
         yield self.table
 
     def on_mount(self) -> None:
-        self.set_title(self.scope_name)
+        self._title()
 
     def show(self, snapshots: Sequence[SnapshotRow], now: datetime, scope: str | None) -> None:
-        """``scope`` is the site's name, or None for all sites."""
-        self.scope_name = scope or "all sites"
+        """``scope`` is the site's name, or None for all sites: another scope is another
+        list, shown from its newest row."""
+        if scope != self.scope:
+            self.table.follow_head()
+        self.scope = scope
         self.snapshots = {str(s.snapshot_id): s for s in snapshots}
         rows = {key: snapshot_row(s, now) for key, s in self.snapshots.items()}
         self.table.hide_columns(frozenset() if scope is None else frozenset({"site"}))
         self.table.show_rows(rows)
-        self.set_title(self.scope_name, f"{len(rows)} newest" if rows else "none yet")
+        self.count = f"{len(rows)} newest" if rows else "none yet"
+        self._title()
+
+    @on(NewerChanged)
+    def _newer_changed(self, event: NewerChanged) -> None:
+        event.stop()
+        self._title()
+
+    def _title(self) -> None:
+        newer = self.table.newer
+        marker = f"↑ {newer} newer" if newer else ""  # first: a narrow title cuts the end
+        self.set_title(marker, self.scope or "all sites", self.count)
 
     @property
     def selected(self) -> SnapshotRow | None:

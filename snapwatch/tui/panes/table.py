@@ -20,7 +20,7 @@ from textual.widgets import DataTable
 
 from snapwatch.text.inert import printable
 from snapwatch.tui import keymap
-from snapwatch.tui.columns import GAP, ColumnSpec, Layout, fit, plan_layout
+from snapwatch.tui.columns import GAP, ColumnSpec, Layout, fit_value, plan_layout
 
 
 class _Cell(NamedTuple):
@@ -164,7 +164,7 @@ class KeyedTable(DataTable[Text]):
             if len(text) <= width and text.isascii():  # the common case, without measuring
                 out.append(cell)
             else:
-                out.append(Cell(fit(text, width, middle=spec.middle, tail=spec.tail), cell.style))
+                out.append(Cell(fit_value(spec, text, width), cell.style))
         return tuple(out)
 
     def _shown_specs(self, layout: Layout) -> list[tuple[ColumnSpec, str, int]]:
@@ -240,6 +240,8 @@ class KeyedTable(DataTable[Text]):
         self._shown[key] = shown
 
     def _restore_cursor(self, key: str | None) -> None:
+        """After a change, the cursor back on the row it was on (``key``): a subclass
+        may place it otherwise (:mod:`snapwatch.tui.panes.following`)."""
         if key is None or key not in self._shown:
             return
         index = self.get_row_index(key)

@@ -16,7 +16,6 @@ from textual.widgets import DataTable
 
 from snapwatch.infra.dbsession import Conn
 from snapwatch.readmodels.sites import SiteOverview
-from snapwatch.readmodels.snapshots import SnapshotRow
 from snapwatch.schedule import activity
 from snapwatch.tui import keymap, operations
 from snapwatch.tui.data import error_line
@@ -60,9 +59,7 @@ class OperatorActions(LiveFeeds):
     @on(DataTable.RowSelected, "#snapshots")
     def _snapshot_chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        snap = self.snapshots_pane.snapshots.get(str(event.row_key.value))
-        if snap is not None:
-            self._inspect(snapshot=snap)
+        self._inspect(snapshot_id=UUID(str(event.row_key.value)))
 
     @on(DataTable.RowSelected, "#devices")
     def _device_chosen(self, event: DataTable.RowSelected) -> None:
@@ -218,19 +215,24 @@ class OperatorActions(LiveFeeds):
         self._act("resume", lambda conn: operations.resume(conn, now, site_id, scope))
 
     def action_inspect(self) -> None:
-        if self.focused_pane() == "snapshots" and self.snapshots_pane.selected is not None:
-            self._inspect(snapshot=self.snapshots_pane.selected)
+        """On the snapshots pane, exactly the highlighted row (its key is the snapshot's
+        id); elsewhere the selected site's latest snapshot."""
+        key = self.snapshots_pane.table.cursor_key
+        if self.focused_pane() == "snapshots" and key is not None:
+            self._inspect(snapshot_id=UUID(key))
             return
         site = self._site_or_say()
         if site is not None:
             self._inspect(site=site)
 
+    def action_newest(self) -> None:
+        self.snapshots_pane.table.follow_head()
+
     def _inspect(
-        self, *, site: SiteOverview | None = None, snapshot: SnapshotRow | None = None
+        self, *, site: SiteOverview | None = None, snapshot_id: UUID | None = None
     ) -> None:
         now = self.now()
         site_id = site.site_id if site is not None else None
-        snapshot_id = snapshot.snapshot_id if snapshot is not None else None
 
         async def run() -> None:
             try:
