@@ -229,7 +229,7 @@ async def test_the_activity_screen_lists_newest_first_follows_the_head_and_filte
         add(rows, datetime.now(UTC), "refresh", None)
         await wait_for(pilot, lambda: screen.table.row_count == 5, timeout=6)
         assert screen.table.cursor_key == kept
-        assert "1 newer above" in str(screen.table.border_subtitle)
+        assert str(screen.table.border_subtitle).startswith("↑ 1 newer · ")
 
         # / filters over the detail (any case), escape clears the filter, then closes
         await pilot.press("slash", *"VALVE")

@@ -161,7 +161,7 @@ async def test_new_runs_arrive_on_top_followed_until_the_cursor_moves_then_kept_
         await wait_for(pilot, lambda: runs.table.row_count == 5)
         assert runs.table.row_keys[:2] == [str(fifth), str(fourth)]
         assert runs.table.cursor_key == str(fleet.first)  # moved: kept by key
-        assert runs.table.border_title == "recent runs, newest first · 2 newer above"
+        assert runs.table.border_title == "recent runs, newest first · ↑ 2 newer"
         assert "09:00:00" in detail(runs)
 
         await pilot.press("ctrl+home")

@@ -52,6 +52,12 @@ class HeadFollowingTable(KeyedTable):
         self.newer = 0
 
     @property
+    def newer_text(self) -> str:
+        """``↑ 3 newer`` while rows arrived above the kept row, else nothing: the marker
+        every such list shows first in its title (a narrow title cuts the end)."""
+        return f"↑ {self.newer} newer" if self.newer else ""
+
+    @property
     def following(self) -> bool:
         return self.row_count == 0 or self.cursor_row == 0
 

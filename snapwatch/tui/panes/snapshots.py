@@ -151,8 +151,7 @@ class SnapshotsPane(Pane):
         self._title()
 
     def _title(self) -> None:
-        newer = self.table.newer
-        marker = f"↑ {newer} newer" if newer else ""  # first: a narrow title cuts the end
+        marker = self.table.newer_text
         self.set_title(marker, self.scope or "all sites", self.count)
 
     @property

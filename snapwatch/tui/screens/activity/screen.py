@@ -21,7 +21,7 @@ from snapwatch.infra.config import KeysSettings
 from snapwatch.readmodels.activity import ActivityEntry, read_activity
 from snapwatch.tui import keymap
 from snapwatch.tui.data import AppData
-from snapwatch.tui.panes.table import KeyedTable
+from snapwatch.tui.panes.following import HeadFollowingTable, NewerChanged
 from snapwatch.tui.plain import literal, plain
 from snapwatch.tui.screens.activity.rows import SPECS, entry_row, entry_text
 from snapwatch.tui.screens.help import HelpScreen
@@ -32,7 +32,7 @@ POLL_SECONDS = 2.0
 """How often the trail is read again while the screen is open."""
 
 
-class ActivityTable(KeyedTable):
+class ActivityTable(HeadFollowingTable):
     SPECS = SPECS
 
     def __init__(self) -> None:
@@ -56,8 +56,6 @@ class ActivityScreen(ReadingScreen):
         self.keys = keys
         self.entries: dict[str, ActivityEntry] = {}
         self.filter_text = ""
-        self.newer = 0
-        """Entries that arrived above the cursor since the operator moved it."""
         self._reads = 0
         self._reading = False
 
@@ -122,18 +120,8 @@ class ActivityScreen(ReadingScreen):
         self._reading = False
         if number != self._reads:
             return  # a later read (another filter) is on its way
-        table = self.table
-        at_head = table.row_count == 0 or table.cursor_row == 0
-        before = set(self.entries)
         self.entries = {str(e.activity_id): e for e in found}
-        table.show_rows({key: entry_row(e) for key, e in self.entries.items()})
-        if at_head:
-            self.newer = 0
-            if table.row_count:
-                table.move_cursor(row=0)
-        elif before:
-            cursor = table.cursor_row
-            self.newer += sum(1 for key in table.row_keys[:cursor] if key not in before)
+        self.table.show_rows({key: entry_row(e) for key, e in self.entries.items()})
         self._title()
         self._show_entry()
 
@@ -141,14 +129,15 @@ class ActivityScreen(ReadingScreen):
         count = f"{len(self.entries)} newest" if self.entries else "nothing recorded yet"
         if self.filter_text:
             count = f"{len(self.entries)} matching {self.filter_text!r}"
-        newer = f" · {self.newer} newer above" if self.newer else ""
-        self.table.border_subtitle = literal(count + newer)
+        newer = self.table.newer_text
+        self.table.border_subtitle = literal(f"{newer} · {count}" if newer else count)
+
+    @on(NewerChanged)
+    def _newer(self, _event: NewerChanged) -> None:
+        self._title()
 
     @on(DataTable.RowHighlighted, "#activity-table")
     def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
-        if self.table.cursor_row == 0 and self.newer:
-            self.newer = 0
-            self._title()
         self._show_entry()
 
     def _show_entry(self) -> None:

@@ -16,6 +16,7 @@ from textual import on
 
 from snapwatch.readmodels.runs import RunRow, recent_runs, run_sites
 from snapwatch.tui.columns import ColumnSpec
+from snapwatch.tui.panes.following import HeadFollowingTable, NewerChanged
 from snapwatch.tui.plain import plain
 from snapwatch.tui.poller import Polled, Poller
 from snapwatch.tui.screens.runs.base import OpenTable, RunsBase, RunsContext
@@ -26,7 +27,7 @@ RUNS_SHOWN = 100
 TITLE = "recent runs, newest first"
 
 
-class RunsTable(OpenTable):
+class RunsTable(OpenTable, HeadFollowingTable):
     SPECS: ClassVar[tuple[ColumnSpec, ...]] = RUN_SPECS
 
     def __init__(self) -> None:
@@ -42,10 +43,9 @@ class RunsScreen(RunsBase):
     )
 
     def __init__(self, context: RunsContext) -> None:
-        super().__init__(context, RunsTable())
+        self.list = RunsTable()
+        super().__init__(context, self.list)
         self.runs: dict[str, RunRow] = {}
-        self.newer = 0
-        """Runs that arrived above the cursor since the operator moved it off the top."""
         self.problem: str | None = None
         """Why the last read failed (the list shown stays as it was)."""
         ui = context.settings.ui
@@ -77,21 +77,9 @@ class RunsScreen(RunsBase):
         message.poller.deliver(message)
 
     def _show(self, runs: list[RunRow]) -> None:
-        table = self.table
-        before = table.row_keys
-        cursor = table.cursor_key
-        following = cursor is None or not before or cursor == before[0]
         mine = self.context.mine
         self.runs = {str(r.run_id): r for r in runs}
-        rows = {key: run_row(run, mine) for key, run in self.runs.items()}
-        table.show_rows(rows)
-        known = set(before)
-        if following:
-            self.newer = 0
-            if rows:
-                table.move_to(next(iter(rows)))
-        elif before:
-            self.newer += sum(1 for key in rows if key not in known)
+        self.table.show_rows({key: run_row(run, mine) for key, run in self.runs.items()})
         self.problem = None
         self._titles()
         self.show_detail()
@@ -115,14 +103,12 @@ class RunsScreen(RunsBase):
             title.append(" · not read again: ", "yellow")
             title.append_text(plain(self.problem, "yellow"))
         self.header.update(title)
-        newer = f" · {self.newer} newer above" if self.newer else ""
-        self.table.border_title = TITLE + newer
+        newer = self.list.newer_text
+        self.table.border_title = f"{TITLE} · {newer}" if newer else TITLE
 
-    def show_detail(self) -> None:
-        super().show_detail()
-        if self.newer and self.table.cursor_row == 0:
-            self.newer = 0
-            self._titles()
+    @on(NewerChanged)
+    def _newer(self, _event: NewerChanged) -> None:
+        self._titles()
 
     def detail_of(self, key: str) -> list[Text]:
         run = self.runs.get(key)
