@@ -18,12 +18,12 @@ LABEL_WIDTH = 10
 
 
 def device_details(d: DeviceView) -> Text:
-    """``device   DEVICE-7 (North door)``, ``MGI      0.412 moderate``, … one a line."""
-    name = f" ({d.name})" if d.name and d.name != d.code else ""
+    """``device    DEVICE-7``, ``MGI       0.412 moderate``, … one a line."""
     colour = device_colour(d)
     mgi = Text(printable(f"{mgi_text(d.mgi)} {d.band}"), style=colour)
     lines: list[tuple[str, Text | str]] = [
-        ("device", f"{d.code}{name}"),
+        ("device", d.code),
+        ("name", d.name or MISSING),
         ("id", d.device_id or MISSING),
         ("status", d.status or MISSING),
         ("MGI", mgi),

@@ -9,11 +9,13 @@ the table then takes the width of the columns from there that fit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import accumulate
 
 from rich.text import Text
 from textual.widgets import DataTable
+
+from snapwatch.text.inert import printable
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("device", "DEVICE"),
@@ -29,7 +31,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 """Column key and header, in order: the first (the code) stays while the rest scroll."""
 CODE_WIDTH = 24
-"""Cells of a device code in the table at most (the detail panel shows all of it)."""
+"""Cells of the code column when a code is longer (the detail panel shows all of it)."""
 CHROME = 3
 """Cells besides the columns: the border either side and the vertical scrollbar."""
 
@@ -42,7 +44,9 @@ class DeviceTable(DataTable[Text]):
     DeviceTable { scrollbar-size-vertical: 1; scrollbar-gutter: stable; }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, codes: Iterable[str], *, id: str | None = None) -> None:
+        """``codes``: the device codes first shown; when one is longer than
+        :data:`CODE_WIDTH`, the code column is that wide (else as wide as its codes)."""
         super().__init__(id=id, cursor_type="row", zebra_stripes=True, fixed_columns=1)
         self.first_column = 1
         """The column shown right of the code (columns are counted from the code's 0)."""
@@ -50,22 +54,24 @@ class DeviceTable(DataTable[Text]):
         """Cells the screen lets the table take (0: as many as its columns want)."""
         self._fitted: tuple[object, ...] = ()
         """What the last fit was for: the column widths, the first column, the budget."""
+        long_codes = any(len(printable(code)) > CODE_WIDTH for code in codes)
         for key, label in COLUMNS:
-            self.add_column(label, key=key)
+            fixed = CODE_WIDTH if key == "device" and long_codes else None
+            self.add_column(label, key=key, width=fixed)
 
     def show(self, rows: Sequence[Row], selected: str | None) -> None:
         """The rows, updated in place when the devices are the same ones in the same
         order (the cursor and the scroll stay), else written anew (the scroll stays)."""
         if [key for key, _ in rows] == [key.value for key in self.rows]:
             for key, cells in rows:
-                for (column, _), cell in zip(COLUMNS, _shown(cells), strict=True):
+                for (column, _), cell in zip(COLUMNS, cells, strict=True):
                     if self.get_cell(key, column) != cell:
                         self.update_cell(key, column, cell, update_width=True)
         else:
             scroll_x = self.scroll_x
             self.clear()
             for key, cells in rows:
-                self.add_row(*_shown(cells), key=key)
+                self.add_row(*cells, key=key)
             self.call_after_refresh(self.scroll_to, x=scroll_x, animate=False)
         if selected is not None and selected in {key for key, _ in rows}:
             row = self.get_row_index(selected)
@@ -118,12 +124,3 @@ class DeviceTable(DataTable[Text]):
 
     def _widths(self) -> list[int]:
         return [column.get_render_width(self) for column in self.ordered_columns]
-
-
-def _shown(cells: Sequence[Text]) -> list[Text]:
-    """The cells as the table shows them: the code cut to :data:`CODE_WIDTH`."""
-    code, *rest = cells
-    if code.cell_len > CODE_WIDTH:
-        code = code.copy()
-        code.truncate(CODE_WIDTH, overflow="ellipsis")
-    return [code, *rest]

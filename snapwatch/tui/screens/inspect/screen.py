@@ -67,7 +67,7 @@ BUSY_AFTER_SECONDS = 0.3
 BUSY_MARK = "reading…"
 TABLE_SHARE = (3, 5)
 """The device table takes at most this share of the width (the map the rest)..."""
-TABLE_SHARE_BESIDE_PANEL = (2, 5)
+TABLE_SHARE_BESIDE_PANEL = (1, 3)
 """... and this share beside the device panel, which needs room for its lines."""
 
 
@@ -132,7 +132,7 @@ class InspectScreen(ReadingScreen):
             yield SiteMapView(id="inspect-map")
             with VerticalScroll(id="inspect-device"):
                 yield Static(id="inspect-device-body")
-            yield DeviceTable(id="inspect-devices")
+            yield DeviceTable((d.code for d in self.found.view.devices), id="inspect-devices")
         with VerticalScroll(id="inspect-round"):
             yield Static(id="inspect-round-body")
         yield Footer()
