@@ -19,15 +19,30 @@ from support.app import wait_for
 from support.app_inert import terminal
 from support.app_notes import Notes
 from support.demo_fleet import seed_and_tick
-from support.inspect_app import Db, Frames, app_on, open_site, press_and_wait, site_id, wakes
+from support.inspect_app import (
+    Db,
+    Frames,
+    app_on,
+    at_wake,
+    open_site,
+    press_and_wait,
+    site_id,
+    wakes,
+)
 from textual.pilot import Pilot
 from textual.screen import Screen
 
 from snapwatch.inspection.render import freshness_text
+from snapwatch.tui.screens.inspect import loader
 from snapwatch.tui.screens.inspect.chart import ChartScreen
 from snapwatch.tui.screens.inspect.devices import COLUMNS
 from snapwatch.tui.screens.inspect.diff import DiffScreen
-from snapwatch.tui.screens.inspect.screen import InspectScreen, device_cells
+from snapwatch.tui.screens.inspect.screen import (
+    BUSY_AFTER_SECONDS,
+    BUSY_MARK,
+    InspectScreen,
+    device_cells,
+)
 from snapwatch.tui.screens.inspect.tree import TreeScreen
 
 
@@ -189,3 +204,28 @@ def test_device_panel_beside_the_scrolled_table_80x24(
         await pilot.pause(0.3)
 
     assert snap_compare(app_on(demo, tmp_path), terminal_size=(80, 24), run_before=run)
+
+
+async def test_a_slow_read_is_marked_on_the_table_and_the_frame_stays(
+    demo: str, db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = site_id(db, "Drying Floor")
+    known = wakes(db, site)
+    slow_open = loader.open_entry
+
+    async def open_entry(*args: Any) -> loader.Opened:
+        await asyncio.sleep(BUSY_AFTER_SECONDS + 0.4)  # a database far away
+        return await slow_open(*args)
+
+    monkeypatch.setattr(loader, "open_entry", open_entry)
+    app = app_on(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_site(pilot, site)
+        frames = Frames(app, monkeypatch)
+        await pilot.press("left")
+        await wait_for(pilot, lambda: BUSY_MARK in "\n".join(terminal(app)[0]))
+        await wait_for(pilot, lambda: at_wake(screen) == known[-2])
+        await pilot.pause(0.1)
+        assert BUSY_MARK not in "\n".join(terminal(app)[0])
+        shown = [text for on_top, text in frames.shown if on_top is InspectScreen]
+        assert [text for text in shown if not whole_inspection(text)] == []
