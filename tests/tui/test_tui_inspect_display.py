@@ -63,6 +63,11 @@ def whole_inspection(frame: str) -> bool:
     return all(part in frame for part in ("site map", "devices (", "this round", "wakes "))
 
 
+def top_line(frame: str) -> str:
+    """The line with the top borders of the map and of the device table."""
+    return next(line for line in frame.splitlines() if "site map" in line)
+
+
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
 async def test_no_frame_is_blank_while_stepping_and_playing(
     demo: str, db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
@@ -71,7 +76,12 @@ async def test_no_frame_is_blank_while_stepping_and_playing(
     known = wakes(db, site)
     app = app_on(demo, tmp_path)
     async with app.run_test(size=size) as pilot:
+        opening = Frames(app, monkeypatch)
         screen = await open_site(pilot, site)
+        await pilot.pause(0.2)
+        # from its first frame, the screen is laid out as it stays (map, table width)
+        tops = {top_line(text) for on_top, text in opening.shown if on_top is InspectScreen}
+        assert len(tops) == 1
         await press_and_wait(pilot, "home", known[0])
         frames = Frames(app, monkeypatch)
         await press_and_wait(pilot, "right", known[1])

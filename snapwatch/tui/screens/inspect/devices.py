@@ -65,7 +65,8 @@ class DeviceTable(DataTable[Text]):
         if [key for key, _ in rows] == [key.value for key in self.rows]:
             for key, cells in rows:
                 for (column, _), cell in zip(COLUMNS, cells, strict=True):
-                    if self.get_cell(key, column) != cell:
+                    shown = self.get_cell(key, column)
+                    if shown != cell or shown.style != cell.style:  # == leaves out the style
                         self.update_cell(key, column, cell, update_width=True)
         else:
             scroll_x = self.scroll_x

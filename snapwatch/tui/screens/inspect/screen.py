@@ -69,6 +69,10 @@ TABLE_SHARE = (3, 5)
 """The device table takes at most this share of the width (the map the rest)..."""
 TABLE_SHARE_BESIDE_PANEL = (1, 3)
 """... and this share beside the device panel, which needs room for its lines."""
+FOOTER_FIRST = frozenset(
+    {"inspect_previous", "inspect_next", "inspect_play", "inspect_columns_right", "inspect_device"}
+)
+"""Keys the footer shows first, however narrow the terminal (the rest in their order)."""
 
 
 @dataclass(frozen=True)
@@ -77,12 +81,6 @@ class InspectContext:
 
     data: AppData
     settings: Settings
-
-
-FOOTER_FIRST = frozenset(
-    {"inspect_previous", "inspect_next", "inspect_play", "inspect_columns_right", "inspect_device"}
-)
-"""Keys the footer shows first, however narrow the terminal (the rest in their order)."""
 
 
 class InspectScreen(ReadingScreen):
@@ -98,8 +96,7 @@ class InspectScreen(ReadingScreen):
     #inspect-strip { height: auto; padding: 0 1; }
     #inspect-body { height: 1fr; }
     #inspect-map { width: 1fr; border: round $primary-darken-1; }
-    #inspect-device { display: none; width: 1fr; border: round $primary-darken-1; }
-    #inspect-device { padding: 0 1; }
+    #inspect-device { display: none; width: 1fr; border: round $primary-darken-1; padding: 0 1; }
     #inspect-devices { border: round $primary-darken-1; }
     #inspect-devices:focus { border: round $primary; }
     #inspect-round { height: 8; border: round $primary-darken-1; padding: 0 1; }
@@ -140,6 +137,7 @@ class InspectScreen(ReadingScreen):
     def on_mount(self) -> None:
         self.query_one("#inspect-map").border_title = "site map"
         self.query_one("#inspect-round").border_title = "this round"
+        self._fit_table()
         self._show()
         self.devices_table.focus()
 
@@ -151,7 +149,7 @@ class InspectScreen(ReadingScreen):
 
     def _fit_table(self) -> None:
         share, of = TABLE_SHARE_BESIDE_PANEL if self.has_class("-device") else TABLE_SHARE
-        self.devices_table.set_budget(self.size.width * share // of)
+        self.devices_table.set_budget(self.app.size.width * share // of)  # before layout
 
     @property
     def devices_table(self) -> DeviceTable:
