@@ -216,16 +216,16 @@ def test_device_panel_beside_the_scrolled_table_80x24(
     assert snap_compare(app_on(demo, tmp_path), terminal_size=(80, 24), run_before=run)
 
 
-async def test_a_slow_read_is_marked_on_the_table_and_the_frame_stays(
+async def test_a_read_that_takes_a_while_is_marked_on_the_table_and_the_frame_stays(
     demo: str, db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = site_id(db, "Drying Floor")
     known = wakes(db, site)
-    slow_open = loader.open_entry
+    open_now = loader.open_entry
 
     async def open_entry(*args: Any) -> loader.Opened:
         await asyncio.sleep(BUSY_AFTER_SECONDS + 0.4)  # a database far away
-        return await slow_open(*args)
+        return await open_now(*args)
 
     monkeypatch.setattr(loader, "open_entry", open_entry)
     app = app_on(demo, tmp_path)
