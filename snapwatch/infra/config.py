@@ -216,6 +216,13 @@ class KeysSettings(_Section):
         "E", min_length=1, description="export the session as JSON lines"
     )
     inspect_close: str = Field("escape", min_length=1, description="back to the live screen")
+    inspect_columns_left: str = Field(
+        "shift+left,h", min_length=1, description="the device table a column left"
+    )
+    inspect_columns_right: str = Field(
+        "shift+right,l", min_length=1, description="the device table a column right"
+    )
+    inspect_device: str = Field("i", min_length=1, description="every field of the device")
     history_wider: str = Field("plus", min_length=1, description="7 days more of history")
     history_narrower: str = Field("minus", min_length=1, description="7 days less of history")
     history_dry_run: str = Field("d", min_length=1, description="the backfill's plan, no writes")

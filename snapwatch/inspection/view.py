@@ -101,6 +101,10 @@ class DeviceView:
     mgi_captured_at: datetime | None = None
     telemetry_captured_at: datetime | None = None
     zone_label: str | None = None
+    status: str | None = None
+    battery_voltage: float | None = None
+    battery_health_percent: int | None = None
+    last_seen_at: datetime | None = None
     images: tuple[ImageView, ...] = ()
     images_omitted: int = 0
     alerts: tuple[AlertView, ...] = ()
@@ -310,6 +314,10 @@ def _device(raw: Any, index: int, notes: list[str]) -> DeviceView:
         mgi_captured_at=instant(dig(raw, "mgi_state", "captured_at")),
         telemetry_captured_at=instant(dig(raw, "telemetry", "captured_at")),
         zone_label=text(dig(raw, "zone_label")),
+        status=text(dig(raw, "status")),
+        battery_voltage=number(dig(raw, "battery_voltage")),
+        battery_health_percent=integer(dig(raw, "battery_health_percent")),
+        last_seen_at=instant(dig(raw, "last_seen_at")),
         images=tuple(
             ImageView(
                 image_id=text(dig(i, "image_id")),

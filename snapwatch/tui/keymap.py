@@ -168,6 +168,22 @@ INSPECT_ACTIONS: tuple[KeyAction, ...] = (
         "write the device table to a CSV file",
         show=False,
     ),
+    KeyAction(
+        "inspect_columns_left",
+        "columns(-1)",
+        "Cols left",
+        "scroll the device table a column left (the code stays)",
+        show=False,
+    ),
+    KeyAction(
+        "inspect_columns_right",
+        "columns(1)",
+        "Columns",
+        "scroll the device table a column right (the code stays)",
+    ),
+    KeyAction(
+        "inspect_device", "device", "Device", "every field of the highlighted device, or the map"
+    ),
 )
 HISTORY_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("history_wider", "days(7)", "More days", "show 7 days more"),

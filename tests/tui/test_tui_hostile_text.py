@@ -237,6 +237,11 @@ async def test_inspection_diff_tree_and_chart_show_platform_text_as_typed(
         assert_inert(
             app, f"this round: {LINK}", BRACKETS, CLICK, BOLD, "unplaced: ", shown(UNPLACED)
         )
+        await pilot.press("i")  # every field of the device, in place of the map
+        await wait_for(pilot, lambda: screen.has_class("-device"))
+        assert title(screen.query_one("#inspect-device")) == f"device {LINK}"
+        assert_inert(app, f"device    {LINK}", f"device {LINK}")
+        await pilot.press("i")
 
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, ChartScreen))

@@ -21,13 +21,22 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from support.app import main_of, wait_for
 from support.app_notes import Notes
-from support.app_snapshots import NamedTarget, settled
+from support.app_snapshots import settled
 from support.demo_fleet import AT, seed_and_tick
+from support.inspect_app import (
+    Db,
+    app_on,
+    at_wake,
+    inspection,
+    open_site,
+    press_and_wait,
+    settings_for,
+    site_id,
+    wakes,
+)
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
-from snapwatch.infra.clock import FixedClock
-from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import Target
 from snapwatch.inspection.sitemap_cells import Role
 from snapwatch.inspection.timeline import StripMark
@@ -42,17 +51,6 @@ from snapwatch.tui.screens.inspect.text import header, strip_text
 from snapwatch.tui.screens.inspect.tree import TreeScreen
 
 SnapCompare = Callable[..., bool]
-Db = psycopg.Connection[dict[str, Any]]
-
-
-def settings_for(dsn: str, export_dir: Path) -> Settings:
-    ui = {
-        "refresh_seconds": 3600,
-        "max_poll_share": 1.0,
-        "play_seconds": 0.125,
-        "export_dir": str(export_dir),
-    }
-    return load_settings(overrides={"dsn": dsn, "ui": ui})[0]
 
 
 @pytest.fixture(scope="module")
@@ -65,62 +63,6 @@ def demo(module_migrated_dsn: str) -> str:
 def db(demo: str) -> Iterator[Db]:
     with psycopg.connect(demo, row_factory=dict_row, autocommit=True) as conn:
         yield conn
-
-
-def app_on(demo: str, tmp: Path) -> SnapwatchApp:
-    return SnapwatchApp(
-        NamedTarget(dsn=demo),
-        settings_for(demo, tmp / "exports"),
-        FixedClock(AT),
-        "snapwatch demo",
-        scheduler=False,
-        listen=False,
-        log_path=tmp / "snapwatch.log",
-    )
-
-
-def site_id(db: Db, name: str) -> UUID:
-    row = db.execute("SELECT site_id FROM sites WHERE name = %s", (name,)).fetchone()
-    assert row is not None
-    return UUID(str(row["site_id"]))
-
-
-def wakes(db: Db, site: UUID) -> list[tuple[UUID, int]]:
-    """(session, wake) of every snapshot of the site, sessions oldest first."""
-    rows = db.execute(
-        "SELECT w.session_id, w.wake_number FROM session_wake_snapshots w"
-        " JOIN site_device_sessions ss USING (session_id) WHERE w.site_id = %s"
-        " ORDER BY ss.session_start_time, w.wake_number",
-        (site,),
-    ).fetchall()
-    return [(r["session_id"], r["wake_number"]) for r in rows]
-
-
-def inspection(pilot: Pilot[Any]) -> InspectScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, InspectScreen)
-    return screen
-
-
-def at_wake(screen: InspectScreen) -> tuple[UUID, int]:
-    row = screen.found.row
-    return row.session_id, row.wake_number
-
-
-async def open_site(pilot: Pilot[Any], site: UUID) -> InspectScreen:
-    await settled(pilot)
-    main = main_of(pilot)
-    assert main.sites_pane.table.move_to(str(site))
-    await wait_for(pilot, lambda: main.selected is not None and main.selected.site_id == site)
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InspectScreen))
-    await pilot.pause()
-    return inspection(pilot)
-
-
-async def press_and_wait(pilot: Pilot[Any], key: str, expected: tuple[UUID, int]) -> None:
-    await pilot.press(key)
-    await wait_for(pilot, lambda: at_wake(inspection(pilot)) == expected)
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
@@ -223,7 +165,7 @@ async def test_space_plays_the_session_and_the_map_follows_each_snapshot(
         assert screen.play_timer is not None
         await wait_for(pilot, record, timeout=20)
         await pilot.press("space")
-        await wait_for(pilot, lambda: not screen.loading)
+        await wait_for(pilot, lambda: not screen.reading)
         stopped_at = at_wake(screen)
         await pilot.pause(0.5)
         assert at_wake(screen) == stopped_at  # stopped means stopped
@@ -532,7 +474,7 @@ async def test_a_snapshot_gone_since_the_timeline_was_read_is_named_and_nothing_
         )
         await pilot.press("left")
         await wait_for(pilot, lambda: notes.any(f"snapshot {before.snapshot_id} is gone"))
-        assert at_wake(screen) == here and not screen.loading
+        assert at_wake(screen) == here and not screen.reading
         assert notes.said[-1][1] == "warning"
 
 

@@ -2,10 +2,10 @@
 
 Textual's footer lists the active bindings in the order the focus chain gives them and
 lets the line run off the edge, so on a narrow terminal the keys an operator needs first
-(help, quit) were the ones cut. This footer puts the bindings with the ids ``help`` and
-``quit`` first, keeps the rest in the order the screen declares them (their priority),
-and leaves out, from the end, whatever would not fit the width; the help screen lists
-them all. A key remapped in ``[keys]`` keeps its action's place.
+(help, quit) were the ones cut. This footer puts the bindings with the ids ``help``
+and ``quit`` first, then the focused widget's keys, then the screen's in the order it
+declares them (their priority), and leaves out, from the end, whatever would not fit the
+width; the help screen lists them all. A key remapped in ``[keys]`` keeps its place.
 """
 
 from __future__ import annotations
@@ -19,11 +19,8 @@ from textual.binding import Binding
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from snapwatch.tui import keymap
-
 FIRST = ("help", "quit")
 """Binding ids shown before every other key, whatever the width."""
-ORDER = {a.id: i for i, a in enumerate(keymap.ACTIONS)}
 PALETTE_WIDTH = 14
 """What the command palette's key (docked right: ``^p palette`` and its border) takes."""
 
@@ -33,24 +30,24 @@ def key_width(key_display: str, description: str) -> int:
     return cell_len(key_display) + 2 + (cell_len(description) + 1 if description else 0)
 
 
-def rank(binding_id: str | None) -> int:
-    """A key's place in the footer: :data:`FIRST` ids, then the app's actions in the order
-    of :data:`~snapwatch.tui.keymap.ACTIONS` (a remapped key keeps its place), then others."""
-    if binding_id in FIRST:
-        return FIRST.index(binding_id)
-    if binding_id in keymap.BY_ID:
-        return len(FIRST) + ORDER[binding_id]
-    return len(FIRST) + len(ORDER)
+def fitted(
+    keys: Sequence[tuple[str | None, int]], width: int, declared: Sequence[str | None] = ()
+) -> list[int]:
+    """Which keys to show, in order, given each one's (binding id, width): the
+    :data:`FIRST` ids always, then the focused widget's keys (those the screen does not
+    declare), then the screen's in the order it ``declared`` them (a remapped key keeps
+    its place), until one does not fit."""
+    place = {binding_id: i for i, binding_id in enumerate(declared)}
 
+    def rank(i: int) -> tuple[int, int]:
+        binding_id = keys[i][0]
+        if binding_id in FIRST:
+            return (0, FIRST.index(binding_id))
+        return (2, place[binding_id]) if binding_id in place else (1, i)
 
-def fitted(keys: Sequence[tuple[str | None, int]], width: int) -> list[int]:
-    """Which keys to show, in order, given each one's (binding id, width): by
-    :func:`rank` (a stable sort), the :data:`FIRST` ids always, the others until one
-    does not fit."""
-    order = sorted(range(len(keys)), key=lambda i: rank(keys[i][0]))
     shown: list[int] = []
     used = 0
-    for i in order:
+    for i in sorted(range(len(keys)), key=rank):
         binding_id, need = keys[i]
         if used + need > width and binding_id not in FIRST:
             break
@@ -77,7 +74,8 @@ class KeysFooter(Footer):
         palette = self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE
         room = (self.size.width or self.app.size.width) - (PALETTE_WIDTH if palette else 0)
         widths = [(b.id, key_width(display, b.description)) for b, _, _, display in shown]
-        for i in fitted(widths, room):
+        declared = [b.id for b in self.screen.BINDINGS if isinstance(b, Binding)]
+        for i in fitted(widths, room, declared):
             binding, enabled, tooltip, display = shown[i]
             yield FooterKey(
                 binding.key,

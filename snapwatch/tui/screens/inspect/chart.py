@@ -40,11 +40,15 @@ class ChartScreen(ReadingScreen):
     ChartScreen MgiChart { height: 1fr; }
     """
 
-    def __init__(self, data: AppData, view: SnapshotView, device: DeviceView) -> None:
+    def __init__(
+        self, data: AppData, view: SnapshotView, device: DeviceView, first: MgiSeries
+    ) -> None:
+        """``first``: the device's series from the session's snapshots, read already."""
         super().__init__()
         self.data = data
         self.view = view
         self.device = device
+        self.first = first
         self.from_images = False
 
     def compose(self) -> ComposeResult:
@@ -52,7 +56,7 @@ class ChartScreen(ReadingScreen):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self._read()
+        self._show(self.first)
 
     @property
     def chart(self) -> MgiChart:
@@ -75,11 +79,7 @@ class ChartScreen(ReadingScreen):
             self.fetch(images, self._show)
             return
 
-        async def snapshots(conn: Conn) -> MgiSeries:
-            rows = await load_session_snapshots(conn, view.session_id)
-            return series_from_snapshots([read_view(r) for r in rows], device.key)
-
-        self.fetch(snapshots, self._show)
+        self.fetch(lambda conn: session_series(conn, view, device), self._show)
 
     def _show(self, series: MgiSeries) -> None:
         where = f"scored images, last {IMAGE_DAYS} days" if self.from_images else "this session"
@@ -98,6 +98,12 @@ class ChartScreen(ReadingScreen):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+async def session_series(conn: Conn, view: SnapshotView, device: DeviceView) -> MgiSeries:
+    """The device's MGI in every snapshot of the session of ``view``."""
+    rows = await load_session_snapshots(conn, view.session_id)
+    return series_from_snapshots([read_view(r) for r in rows], device.key)
 
 
 def _uuid(text: str | None) -> UUID | None:

@@ -3,8 +3,12 @@ images and alerts, warnings — and its session's timeline to step through or pl
 
 It shows the stored document only (read leniently, nothing recomputed). Reads run in
 workers through the app's database session and come back as messages; while a read is
-in flight a further step waits for it, so playing never queues reads. ``d``, ``j`` and
-``c`` open the diff, the JSON tree and the MGI chart over it; ``e``/``E`` export.
+in flight a further step waits for it, so playing never queues reads, and the screen
+keeps showing the current snapshot until the next is read (a read that takes a while is
+marked on the device table's border): widgets are updated in place, never blanked. ``d``,
+``j`` and ``c`` open the diff, the JSON tree and the MGI chart over it, once what they show
+is read; ``e``/``E`` export. The device table scrolls a column at a time; ``i`` (or
+``enter`` on the table) shows every field of the highlighted device in place of the map.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
@@ -41,7 +45,9 @@ from snapwatch.tui.data import AppData
 from snapwatch.tui.plain import literal, plain
 from snapwatch.tui.screens.help import HelpScreen
 from snapwatch.tui.screens.inspect import loader
-from snapwatch.tui.screens.inspect.chart import ChartScreen
+from snapwatch.tui.screens.inspect.chart import ChartScreen, session_series
+from snapwatch.tui.screens.inspect.details import device_details
+from snapwatch.tui.screens.inspect.devices import DeviceTable
 from snapwatch.tui.screens.inspect.diff import DiffScreen
 from snapwatch.tui.screens.inspect.reads import ReadingScreen
 from snapwatch.tui.screens.inspect.text import header, round_text, strip_text
@@ -51,11 +57,23 @@ from snapwatch.tui.widgets.site_map import SiteMapView, device_colour
 
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("↑ ↓ PgUp PgDn", "choose a device: highlighted on the map, its images and alerts below"),
+    ("enter", "on the device table: every field of the device, or the map again"),
     ("ctrl+p", "command palette: every action of this screen"),
     ("escape", "close a dialog or this screen"),
 )
 SPEEDS_SECONDS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
 """What ``+``/``-`` step through while playing (seconds per snapshot)."""
+BUSY_AFTER_SECONDS = 0.3
+"""A read still in flight after this long is marked on the device table's border."""
+BUSY_MARK = "reading…"
+TABLE_SHARE = (3, 5)
+"""The device table takes at most this share of the width (the map the rest)..."""
+TABLE_SHARE_BESIDE_PANEL = (1, 3)
+"""... and this share beside the device panel, which needs room for its lines."""
+FOOTER_FIRST = frozenset(
+    {"inspect_previous", "inspect_next", "inspect_play", "inspect_columns_right", "inspect_device"}
+)
+"""Keys the footer shows first, however narrow the terminal (the rest in their order)."""
 
 
 @dataclass(frozen=True)
@@ -68,21 +86,23 @@ class InspectContext:
 
 class InspectScreen(ReadingScreen):
     ACTIONS = keymap.INSPECT_ACTIONS
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *keymap.bindings(keymap.INSPECT_ACTIONS),
-        Binding(keymap.default_key("help"), "help", "Help", id="help"),
-        Binding(keymap.default_key("quit"), "app.quit", "Quit", id="quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keymap.screen_bindings(
+        tuple(sorted(ACTIONS, key=lambda a: a.id not in FOOTER_FIRST))
+    )
     DEFAULT_CSS = """
     InspectScreen { layout: vertical; }
     #inspect-header { height: auto; padding: 0 1; background: $boost; }
     #inspect-strip { height: auto; padding: 0 1; }
     #inspect-body { height: 1fr; }
     #inspect-map { width: 1fr; border: round $primary-darken-1; }
-    #inspect-devices { width: 1fr; border: round $primary-darken-1; }
+    #inspect-device { display: none; width: 1fr; border: round $primary-darken-1; padding: 0 1; }
+    #inspect-devices { border: round $primary-darken-1; }
     #inspect-devices:focus { border: round $primary; }
     #inspect-round { height: 8; border: round $primary-darken-1; padding: 0 1; }
     InspectScreen.-short #inspect-round { height: 5; }
+    InspectScreen.-device #inspect-map { display: none; }
+    InspectScreen.-short.-device #inspect-round { display: none; }
+    InspectScreen.-device #inspect-device { display: block; }
     """
 
     def __init__(self, context: InspectContext, first: loader.Opened) -> None:
@@ -91,7 +111,9 @@ class InspectScreen(ReadingScreen):
         self.data = context.data
         self.found = first
         self.selected: str | None = first.view.devices[0].key if first.view.devices else None
-        self.loading = False
+        self.reading = False
+        """A read of another snapshot is in flight."""
+        self.busy_timer: Timer | None = None
         self.pending_steps = 0
         """Steps pressed while a read was in flight: taken together once it lands."""
         self.play_timer: Timer | None = None
@@ -104,32 +126,33 @@ class InspectScreen(ReadingScreen):
         yield Static(id="inspect-strip")
         with Horizontal(id="inspect-body"):
             yield SiteMapView(id="inspect-map")
-            table: DataTable[Text] = DataTable(
-                id="inspect-devices", cursor_type="row", zebra_stripes=True
-            )
-            yield table
+            with VerticalScroll(id="inspect-device"):
+                yield Static(id="inspect-device-body")
+            yield DeviceTable((d.code for d in self.found.view.devices), id="inspect-devices")
         with VerticalScroll(id="inspect-round"):
             yield Static(id="inspect-round-body")
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        table = self.devices_table
-        table.add_columns(
-            "DEVICE", "MGI", "BAND", "Δ", "VEL/DAY", "MGI DATA", "POSITION", "°F", "%RH", "TELEM"
-        )
         self.query_one("#inspect-map").border_title = "site map"
         self.query_one("#inspect-round").border_title = "this round"
+        self._fit_table()
         self._show()
-        table.focus()
+        self.devices_table.focus()
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < 30, "-short")
         self._show_header()
         self._show_strip()
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        share, of = TABLE_SHARE_BESIDE_PANEL if self.has_class("-device") else TABLE_SHARE
+        self.devices_table.set_budget(self.app.size.width * share // of)  # before layout
 
     @property
-    def devices_table(self) -> DataTable[Text]:
-        return self.query_one("#inspect-devices", DataTable)
+    def devices_table(self) -> DeviceTable:
+        return self.query_one("#inspect-devices", DeviceTable)
 
     @property
     def site_map(self) -> SiteMapView:
@@ -164,17 +187,13 @@ class InspectScreen(ReadingScreen):
         self.query_one("#inspect-strip", Static).update(strip_text(marks, width, playing, numbers))
 
     def _fill_table(self, devices: tuple[DeviceView, ...]) -> None:
-        table = self.devices_table
-        table.clear()
-        for d in devices:
-            table.add_row(*device_cells(d), key=d.key)
-        if self.selected is not None:
-            table.move_cursor(row=table.get_row_index(self.selected), animate=False)
+        self.devices_table.show([(d.key, device_cells(d)) for d in devices], self.selected)
 
     def _show_selection(self) -> None:
         view = self.found.view
         device = self.selected_device
         self.site_map.show(view, self.selected)
+        self._show_device(device)
         self.query_one("#inspect-round-body", Static).update(round_text(view, device))
         self.query_one("#inspect-round").border_title = literal(
             f"this round: {device.code}" if device else "this round"
@@ -194,19 +213,44 @@ class InspectScreen(ReadingScreen):
     @on(DataTable.RowSelected, "#inspect-devices")
     def _device_chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
+        self.action_device()
+
+    def _show_device(self, device: DeviceView | None) -> None:
+        if not self.has_class("-device"):
+            return
+        body = device_details(device) if device else Text("the snapshot lists no device")
+        self.query_one("#inspect-device-body", Static).update(body)
+        self.query_one("#inspect-device").border_title = literal(
+            f"device {device.code}" if device else "device"
+        )
 
     # -- reading --------------------------------------------------------------------------
 
     def _read(self, work: Callable[[Conn], Awaitable[loader.Opened]]) -> bool:
         """Start a read unless one is in flight; say whether it started."""
-        if self.loading:
+        if self.reading:
             return False
-        self.loading = True
+        self.reading = True
+        self._busy(True)
         self.fetch(work, self._loaded, self._read_failed)
         return True
 
+    def _busy(self, busy: bool) -> None:
+        """Mark a read that takes a while on the table's border (never blank anything)."""
+        if self.busy_timer is not None:
+            self.busy_timer.stop()
+            self.busy_timer = None
+        table = self.devices_table
+        if busy:
+            self.busy_timer = self.set_timer(
+                BUSY_AFTER_SECONDS, lambda: setattr(table, "border_subtitle", BUSY_MARK)
+            )
+        else:
+            table.border_subtitle = None
+
     def _loaded(self, found: loader.Opened) -> None:
-        self.loading = False
+        self.reading = False
+        self._busy(False)
         self.found = found
         self._show()
         steps, self.pending_steps = self.pending_steps, 0
@@ -214,7 +258,8 @@ class InspectScreen(ReadingScreen):
             self._step(steps)
 
     def _read_failed(self, line: str) -> None:
-        self.loading = False
+        self.reading = False
+        self._busy(False)
         self.pending_steps = 0
         self._stop_playing()
         self.say(line, "warning")
@@ -235,7 +280,7 @@ class InspectScreen(ReadingScreen):
 
     def action_step(self, delta: int) -> None:
         self._stop_playing()
-        if self.loading:
+        if self.reading:
             self.pending_steps += delta
             return
         self._step(delta)
@@ -284,7 +329,7 @@ class InspectScreen(ReadingScreen):
         self._show_strip()
 
     def _play_frame(self) -> None:
-        if self.loading:
+        if self.reading:
             return  # the previous frame is still being read: wait for it
         if self._index() >= len(self.found.timeline.entries) - 1:
             self._stop_playing()
@@ -331,11 +376,23 @@ class InspectScreen(ReadingScreen):
 
     def action_chart(self) -> None:
         self._stop_playing()  # a view over one snapshot: the timeline holds still
-        device = self.selected_device
+        view, device = self.found.view, self.selected_device
         if device is None:
             self.say("no device to chart: the snapshot lists none", "warning")
             return
-        self.app.push_screen(ChartScreen(self.data, self.found.view, device))
+        self.fetch(
+            lambda conn: session_series(conn, view, device),
+            lambda series: self.app.push_screen(ChartScreen(self.data, view, device, series)),
+        )
+
+    def action_device(self) -> None:
+        self.toggle_class("-device")
+        self._fit_table()
+        self._show_device(self.selected_device)
+
+    def action_columns(self, step: int) -> None:
+        if not self.devices_table.scroll_columns(step):
+            self.notify(f"the device table's {'last' if step > 0 else 'first'} columns are shown")
 
     def action_export(self) -> None:
         row = self.found.row
