@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from snapwatch.schedule.sessions import SessionState, SessionWindow, owned_parts, owned_spans
-from snapwatch.schedule.slots import Grid, Slot, Span, as_utc, slot_at, within
+from snapwatch.schedule.slots import Slot, Span, as_utc, grid_of, slot_at, within
 from snapwatch.snapshot.inputs import Trigger
 
 CatchUp = Literal["all", "latest"]
@@ -143,7 +143,7 @@ def session_slots(
     :func:`owned_spans`), oldest first, but those that ended inside a pause; with
     ``after``, only those ending after that instant. Owed once each, whoever writes them:
     the scheduler as they become due, a backfill for the past."""
-    grid = Grid(session.start, session.end, cadence)
+    grid = grid_of(session.start, session.end, cadence)
     for slot in grid.slots(after=after):
         if not owned or slot.start >= owned[-1][1]:
             return

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from snapwatch.schedule.slots import Grid, Slot, Span, as_utc
+from snapwatch.schedule.slots import Slot, Span, as_utc, grid_of
 
 # --- what is due -----------------------------------------------------------------------
 
@@ -132,7 +132,7 @@ def owned_spans(sessions: Sequence[SessionWindow], cadence_hours: float) -> list
 def _claim(session: SessionWindow, cadence: float) -> Span:
     """The session's slots that can be owed, as one span: a session locked before its end
     claims the slots that ended by the lock."""
-    grid = Grid(session.start, session.end, cadence)
+    grid = grid_of(session.start, session.end, cadence)
     if session.closed_at is None:
         return grid.start, grid.end
     k = grid.index_at(as_utc(session.closed_at, "closed_at"))
