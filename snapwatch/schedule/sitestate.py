@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
+from types import MappingProxyType
 from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
@@ -23,7 +24,7 @@ from snapwatch.infra.config import SchedulerSettings
 from snapwatch.infra.errors import SnapwatchError
 from snapwatch.schedule.cadence import Cadence, Reason, choose_cadence, eligibility, session_is_open
 from snapwatch.schedule.pauses import PauseRecord, read_pauses
-from snapwatch.schedule.plan import PlannedSlot, SitePlan, plan_force, plan_site
+from snapwatch.schedule.plan import PlannedSlot, Plans, SitePlan, plan_force, plan_site
 from snapwatch.schedule.sessions import (
     SessionState,
     SessionWindow,
@@ -53,7 +54,8 @@ def with_counting_devices(query: str) -> str:
 SITES_SQL = with_counting_devices("""
 SELECT s.site_id, s.name AS site_name, s.site_code, s.type AS site_type,
        s.length::float8 AS length, s.width::float8 AS width, s.height::float8 AS height,
-       s.timezone, s.zones, s.snapshot_cadence_hours::float8 AS cadence_hours_raw,
+       s.timezone, CASE WHEN %(zones)s THEN s.zones END AS zones,
+       s.snapshot_cadence_hours::float8 AS cadence_hours_raw,
        s.snapshot_cadence_per_day, s.last_snapshot_at,
        s.program_id, p.name AS program_name, p.start_date AS program_start_date,
        p.end_date AS program_end_date, coalesce(s.company_id, p.company_id) AS company_id,
@@ -165,12 +167,15 @@ class SiteView:
         held = [p for p in self.pauses if p.active_at(t)]
         return next((p for p in held if p.site_id is not None), held[0] if held else None)
 
-    def plan(self, now: datetime, sched: SchedulerSettings) -> SitePlan | None:
+    def plan(
+        self, now: datetime, sched: SchedulerSettings, plans: Plans | None = None
+    ) -> SitePlan | None:
         """What is owed at ``now``: also the last slots of a session that has just ended
-        while no new one is open yet. None when the site has no cadence or no devices."""
+        while no new one is open yet. None when the site has no cadence or no devices.
+        With ``plans``, a plan already made there for the same inputs is reused."""
         if self.cadence is None or self.device_count < 1 or not self.sessions:
             return None
-        return plan_site(
+        return (plan_site if plans is None else plans.plan)(
             sessions=[s.window() for s in self.sessions],
             cadence_hours=self.cadence,
             now=now,
@@ -252,11 +257,16 @@ async def load_sites(
     site: UUID | None = None,
     *,
     pauses: list[PauseRecord] | None = None,
+    zones: bool = True,
 ) -> list[SiteView]:
     """All sites (or the one given), with eligibility at ``now`` and their sessions
-    (``pauses``: :func:`read_site_pauses` at ``now``, read here when not given)."""
+    (``pauses``: :func:`read_site_pauses` at ``now``, read here when not given).
+
+    ``zones=False`` leaves ``facts.zones`` None (not read, not decoded): for the reads
+    that judge sites and never build a snapshot, where a fleet's zones cost more than
+    everything else about its sites."""
     since = now - PREVIOUS_SESSION_LOOKBACK
-    views = await read_site_views(conn, site)
+    views = await read_site_views(conn, site, zones=zones)
     sessions = await _read(
         conn,
         SESSIONS_SQL,
@@ -287,9 +297,13 @@ async def load_sites(
     return views
 
 
-async def read_site_views(conn: AsyncConnection[Any], site: UUID | None = None) -> list[SiteView]:
-    """Every site (or the one given) with its facts, cadence and device count; no sessions."""
-    return [_site_view(r) for r in await _read(conn, SITES_SQL, {"site": site}, SiteRow)]
+async def read_site_views(
+    conn: AsyncConnection[Any], site: UUID | None = None, *, zones: bool = True
+) -> list[SiteView]:
+    """Every site (or the one given) with its facts, cadence and device count; no sessions
+    (``zones=False``: as :func:`load_sites` says)."""
+    rows = await _read(conn, SITES_SQL, {"site": site, "zones": zones}, SiteRow)
+    return [_site_view(r) for r in rows]
 
 
 # A fleet has a handful of distinct cadence columns: each pair is chosen once (the columns
@@ -449,10 +463,11 @@ def _session_state(state: SnapshotState | None) -> SessionState:
         provisional={
             as_utc(start, "wake_round_start"): wake
             for start, wake in zip(state.prov_starts, state.prov_wakes, strict=True)
-        },
+        }
+        if state.prov_starts
+        else NO_PROVISIONAL,
     )
 
 
-NO_SNAPSHOTS = SessionState(
-    covered_from=None, covered_until=None, last_wake_number=0, provisional={}
-)
+NO_PROVISIONAL: Mapping[datetime, int] = MappingProxyType({})
+NO_SNAPSHOTS = SessionState(None, None, last_wake_number=0, provisional=NO_PROVISIONAL)
