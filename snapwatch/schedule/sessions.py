@@ -29,7 +29,7 @@ class SessionState:
     def __post_init__(self) -> None:
         if self.last_wake_number < 0:
             raise ValueError("last_wake_number cannot be negative")
-        if any(wake < 1 for wake in self.provisional.values()):
+        if self.provisional and min(self.provisional.values()) < 1:
             raise ValueError("wake numbers start at 1")
         if (self.covered_from is None) != (self.covered_until is None):
             raise ValueError("covered_from and covered_until are both set or both unset")
