@@ -49,6 +49,7 @@ from snapwatch.infra.config import SchedulerSettings, Settings
 from snapwatch.schedule.cadence import Reason
 from snapwatch.schedule.instances import InstanceRow
 from snapwatch.schedule.pauses import PauseRecord
+from snapwatch.schedule.plan import Plans
 from snapwatch.schedule.sitestate import SiteView, load_sites
 from snapwatch.text.durations import format_duration
 
@@ -179,11 +180,13 @@ def site_health(
     now: datetime,
     sched: SchedulerSettings,
     last_error: str | None,
+    plans: Plans | None = None,
 ) -> SiteHealth:
     """Judge one site at ``now``. ``last_error`` is the error of the site's most recent
     run outcome when that outcome failed (None otherwise); a paused site's reason says who
-    paused it, why and for how long."""
-    plan = view.plan(now, sched)
+    paused it, why and for how long. ``plans``: those of the other sites judged at ``now``
+    (a plan is made once for the sites with the same inputs)."""
+    plan = view.plan(now, sched, plans)
     waiting = plan.waiting_for if plan is not None else None
     late_by = None if waiting is None else max(0.0, (now - waiting.due_at).total_seconds())
     state, reason = _site_state(
@@ -310,13 +313,15 @@ async def judge_sites(
 ) -> list[JudgedSite]:
     """Every site (or the one given) read once and judged as of ``now``: a fixed number of
     queries whatever the number of sites (``pauses``: as :func:`read_site_pauses` read
-    them, when the caller has them already)."""
-    views = await load_sites(conn, now, site, pauses=pauses)
+    them, when the caller has them already). The views have no zones (no judgement reads
+    them)."""
+    views = await load_sites(conn, now, site, pauses=pauses, zones=False)
     errors = await _last_errors(conn, [v.facts.site_id for v in views])
     judged = []
+    plans = Plans()
     for view in views:
         error = errors.get(view.facts.site_id)
-        health = site_health(view, now, sched, error)
+        health = site_health(view, now, sched, error, plans)
         judged.append(JudgedSite(view, health, error))
     return judged
 

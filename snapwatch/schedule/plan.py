@@ -5,13 +5,19 @@ Pure functions of their arguments (no database, no I/O, no clock).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from snapwatch.schedule.sessions import SessionState, SessionWindow, owned_parts, owned_spans
-from snapwatch.schedule.slots import Grid, Slot, Span, as_utc, slot_at, within
+from snapwatch.schedule.sessions import (
+    SessionState,
+    SessionWindow,
+    owned_parts,
+    owned_spans,
+    precedence,
+)
+from snapwatch.schedule.slots import Slot, Span, as_utc, grid_of, slot_at, within
 from snapwatch.snapshot.inputs import Trigger
 
 CatchUp = Literal["all", "latest"]
@@ -106,6 +112,63 @@ def plan_site(
     return SitePlan(planned, skipped, next_due_at, first)
 
 
+class Plans:
+    """The plans of many sites at one instant, each made once for the sites whose planning
+    inputs are the same (in steady state, the sites of one time zone and cadence): a plan
+    depends on its sessions' spans, their snapshots so far, the cadence, the pauses, the
+    instant and the settings, and on the sessions' ids only through their order of
+    precedence. A plan is shared, never changed; the instance is kept for one read."""
+
+    def __init__(self) -> None:
+        self._made: dict[Hashable, SitePlan] = {}
+
+    def plan(
+        self,
+        *,
+        sessions: Sequence[SessionWindow],
+        cadence_hours: float,
+        now: datetime,
+        settle_seconds: float,
+        catch_up: CatchUp,
+        max_slots: int,
+        late_grace_seconds: float,
+        paused: Sequence[Pause] = (),
+    ) -> SitePlan:
+        """:func:`plan_site` of these arguments (the same plan for the same inputs)."""
+        settings = (now, settle_seconds, catch_up, max_slots, late_grace_seconds)
+        key = (_inputs(sessions), cadence_hours, tuple(paused), settings)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = plan_site(
+                sessions=sessions,
+                cadence_hours=cadence_hours,
+                now=now,
+                settle_seconds=settle_seconds,
+                catch_up=catch_up,
+                max_slots=max_slots,
+                late_grace_seconds=late_grace_seconds,
+                paused=paused,
+            )
+        return made
+
+
+def _inputs(sessions: Sequence[SessionWindow]) -> Hashable:
+    """Everything of ``sessions`` a plan depends on: no session id, only their order."""
+    order = tuple(sorted(range(len(sessions)), key=lambda i: precedence(sessions[i])))
+    return order, tuple(
+        (
+            s.start,
+            s.end,
+            s.closed_at,
+            s.state.covered_from,
+            s.state.covered_until,
+            s.state.last_wake_number,
+            tuple(s.state.provisional.items()),
+        )
+        for s in sessions
+    )
+
+
 def _owed_slots(
     session: SessionWindow,
     owned: Sequence[Span],
@@ -143,7 +206,7 @@ def session_slots(
     :func:`owned_spans`), oldest first, but those that ended inside a pause; with
     ``after``, only those ending after that instant. Owed once each, whoever writes them:
     the scheduler as they become due, a backfill for the past."""
-    grid = Grid(session.start, session.end, cadence)
+    grid = grid_of(session.start, session.end, cadence)
     for slot in grid.slots(after=after):
         if not owned or slot.start >= owned[-1][1]:
             return

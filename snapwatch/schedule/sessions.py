@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from snapwatch.schedule.slots import Grid, Slot, Span, as_utc
+from snapwatch.schedule.slots import Slot, Span, as_utc, grid_of
 
 # --- what is due -----------------------------------------------------------------------
 
@@ -29,7 +29,7 @@ class SessionState:
     def __post_init__(self) -> None:
         if self.last_wake_number < 0:
             raise ValueError("last_wake_number cannot be negative")
-        if any(wake < 1 for wake in self.provisional.values()):
+        if self.provisional and min(self.provisional.values()) < 1:
             raise ValueError("wake numbers start at 1")
         if (self.covered_from is None) != (self.covered_until is None):
             raise ValueError("covered_from and covered_until are both set or both unset")
@@ -132,7 +132,7 @@ def owned_spans(sessions: Sequence[SessionWindow], cadence_hours: float) -> list
 def _claim(session: SessionWindow, cadence: float) -> Span:
     """The session's slots that can be owed, as one span: a session locked before its end
     claims the slots that ended by the lock."""
-    grid = Grid(session.start, session.end, cadence)
+    grid = grid_of(session.start, session.end, cadence)
     if session.closed_at is None:
         return grid.start, grid.end
     k = grid.index_at(as_utc(session.closed_at, "closed_at"))

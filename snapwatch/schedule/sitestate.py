@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from functools import cached_property, lru_cache
+from types import MappingProxyType
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 from psycopg import AsyncConnection, sql
-from psycopg.rows import dict_row
+from psycopg.rows import args_row, dict_row
 
 from snapwatch.infra.config import SchedulerSettings
 from snapwatch.infra.errors import SnapwatchError
 from snapwatch.schedule.cadence import Cadence, Reason, choose_cadence, eligibility, session_is_open
 from snapwatch.schedule.pauses import PauseRecord, read_pauses
-from snapwatch.schedule.plan import PlannedSlot, SitePlan, plan_force, plan_site
+from snapwatch.schedule.plan import PlannedSlot, Plans, SitePlan, plan_force, plan_site
 from snapwatch.schedule.sessions import (
     SessionState,
     SessionWindow,
@@ -30,6 +33,7 @@ from snapwatch.schedule.sessions import (
     precedence,
     sessions_still_owed,
 )
+from snapwatch.schedule.slots import as_utc
 from snapwatch.snapshot.inputs import SessionFacts, SiteFacts
 from snapwatch.snapshot.reader import COUNTING_DEVICE
 
@@ -38,6 +42,8 @@ from snapwatch.snapshot.reader import COUNTING_DEVICE
 # one that ended more than this long ago, or started more than twice this long ago, is
 # not read at all.
 PREVIOUS_SESSION_LOOKBACK = timedelta(hours=48)
+
+T = TypeVar("T")
 
 
 def with_counting_devices(query: str) -> str:
@@ -48,16 +54,18 @@ def with_counting_devices(query: str) -> str:
 SITES_SQL = with_counting_devices("""
 SELECT s.site_id, s.name AS site_name, s.site_code, s.type AS site_type,
        s.length::float8 AS length, s.width::float8 AS width, s.height::float8 AS height,
-       s.timezone, s.zones, s.snapshot_cadence_hours::float8 AS cadence_hours_raw,
+       s.timezone, CASE WHEN %(zones)s THEN s.zones END AS zones,
+       s.snapshot_cadence_hours::float8 AS cadence_hours_raw,
        s.snapshot_cadence_per_day, s.last_snapshot_at,
        s.program_id, p.name AS program_name, p.start_date AS program_start_date,
        p.end_date AS program_end_date, coalesce(s.company_id, p.company_id) AS company_id,
-       c.name AS company_name,
-       (SELECT count(*) FROM devices d
-         WHERE d.site_id = s.site_id AND {counting_device}) AS device_count
+       c.name AS company_name, coalesce(n.device_count, 0) AS device_count
   FROM sites s
   JOIN pilot_programs p ON p.program_id = s.program_id
   LEFT JOIN companies c ON c.company_id = coalesce(s.company_id, p.company_id)
+  LEFT JOIN (SELECT d.site_id, count(*) AS device_count FROM devices d
+              WHERE {counting_device} AND (%(site)s::uuid IS NULL OR d.site_id = %(site)s::uuid)
+              GROUP BY d.site_id) n ON n.site_id = s.site_id
  WHERE %(site)s::uuid IS NULL OR s.site_id = %(site)s::uuid
  ORDER BY p.name, s.name, s.site_id
 """)
@@ -113,6 +121,10 @@ class SessionView:
     """Locked before its end (slots ending later are owed nothing)."""
 
     def window(self) -> SessionWindow:
+        return self._window
+
+    @cached_property
+    def _window(self) -> SessionWindow:
         return SessionWindow(
             self.facts.start,
             self.facts.end,
@@ -155,12 +167,15 @@ class SiteView:
         held = [p for p in self.pauses if p.active_at(t)]
         return next((p for p in held if p.site_id is not None), held[0] if held else None)
 
-    def plan(self, now: datetime, sched: SchedulerSettings) -> SitePlan | None:
+    def plan(
+        self, now: datetime, sched: SchedulerSettings, plans: Plans | None = None
+    ) -> SitePlan | None:
         """What is owed at ``now``: also the last slots of a session that has just ended
-        while no new one is open yet. None when the site has no cadence or no devices."""
+        while no new one is open yet. None when the site has no cadence or no devices.
+        With ``plans``, a plan already made there for the same inputs is reused."""
         if self.cadence is None or self.device_count < 1 or not self.sessions:
             return None
-        return plan_site(
+        return (plan_site if plans is None else plans.plan)(
             sessions=[s.window() for s in self.sessions],
             cadence_hours=self.cadence,
             now=now,
@@ -242,31 +257,37 @@ async def load_sites(
     site: UUID | None = None,
     *,
     pauses: list[PauseRecord] | None = None,
+    zones: bool = True,
 ) -> list[SiteView]:
     """All sites (or the one given), with eligibility at ``now`` and their sessions
-    (``pauses``: :func:`read_site_pauses` at ``now``, read here when not given)."""
+    (``pauses``: :func:`read_site_pauses` at ``now``, read here when not given).
+
+    ``zones=False`` leaves ``facts.zones`` None (not read, not decoded): for the reads
+    that judge sites and never build a snapshot, where a fleet's zones cost more than
+    everything else about its sites."""
     since = now - PREVIOUS_SESSION_LOOKBACK
-    views = await read_site_views(conn, site)
-    by_id = {v.facts.site_id: v for v in views}
-    sessions = await _rows(
+    views = await read_site_views(conn, site, zones=zones)
+    sessions = await _read(
         conn,
         SESSIONS_SQL,
         {
-            "sites": list(by_id),
+            "sites": [v.facts.site_id for v in views],
             "now": now,
             "since": since,
             "started_since": since - PREVIOUS_SESSION_LOOKBACK,
         },
+        SessionRow,
     )
-    states = await _snapshot_states(conn, [r["session_id"] for r in sessions])
-    per_site: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
+    states = await _snapshot_states(conn, [r.session_id for r in sessions])
+    per_site: dict[UUID, list[SessionView]] = defaultdict(list)
     for r in sessions:
-        per_site[r["site_id"]].append(r)
+        per_site[r.site_id].append(_session_view(r, states.get(r.session_id)))
     if pauses is None:
         pauses = await read_site_pauses(conn, now)
     for view in views:
-        _attach_sessions(view, per_site.get(view.facts.site_id, []), states, now)
-        view.pauses = [p for p in pauses if p.covers(view.facts.site_id)]
+        _attach_sessions(view, per_site.get(view.facts.site_id, []), now)
+        if pauses:
+            view.pauses = [p for p in pauses if p.covers(view.facts.site_id)]
         view.reason = eligibility(
             view.cadence_choice,
             view.device_count,
@@ -276,44 +297,111 @@ async def load_sites(
     return views
 
 
-async def read_site_views(conn: AsyncConnection[Any], site: UUID | None = None) -> list[SiteView]:
-    """Every site (or the one given) with its facts, cadence and device count; no sessions."""
-    return [_site_view(r) for r in await _rows(conn, SITES_SQL, {"site": site})]
+async def read_site_views(
+    conn: AsyncConnection[Any], site: UUID | None = None, *, zones: bool = True
+) -> list[SiteView]:
+    """Every site (or the one given) with its facts, cadence and device count; no sessions
+    (``zones=False``: as :func:`load_sites` says)."""
+    rows = await _read(conn, SITES_SQL, {"site": site, "zones": zones}, SiteRow)
+    return [_site_view(r) for r in rows]
 
 
-def _site_view(r: dict[str, Any]) -> SiteView:
+# A fleet has a handful of distinct cadence columns: each pair is chosen once (the columns
+# are read as float8 and integer; typed, so that 1 and True or 1.0 stay apart).
+_cadence = lru_cache(maxsize=256, typed=True)(choose_cadence)
+
+
+class SiteRow(NamedTuple):
+    """A :data:`SITES_SQL` row."""
+
+    site_id: UUID
+    site_name: str
+    site_code: int | None
+    site_type: str | None
+    length: float | None
+    width: float | None
+    height: float | None
+    timezone: str | None
+    zones: Any
+    cadence_hours_raw: float | None
+    snapshot_cadence_per_day: int | None
+    last_snapshot_at: datetime | None
+    program_id: UUID
+    program_name: str
+    program_start_date: date
+    program_end_date: date
+    company_id: UUID | None
+    company_name: str | None
+    device_count: int
+
+
+def _site_view(r: SiteRow) -> SiteView:
     facts = SiteFacts(
-        site_id=r["site_id"],
-        site_name=r["site_name"],
-        site_code=r["site_code"],
-        site_type=r["site_type"],
-        length=r["length"],
-        width=r["width"],
-        height=r["height"],
-        timezone=r["timezone"],
-        zones=r["zones"],
-        program_id=r["program_id"],
-        program_name=r["program_name"],
-        program_start_date=r["program_start_date"],
-        program_end_date=r["program_end_date"],
-        company_id=r["company_id"],
-        company_name=r["company_name"],
+        site_id=r.site_id,
+        site_name=r.site_name,
+        site_code=r.site_code,
+        site_type=r.site_type,
+        length=r.length,
+        width=r.width,
+        height=r.height,
+        timezone=r.timezone,
+        zones=r.zones,
+        program_id=r.program_id,
+        program_name=r.program_name,
+        program_start_date=r.program_start_date,
+        program_end_date=r.program_end_date,
+        company_id=r.company_id,
+        company_name=r.company_name,
     )
     return SiteView(
         facts=facts,
-        cadence_choice=choose_cadence(r["cadence_hours_raw"], r["snapshot_cadence_per_day"]),
-        device_count=int(r["device_count"]),
-        last_snapshot_at=r["last_snapshot_at"],
+        cadence_choice=_cadence(r.cadence_hours_raw, r.snapshot_cadence_per_day),
+        device_count=int(r.device_count),
+        last_snapshot_at=r.last_snapshot_at,
     )
+
+
+class SessionRow(NamedTuple):
+    """A :data:`SESSIONS_SQL` row."""
+
+    site_id: UUID
+    session_id: UUID
+    session_date: date
+    session_start_time: datetime
+    session_end_time: datetime
+    status: str
+    expected_wake_count: int
+    locked_at: datetime | None
+
+
+class SnapshotState(NamedTuple):
+    """A :data:`SNAPSHOT_STATE_SQL` row: what a session's snapshots cover so far."""
+
+    session_id: UUID
+    covered_from: datetime | None
+    covered_until: datetime | None
+    last_wake_number: int
+    prov_starts: list[datetime]
+    prov_wakes: list[int]
 
 
 async def _snapshot_states(
     conn: AsyncConnection[Any], session_ids: list[UUID]
-) -> dict[UUID, dict[str, Any]]:
+) -> dict[UUID, SnapshotState]:
     if not session_ids:
         return {}
-    rows = await _rows(conn, SNAPSHOT_STATE_SQL, {"sessions": session_ids})
-    return {r["session_id"]: r for r in rows}
+    rows = await _read(conn, SNAPSHOT_STATE_SQL, {"sessions": session_ids}, SnapshotState)
+    return {r.session_id: r for r in rows}
+
+
+async def _read(
+    conn: AsyncConnection[Any], query: str, params: dict[str, Any], make: Callable[..., T]
+) -> list[T]:
+    """The rows of ``query``, each made by ``make`` from its columns in order (no row is
+    first made a dict: a fleet is tens of thousands of rows a read)."""
+    async with conn.cursor(row_factory=args_row(make)) as cur:
+        await cur.execute(query, params)
+        return await cur.fetchall()
 
 
 async def _rows(
@@ -324,18 +412,10 @@ async def _rows(
         return await cur.fetchall()
 
 
-def _attach_sessions(
-    view: SiteView,
-    rows: list[dict[str, Any]],
-    states: dict[UUID, dict[str, Any]],
-    now: datetime,
-) -> None:
+def _attach_sessions(view: SiteView, read: list[SessionView], now: datetime) -> None:
     """The sessions still owed, in order of precedence; the open one that gets the slots
     and the others open beside it."""
-    read = sorted(
-        (session_view(r, states.get(r["session_id"])) for r in rows),
-        key=lambda s: precedence(s.window()),
-    )
+    read.sort(key=lambda s: precedence(s.window()))
     view.sessions = [read[i] for i in sessions_still_owed([s.window() for s in read], now)]
     windows = [s.window() for s in view.sessions]
     open_now = [i for i, s in enumerate(view.sessions) if s.is_open(now)]
@@ -345,29 +425,49 @@ def _attach_sessions(
         view.other_open_sessions = [view.sessions[i] for i in open_now if i != chosen]
 
 
-def session_view(r: dict[str, Any], state: dict[str, Any] | None) -> SessionView:
-    """A ``site_device_sessions`` row (as :data:`SESSIONS_SQL` reads it) and the state of
-    its snapshots (None: as if it had none)."""
+def session_view(r: Mapping[str, Any], state: SnapshotState | None) -> SessionView:
+    """A ``site_device_sessions`` row read by column name (the columns of
+    :class:`SessionRow`) and the state of its snapshots (None: as if it had none)."""
+    return _session_view(SessionRow(*(r[name] for name in SessionRow._fields)), state)
+
+
+def _session_view(r: SessionRow, state: SnapshotState | None) -> SessionView:
+    """Instants are kept in UTC, the planner's, so that it converts none of them again."""
     facts = SessionFacts(
-        session_id=r["session_id"],
-        session_date=r["session_date"],
-        start=r["session_start_time"],
-        end=r["session_end_time"],
-        status=r["status"],
-        expected_wake_count=int(r["expected_wake_count"]),
+        session_id=r.session_id,
+        session_date=r.session_date,
+        start=as_utc(r.session_start_time, "session_start"),
+        end=as_utc(r.session_end_time, "session_end"),
+        status=r.status,
+        expected_wake_count=int(r.expected_wake_count),
     )
-    provisional = dict(zip(state["prov_starts"], state["prov_wakes"], strict=True)) if state else {}
-    locked = r["locked_at"]
     # A locked session owes the slots that ended before it was locked; without a lock time
     # it is taken as locked at its end.
-    closed = locked if r["status"] == "locked" and locked is not None else None
+    locked = r.locked_at
+    closed = as_utc(locked, "locked_at") if r.status == "locked" and locked is not None else None
     return SessionView(
         facts=facts,
-        state=SessionState(
-            covered_from=state["covered_from"] if state else None,
-            covered_until=state["covered_until"] if state else None,
-            last_wake_number=int(state["last_wake_number"]) if state else 0,
-            provisional=provisional,
-        ),
+        state=_session_state(state),
         closed_at=closed if closed is not None and closed < facts.end else None,
     )
+
+
+def _session_state(state: SnapshotState | None) -> SessionState:
+    if state is None:
+        return NO_SNAPSHOTS
+    covered_from, covered_until = state.covered_from, state.covered_until
+    return SessionState(
+        covered_from=None if covered_from is None else as_utc(covered_from, "covered_from"),
+        covered_until=None if covered_until is None else as_utc(covered_until, "covered_until"),
+        last_wake_number=int(state.last_wake_number),
+        provisional={
+            as_utc(start, "wake_round_start"): wake
+            for start, wake in zip(state.prov_starts, state.prov_wakes, strict=True)
+        }
+        if state.prov_starts
+        else NO_PROVISIONAL,
+    )
+
+
+NO_PROVISIONAL: Mapping[datetime, int] = MappingProxyType({})
+NO_SNAPSHOTS = SessionState(None, None, last_wake_number=0, provisional=NO_PROVISIONAL)

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from snapwatch.schedule.cadence import MIN_CADENCE_HOURS
 
@@ -87,14 +88,22 @@ class Grid:
         return k
 
 
+@lru_cache(maxsize=4096)
+def grid_of(session_start: datetime, session_end: datetime, cadence_hours: float) -> Grid:
+    """The grid of a session (one per span and cadence: sites of one time zone and cadence
+    share their sessions' grids, so a fleet's planning builds a handful). A grid is never
+    changed once built."""
+    return Grid(session_start, session_end, cadence_hours)
+
+
 def slot_count(session_start: datetime, session_end: datetime, cadence_hours: float) -> int:
     """How many slots (wakes) a session has at this cadence."""
-    return Grid(session_start, session_end, cadence_hours).count
+    return grid_of(session_start, session_end, cadence_hours).count
 
 
 def slot_grid(session_start: datetime, session_end: datetime, cadence_hours: float) -> list[Slot]:
     """All slots of a session: contiguous, half-open, the last one clamped to its end."""
-    return list(Grid(session_start, session_end, cadence_hours).slots())
+    return list(grid_of(session_start, session_end, cadence_hours).slots())
 
 
 def slot_at(
@@ -102,7 +111,7 @@ def slot_at(
 ) -> Slot | None:
     """The slot containing ``t`` (a boundary instant belongs to the later slot), or None
     when ``t`` is outside the session."""
-    grid = Grid(session_start, session_end, cadence_hours)
+    grid = grid_of(session_start, session_end, cadence_hours)
     k = grid.index_at(as_utc(t, "t"))
     return None if k is None else grid.slot(k)
 
@@ -114,7 +123,10 @@ def _step_us(cadence: float) -> float:
 
 
 def as_utc(at: datetime, name: str) -> datetime:
-    if at.tzinfo is None:
+    zone = at.tzinfo
+    if zone is UTC:  # already converted (the planner converts each instant once)
+        return at
+    if zone is None:
         raise ValueError(f"{name} must be timezone-aware")
     return at.astimezone(UTC)
 

@@ -108,7 +108,10 @@ class KeyedTable(DataTable[Text]):
                 self._apply()
 
     def show_rows(self, rows: Mapping[str, Row]) -> None:
-        """Show ``rows`` in the given order, changing only what changed."""
+        """Show ``rows`` in the given order, changing only what changed (nothing, not even
+        the column plan, when every row is the one shown, in the same order)."""
+        if self._layout is not None and _same(rows, self._rows):
+            return
         self._rows = dict(rows)
         if self.size.width:  # not laid out yet: the first resize applies the rows
             self._apply()
@@ -247,6 +250,14 @@ class KeyedTable(DataTable[Text]):
         index = self.get_row_index(key)
         if index != self.cursor_row:
             self.move_cursor(row=index, scroll=False)
+
+
+def _same(rows: Mapping[str, Row], shown: Mapping[str, Row]) -> bool:
+    """The same keys in the same order, each with the very row already given."""
+    return len(rows) == len(shown) and all(
+        key == before and row is shown[key]
+        for (key, row), before in zip(rows.items(), shown, strict=True)
+    )
 
 
 def _text(spec: ColumnSpec, cell: Cell) -> Text:
