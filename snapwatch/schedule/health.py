@@ -46,6 +46,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from snapwatch.infra.config import SchedulerSettings, Settings
+from snapwatch.infra.db import uuid_array
 from snapwatch.schedule.cadence import Reason
 from snapwatch.schedule.instances import InstanceRow
 from snapwatch.schedule.pauses import PauseRecord
@@ -343,6 +344,6 @@ async def _last_errors(conn: AsyncConnection[Any], sites: Sequence[UUID]) -> dic
     if not sites:
         return {}
     async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(LAST_OUTCOME_SQL, {"sites": list(sites)})
+        await cur.execute(LAST_OUTCOME_SQL, {"sites": uuid_array(sites)})
         rows = await cur.fetchall()
     return {r["site_id"]: r["error"] or "failed" for r in rows if r["outcome"] == "failed"}

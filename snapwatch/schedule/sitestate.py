@@ -21,6 +21,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import args_row, dict_row
 
 from snapwatch.infra.config import SchedulerSettings
+from snapwatch.infra.db import uuid_array
 from snapwatch.infra.errors import SnapwatchError
 from snapwatch.schedule.cadence import Cadence, Reason, choose_cadence, eligibility, session_is_open
 from snapwatch.schedule.pauses import PauseRecord, read_pauses
@@ -271,7 +272,7 @@ async def load_sites(
         conn,
         SESSIONS_SQL,
         {
-            "sites": [v.facts.site_id for v in views],
+            "sites": uuid_array(v.facts.site_id for v in views),
             "now": now,
             "since": since,
             "started_since": since - PREVIOUS_SESSION_LOOKBACK,
@@ -390,7 +391,9 @@ async def _snapshot_states(
 ) -> dict[UUID, SnapshotState]:
     if not session_ids:
         return {}
-    rows = await _read(conn, SNAPSHOT_STATE_SQL, {"sessions": session_ids}, SnapshotState)
+    rows = await _read(
+        conn, SNAPSHOT_STATE_SQL, {"sessions": uuid_array(session_ids)}, SnapshotState
+    )
     return {r.session_id: r for r in rows}
 
 

@@ -23,7 +23,7 @@ from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target
 from snapwatch.infra.dbsession import DbState
 from snapwatch.schedule import activity
-from snapwatch.tui import keymap
+from snapwatch.tui import collector, keymap
 from snapwatch.tui.base import BaseApp, run_to_end
 from snapwatch.tui.data import AppData
 from snapwatch.tui.lifecycle import (
@@ -109,6 +109,7 @@ class SnapwatchApp(BaseApp):
         return self.main
 
     def on_load(self) -> None:
+        collector.tune()
         self.app_logging.start()
         self.services.log_path = self.app_logging.path
 

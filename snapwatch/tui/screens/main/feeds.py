@@ -23,6 +23,7 @@ from snapwatch.readmodels.health import JobHealth, job_health
 from snapwatch.readmodels.sites import SiteOverview, fetch_site_overview
 from snapwatch.readmodels.snapshots import SnapshotRow, recent_snapshots
 from snapwatch.schedule.tick_runner import TickOutcome
+from snapwatch.tui import collector
 from snapwatch.tui.messages import DbChanged, SnapshotsWritten, Ticked, UpdatesChanged
 from snapwatch.tui.panes.sites import SitesPane
 from snapwatch.tui.plain import plain
@@ -167,7 +168,10 @@ class LiveFeeds(PanesLayout):
     def _show_sites(self, result: tuple[list[SiteOverview], datetime]) -> None:
         sites, _ = result
         self._solved("sites")
+        first = self.sites_feed.reads == 1
         self.sites_pane.show(sites, self.now())
+        if first:  # the app and its first screen are built: out of the collector's way
+            collector.settle()
         if self._announce_refresh:
             self._announce_refresh = False
             self.notify(f"refreshed: {len(sites)} sites", timeout=3)
