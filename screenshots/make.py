@@ -33,11 +33,13 @@ from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.tick import run_tick
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.demo_glue import simulator_job
+from snapwatch.tui.screens.activity.screen import ActivityScreen
 from snapwatch.tui.screens.dialogs import PauseScreen
 from snapwatch.tui.screens.help import HelpScreen
 from snapwatch.tui.screens.inspect.chart import ChartScreen
 from snapwatch.tui.screens.inspect.diff import DiffScreen
 from snapwatch.tui.screens.inspect.screen import InspectScreen
+from snapwatch.tui.screens.runs.screen import RunsScreen
 
 HERE = Path(__file__).resolve().parent
 AT = datetime(2026, 11, 28, 14, 5, tzinfo=UTC)
@@ -131,6 +133,28 @@ async def inspection_chart(pilot: Pilot[Any], app: SnapwatchApp) -> None:
     await pilot.pause(1.0)
 
 
+async def inspection_device(pilot: Pilot[Any], app: SnapwatchApp) -> None:
+    await inspection(pilot, app)
+    await pilot.press("i", "shift+right", "shift+right")  # every field, the table scrolled
+    await pilot.pause(0.5)
+
+
+async def activity(pilot: Pilot[Any], app: SnapwatchApp) -> None:
+    await pilot.press("down", "down", "down", "f")  # an operator action in the trail
+    await pilot.pause(1.0)
+    await pilot.press("A")
+    await until(pilot, lambda: isinstance(app.screen, ActivityScreen))
+    await pilot.pause(1.0)
+
+
+async def run_history(pilot: Pilot[Any], app: SnapwatchApp) -> None:
+    await pilot.press("R")
+    await until(pilot, lambda: isinstance(app.screen, RunsScreen))
+    await pilot.pause(1.0)
+    await pilot.press("enter")  # the newest run's sites
+    await pilot.pause(1.0)
+
+
 SCENES: list[tuple[str, tuple[int, int], Scene]] = [
     ("main-120x40.svg", (120, 40), main_screen),
     ("main-80x24.svg", (80, 24), main_screen),
@@ -140,6 +164,9 @@ SCENES: list[tuple[str, tuple[int, int], Scene]] = [
     ("inspect-80x24.svg", (80, 24), inspection),
     ("inspect-diff-120x40.svg", (120, 40), inspection_diff),
     ("inspect-chart-120x40.svg", (120, 40), inspection_chart),
+    ("inspect-device-80x24.svg", (80, 24), inspection_device),
+    ("activity-120x40.svg", (120, 40), activity),
+    ("runs-120x40.svg", (120, 40), run_history),
 ]
 
 
