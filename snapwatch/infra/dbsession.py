@@ -3,8 +3,10 @@
 One autocommit connection with dict rows (:func:`snapwatch.infra.db.connect`), handed out on
 demand and checked against the schema (:func:`snapwatch.infra.migrations.require_current`)
 after every (re)connect. When the server goes away the connection is dropped and the
-next request reconnects; failed attempts back off exponentially (0.5 s doubling to
-30 s, reset on success) so an outage costs a handful of attempts, not one per request.
+next request reconnects; failed attempts back off exponentially with jitter (0.5 s
+doubling to 30 s, each wait drawn from half to all of that, reset on success:
+:mod:`snapwatch.infra.backoff`) so an outage costs a handful of attempts, not one per
+request, and processes that lost the same server do not all come back at one instant.
 
 An outage is reported once when it starts and once when it ends (log events
 ``db_unreachable`` / ``db_reachable`` and the ``on_change`` callback), never once per
@@ -24,6 +26,7 @@ from typing import Any
 import psycopg
 from psycopg import AsyncConnection
 
+from snapwatch.infra.backoff import Backoff
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target, connect
 from snapwatch.infra.errors import AuthenticationFailed, DatabaseUnreachable, error_words
@@ -31,9 +34,6 @@ from snapwatch.infra.logs import log_event
 from snapwatch.infra.migrations import require_current
 
 log = logging.getLogger(__name__)
-
-BACKOFF_START_SECONDS = 0.5
-BACKOFF_CAP_SECONDS = 30.0
 
 Conn = AsyncConnection[dict[str, Any]]
 
@@ -75,7 +75,7 @@ class DbSession:
         self._up: bool | None = None
         self._down_since: float | None = None
         self._last_error: str | None = None
-        self._delay = BACKOFF_START_SECONDS
+        self._backoff = Backoff()
         self._next_attempt = 0.0
         self.attempts = 0
         """Connection attempts made (successful or not)."""
@@ -190,8 +190,7 @@ class DbSession:
 
     def _attempt_failed(self, error: str) -> None:
         self._went_down(error)
-        self._next_attempt = self._monotonic() + self._delay
-        self._delay = min(self._delay * 2, BACKOFF_CAP_SECONDS)
+        self._next_attempt = self._monotonic() + self._backoff.next()
 
     def _went_down(self, error: str) -> None:
         self._last_error = error
@@ -207,7 +206,7 @@ class DbSession:
         self._notify(DbState(up=False, error=error))
 
     def _connected(self) -> None:
-        self._delay = BACKOFF_START_SECONDS
+        self._backoff = Backoff()
         self._next_attempt = 0.0
         was_down, since = self._up is False, self._down_since
         self._up, self._down_since, self._last_error = True, None, None

@@ -5,7 +5,7 @@ transaction (:mod:`snapwatch.snapshot.writer`), so a listener hears about a snap
 moment any process commits one, without polling faster. :class:`SnapshotListener` keeps
 one connection of its own for that (notifications belong to a session, and a pool would
 hand the session to someone else), reports its state by callback, and reconnects after an
-outage with :class:`~snapwatch.infra.dbsession.DbSession`'s backoff (0.5 s doubling to 30 s).
+outage with the backoff of :mod:`snapwatch.infra.backoff` (0.5 s doubling to 30 s, jittered).
 
 LISTEN does not work through a transaction-mode pooler (PgBouncer in transaction mode,
 Supabase's Supavisor on port 6543): the server session that ran LISTEN goes back to the
@@ -37,7 +37,8 @@ from psycopg import AsyncConnection, sql
 
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target, connect, known_pooler
-from snapwatch.infra.dbsession import BACKOFF_CAP_SECONDS, BACKOFF_START_SECONDS, DbSession, DbState
+from snapwatch.infra.backoff import CAP_SECONDS, Backoff
+from snapwatch.infra.dbsession import DbSession, DbState
 from snapwatch.infra.errors import SnapwatchError, error_words
 from snapwatch.infra.pooler import Pooler
 
@@ -125,14 +126,14 @@ class SnapshotListener:
             return
         # Connecting backs off in DbSession; this backs off a connection that works but
         # breaks again before listening starts (a flapping server, the test sender).
-        delay = BACKOFF_START_SECONDS
+        backoff = Backoff()
         try:
             while not stop.is_set():
                 try:
                     conn = await self._session.wait_connected(stop)
                 except SnapwatchError as exc:  # refused credentials, schema not ready
                     self._report(ListenState.down(str(exc)))
-                    await _sleep(stop, BACKOFF_CAP_SECONDS)
+                    await _sleep(stop, CAP_SECONDS)
                     continue
                 if conn is None:
                     return
@@ -146,12 +147,11 @@ class SnapshotListener:
                         self._report(ListenState.polling(reason))
                         return
                     self._report(ListenState.listening())
-                    delay = BACKOFF_START_SECONDS
+                    backoff.reset()
                     await self._pump(conn, stop)
                 except (psycopg.OperationalError, psycopg.InterfaceError, SnapwatchError) as exc:
                     await self._session.lost(exc)
-                    await _sleep(stop, delay)
-                    delay = min(delay * 2, BACKOFF_CAP_SECONDS)
+                    await _sleep(stop, backoff.next())
         finally:
             await self._session.close()
 

@@ -23,7 +23,8 @@ from snapwatch import __version__
 from snapwatch.infra.clock import FixedClock, SystemClock, open_shared_clock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target, connect
-from snapwatch.infra.dbsession import BACKOFF_CAP_SECONDS, DbSession, DbState
+from snapwatch.infra.backoff import CAP_SECONDS
+from snapwatch.infra.dbsession import DbSession, DbState
 from snapwatch.infra.errors import DatabaseUnreachable
 from snapwatch.schedule import scheduler as scheduler_module
 from snapwatch.schedule.instances import InstanceRow, read_instances
@@ -390,7 +391,9 @@ async def test_failed_connects_back_off_and_report_the_outage_once(
         assert session.attempts == attempts
         waits.append(session.retry_in)
         mono.t += session.retry_in
-    assert waits == [0.5, 1, 2, 4, 8, 16, BACKOFF_CAP_SECONDS, BACKOFF_CAP_SECONDS, 30]
+    bases = [0.5, 1, 2, 4, 8, 16, CAP_SECONDS, CAP_SECONDS, 30]  # doubling, capped
+    assert all(base / 2 <= wait <= base for wait, base in zip(waits, bases, strict=True))
+    assert any(wait < base for wait, base in zip(waits, bases, strict=True))  # jittered
     assert session.attempts == 9
     assert [s.up for s in states] == [False]
     logged = [r for r in caplog.records if getattr(r, "event", None) == "db_unreachable"]
