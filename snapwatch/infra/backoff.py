@@ -21,7 +21,7 @@ JITTER_SHARE = 0.5
 def backoff_delay(failures: int, draw: float) -> float:
     """The wait after ``failures`` consecutive failed attempts (1 for the first), for a
     ``draw`` in ``[0, 1)`` (0 waits the whole base delay)."""
-    base = min(START_SECONDS * 2 ** max(failures - 1, 0), CAP_SECONDS)
+    base = min(START_SECONDS * 2.0 ** max(failures - 1, 0), CAP_SECONDS)
     return base * (1 - JITTER_SHARE * draw)
 
 

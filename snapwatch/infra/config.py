@@ -99,6 +99,9 @@ class DaemonSettings(_Section):
         None, ge=1, le=65535, description="serve Prometheus metrics and /healthz on this port"
     )
     metrics_host: str = Field("127.0.0.1", min_length=1, description="address metrics bind to")
+    liveness_missed_ticks: int = Field(
+        3, ge=1, description="/livez fails after the event loop missed this many tick intervals"
+    )
 
 
 class SnapshotSettings(_Section):

@@ -35,9 +35,9 @@ from typing import Any, Literal
 import psycopg
 from psycopg import AsyncConnection, sql
 
+from snapwatch.infra.backoff import CAP_SECONDS, Backoff
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target, connect, known_pooler
-from snapwatch.infra.backoff import CAP_SECONDS, Backoff
 from snapwatch.infra.dbsession import DbSession, DbState
 from snapwatch.infra.errors import SnapwatchError, error_words
 from snapwatch.infra.pooler import Pooler

@@ -20,8 +20,8 @@ What it promises:
   like an outage: each tick fails with that reason, logged once;
 - a right revoked while it runs fails the ticks with the role check's line (``/healthz``
   says it), and it keeps running until the right is back;
-- with a metrics port, Prometheus metrics on ``/metrics`` and a health check on
-  ``/healthz``.
+- with a metrics port, Prometheus metrics on ``/metrics``, liveness on ``/livez`` (the
+  event loop runs, outage or not) and readiness on ``/readyz`` (alias ``/healthz``).
 
 No Textual here: the daemon imports the core only.
 """
@@ -56,6 +56,7 @@ from snapwatch.schedule.tick_events import instance_process
 from snapwatch.schedule.tick_report import TickReport
 from snapwatch.schedule.tick_runner import AfterTick, TickOutcome
 from snapwatch.service.activity_log import ActivityFollower
+from snapwatch.service.liveness import Liveness
 from snapwatch.service.metrics import Health, Metrics, MetricsServer, wsgi_app
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class Daemon:
         self.tick_seconds = options.tick_seconds or settings.scheduler.tick_seconds
         self.metrics = Metrics()
         self.health: Health | None = None
+        self.liveness: Liveness | None = None
         self.scheduler: Scheduler | None = None
         self.stop = asyncio.Event()
         self._signals = 0
@@ -146,6 +148,9 @@ class Daemon:
                 host=server.host,
                 port=server.port,
             )
+        beating = (
+            None if self.liveness is None else asyncio.create_task(self.liveness.run(self.stop))
+        )
         db = DbSession(self.target, self.settings, on_change=self._db_changed)
         try:
             scheduler = await self._start(db)
@@ -154,6 +159,10 @@ class Daemon:
                 await scheduler.stop()
         finally:
             await db.close()
+            if beating is not None:
+                beating.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beating
             if server is not None:
                 server.stop()
         log_event(log, logging.INFO, "stopped", "stopped")
@@ -185,6 +194,8 @@ class Daemon:
         self.scheduler = scheduler
         if self.health is not None:
             self.health.limit_seconds = 2 * scheduler.tick_seconds + scheduler.jitter_seconds
+        if self.liveness is not None:
+            self.liveness.tick_seconds(scheduler.tick_seconds)
         if self.stop.is_set():
             return None
         await scheduler.start()
@@ -234,11 +245,12 @@ class Daemon:
             wall=self.wall,
             max_clock_offset_seconds=self.settings.scheduler.max_clock_offset_seconds,
         )
-        return MetricsServer(wsgi_app(self.metrics, self.health), host, port)
+        self.liveness = Liveness(self.tick_seconds, self.settings.daemon.liveness_missed_ticks)
+        return MetricsServer(wsgi_app(self.metrics, self.health, self.liveness), host, port)
 
     def _after_tick(self) -> AfterTick:
         """After each tick: the trail's new entries logged, a pg_cron conflict recorded
-        (hourly); the sites by health state for
+        (hourly, and ``snapwatch_pgcron_conflict`` set); the sites by health state for
         ``snapwatch_sites`` when metrics are served (it costs a read of every site)."""
         settings, metrics, health = self.settings, self.metrics, self.health
 
@@ -254,6 +266,7 @@ class Daemon:
         async def after_tick(conn: Conn, now: datetime) -> None:
             await follower.follow(conn)
             await conflicts.look(conn, now)
+            metrics.pgcron_conflict.set(0 if conflicts.warning is None else 1)
             if health is not None:
                 metrics.site_states(count_states(await read_site_health(conn, now, settings)))
 

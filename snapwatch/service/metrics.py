@@ -1,10 +1,15 @@
-"""Prometheus metrics and a health check for the daemon, served by one small WSGI app.
+"""Prometheus metrics and health checks for the daemon, served by one small WSGI app.
 
 ``/metrics`` is prometheus-client's exposition of the daemon's own registry (no process
-or platform collectors: the figures are snapwatch's); ``/healthz`` answers 200 when the
-last tick succeeded within two tick intervals and 503 otherwise (a role refused its
-rights fails every tick), with one line saying why and the role check's warnings, so a
-load balancer, a container runtime or a person with curl gets the same answer.
+or platform collectors: the figures are snapwatch's, and ``snapwatch_build_info`` names
+the version and Python). Two health checks, each answering with one line saying why:
+
+- ``/livez`` (liveness): 200 while the daemon's event loop runs, 503 when it is wedged
+  (:mod:`snapwatch.service.liveness`); a database outage does not fail it;
+- ``/readyz`` (readiness; ``/healthz`` is the same answer): 200 when the last tick
+  succeeded within two tick intervals and the database is reachable, 503 otherwise (a
+  role refused its rights fails every tick), with the role check's warnings appended,
+  so a load balancer, a container runtime or a person with curl gets the same answer.
 
 The server runs in a background thread; the event loop updates the figures after every
 tick. Everything the thread reads is replaced whole (never mutated in place).
@@ -12,20 +17,24 @@ tick. Everything the thread reads is replaced whole (never mutated in place).
 
 from __future__ import annotations
 
+import platform
 import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from importlib import metadata
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 
+from snapwatch import __version__
 from snapwatch.infra.clock import Clock, SystemClock, offset_warning
 from snapwatch.infra.dbsession import DbState
 from snapwatch.infra.errors import ConfigError
 from snapwatch.schedule.tick_runner import TickOutcome
+from snapwatch.service.liveness import Liveness
 from snapwatch.snapshot.inputs import TRIGGERS
 
 TICK_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
@@ -77,6 +86,18 @@ class Metrics:
             "The database's clock minus this host's, measured at the last tick",
             registry=r,
         )
+        self.pgcron_conflict = Gauge(
+            "snapwatch_pgcron_conflict",
+            "1 while a pg_cron job is seen writing snapshots too (looked for hourly)",
+            registry=r,
+        )
+        build = Gauge(
+            "snapwatch_build_info",
+            "Always 1; the labels name this daemon's snapwatch version and Python",
+            ["version", "python"],
+            registry=r,
+        )
+        build.labels(package_version(), platform.python_version()).set(1)
         for trigger in TRIGGERS:
             self.snapshots.labels(trigger)
         for result in ("ok", "failed"):
@@ -116,6 +137,14 @@ class Metrics:
         self._states |= set(counts)
 
 
+def package_version() -> str:
+    """The installed package's version (the source's when run from a checkout)."""
+    try:
+        return metadata.version("snapwatch")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
 @dataclass(frozen=True)
 class _Seen:
     last: TickOutcome | None = None
@@ -124,8 +153,9 @@ class _Seen:
 
 
 class Health:
-    """The answer of ``/healthz``: healthy when the last tick succeeded and the last
-    success is at most two tick intervals (plus jitter) old."""
+    """The answer of ``/readyz`` and ``/healthz``: ready when the last tick succeeded,
+    the database has stayed reachable since, and the last success is at most two tick
+    intervals (plus jitter) old."""
 
     def __init__(
         self,
@@ -156,6 +186,8 @@ class Health:
             return False, "no tick yet"
         if not seen.last.ok:
             return False, f"last tick failed: {seen.last.error}"
+        if seen.db_error is not None:
+            return False, f"database down since the last tick: {seen.db_error}"
         assert seen.last_success is not None
         age = (now - seen.last_success.finished_at).total_seconds()
         if age > self.limit_seconds:
@@ -167,29 +199,35 @@ class Health:
         return True, f"ok: last tick {age:.1f} s ago{paused}{clock}{warnings}"
 
 
-def wsgi_app(metrics: Metrics, health: Health) -> WsgiApp:
-    """``/metrics`` and ``/healthz`` (``/`` is ``/metrics``)."""
+PATHS = ("/livez", "/readyz", "/healthz", "/metrics")
+
+
+def wsgi_app(metrics: Metrics, health: Health, liveness: Liveness) -> WsgiApp:
+    """``/livez``, ``/readyz`` (and its alias ``/healthz``) and ``/metrics`` (``/`` is
+    ``/metrics``)."""
     exposition = make_wsgi_app(metrics.registry)
+    checks = {"/livez": liveness.check, "/readyz": health.check, "/healthz": health.check}
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
-        if path == "/healthz":
-            ok, text = health.check()
-            status = "200 OK" if ok else "503 Service Unavailable"
-            body = (text + "\n").encode()
-            start_response(
-                status,
-                [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
+        check = checks.get(path)
+        if check is not None:
+            ok, text = check()
+            return _text(start_response, "200 OK" if ok else "503 Service Unavailable", text)
         if path in ("/", "/metrics"):
             result: Iterable[bytes] = exposition(environ, start_response)
             return result
-        body = b"not found: try /metrics or /healthz\n"
-        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
-        return [body]
+        return _text(start_response, "404 Not Found", "not found: try " + ", ".join(PATHS))
 
     return app
+
+
+def _text(start_response: StartResponse, status: str, line: str) -> list[bytes]:
+    body = (line + "\n").encode()
+    start_response(
+        status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -20,10 +20,10 @@ import support.sites
 from support.overview_rows import Rows
 
 from snapwatch import __version__
+from snapwatch.infra.backoff import CAP_SECONDS
 from snapwatch.infra.clock import FixedClock, SystemClock, open_shared_clock
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target, connect
-from snapwatch.infra.backoff import CAP_SECONDS
 from snapwatch.infra.dbsession import DbSession, DbState
 from snapwatch.infra.errors import DatabaseUnreachable
 from snapwatch.schedule import scheduler as scheduler_module

@@ -1,10 +1,11 @@
-"""`snapwatch --daemon` as a real process: JSON log lines, snapshots written, /metrics and
-/healthz, SIGTERM and SIGINT, and a database outage it survives."""
+"""`snapwatch --daemon` as a real process: JSON log lines, snapshots written, /metrics,
+/livez, /readyz and /healthz, SIGTERM and SIGINT, and a database outage it survives."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -17,10 +18,13 @@ import pytest
 from pydantic import SecretStr
 from support.daemon import Daemon, build_fleet, instance_rows, snapshot_count
 from support.own_server import OwnServer
+from support.pgcron_server import PgCronServer
+from support.platform_writers import DROP, FUNCTIONS
 
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target
 from snapwatch.infra.migrations import migrate
+from snapwatch.service.metrics import package_version
 
 pytestmark = pytest.mark.slow  # real processes
 
@@ -32,6 +36,8 @@ METRIC_NAMES = (
     "snapwatch_site_failures_total",
     "snapwatch_instance_up",
     "snapwatch_database_up",
+    "snapwatch_clock_offset_seconds",
+    "snapwatch_pgcron_conflict 0.0",
 )
 
 
@@ -66,7 +72,12 @@ def test_the_daemon_ticks_logs_json_serves_metrics_and_stops_on_a_signal(
             assert name in body, name
         assert 'snapwatch_sites{state="on_time"} 3.0' in body
         assert "snapwatch_instance_up 1.0" in body and "snapwatch_database_up 1.0" in body
+        [build] = [x for x in body.splitlines() if x.startswith("snapwatch_build_info{")]
+        assert f'python="{platform.python_version()}"' in build and build.endswith("} 1.0")
+        assert f'version="{package_version()}"' in build and build.count("=") == 2
         assert daemon.get("/healthz")[0] == 200
+        assert daemon.get("/readyz") == daemon.get("/healthz")
+        assert daemon.get("/livez")[0] == 200
         code, took = daemon.stop(signum)
     finally:
         daemon.kill()
@@ -154,17 +165,22 @@ def test_the_daemon_survives_a_database_outage(own_server: OwnServer, daemon_hom
 
         own_server.stop()
         daemon.wait_event("db_unreachable")
-        body = daemon.wait_for("503", lambda: (r := daemon.get("/healthz"))[0] == 503 and r[1])
-        assert "unreachable" in body
+        body = daemon.wait_for("503", lambda: (r := daemon.get("/readyz"))[0] == 503 and r[1])
+        assert "unreachable" in body or "connection lost" in body
         assert "snapwatch_database_up 0.0" in daemon.get("/metrics")[1]
-        time.sleep(2.5)  # five ticks while the server is down
+        for _ in range(6):  # three seconds, six ticks while the server is down: alive, not ready
+            status, line = daemon.get("/livez")
+            assert status == 200 and line.startswith("ok: event loop alive"), line
+            assert daemon.get("/readyz")[0] == 503 and daemon.get("/healthz")[0] == 503
+            time.sleep(0.5)
         assert daemon.proc.poll() is None
         ticks_before = len(daemon.named("tick"))
 
         own_server.start()
         daemon.wait_event("db_reachable")
         daemon.wait_for("a tick after the outage", lambda: len(daemon.named("tick")) > ticks_before)
-        daemon.wait_for("healthy again", lambda: daemon.get("/healthz")[0] == 200)
+        daemon.wait_for("ready again", lambda: daemon.get("/readyz")[0] == 200)
+        assert daemon.get("/healthz")[0] == 200 and daemon.get("/livez")[0] == 200
         assert len(daemon.named("db_unreachable")) == 1
         assert len(daemon.named("db_reachable")) == 1
         assert daemon.named("db_reachable")[0]["down_seconds"] > 0
@@ -174,3 +190,33 @@ def test_the_daemon_survives_a_database_outage(own_server: OwnServer, daemon_hom
     assert code == 0
     [(_, stopped_at, _, _)] = instance_rows(dsn)
     assert stopped_at is not None
+
+
+# -- a pg_cron job writing snapshots beside the daemon ------------------------------------
+
+
+def test_a_pg_cron_job_writing_snapshots_beside_the_daemon_sets_the_conflict_gauge(
+    pgcron_server: PgCronServer, daemon_home: Path
+) -> None:
+    dsn = pgcron_server.dsn()
+    asyncio.run(migrate(Target(dsn=dsn), Settings.model_construct(dsn=SecretStr(dsn))))
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(FUNCTIONS)
+        conn.execute(
+            "SELECT cron.schedule('generate-site-snapshots', '0 * * * *',"
+            " 'SELECT generate_scheduled_snapshots()')"
+        )
+        daemon = Daemon(dsn, daemon_home)
+        try:
+            daemon.wait_for(
+                "the conflict gauge at 1",
+                lambda: "snapwatch_pgcron_conflict 1.0" in daemon.get("/metrics")[1],
+            )
+            assert daemon.get("/readyz")[0] == 200  # a conflict is an alert, not unreadiness
+            code, _ = daemon.stop()
+        finally:
+            daemon.kill()
+            conn.execute("SELECT cron.unschedule(jobid) FROM cron.job")
+            conn.execute("DELETE FROM snapwatch.scheduler_instances")
+            conn.execute(DROP)
+    assert code == 0

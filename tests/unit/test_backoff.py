@@ -15,7 +15,7 @@ BASES = [0.5, 1, 2, 4, 8, 16, 30, 30, 30, 30]
 
 def test_without_jitter_the_waits_double_from_half_a_second_to_the_cap() -> None:
     assert [backoff_delay(n, 0.0) for n in range(1, 11)] == BASES
-    assert (START_SECONDS, CAP_SECONDS) == (BASES[0], BASES[-1])
+    assert (BASES[0], BASES[-1]) == (START_SECONDS, CAP_SECONDS)
 
 
 @pytest.mark.parametrize("failures", [1, 3, 7, 40])
