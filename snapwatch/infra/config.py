@@ -96,7 +96,7 @@ class SchedulerSettings(_Section):
 
 class DaemonSettings(_Section):
     metrics_port: int | None = Field(
-        None, ge=1, le=65535, description="serve Prometheus metrics and /healthz on this port"
+        None, ge=1, le=65535, description="serve metrics, /livez, /readyz, /healthz on this port"
     )
     metrics_host: str = Field("127.0.0.1", min_length=1, description="address metrics bind to")
     liveness_missed_ticks: int = Field(
