@@ -195,7 +195,7 @@ class Daemon:
         if self.health is not None:
             self.health.limit_seconds = 2 * scheduler.tick_seconds + scheduler.jitter_seconds
         if self.liveness is not None:
-            self.liveness.tick_seconds(scheduler.tick_seconds)
+            self.liveness.set_tick_seconds(scheduler.tick_seconds)
         if self.stop.is_set():
             return None
         await scheduler.start()

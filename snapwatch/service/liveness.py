@@ -31,11 +31,11 @@ class Liveness:
     ) -> None:
         self.missed_ticks = missed_ticks
         self.limit_seconds = MIN_LIMIT_SECONDS
-        self.tick_seconds(tick_seconds)
+        self.set_tick_seconds(tick_seconds)
         self._monotonic = monotonic
         self._beat = monotonic()
 
-    def tick_seconds(self, seconds: float) -> None:
+    def set_tick_seconds(self, seconds: float) -> None:
         """The tick interval the limit counts in (the scheduler's, once it is known)."""
         self.limit_seconds = max(self.missed_ticks * seconds, MIN_LIMIT_SECONDS)
 

@@ -121,7 +121,7 @@ def test_a_short_tick_interval_does_not_make_the_limit_shorter_than_five_seconds
     mono = Monotonic()
     live = Liveness(0.5, missed_ticks=3, monotonic=mono)
     assert live.limit_seconds == MIN_LIMIT_SECONDS == 5
-    live.tick_seconds(60)  # the scheduler's interval, once known
+    live.set_tick_seconds(60)  # the scheduler's interval, once known
     assert live.limit_seconds == 180
     mono.t += 179
     assert live.check()[0]
