@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 
+import shtab
+
 from snapwatch.commands.parser import build_parser
 
 
@@ -13,8 +15,6 @@ def completion_script(shell: str) -> str:
     """The completion script for ``shell`` (``bash`` or ``zsh``): the commands with
     their one-line help, every flag, the choices of those that have them, files after
     ``--config PATH`` and directories after ``--data-dir DIR``."""
-    import shtab
-
     parser = build_parser()
     paths = {"PATH": shtab.FILE, "DIR": shtab.DIRECTORY}
     for each in _parsers(parser):
