@@ -238,7 +238,7 @@ class Daemon:
 
     def _after_tick(self) -> AfterTick:
         """After each tick: the trail's new entries logged, a pg_cron conflict recorded
-        (hourly); the sites by health state for
+        (hourly) and counted in ``snapwatch_pg_cron_conflicts``; the sites by health state for
         ``snapwatch_sites`` when metrics are served (it costs a read of every site)."""
         settings, metrics, health = self.settings, self.metrics, self.health
 
@@ -254,6 +254,8 @@ class Daemon:
         async def after_tick(conn: Conn, now: datetime) -> None:
             await follower.follow(conn)
             await conflicts.look(conn, now)
+            if conflicts.jobs is not None:
+                metrics.pg_cron_conflicts.set(len(conflicts.jobs))
             if health is not None:
                 metrics.site_states(count_states(await read_site_health(conn, now, settings)))
 

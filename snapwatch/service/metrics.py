@@ -69,6 +69,12 @@ class Metrics:
             "1 while ticks complete and are recorded, 0 while they cannot (outage, error)",
             registry=r,
         )
+        self.pg_cron_conflicts = Gauge(
+            "snapwatch_pg_cron_conflicts",
+            "Active pg_cron jobs shown to write snapshots while this daemon schedules them"
+            " (looked for after the first tick, then hourly)",
+            registry=r,
+        )
         self.database_up = Gauge(
             "snapwatch_database_up", "1 while the database is reachable", registry=r
         )
