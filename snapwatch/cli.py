@@ -70,6 +70,8 @@ def _main(argv: Sequence[str] | None) -> int:
     limits: Limits | None = None  # the timeouts a database error's line names
     try:
         refuse_flags_that_do_not_apply(args)
+        if args.command == "completion":  # no settings: it only prints the parser
+            return _cmd_completion(args)
         settings, source = load_settings(
             args.config,
             {
@@ -118,6 +120,13 @@ def _install_sigterm() -> None:
         raise SystemExit(143)
 
     signal.signal(signal.SIGTERM, _on_term)
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    from snapwatch.commands.completion import completion_script
+
+    print(completion_script(args.shell).rstrip("\n"))
+    return EXIT_OK
 
 
 def _cmd_config(args: argparse.Namespace, settings: Settings) -> int:

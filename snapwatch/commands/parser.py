@@ -135,6 +135,13 @@ COMMAND_HELP: dict[str, tuple[str, str]] = {
         "never caught up.",
         "snapwatch resume --all",
     ),
+    "completion": (
+        "Print the shell completion script for bash or zsh, generated from these very "
+        "commands and flags. Install it where the shell looks for completions: bash's "
+        "~/.local/share/bash-completion/completions/snapwatch, or a file _snapwatch in a "
+        "directory on zsh's fpath.",
+        "snapwatch completion bash > ~/.local/share/bash-completion/completions/snapwatch",
+    ),
 }
 
 
@@ -174,7 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
         "without the rights snapwatch needs), 3 database unreachable or read-only, a "
         "statement timed out or a lock held past lock_timeout, 4 internal error.",
     )
-    parser.add_argument("--version", action="version", version=f"snapwatch {__version__}")
+    # Prints and exits at once, whatever else the line holds (`snapwatch --daemon --version`).
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"snapwatch {__version__}",
+        help="print snapwatch's version and exit",
+    )
     _common_options(parser, suppress=False)
     _daemon_options(parser)
     parser.add_argument(
@@ -256,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_history(sub, common)
     _add_status_and_actions(sub, common)
+    completion = sub.add_parser("completion", help="print the shell completion script")
+    completion.add_argument("shell", choices=("bash", "zsh"), help="for this shell")
     _describe(sub)
     return parser
 
@@ -322,6 +337,16 @@ DAEMON_ONLY = {
 }
 
 
+COMMON_OPTIONS = {
+    "config": "--config",
+    "dsn": "--dsn",
+    "data_dir": "--data-dir",
+    "read_only": "--read-only",
+    "log_format": "--log-format",
+}
+"""What ``snapwatch completion`` would ignore (``--debug`` still shows a traceback)."""
+
+
 def refuse_flags_that_do_not_apply(args: argparse.Namespace) -> None:
     """A flag the command would ignore is refused (one line, exit 2), never ignored."""
     command = getattr(args, "command", None)
@@ -336,6 +361,10 @@ def refuse_flags_that_do_not_apply(args: argparse.Namespace) -> None:
             raise ConfigError(f"{', '.join(given)} applies to --daemon only, not to {where}")
     if args.no_scheduler and command not in (None, "demo"):
         raise ConfigError(f"--no-scheduler applies to the app and the demo, not to `{command}`")
+    if command == "completion":
+        given = [flag for name, flag in COMMON_OPTIONS.items() if getattr(args, name) is not None]
+        if given:
+            raise ConfigError(f"`snapwatch completion` takes no {', '.join(given)}")
     if command == "demo" and args.dsn is not None:
         raise ConfigError(
             "the demo always runs on the embedded server: --dsn does not apply"

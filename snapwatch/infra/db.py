@@ -303,3 +303,12 @@ def uuid_array(ids: Iterable[UUID]) -> str:
     text holds no character an array literal quotes, and one string is sent several times
     faster than a list of thousands of UUIDs dumped one by one."""
     return "{" + ",".join(map(str, ids)) + "}"
+
+
+async def dict_rows(
+    conn: AsyncConnection[Any], query: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The rows of ``query``, each a dict by column name, whatever ``conn``'s row factory."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, params)
+        return await cur.fetchall()

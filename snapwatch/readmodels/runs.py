@@ -16,8 +16,8 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
-from psycopg.rows import dict_row
 
+from snapwatch.infra.db import dict_rows
 from snapwatch.infra.errors import SnapwatchError
 
 _RUN_COLUMNS = """
@@ -168,15 +168,17 @@ class SiteFailures:
 
 async def recent_runs(conn: AsyncConnection[Any], limit: int = 100) -> list[RunRow]:
     """The ``limit`` newest runs of every instance (ticks and backfills), newest first."""
-    return [_run(r) for r in await _rows(conn, RECENT_SQL, {"limit": limit})]
+    return [_run(r) for r in await dict_rows(conn, RECENT_SQL, {"limit": limit})]
 
 
 async def run_sites(conn: AsyncConnection[Any], run_id: UUID, limit: int = 1000) -> RunSites:
     """One run and what it did with each site, failures first (at most ``limit`` rows)."""
-    found = await _rows(conn, RUN_SQL, {"run": run_id})
+    found = await dict_rows(conn, RUN_SQL, {"run": run_id})
     if not found:
         raise SnapwatchError("that run is gone (pruned since the list was read)")
-    rows = await _rows(conn, SITES_SQL, {"run": run_id, "rank": list(OUTCOME_RANK), "limit": limit})
+    rows = await dict_rows(
+        conn, SITES_SQL, {"run": run_id, "rank": list(OUTCOME_RANK), "limit": limit}
+    )
     sites = tuple(
         RunSite(
             key=r["run_site_id"],
@@ -196,8 +198,8 @@ async def run_sites(conn: AsyncConnection[Any], run_id: UUID, limit: int = 1000)
 
 async def site_failures(conn: AsyncConnection[Any], site_id: UUID, limit: int = 50) -> SiteFailures:
     """The ``limit`` newest failures of one site across runs, newest first."""
-    named = await _rows(conn, SITE_NAME_SQL, {"site": site_id})
-    rows = await _rows(conn, FAILURES_SQL, {"site": site_id, "limit": limit})
+    named = await dict_rows(conn, SITE_NAME_SQL, {"site": site_id})
+    rows = await dict_rows(conn, FAILURES_SQL, {"site": site_id, "limit": limit})
     failures = tuple(
         SiteFailure(
             key=r["run_site_id"],
@@ -213,14 +215,6 @@ async def site_failures(conn: AsyncConnection[Any], site_id: UUID, limit: int = 
         for r in rows
     )
     return SiteFailures(site_id, named[0]["name"] if named else None, failures)
-
-
-async def _rows(
-    conn: AsyncConnection[Any], query: str, params: dict[str, Any]
-) -> list[dict[str, Any]]:
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query, params)
-        return await cur.fetchall()
 
 
 def _instance(r: dict[str, Any]) -> Instance | None:

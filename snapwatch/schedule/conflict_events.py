@@ -31,11 +31,8 @@ class ConflictWatch:
         self._instance = instance
         self._warning: str | None = None
         self._looked_at: float | None = None
-
-    @property
-    def warning(self) -> str | None:
-        """The conflict seen at the last look (None: none, or not looked yet)."""
-        return self._warning
+        self.jobs: list[int] | None = None
+        """The jobs shown to write snapshots at the last look (None before the first)."""
 
     async def look(self, conn: Conn, now: datetime) -> None:
         instance = self._instance()
@@ -46,12 +43,12 @@ class ConflictWatch:
             return
         self._looked_at = clock
         cron = await read_cron(conn, now)
+        self.jobs = jobs = [j.jobid for j in cron.conflicts(True)]
         warning = cron.warning(True)
         if warning is None or warning == self._warning:
             self._warning = warning
             return
         self._warning = warning
-        jobs = [j.jobid for j in cron.conflicts(True)]
         await activity.record(
             conn,
             activity.CONFLICT,

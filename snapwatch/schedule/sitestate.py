@@ -18,10 +18,10 @@ from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 from psycopg import AsyncConnection, sql
-from psycopg.rows import args_row, dict_row
+from psycopg.rows import args_row
 
 from snapwatch.infra.config import SchedulerSettings
-from snapwatch.infra.db import uuid_array
+from snapwatch.infra.db import dict_rows, uuid_array
 from snapwatch.infra.errors import SnapwatchError
 from snapwatch.schedule.cadence import Cadence, Reason, choose_cadence, eligibility, session_is_open
 from snapwatch.schedule.pauses import PauseRecord, read_pauses
@@ -223,7 +223,7 @@ async def resolve_site(conn: AsyncConnection[Any], text: str) -> SiteRef:
     Raises :class:`SiteNotFound` (one line, with close matches) when it names none or
     several."""
     wanted = text.strip()
-    rows = await _rows(conn, SELECTOR_SQL, {"text": wanted})
+    rows = await dict_rows(conn, SELECTOR_SQL, {"text": wanted})
     for key in ("by_id", "by_code", "by_name"):
         hits = [r for r in rows if r[key]]
         if len(hits) == 1:
@@ -403,14 +403,6 @@ async def _read(
     """The rows of ``query``, each made by ``make`` from its columns in order (no row is
     first made a dict: a fleet is tens of thousands of rows a read)."""
     async with conn.cursor(row_factory=args_row(make)) as cur:
-        await cur.execute(query, params)
-        return await cur.fetchall()
-
-
-async def _rows(
-    conn: AsyncConnection[Any], query: str, params: dict[str, Any]
-) -> list[dict[str, Any]]:
-    async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(query, params)
         return await cur.fetchall()
 

@@ -250,7 +250,7 @@ class Daemon:
 
     def _after_tick(self) -> AfterTick:
         """After each tick: the trail's new entries logged, a pg_cron conflict recorded
-        (hourly, and ``snapwatch_pgcron_conflict`` set); the sites by health state for
+        (hourly) and counted in ``snapwatch_pg_cron_conflicts``; the sites by health state for
         ``snapwatch_sites`` when metrics are served (it costs a read of every site)."""
         settings, metrics, health = self.settings, self.metrics, self.health
 
@@ -266,7 +266,8 @@ class Daemon:
         async def after_tick(conn: Conn, now: datetime) -> None:
             await follower.follow(conn)
             await conflicts.look(conn, now)
-            metrics.pgcron_conflict.set(0 if conflicts.warning is None else 1)
+            if conflicts.jobs is not None:
+                metrics.pg_cron_conflicts.set(len(conflicts.jobs))
             if health is not None:
                 metrics.site_states(count_states(await read_site_health(conn, now, settings)))
 

@@ -22,7 +22,6 @@ import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -78,6 +77,12 @@ class Metrics:
             "1 while ticks complete and are recorded, 0 while they cannot (outage, error)",
             registry=r,
         )
+        self.pg_cron_conflicts = Gauge(
+            "snapwatch_pg_cron_conflicts",
+            "Active pg_cron jobs shown to write snapshots while this daemon schedules them"
+            " (looked for after the first tick, then hourly)",
+            registry=r,
+        )
         self.database_up = Gauge(
             "snapwatch_database_up", "1 while the database is reachable", registry=r
         )
@@ -86,18 +91,13 @@ class Metrics:
             "The database's clock minus this host's, measured at the last tick",
             registry=r,
         )
-        self.pgcron_conflict = Gauge(
-            "snapwatch_pgcron_conflict",
-            "1 while a pg_cron job is seen writing snapshots too (looked for hourly)",
-            registry=r,
-        )
         build = Gauge(
             "snapwatch_build_info",
             "Always 1; the labels name this daemon's snapwatch version and Python",
             ["version", "python"],
             registry=r,
         )
-        build.labels(package_version(), platform.python_version()).set(1)
+        build.labels(__version__, platform.python_version()).set(1)
         for trigger in TRIGGERS:
             self.snapshots.labels(trigger)
         for result in ("ok", "failed"):
@@ -135,14 +135,6 @@ class Metrics:
         for state, n in counts.items():
             self.sites.labels(state).set(n)
         self._states |= set(counts)
-
-
-def package_version() -> str:
-    """The installed package's version (the source's when run from a checkout)."""
-    try:
-        return metadata.version("snapwatch")
-    except metadata.PackageNotFoundError:
-        return __version__
 
 
 @dataclass(frozen=True)

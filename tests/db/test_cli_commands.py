@@ -320,7 +320,18 @@ def test_status_json_in_a_real_process(fleet: str) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["demo", "migrate", "config", "run-once", "inspect", "status", "force", "pause", "resume"],
+    [
+        "demo",
+        "migrate",
+        "config",
+        "run-once",
+        "inspect",
+        "status",
+        "force",
+        "pause",
+        "resume",
+        "completion",
+    ],
 )
 def test_every_command_help_has_a_description_and_an_example(
     command: str, capsys: pytest.CaptureFixture[str]

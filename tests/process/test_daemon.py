@@ -21,10 +21,10 @@ from support.own_server import OwnServer
 from support.pgcron_server import PgCronServer
 from support.platform_writers import DROP, FUNCTIONS
 
+from snapwatch import __version__
 from snapwatch.infra.config import Settings
 from snapwatch.infra.db import Target
 from snapwatch.infra.migrations import migrate
-from snapwatch.service.metrics import package_version
 
 pytestmark = pytest.mark.slow  # real processes
 
@@ -37,7 +37,7 @@ METRIC_NAMES = (
     "snapwatch_instance_up",
     "snapwatch_database_up",
     "snapwatch_clock_offset_seconds",
-    "snapwatch_pgcron_conflict 0.0",
+    "snapwatch_pg_cron_conflicts 0.0",
 )
 
 
@@ -74,7 +74,7 @@ def test_the_daemon_ticks_logs_json_serves_metrics_and_stops_on_a_signal(
         assert "snapwatch_instance_up 1.0" in body and "snapwatch_database_up 1.0" in body
         [build] = [x for x in body.splitlines() if x.startswith("snapwatch_build_info{")]
         assert f'python="{platform.python_version()}"' in build and build.endswith("} 1.0")
-        assert f'version="{package_version()}"' in build and build.count("=") == 2
+        assert f'version="{__version__}"' in build and build.count("=") == 2
         assert daemon.get("/healthz")[0] == 200
         assert daemon.get("/readyz") == daemon.get("/healthz")
         assert daemon.get("/livez")[0] == 200
@@ -195,7 +195,7 @@ def test_the_daemon_survives_a_database_outage(own_server: OwnServer, daemon_hom
 # -- a pg_cron job writing snapshots beside the daemon ------------------------------------
 
 
-def test_a_pg_cron_job_writing_snapshots_beside_the_daemon_sets_the_conflict_gauge(
+def test_a_pg_cron_job_writing_snapshots_beside_the_daemon_is_counted_in_its_metrics(
     pgcron_server: PgCronServer, daemon_home: Path
 ) -> None:
     dsn = pgcron_server.dsn()
@@ -209,8 +209,8 @@ def test_a_pg_cron_job_writing_snapshots_beside_the_daemon_sets_the_conflict_gau
         daemon = Daemon(dsn, daemon_home)
         try:
             daemon.wait_for(
-                "the conflict gauge at 1",
-                lambda: "snapwatch_pgcron_conflict 1.0" in daemon.get("/metrics")[1],
+                "one conflicting job counted",
+                lambda: "snapwatch_pg_cron_conflicts 1.0" in daemon.get("/metrics")[1],
             )
             assert daemon.get("/readyz")[0] == 200  # a conflict is an alert, not unreadiness
             code, _ = daemon.stop()
