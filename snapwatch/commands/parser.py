@@ -49,7 +49,9 @@ def _daemon_options(parser: argparse.ArgumentParser) -> None:
     """``--daemon`` and what it takes (see ``snapwatch.service.daemon``)."""
     group = parser.add_argument_group("daemon")
     group.add_argument("--daemon", action="store_true", help="run the scheduler headless")
-    group.add_argument("--metrics-port", type=_port, metavar="N", help="serve /metrics, /livez, /readyz (/healthz)")
+    group.add_argument(
+        "--metrics-port", type=_port, metavar="N", help="serve /metrics, /livez, /readyz"
+    )
     group.add_argument("--metrics-host", metavar="H", help="metrics address (127.0.0.1)")
     group.add_argument(
         "--tick-seconds", type=_positive_float, metavar="S", help="interval between ticks"
