@@ -32,6 +32,11 @@ class ConflictWatch:
         self._warning: str | None = None
         self._looked_at: float | None = None
 
+    @property
+    def warning(self) -> str | None:
+        """The warning as last looked for (None: no conflict, or not looked yet)."""
+        return self._warning
+
     async def look(self, conn: Conn, now: datetime) -> None:
         instance = self._instance()
         clock = time.monotonic()
