@@ -56,7 +56,7 @@ def chat_line(text: str) -> str:
     line, cut at :data:`TEXT_LIMIT`; ``&``, ``<`` and ``>`` escaped as Slack requires (so
     ``<!channel>`` or ``<https://x|click>`` stay text), and every ``@`` followed by a
     zero-width space (Mattermost turns a plain ``@channel`` into a mention)."""
-    line = one_line(printable(text), TEXT_LIMIT)
+    line = printable(one_line(text, TEXT_LIMIT))
     for raw, escaped in _CHAT_ESCAPES:
         line = line.replace(raw, escaped)
     return line.replace("@", "@" + ZERO_WIDTH_SPACE)

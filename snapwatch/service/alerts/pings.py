@@ -73,4 +73,4 @@ def _body(outcome: TickOutcome) -> str:
     parts.append(f"tick took {outcome.duration_seconds:.2f} s")
     if outcome.paused:
         parts.append("snapshots paused")
-    return one_line(printable("; ".join(parts)), BODY_LIMIT)
+    return printable(one_line("; ".join(parts), BODY_LIMIT))
