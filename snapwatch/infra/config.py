@@ -6,16 +6,16 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
     ValidationError,
-    field_validator,
     model_validator,
 )
 from pydantic_settings import (
@@ -107,35 +107,6 @@ class DaemonSettings(_Section):
         None, ge=1, le=65535, description="serve Prometheus metrics and /healthz on this port"
     )
     metrics_host: str = Field("127.0.0.1", min_length=1, description="address metrics bind to")
-
-
-class NotifySettings(_Section):
-    """Pings and webhooks from the daemon (:mod:`snapwatch.service.alerts`); off while
-    no URL is set. The URLs are secrets: never shown or logged beyond scheme and host."""
-
-    ping_url: SecretStr | None = Field(
-        None, description="dead-man's-switch ping URL (Healthchecks.io / Cronitor style)"
-    )
-    ping_every_seconds: float = Field(
-        60.0, ge=0, description="a ping like the last one at most this often"
-    )
-    webhook_urls: list[SecretStr] = Field(
-        default_factory=list, description="POST a JSON message here on each state change"
-    )
-    timeout_seconds: float = Field(5.0, gt=0, description="give up one HTTP request after")
-    retries: int = Field(3, ge=0, le=20, description="retries of a failed request")
-    retry_seconds: float = Field(
-        2.0, gt=0, description="first retry after this, doubling (with jitter) up to 5 min"
-    )
-    queue_size: int = Field(100, ge=1, description="messages waiting at most (oldest dropped)")
-
-    @field_validator("ping_url", "webhook_urls")
-    @classmethod
-    def _http_urls(cls, value: SecretStr | list[SecretStr] | None) -> object:
-        for url in value if isinstance(value, list) else [value]:
-            if url is not None and not http_url(url.get_secret_value()):
-                raise ValueError(f"not an http(s) URL: {redact_url(url.get_secret_value())}")
-        return value
 
 
 class SnapshotSettings(_Section):
@@ -285,6 +256,37 @@ class KeysSettings(_Section):
 
 class DemoSettings(_Section):
     seed: int = Field(7, description="seed of the demo fleet (same seed, same fleet)")
+
+
+def _http_url(url: SecretStr) -> SecretStr:
+    if not http_url(url.get_secret_value()):
+        raise ValueError(f"not an http(s) URL: {redact_url(url.get_secret_value())}")
+    return url
+
+
+HttpUrlSecret = Annotated[SecretStr, AfterValidator(_http_url)]
+"""An http(s) URL that is a secret (a ping URL's key, a chat webhook's token)."""
+
+
+class NotifySettings(_Section):
+    """Pings and webhooks from the daemon (:mod:`snapwatch.service.alerts`); off while
+    no URL is set. The URLs are secrets: never shown or logged beyond scheme and host."""
+
+    ping_url: HttpUrlSecret | None = Field(
+        None, description="dead-man's-switch ping URL (Healthchecks.io / Cronitor style)"
+    )
+    ping_every_seconds: float = Field(
+        60.0, ge=0, description="a ping like the last one at most this often"
+    )
+    webhook_urls: list[HttpUrlSecret] = Field(
+        default_factory=list, description="POST a JSON message here on each state change"
+    )
+    timeout_seconds: float = Field(5.0, gt=0, description="give up one HTTP request after")
+    retries: int = Field(3, ge=0, le=20, description="retries of a failed request")
+    retry_seconds: float = Field(
+        2.0, gt=0, description="first retry after this, doubling (with jitter) up to 5 min"
+    )
+    queue_size: int = Field(100, ge=1, description="messages waiting at most (oldest dropped)")
 
 
 class Settings(BaseSettings):
