@@ -18,10 +18,13 @@ JITTER_SHARE = 0.5
 """Up to this share of the base delay is taken off each wait, at random."""
 
 
-def backoff_delay(failures: int, draw: float) -> float:
+def backoff_delay(
+    failures: int, draw: float, start: float = START_SECONDS, cap: float = CAP_SECONDS
+) -> float:
     """The wait after ``failures`` consecutive failed attempts (1 for the first), for a
-    ``draw`` in ``[0, 1)`` (0 waits the whole base delay)."""
-    base = min(START_SECONDS * 2.0 ** max(failures - 1, 0), CAP_SECONDS)
+    ``draw`` in ``[0, 1)`` (0 waits the whole base delay): ``start`` doubled each time up
+    to ``cap`` (reconnections by default; the notifications' retries give their own)."""
+    base = min(start * 2.0 ** max(failures - 1, 0), cap)
     return base * (1 - JITTER_SHARE * draw)
 
 

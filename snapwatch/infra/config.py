@@ -6,10 +6,18 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,7 +26,7 @@ from pydantic_settings import (
 )
 
 from snapwatch.infra.errors import ConfigError
-from snapwatch.infra.redact import redact
+from snapwatch.infra.redact import http_url, redact, redact_url
 
 CONFIG_ENV = "SNAPWATCH_CONFIG"
 APP_NAME = "snapwatch"
@@ -253,6 +261,37 @@ class DemoSettings(_Section):
     seed: int = Field(7, description="seed of the demo fleet (same seed, same fleet)")
 
 
+def _http_url(url: SecretStr) -> SecretStr:
+    if not http_url(url.get_secret_value()):
+        raise ValueError(f"not an http(s) URL: {redact_url(url.get_secret_value())}")
+    return url
+
+
+HttpUrlSecret = Annotated[SecretStr, AfterValidator(_http_url)]
+"""An http(s) URL that is a secret (a ping URL's key, a chat webhook's token)."""
+
+
+class NotifySettings(_Section):
+    """Pings and webhooks from the daemon (:mod:`snapwatch.service.alerts`); off while
+    no URL is set. The URLs are secrets: never shown or logged beyond scheme and host."""
+
+    ping_url: HttpUrlSecret | None = Field(
+        None, description="dead-man's-switch ping URL (Healthchecks.io / Cronitor style)"
+    )
+    ping_every_seconds: float = Field(
+        60.0, ge=0, description="a ping like the last one at most this often"
+    )
+    webhook_urls: list[HttpUrlSecret] = Field(
+        default_factory=list, description="POST a JSON message here on each state change"
+    )
+    timeout_seconds: float = Field(5.0, gt=0, description="give up one HTTP request after")
+    retries: int = Field(3, ge=0, le=20, description="retries of a failed request")
+    retry_seconds: float = Field(
+        2.0, gt=0, description="first retry after this, doubling (with jitter) up to 5 min"
+    )
+    queue_size: int = Field(100, ge=1, description="messages waiting at most (oldest dropped)")
+
+
 class Settings(BaseSettings):
     """Everything snapwatch can be told. Keys match ``config.example.toml``."""
 
@@ -280,6 +319,7 @@ class Settings(BaseSettings):
     ui: UiSettings = Field(default_factory=UiSettings)
     keys: KeysSettings = Field(default_factory=KeysSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
 
     def dsn_value(self) -> str | None:
         return self.dsn.get_secret_value() if self.dsn else None
@@ -365,7 +405,8 @@ def _problems(exc: ValidationError) -> list[str]:
         value = err.get("input")
         shown = ""
         if err["type"] != "extra_forbidden" and isinstance(value, str | int | float | bool):
-            shown = f" (got {redact(repr(value))})" if "dsn" not in key else ""
+            secret = "dsn" in key or key.startswith("notify.")
+            shown = f" (got {redact(repr(value))})" if not secret else ""
         out.append(f"invalid configuration: {key}: {msg}{shown}")
     return out
 
@@ -375,6 +416,9 @@ def effective_toml(settings: Settings) -> str:
     data = settings.model_dump(mode="python")
     dsn = settings.dsn_value()
     data["dsn"] = redact(dsn) if dsn else None
+    notify = settings.notify
+    data["notify"]["ping_url"] = _shown_url(notify.ping_url)
+    data["notify"]["webhook_urls"] = [_shown_url(u) for u in notify.webhook_urls]
     lines: list[str] = []
     sections: list[tuple[str, dict[str, Any]]] = []
     for key, value in data.items():
@@ -389,15 +433,25 @@ def effective_toml(settings: Settings) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _shown_url(url: SecretStr | None) -> str | None:
+    return None if url is None else redact_url(url.get_secret_value())
+
+
 def _toml_line(key: str, value: Any) -> str:
     if value is None:
         return f"# {key} = (not set)"
+    return f"{key} = {_toml_value(value)}"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, bool):
-        return f"{key} = {'true' if value else 'false'}"
+        return "true" if value else "false"
     if isinstance(value, int | float):
-        return f"{key} = {value}"
+        return str(value)
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'{key} = "{text}"'
+    return f'"{text}"'
 
 
 def refuse_read_only(command: str, settings: Settings) -> None:

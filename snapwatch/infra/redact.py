@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 MASK = "****"
 
@@ -36,3 +37,24 @@ def dsn_password(dsn: str) -> str | None:
     if k:
         return k["pw"].strip("'")
     return None
+
+
+def http_url(url: str) -> bool:
+    """An ``http://`` or ``https://`` URL with a host."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def redact_url(url: str) -> str:
+    """A URL as it may be shown: ``https://hc-ping.com/…``. Its path, query and user part
+    are secrets (a ping URL's key, a chat webhook's token), so only scheme and host stay."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname or "?"
+    host = f"[{host}]" if ":" in host else host
+    where = f"{host}:{port}" if port is not None else host
+    rest = "/…" if parts.path not in ("", "/") or parts.query or parts.fragment else ""
+    return f"{parts.scheme or '?'}://{where}{rest}"

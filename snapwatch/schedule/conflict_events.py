@@ -34,6 +34,11 @@ class ConflictWatch:
         self.jobs: list[int] | None = None
         """The jobs shown to write snapshots at the last look (None before the first)."""
 
+    @property
+    def warning(self) -> str | None:
+        """The warning as last looked for (None: no conflict, or not looked yet)."""
+        return self._warning
+
     async def look(self, conn: Conn, now: datetime) -> None:
         instance = self._instance()
         clock = time.monotonic()

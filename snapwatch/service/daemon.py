@@ -21,7 +21,9 @@ What it promises:
 - a right revoked while it runs fails the ticks with the role check's line (``/healthz``
   says it), and it keeps running until the right is back;
 - with a metrics port, Prometheus metrics on ``/metrics``, liveness on ``/livez`` (the
-  event loop runs, outage or not) and readiness on ``/readyz`` (alias ``/healthz``).
+  event loop runs, outage or not) and readiness on ``/readyz`` (alias ``/healthz``);
+- with ``[notify]`` URLs, a ping after its ticks and a webhook message for each change
+  of state (:mod:`snapwatch.service.alerts`), sent from a thread: a tick never waits.
 
 No Textual here: the daemon imports the core only.
 """
@@ -34,6 +36,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,6 +59,7 @@ from snapwatch.schedule.tick_events import instance_process
 from snapwatch.schedule.tick_report import TickReport
 from snapwatch.schedule.tick_runner import AfterTick, TickOutcome
 from snapwatch.service.activity_log import ActivityFollower
+from snapwatch.service.alerts.notifier import Notifier
 from snapwatch.service.liveness import Liveness
 from snapwatch.service.metrics import Health, Metrics, MetricsServer, wsgi_app
 
@@ -122,6 +126,12 @@ class Daemon:
         self.liveness: Liveness | None = None
         self.scheduler: Scheduler | None = None
         self.stop = asyncio.Event()
+        notify = settings.notify
+        self.alerts = (
+            Notifier(notify, target.display, now=self.wall.now, monotonic=time.monotonic)
+            if notify.ping_url is not None or notify.webhook_urls
+            else None
+        )
         self._signals = 0
 
     async def run(self) -> int:
@@ -151,6 +161,8 @@ class Daemon:
         beating = (
             None if self.liveness is None else asyncio.create_task(self.liveness.run(self.stop))
         )
+        if self.alerts is not None:
+            self.alerts.start()
         db = DbSession(self.target, self.settings, on_change=self._db_changed)
         try:
             scheduler = await self._start(db)
@@ -165,6 +177,8 @@ class Daemon:
                     await beating
             if server is not None:
                 server.stop()
+            if self.alerts is not None:
+                await asyncio.to_thread(self.alerts.close)
         log_event(log, logging.INFO, "stopped", "stopped")
         return EXIT_OK
 
@@ -251,8 +265,10 @@ class Daemon:
     def _after_tick(self) -> AfterTick:
         """After each tick: the trail's new entries logged, a pg_cron conflict recorded
         (hourly) and counted in ``snapwatch_pg_cron_conflicts``; the sites by health state for
-        ``snapwatch_sites`` when metrics are served (it costs a read of every site)."""
-        settings, metrics, health = self.settings, self.metrics, self.health
+        ``snapwatch_sites`` when metrics are served and for the webhooks when they are set (it
+        costs one read of every site); what changed, for the webhooks."""
+        settings, metrics, health, alerts = self.settings, self.metrics, self.health, self.alerts
+        judge = health is not None or (alerts is not None and alerts.wants_states)
 
         def own() -> str | None:
             instance = self.scheduler.instance_id if self.scheduler is not None else None
@@ -268,13 +284,19 @@ class Daemon:
             await conflicts.look(conn, now)
             if conflicts.jobs is not None:
                 metrics.pg_cron_conflicts.set(len(conflicts.jobs))
+            sites = await read_site_health(conn, now, settings) if judge else []
             if health is not None:
-                metrics.site_states(count_states(await read_site_health(conn, now, settings)))
+                metrics.site_states(count_states(sites))
+            if alerts is not None:
+                instance = self.scheduler.instance_id if self.scheduler else None
+                await alerts.observe(conn, now, sites, conflicts.warning, instance)
 
         return after_tick
 
     def _db_changed(self, state: DbState) -> None:
         self.metrics.database(state)
+        if self.alerts is not None:
+            self.alerts.database(state)
         if self.health is not None:
             self.health.database(state)
 
@@ -282,6 +304,8 @@ class Daemon:
 
     def _ticked(self, outcome: TickOutcome) -> None:
         self.metrics.tick(outcome)
+        if self.alerts is not None:
+            self.alerts.ticked(outcome)
         if self.health is not None:
             self.health.tick(outcome)
         report = outcome.report

@@ -160,3 +160,21 @@ def test_example_config_documents_every_key_with_its_default(isolated_env: Path)
         else:
             assert f"{key} =" in text, f"{key} missing from config.example.toml"
     load_settings(example)  # and the example itself is valid
+
+
+def test_notify_urls_are_secrets_in_config_and_in_its_errors(isolated_env: Path) -> None:
+    cfg = write(
+        isolated_env / "c.toml",
+        '[notify]\nping_url = "https://hc-ping.com/key-1234"\n'
+        'webhook_urls = ["https://hooks.slack.com/services/T0/B0/tok-5678"]\n',
+    )
+    result = cli("config", "--config", str(cfg))
+    assert result.returncode == 0, result.stderr
+    assert "key-1234" not in result.stdout and "tok-5678" not in result.stdout
+    notify = tomllib.loads(result.stdout)["notify"]
+    assert notify["ping_url"] == "https://hc-ping.com/…"
+    assert notify["webhook_urls"] == ["https://hooks.slack.com/…"]
+    bad = write(isolated_env / "bad.toml", '[notify]\nwebhook_urls = ["ftp://h/tok-5678"]\n')
+    result = cli("config", "--config", str(bad))
+    assert result.returncode == 2
+    assert "notify.webhook_urls" in result.stderr and "tok-5678" not in result.stderr

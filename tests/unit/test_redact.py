@@ -3,7 +3,7 @@ import logging
 import pytest
 
 from snapwatch.infra.logs import RedactingFilter
-from snapwatch.infra.redact import MASK, dsn_password, redact
+from snapwatch.infra.redact import MASK, dsn_password, http_url, redact, redact_url
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,22 @@ def test_log_records_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
     assert "hunter2" not in caplog.text
     assert "topsecret" not in caplog.text
     assert MASK in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://hc-ping.com/5f7e0c1a-9d1b", "https://hc-ping.com/…"),
+        ("https://hooks.slack.com/services/T0/B0/x", "https://hooks.slack.com/…"),
+        ("http://user:pw@127.0.0.1:8080/hook?token=t", "http://127.0.0.1:8080/…"),
+        ("http://[::1]:9/x", "http://[::1]:9/…"),
+        ("https://ping.example.org/", "https://ping.example.org"),
+    ],
+)
+def test_a_url_is_shown_by_scheme_and_host_only(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+    assert http_url(url)
+
+
+def test_only_http_urls_with_a_host_are_urls() -> None:
+    assert not http_url("ftp://h/x") and not http_url("https:///x") and not http_url("h/x")
