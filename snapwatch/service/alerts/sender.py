@@ -2,7 +2,7 @@
 receiver.
 
 Each request has a timeout; a request that failed for a reason that may pass (no
-connection, a timeout, HTTP 408, 429 or 5xx) is retried after the one backoff rule
+connection, a timeout, HTTP 408, 429 or 5xx) is retried after ``infra.backoff.backoff_delay``
 (exponential with jitter), up to ``retries`` times, then dropped; another HTTP status is
 dropped at once. A dropped message is one log line (``notify_dropped``). When the queue
 is full the oldest message waiting makes room (one ``notify_queue_full`` line until the
