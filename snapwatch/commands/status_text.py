@@ -20,7 +20,7 @@ from snapwatch.schedule.other_writers import OtherWriters
 from snapwatch.schedule.pgcron import CronJob
 from snapwatch.text.inert import printable
 from snapwatch.text.labels import words
-from snapwatch.text.times import relative_text
+from snapwatch.text.times import age, relative_text
 
 WIDTH = 100
 """Text output fits this many columns."""
@@ -173,8 +173,9 @@ def _activity(report: StatusReport) -> list[str]:
     the detail on the line below."""
     if not report.activity:
         return ["RECENT ACTIVITY none"]
-    now = report.as_of
-    rows = [[_ago(a.at, now), a.what, a.where, a.actor, a.result] for a in report.activity]
+    rows = [
+        [age(max(a.age_seconds, 0))[0], a.what, a.where, a.actor, a.result] for a in report.activity
+    ]
     lines = table(["WHEN", "WHAT", "SITE", "WHO", "RESULT"], rows, shrink={2: 16, 4: 30})
     out = [f"RECENT ACTIVITY {len(report.activity)} latest", lines[0]]
     for entry, line in zip(report.activity, lines[1:], strict=True):

@@ -29,7 +29,8 @@ LATEST = 200
 
 LATEST_SQL = """
 SELECT a.activity_id, a.at, a.actor, a.process, a.kind, a.site_id, s.name AS site_name,
-       a.scope, a.detail, a.result
+       a.scope, a.detail, a.result,
+       extract(epoch FROM clock_timestamp() - a.at)::float8 AS age_seconds
   FROM snapwatch.activity a
   LEFT JOIN sites s ON s.site_id = a.site_id
  WHERE (%(after)s::timestamptz IS NULL OR a.at > %(after)s::timestamptz)
@@ -57,6 +58,9 @@ class ActivityEntry:
     """What the entry was about, in words, when it was recorded (``all sites``)."""
     detail: dict[str, Any]
     result: str
+    age_seconds: float
+    """How long ago, by the database's clock (the one ``at`` was stamped with; a demo's
+    fast scheduling clock is another)."""
 
     @property
     def where(self) -> str:

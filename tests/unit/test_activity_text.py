@@ -21,6 +21,7 @@ def entry(kind: str, detail: dict[str, object]) -> ActivityEntry:
         scope="all sites",
         detail=detail,
         result="ok",
+        age_seconds=60.0,
     )
 
 
