@@ -96,20 +96,34 @@ SELECT x.site_id, x.session_id, x.session_date, x.session_start_time, x.session_
            AND ss.session_end_time > %(since)s) x
 """
 
-# Reads only the snapshot rows' keys and window columns (never the documents).
+# Reads only the snapshot rows' keys and window columns (never the documents). Provisional
+# rows are rare: the sessions without any are aggregated over all their rows (a plain hash
+# aggregate, no join), and only the few with some are aggregated apart, their rows joined
+# with the provisional keys.
 SNAPSHOT_STATE_SQL = """
-SELECT w.session_id,
-       min(w.wake_round_start) FILTER (WHERE p.session_id IS NULL) AS covered_from,
-       max(w.wake_round_end) FILTER (WHERE p.session_id IS NULL) AS covered_until,
-       coalesce(max(w.wake_number) FILTER (WHERE p.session_id IS NULL), 0) AS last_wake_number,
-       coalesce(array_agg(w.wake_round_start) FILTER (WHERE p.session_id IS NOT NULL), '{}')
-         AS prov_starts,
-       coalesce(array_agg(w.wake_number) FILTER (WHERE p.session_id IS NOT NULL), '{}')
-         AS prov_wakes
+WITH prov AS MATERIALIZED (
+    SELECT p.session_id, p.wake_number, w.wake_round_start
+      FROM snapwatch.provisional_snapshots p
+      JOIN session_wake_snapshots w USING (session_id, wake_number)
+     WHERE p.session_id = ANY(%(sessions)s::uuid[])
+)
+SELECT w.session_id, min(w.wake_round_start) AS covered_from,
+       max(w.wake_round_end) AS covered_until, max(w.wake_number) AS last_wake_number,
+       '{}'::timestamptz[] AS prov_starts, '{}'::integer[] AS prov_wakes
   FROM session_wake_snapshots w
-  LEFT JOIN snapwatch.provisional_snapshots p
-         ON p.session_id = w.session_id AND p.wake_number = w.wake_number
  WHERE w.session_id = ANY(%(sessions)s::uuid[])
+   AND w.session_id NOT IN (SELECT session_id FROM prov)
+ GROUP BY w.session_id
+UNION ALL
+SELECT w.session_id,
+       min(w.wake_round_start) FILTER (WHERE p.session_id IS NULL),
+       max(w.wake_round_end) FILTER (WHERE p.session_id IS NULL),
+       coalesce(max(w.wake_number) FILTER (WHERE p.session_id IS NULL), 0),
+       array_agg(p.wake_round_start ORDER BY p.wake_number) FILTER (WHERE p.session_id IS NOT NULL),
+       array_agg(p.wake_number ORDER BY p.wake_number) FILTER (WHERE p.session_id IS NOT NULL)
+  FROM session_wake_snapshots w
+  LEFT JOIN prov p USING (session_id, wake_number)
+ WHERE w.session_id IN (SELECT session_id FROM prov)
  GROUP BY w.session_id
 """
 
