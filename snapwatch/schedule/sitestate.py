@@ -24,6 +24,7 @@ from snapwatch.infra.config import SchedulerSettings
 from snapwatch.infra.db import dict_rows, uuid_array
 from snapwatch.infra.errors import SnapwatchError
 from snapwatch.schedule.cadence import Cadence, Reason, choose_cadence, eligibility, session_is_open
+from snapwatch.schedule.memo import RowMemo
 from snapwatch.schedule.pauses import PauseRecord, read_pauses
 from snapwatch.schedule.plan import PlannedSlot, Plans, SitePlan, plan_force, plan_site
 from snapwatch.schedule.sessions import (
@@ -295,8 +296,9 @@ async def load_sites(
     )
     states = await _snapshot_states(conn, [r.session_id for r in sessions])
     per_site: dict[UUID, list[SessionView]] = defaultdict(list)
+    _SESSION_VIEWS.turn()
     for r in sessions:
-        per_site[r.site_id].append(_session_view(r, states.get(r.session_id)))
+        per_site[r.site_id].append(_SESSION_VIEWS.get((r, states.get(r.session_id))))
     if pauses is None:
         pauses = await read_site_pauses(conn, now)
     for view in views:
@@ -396,8 +398,17 @@ class SnapshotState(NamedTuple):
     covered_from: datetime | None
     covered_until: datetime | None
     last_wake_number: int
-    prov_starts: list[datetime]
-    prov_wakes: list[int]
+    prov_starts: tuple[datetime, ...]
+    prov_wakes: tuple[int, ...]
+
+    @classmethod
+    def of_row(cls, *row: Any) -> SnapshotState:
+        """The row as read, its arrays as tuples (a state is part of a key of
+        ``_SESSION_VIEWS``)."""
+        session_id, covered_from, covered_until, last_wake_number, starts, wakes = row
+        return cls(
+            session_id, covered_from, covered_until, last_wake_number, tuple(starts), tuple(wakes)
+        )
 
 
 async def _snapshot_states(
@@ -406,7 +417,7 @@ async def _snapshot_states(
     if not session_ids:
         return {}
     rows = await _read(
-        conn, SNAPSHOT_STATE_SQL, {"sessions": uuid_array(session_ids)}, SnapshotState
+        conn, SNAPSHOT_STATE_SQL, {"sessions": uuid_array(session_ids)}, SnapshotState.of_row
     )
     return {r.session_id: r for r in rows}
 
@@ -459,6 +470,12 @@ def _session_view(r: SessionRow, state: SnapshotState | None) -> SessionView:
         state=_session_state(state),
         closed_at=closed if closed is not None and closed < facts.end else None,
     )
+
+
+# A session's view is made again only when its row or its snapshots' state changed.
+_SESSION_VIEWS: RowMemo[tuple[SessionRow, SnapshotState | None], SessionView] = RowMemo(
+    lambda key: _session_view(*key)
+)
 
 
 def _session_state(state: SnapshotState | None) -> SessionState:

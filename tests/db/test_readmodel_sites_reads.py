@@ -104,3 +104,27 @@ async def test_snapshot_states_keep_provisional_rows_apart_session_by_session(
         "forced only": (None, None, 0, {at(8): 1}),
         "empty": (None, None, 0, {}),
     }
+
+
+async def test_a_session_read_again_has_the_snapshots_written_since(
+    rows: Rows, conn: AsyncConnection[Any]
+) -> None:
+    program = rows.program(rows.company("Acme"), "Winter Watch")
+    site = rows.site(program, "Pier", snapshot_cadence_hours=1)
+    rows.device(site)
+    start = datetime(2025, 3, 10, 8, tzinfo=UTC)
+    session = rows.session(site, start, datetime(2025, 3, 10, 20, tzinfo=UTC), "in_progress")
+
+    async def state() -> tuple[int, dict[datetime, int]]:
+        (view,) = await load_sites(conn, NOW)
+        assert view.open_session is not None
+        s = view.open_session.state
+        return s.last_wake_number, dict(s.provisional)
+
+    assert await state() == (0, {})
+    snapshot(rows, session, 1)
+    assert await state() == (1, {})
+    snapshot(rows, session, 2, provisional=True)
+    assert await state() == (1, {datetime(2025, 3, 10, 9, tzinfo=UTC): 2})
+    rows.conn.execute("DELETE FROM snapwatch.provisional_snapshots")
+    assert await state() == (2, {})
