@@ -24,6 +24,7 @@ from snapwatch.infra.config import SchedulerSettings
 from snapwatch.infra.db import dict_rows, uuid_array
 from snapwatch.infra.errors import SnapwatchError
 from snapwatch.schedule.cadence import Cadence, Reason, choose_cadence, eligibility, session_is_open
+from snapwatch.schedule.memo import RowMemo
 from snapwatch.schedule.pauses import PauseRecord, read_pauses
 from snapwatch.schedule.plan import PlannedSlot, Plans, SitePlan, plan_force, plan_site
 from snapwatch.schedule.sessions import (
@@ -96,20 +97,34 @@ SELECT x.site_id, x.session_id, x.session_date, x.session_start_time, x.session_
            AND ss.session_end_time > %(since)s) x
 """
 
-# Reads only the snapshot rows' keys and window columns (never the documents).
+# Reads only the snapshot rows' keys and window columns (never the documents). Provisional
+# rows are rare: the sessions without any are aggregated over all their rows (a plain hash
+# aggregate, no join), and only the few with some are aggregated apart, their rows joined
+# with the provisional keys.
 SNAPSHOT_STATE_SQL = """
-SELECT w.session_id,
-       min(w.wake_round_start) FILTER (WHERE p.session_id IS NULL) AS covered_from,
-       max(w.wake_round_end) FILTER (WHERE p.session_id IS NULL) AS covered_until,
-       coalesce(max(w.wake_number) FILTER (WHERE p.session_id IS NULL), 0) AS last_wake_number,
-       coalesce(array_agg(w.wake_round_start) FILTER (WHERE p.session_id IS NOT NULL), '{}')
-         AS prov_starts,
-       coalesce(array_agg(w.wake_number) FILTER (WHERE p.session_id IS NOT NULL), '{}')
-         AS prov_wakes
+WITH prov AS MATERIALIZED (
+    SELECT p.session_id, p.wake_number, w.wake_round_start
+      FROM snapwatch.provisional_snapshots p
+      JOIN session_wake_snapshots w USING (session_id, wake_number)
+     WHERE p.session_id = ANY(%(sessions)s::uuid[])
+)
+SELECT w.session_id, min(w.wake_round_start) AS covered_from,
+       max(w.wake_round_end) AS covered_until, max(w.wake_number) AS last_wake_number,
+       '{}'::timestamptz[] AS prov_starts, '{}'::integer[] AS prov_wakes
   FROM session_wake_snapshots w
-  LEFT JOIN snapwatch.provisional_snapshots p
-         ON p.session_id = w.session_id AND p.wake_number = w.wake_number
  WHERE w.session_id = ANY(%(sessions)s::uuid[])
+   AND w.session_id NOT IN (SELECT session_id FROM prov)
+ GROUP BY w.session_id
+UNION ALL
+SELECT w.session_id,
+       min(w.wake_round_start) FILTER (WHERE p.session_id IS NULL),
+       max(w.wake_round_end) FILTER (WHERE p.session_id IS NULL),
+       coalesce(max(w.wake_number) FILTER (WHERE p.session_id IS NULL), 0),
+       array_agg(p.wake_round_start ORDER BY p.wake_number) FILTER (WHERE p.session_id IS NOT NULL),
+       array_agg(p.wake_number ORDER BY p.wake_number) FILTER (WHERE p.session_id IS NOT NULL)
+  FROM session_wake_snapshots w
+  LEFT JOIN prov p USING (session_id, wake_number)
+ WHERE w.session_id IN (SELECT session_id FROM prov)
  GROUP BY w.session_id
 """
 
@@ -281,8 +296,9 @@ async def load_sites(
     )
     states = await _snapshot_states(conn, [r.session_id for r in sessions])
     per_site: dict[UUID, list[SessionView]] = defaultdict(list)
+    _SESSION_VIEWS.turn()
     for r in sessions:
-        per_site[r.site_id].append(_session_view(r, states.get(r.session_id)))
+        per_site[r.site_id].append(_SESSION_VIEWS.get((r, states.get(r.session_id))))
     if pauses is None:
         pauses = await read_site_pauses(conn, now)
     for view in views:
@@ -382,8 +398,17 @@ class SnapshotState(NamedTuple):
     covered_from: datetime | None
     covered_until: datetime | None
     last_wake_number: int
-    prov_starts: list[datetime]
-    prov_wakes: list[int]
+    prov_starts: tuple[datetime, ...]
+    prov_wakes: tuple[int, ...]
+
+    @classmethod
+    def of_row(cls, *row: Any) -> SnapshotState:
+        """The row as read, its arrays as tuples (a state is part of a key of
+        ``_SESSION_VIEWS``)."""
+        session_id, covered_from, covered_until, last_wake_number, starts, wakes = row
+        return cls(
+            session_id, covered_from, covered_until, last_wake_number, tuple(starts), tuple(wakes)
+        )
 
 
 async def _snapshot_states(
@@ -392,7 +417,7 @@ async def _snapshot_states(
     if not session_ids:
         return {}
     rows = await _read(
-        conn, SNAPSHOT_STATE_SQL, {"sessions": uuid_array(session_ids)}, SnapshotState
+        conn, SNAPSHOT_STATE_SQL, {"sessions": uuid_array(session_ids)}, SnapshotState.of_row
     )
     return {r.session_id: r for r in rows}
 
@@ -445,6 +470,12 @@ def _session_view(r: SessionRow, state: SnapshotState | None) -> SessionView:
         state=_session_state(state),
         closed_at=closed if closed is not None and closed < facts.end else None,
     )
+
+
+# A session's view is made again only when its row or its snapshots' state changed.
+_SESSION_VIEWS: RowMemo[tuple[SessionRow, SnapshotState | None], SessionView] = RowMemo(
+    lambda key: _session_view(*key)
+)
 
 
 def _session_state(state: SnapshotState | None) -> SessionState:

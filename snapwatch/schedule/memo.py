@@ -1,0 +1,40 @@
+"""Objects made from database rows, kept from one read of the fleet to the next.
+
+A value made by a pure function of an immutable row (a tuple of plain values) is the same
+whenever the same row is read again, so a fleet read every few seconds makes again only
+what changed since the read before. Only the values of the last two reads are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class RowMemo(Generic[K, V]):
+    """``make(key)`` for each key, made once while the key is read read after read.
+
+    ``make`` must be pure and its values never changed: a value is shared by every read
+    that meets the same key."""
+
+    def __init__(self, make: Callable[[K], V]) -> None:
+        self._make = make
+        self._previous: dict[K, V] = {}
+        self._current: dict[K, V] = {}
+
+    def turn(self) -> None:
+        """A new read begins: what the read before last used and the last did not, goes."""
+        if self._current:
+            self._previous, self._current = self._current, {}
+
+    def get(self, key: K) -> V:
+        made = self._current.get(key)
+        if made is None:
+            made = self._previous.get(key)
+            if made is None:
+                made = self._make(key)
+            self._current[key] = made
+        return made

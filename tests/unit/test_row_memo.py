@@ -1,0 +1,28 @@
+"""Values made from rows are made once while their row is read, again once it changes."""
+
+from __future__ import annotations
+
+from snapwatch.schedule.memo import RowMemo
+
+
+def test_a_value_is_made_once_per_key_and_forgotten_after_two_reads_without_it() -> None:
+    made: list[tuple[str, int]] = []
+
+    def make(key: tuple[str, int]) -> list[str]:
+        made.append(key)
+        return [key[0]] * key[1]
+
+    memo: RowMemo[tuple[str, int], list[str]] = RowMemo(make)
+    first = memo.get(("a", 1))
+    memo.get(("b", 2))
+    memo.turn()
+    assert memo.get(("a", 1)) is first
+    assert memo.get(("a", 2)) == ["a", "a"]
+    memo.turn()
+    memo.turn()  # a read that used nothing keeps what the read before used
+    assert memo.get(("a", 1)) is first
+    memo.turn()
+    memo.get(("c", 1))
+    memo.turn()
+    assert memo.get(("a", 1)) is not first
+    assert made == [("a", 1), ("b", 2), ("a", 2), ("c", 1), ("a", 1)]
