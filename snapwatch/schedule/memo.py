@@ -31,10 +31,12 @@ class RowMemo(Generic[K, V]):
             self._previous, self._current = self._current, {}
 
     def get(self, key: K) -> V:
-        made = self._current.get(key)
+        # A key of the read before is moved to this one (its hash computed twice, not three
+        # times: a key is a tuple, whose hash is never kept).
+        made = self._previous.pop(key, None)
         if made is None:
-            made = self._previous.get(key)
+            made = self._current.get(key)
             if made is None:
                 made = self._make(key)
-            self._current[key] = made
+        self._current[key] = made
         return made

@@ -126,9 +126,9 @@ WITH sess AS MATERIALIZED (
      WHERE w.session_id IN (SELECT session_id FROM prov)
      GROUP BY w.session_id
 )
-SELECT s.site_id, s.session_id, s.session_date, s.session_start_time, s.session_end_time,
-       s.status, s.expected_wake_count, s.locked_at, st.covered_from, st.covered_until,
-       st.last_wake_number, st.prov_starts, st.prov_wakes
+SELECT s.site_id::text, s.session_id::text, s.session_date, s.session_start_time,
+       s.session_end_time, s.status, s.expected_wake_count, s.locked_at, st.covered_from,
+       st.covered_until, st.last_wake_number, st.prov_starts, st.prov_wakes
   FROM sess s
   LEFT JOIN state st USING (session_id)
 """
@@ -294,10 +294,13 @@ async def load_sites(
         "since": since,
         "started_since": since - PREVIOUS_SESSION_LOOKBACK,
     }
+    # Never prepared: a prepared statement's generic plan, made for any site filter and
+    # any instant, joins the fleet's snapshot rows session by session (several times
+    # slower than the plan made for the values given).
     async with conn.cursor(row_factory=_session_rows) as cur:
-        await cur.execute(SESSIONS_SQL, params, binary=True)
+        await cur.execute(SESSIONS_SQL, params, binary=True, prepare=False)
         rows = await cur.fetchall()
-    per_site: dict[UUID, list[SessionView]] = defaultdict(list)
+    per_site: dict[str, list[SessionView]] = defaultdict(list)
     _SESSION_VIEWS.turn()
     made = _SESSION_VIEWS.get
     for row in rows:
@@ -305,7 +308,7 @@ async def load_sites(
     if pauses is None:
         pauses = await read_site_pauses(conn, now)
     for view in views:
-        _attach_sessions(view, per_site.get(view.facts.site_id, []), now)
+        _attach_sessions(view, per_site.get(str(view.facts.site_id), []), now)
         if pauses:
             view.pauses = [p for p in pauses if p.covers(view.facts.site_id)]
         view.reason = eligibility(
@@ -406,9 +409,10 @@ class SnapshotState(NamedTuple):
 
 
 SessionKey = tuple[Any, ...]
-"""A :data:`SESSIONS_SQL` row as read: the columns of :class:`SessionRow`, then those of
-:class:`SnapshotState` (all None: the session has no snapshots). Hashable: its arrays are
-tuples."""
+"""A :data:`SESSIONS_SQL` row as read: the columns of :class:`SessionRow` (its ids as
+text: a key hashed twice a read hashes a uuid's text several times faster than a
+:class:`~uuid.UUID`), then those of :class:`SnapshotState` (all None: the session has no
+snapshots). Hashable: its arrays are tuples."""
 
 
 def _session_key(values: Sequence[Any]) -> SessionKey:
@@ -424,7 +428,7 @@ def _session_rows(_cursor: object) -> Callable[[Sequence[Any]], SessionKey]:
 
 def _session_view_of(key: SessionKey) -> SessionView:
     state = None if key[10] is None else SnapshotState(*key[8:])
-    return _session_view(SessionRow(*key[:8]), state)
+    return _session_view(SessionRow(UUID(key[0]), UUID(key[1]), *key[2:8]), state)
 
 
 async def _read(
