@@ -20,8 +20,7 @@ class RowMemo(Generic[K, V]):
     ``make`` must be pure and its values never changed: a value is shared by every read
     that meets the same key."""
 
-    def __init__(self, make: Callable[[K], V]) -> None:
-        self._make = make
+    def __init__(self) -> None:
         self._previous: dict[K, V] = {}
         self._current: dict[K, V] = {}
 
@@ -30,13 +29,15 @@ class RowMemo(Generic[K, V]):
         if self._current:
             self._previous, self._current = self._current, {}
 
-    def get(self, key: K) -> V:
+    def get(self, key: K, make: Callable[[K], V]) -> V:
+        """The value kept for ``key``, else ``make(key)`` (the same ``make`` for a key
+        every time)."""
         # A key of the read before is moved to this one (its hash computed twice, not three
         # times: a key is a tuple, whose hash is never kept).
         made = self._previous.pop(key, None)
         if made is None:
             made = self._current.get(key)
             if made is None:
-                made = self._make(key)
+                made = make(key)
         self._current[key] = made
         return made

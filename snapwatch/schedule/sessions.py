@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from snapwatch.schedule.cadence import session_phase
 from snapwatch.schedule.slots import Slot, Span, as_utc, grid_of
 
 # --- what is due -----------------------------------------------------------------------
@@ -101,8 +102,12 @@ def sessions_still_owed(sessions: Sequence[SessionWindow], now: datetime) -> lis
     kept with it. Sessions that ended before it started are history
     (``cadence.md``, "History")."""
     now = as_utc(now, "now")
-    started = [i for i, s in enumerate(sessions) if as_utc(s.start, "session_start") <= now]
-    ended = [i for i in started if as_utc(sessions[i].end, "session_end") <= now]
+    phases = [
+        session_phase(as_utc(s.start, "session_start"), as_utc(s.end, "session_end"), now)
+        for s in sessions
+    ]
+    started = [i for i, (began, _) in enumerate(phases) if began]
+    ended = [i for i in started if phases[i][1]]
     previous = chosen_session(sessions, ended)
     if previous is None:
         return started

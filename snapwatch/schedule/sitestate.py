@@ -23,7 +23,14 @@ from psycopg.rows import args_row
 from snapwatch.infra.config import SchedulerSettings
 from snapwatch.infra.db import dict_rows
 from snapwatch.infra.errors import SnapwatchError
-from snapwatch.schedule.cadence import Cadence, Reason, choose_cadence, eligibility, session_is_open
+from snapwatch.schedule.cadence import (
+    Cadence,
+    Reason,
+    choose_cadence,
+    eligibility,
+    session_is_open,
+    session_phase,
+)
 from snapwatch.schedule.memo import RowMemo
 from snapwatch.schedule.pauses import PauseRecord, read_pauses
 from snapwatch.schedule.plan import PlannedSlot, Plans, SitePlan, plan_force, plan_site
@@ -302,9 +309,10 @@ async def load_sites(
         rows = await cur.fetchall()
     per_site: dict[str, list[SessionView]] = defaultdict(list)
     _SESSION_VIEWS.turn()
+    _ATTACHED.turn()
     made = _SESSION_VIEWS.get
     for row in rows:
-        per_site[row[0]].append(made(row))
+        per_site[row[0]].append(made(row, _session_view_of))
     if pauses is None:
         pauses = await read_site_pauses(conn, now)
     for view in views:
@@ -444,14 +452,43 @@ async def _read(
 def _attach_sessions(view: SiteView, read: list[SessionView], now: datetime) -> None:
     """The sessions still owed, in order of precedence; the open one that gets the slots
     and the others open beside it."""
-    read.sort(key=lambda s: precedence(s.window()))
-    view.sessions = [read[i] for i in sessions_still_owed([s.window() for s in read], now)]
-    windows = [s.window() for s in view.sessions]
-    open_now = [i for i, s in enumerate(view.sessions) if s.is_open(now)]
+    if not read:
+        return
+    # The same views at an instant in the same phase of each (session_phase: all the rules
+    # ask of the instant) give the same answer. Each view is kept alive by the answer kept
+    # for it, so no other view has its id while that answer is kept.
+    key = (
+        tuple(map(id, read)),
+        tuple(session_phase(s.facts.start, s.facts.end, now) for s in read),
+    )
+    _, owed, chosen, others = _ATTACHED.get(key, lambda _: _attached(read, now))
+    view.sessions = list(owed)
+    view.open_session = chosen
+    view.other_open_sessions = list(others)
+
+
+Attached = tuple[
+    tuple[SessionView, ...], tuple[SessionView, ...], SessionView | None, tuple[SessionView, ...]
+]
+"""The views read (kept alive), the sessions still owed, the open session chosen and the
+others open beside it."""
+
+
+def _attached(read: list[SessionView], now: datetime) -> Attached:
+    ranked = sorted(read, key=lambda s: precedence(s.window()))
+    owed = [ranked[i] for i in sessions_still_owed([s.window() for s in ranked], now)]
+    windows = [s.window() for s in owed]
+    open_now = [i for i, s in enumerate(owed) if s.is_open(now)]
     chosen = chosen_session(windows, open_now)
-    if chosen is not None:
-        view.open_session = view.sessions[chosen]
-        view.other_open_sessions = [view.sessions[i] for i in open_now if i != chosen]
+    if chosen is None:
+        return tuple(read), tuple(owed), None, ()
+    others = tuple(owed[i] for i in open_now if i != chosen)
+    return tuple(read), tuple(owed), owed[chosen], others
+
+
+# Which of a site's sessions are owed and open, worked out again only when its sessions or
+# their phase at the instant changed.
+_ATTACHED: RowMemo[tuple[tuple[int, ...], tuple[tuple[bool, bool], ...]], Attached] = RowMemo()
 
 
 def session_view(r: Mapping[str, Any], state: SnapshotState | None) -> SessionView:
@@ -482,7 +519,7 @@ def _session_view(r: SessionRow, state: SnapshotState | None) -> SessionView:
 
 
 # A session's view is made again only when its row or its snapshots' state changed.
-_SESSION_VIEWS: RowMemo[SessionKey, SessionView] = RowMemo(_session_view_of)
+_SESSION_VIEWS: RowMemo[SessionKey, SessionView] = RowMemo()
 
 
 def _session_state(state: SnapshotState | None) -> SessionState:

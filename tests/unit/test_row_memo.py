@@ -12,17 +12,17 @@ def test_a_value_is_made_once_per_key_and_forgotten_after_two_reads_without_it()
         made.append(key)
         return [key[0]] * key[1]
 
-    memo: RowMemo[tuple[str, int], list[str]] = RowMemo(make)
-    first = memo.get(("a", 1))
-    memo.get(("b", 2))
+    memo: RowMemo[tuple[str, int], list[str]] = RowMemo()
+    first = memo.get(("a", 1), make)
+    memo.get(("b", 2), make)
     memo.turn()
-    assert memo.get(("a", 1)) is first
-    assert memo.get(("a", 2)) == ["a", "a"]
+    assert memo.get(("a", 1), make) is first
+    assert memo.get(("a", 2), make) == ["a", "a"]
     memo.turn()
     memo.turn()  # a read that used nothing keeps what the read before used
-    assert memo.get(("a", 1)) is first
+    assert memo.get(("a", 1), make) is first
     memo.turn()
-    memo.get(("c", 1))
+    memo.get(("c", 1), make)
     memo.turn()
-    assert memo.get(("a", 1)) is not first
+    assert memo.get(("a", 1), make) is not first
     assert made == [("a", 1), ("b", 2), ("a", 2), ("c", 1), ("a", 1)]
