@@ -3,9 +3,10 @@ they overlap (the session that started last)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from uuid import UUID
 
 from snapwatch.schedule.cadence import session_phase
@@ -57,6 +58,21 @@ class SessionWindow:
     """Locked before its end: slots ending after this instant are owed nothing."""
     session_id: UUID = field(kw_only=True)
     """Breaks the tie between overlapping sessions that start together (:func:`precedence`)."""
+
+    @cached_property
+    def plan_inputs(self) -> tuple[Hashable, ...]:
+        """Everything of the session a plan depends on but its id: its start and end, when
+        it was closed, and its snapshots so far (made once: a window is never changed)."""
+        state = self.state
+        return (
+            self.start,
+            self.end,
+            self.closed_at,
+            state.covered_from,
+            state.covered_until,
+            state.last_wake_number,
+            tuple(state.provisional.items()),
+        )
 
     @property
     def span(self) -> Span:
