@@ -31,7 +31,7 @@ from snapwatch.schedule.cadence import (
     session_is_open,
     session_phase,
 )
-from snapwatch.schedule.memo import RowMemo
+from snapwatch.schedule.memo import RowMemo, RowMemoById
 from snapwatch.schedule.pauses import PauseRecord, read_pauses
 from snapwatch.schedule.plan import PlannedSlot, Plans, SitePlan, plan_force, plan_site
 from snapwatch.schedule.sessions import (
@@ -312,7 +312,7 @@ async def load_sites(
     _ATTACHED.turn()
     made = _SESSION_VIEWS.get
     for row in rows:
-        per_site[row[0]].append(made(row, _session_view_of))
+        per_site[row[0]].append(made(row[1], row, _session_view_of))
     if pauses is None:
         pauses = await read_site_pauses(conn, now)
     for view in views:
@@ -418,9 +418,9 @@ class SnapshotState(NamedTuple):
 
 SessionKey = tuple[Any, ...]
 """A :data:`SESSIONS_SQL` row as read: the columns of :class:`SessionRow` (its ids as
-text: a key hashed twice a read hashes a uuid's text several times faster than a
-:class:`~uuid.UUID`), then those of :class:`SnapshotState` (all None: the session has no
-snapshots). Hashable: its arrays are tuples."""
+text: the session's id is the key its view is kept under, and a uuid's text hashes
+several times faster than a :class:`~uuid.UUID`), then those of :class:`SnapshotState`
+(all None: the session has no snapshots). Its arrays are tuples."""
 
 
 def _session_key(values: Sequence[Any]) -> SessionKey:
@@ -518,8 +518,9 @@ def _session_view(r: SessionRow, state: SnapshotState | None) -> SessionView:
     )
 
 
-# A session's view is made again only when its row or its snapshots' state changed.
-_SESSION_VIEWS: RowMemo[SessionKey, SessionView] = RowMemo()
+# A session's view is made again only when its row or its snapshots' state changed (kept
+# under its id's text).
+_SESSION_VIEWS: RowMemoById[str, SessionKey, SessionView] = RowMemoById()
 
 
 def _session_state(state: SnapshotState | None) -> SessionState:

@@ -14,7 +14,7 @@ from support.overview_rows import Rows
 from snapwatch.infra.config import SchedulerSettings
 from snapwatch.schedule import sitestate
 from snapwatch.schedule.health import JudgedSite, judge_sites
-from snapwatch.schedule.memo import RowMemo
+from snapwatch.schedule.memo import RowMemo, RowMemoById
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -112,7 +112,7 @@ async def test_kept_reads_judge_every_instant_as_a_read_from_scratch(
     for t in [*instants, *reversed(instants), *instants]:
         with_kept = judged(await judge_sites(conn, t, sched))
         reads += 1
-        monkeypatch.setattr(sitestate, "_SESSION_VIEWS", RowMemo())
+        monkeypatch.setattr(sitestate, "_SESSION_VIEWS", RowMemoById())
         monkeypatch.setattr(sitestate, "_ATTACHED", RowMemo())
         from_scratch = judged(await judge_sites(conn, t, sched))
         monkeypatch.setattr(sitestate, "_SESSION_VIEWS", kept[0])
