@@ -134,7 +134,7 @@ SELECT w.company_id, w.program_id, w.site_id, ss.session_id, k,
 # Statement texts of a tick, named for the breakdown and for EXPLAIN.
 STATEMENT_NAMES: dict[str, str] = {
     sitestate.SITES_SQL: "load_sites: sites",
-    sitestate.SESSIONS_SQL: "load_sites: sessions and their snapshot state",
+    sitestate.SESSIONS_SQL: "load_sites: sessions, their state",
     pauses.PAUSES_SQL: "load_sites: pauses",
     reader.PLACEMENT_HISTORY_SQL: "read_rounds: placement history",
     **{
