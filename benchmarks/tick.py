@@ -134,8 +134,7 @@ SELECT w.company_id, w.program_id, w.site_id, ss.session_id, k,
 # Statement texts of a tick, named for the breakdown and for EXPLAIN.
 STATEMENT_NAMES: dict[str, str] = {
     sitestate.SITES_SQL: "load_sites: sites",
-    sitestate.SESSIONS_SQL: "load_sites: sessions",
-    sitestate.SNAPSHOT_STATE_SQL: "load_sites: snapshot state",
+    sitestate.SESSIONS_SQL: "load_sites: sessions, their state",
     pauses.PAUSES_SQL: "load_sites: pauses",
     reader.PLACEMENT_HISTORY_SQL: "read_rounds: placement history",
     **{
@@ -153,11 +152,10 @@ STATEMENT_NAMES: dict[str, str] = {
 }
 
 # Explained with the parameters of a real tick (the claim locks a site row only briefly).
-EXPLAINED_STEADY = (sitestate.SNAPSHOT_STATE_SQL,)
+EXPLAINED_STEADY = (sitestate.SESSIONS_SQL,)
 EXPLAINED = (
     sitestate.SITES_SQL,
     sitestate.SESSIONS_SQL,
-    sitestate.SNAPSHOT_STATE_SQL,
     *(
         text
         for query in (

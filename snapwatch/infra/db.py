@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
 
 import psycopg
 from psycopg import AsyncConnection
@@ -296,13 +295,6 @@ class Database:
     async def connection(self) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
         async with self.pool.connection() as conn:
             yield conn
-
-
-def uuid_array(ids: Iterable[UUID]) -> str:
-    """Ids as one array literal (``{…}``) for a ``%(name)s::uuid[]`` parameter: a uuid's
-    text holds no character an array literal quotes, and one string is sent several times
-    faster than a list of thousands of UUIDs dumped one by one."""
-    return "{" + ",".join(map(str, ids)) + "}"
 
 
 async def dict_rows(

@@ -5,7 +5,7 @@ session) from :func:`snapwatch.schedule.sitestate.load_sites` and its judged hea
 the slot it waits for) from :func:`snapwatch.schedule.health.site_health`, so the Sites pane, the
 ``status`` command and the daemon's metrics can never disagree about a site's state. The
 sites are read once and judged by :func:`snapwatch.schedule.health.judge_sites` (the same reads
-:func:`snapwatch.schedule.health.read_site_health` makes), so a refresh is a fixed five queries
+:func:`snapwatch.schedule.health.read_site_health` makes), so a refresh is a fixed four queries
 whatever the number of sites.
 """
 

@@ -126,12 +126,21 @@ def _number(value: Number) -> str:
     return f"{number:g}" if math.isfinite(number) else str(value)
 
 
+def session_phase(start: datetime, end: datetime, t: datetime) -> tuple[bool, bool]:
+    """Where instant ``t`` stands with a session from ``start`` to ``end``: whether it had
+    started by ``t`` (``start <= t``) and whether it had ended (``end <= t``). All that is
+    asked of ``t`` to tell whether a session is open (:func:`session_is_open`) and whether
+    it is still owed snapshots (:func:`snapwatch.schedule.sessions.sessions_still_owed`)."""
+    return start <= t, end <= t
+
+
 def session_is_open(status: str, start: datetime, end: datetime, t: datetime) -> bool:
     """Open at instant ``t``: status 'pending' or 'in_progress' and ``start <= t < end``.
 
     Sessions are found by instant, never by a date ('locked' is closed; there is no
     'active' status)."""
-    return status in OPEN_SESSION_STATUSES and start <= t < end
+    started, ended = session_phase(start, end, t)
+    return status in OPEN_SESSION_STATUSES and started and not ended
 
 
 def eligibility(

@@ -35,7 +35,7 @@ Site states, checked in this order (the order of :func:`snapwatch.schedule.caden
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
@@ -46,7 +46,6 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from snapwatch.infra.config import SchedulerSettings, Settings
-from snapwatch.infra.db import uuid_array
 from snapwatch.schedule.cadence import Reason
 from snapwatch.schedule.instances import InstanceRow
 from snapwatch.schedule.pauses import PauseRecord
@@ -280,17 +279,19 @@ def count_instance_states(instances: Iterable[InstanceHealth]) -> dict[str, int]
 
 # --- the read ------------------------------------------------------------------------------
 
-# The latest decisive outcome per site: a failure, or a write (which clears a failure).
-# Skips (not due, paused, busy) say nothing about whether the site's writes work.
-LAST_OUTCOME_SQL = """
-SELECT x.site_id, o.outcome, o.error
-  FROM unnest(%(sites)s::uuid[]) AS x(site_id)
+# The sites (every one, or the one given) whose latest decisive outcome failed, with its
+# error: a decisive outcome is a failure or a write (which clears a failure). Skips (not
+# due, paused, busy) say nothing about whether the site's writes work.
+LAST_FAILURE_SQL = """
+SELECT x.site_id, o.error
+  FROM sites x
  CROSS JOIN LATERAL (
         SELECT r.outcome, r.error
           FROM snapwatch.run_sites r
          WHERE r.site_id = x.site_id AND r.outcome IN ('written', 'failed')
          ORDER BY r.recorded_at DESC
          LIMIT 1) o
+ WHERE (%(site)s::uuid IS NULL OR x.site_id = %(site)s::uuid) AND o.outcome = 'failed'
 """
 
 
@@ -317,7 +318,7 @@ async def judge_sites(
     them, when the caller has them already). The views have no zones (no judgement reads
     them)."""
     views = await load_sites(conn, now, site, pauses=pauses, zones=False)
-    errors = await _last_errors(conn, [v.facts.site_id for v in views])
+    errors = await _last_errors(conn, site)
     judged = []
     plans = Plans()
     for view in views:
@@ -340,10 +341,8 @@ async def read_site_health(
     return [j.health for j in judged]
 
 
-async def _last_errors(conn: AsyncConnection[Any], sites: Sequence[UUID]) -> dict[UUID, str]:
-    if not sites:
-        return {}
+async def _last_errors(conn: AsyncConnection[Any], site: UUID | None) -> dict[UUID, str]:
     async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(LAST_OUTCOME_SQL, {"sites": uuid_array(sites)})
+        await cur.execute(LAST_FAILURE_SQL, {"site": site}, binary=True)
         rows = await cur.fetchall()
-    return {r["site_id"]: r["error"] or "failed" for r in rows if r["outcome"] == "failed"}
+    return {r["site_id"]: r["error"] or "failed" for r in rows}

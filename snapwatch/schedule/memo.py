@@ -11,6 +11,8 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
+Id = TypeVar("Id", bound=Hashable)
+R = TypeVar("R")
 V = TypeVar("V")
 
 
@@ -20,8 +22,7 @@ class RowMemo(Generic[K, V]):
     ``make`` must be pure and its values never changed: a value is shared by every read
     that meets the same key."""
 
-    def __init__(self, make: Callable[[K], V]) -> None:
-        self._make = make
+    def __init__(self) -> None:
         self._previous: dict[K, V] = {}
         self._current: dict[K, V] = {}
 
@@ -30,11 +31,42 @@ class RowMemo(Generic[K, V]):
         if self._current:
             self._previous, self._current = self._current, {}
 
-    def get(self, key: K) -> V:
-        made = self._current.get(key)
+    def get(self, key: K, make: Callable[[K], V]) -> V:
+        """The value kept for ``key``, else ``make(key)`` (the same ``make`` for a key
+        every time)."""
+        # A key of the read before is moved to this one (its hash computed twice, not three
+        # times: a key is a tuple, whose hash is never kept).
+        made = self._previous.pop(key, None)
         if made is None:
-            made = self._previous.get(key)
+            made = self._current.get(key)
             if made is None:
-                made = self._make(key)
-            self._current[key] = made
+                made = make(key)
+        self._current[key] = made
         return made
+
+
+class RowMemoById(Generic[Id, R, V]):
+    """``make(row)`` for each row, kept under the row's id (a key cheap to hash, such as a
+    primary key's text) and made again when the row read under that id is not equal to the
+    one it was made from (rows are compared whole, never hashed: a row of instants is slow
+    to hash). As :class:`RowMemo`, only the values of the last two reads are kept."""
+
+    def __init__(self) -> None:
+        self._previous: dict[Id, tuple[R, V]] = {}
+        self._current: dict[Id, tuple[R, V]] = {}
+
+    def turn(self) -> None:
+        """A new read begins: what the read before last used and the last did not, goes."""
+        if self._current:
+            self._previous, self._current = self._current, {}
+
+    def get(self, ident: Id, row: R, make: Callable[[R], V]) -> V:
+        """The value kept for ``row`` under ``ident``, else ``make(row)`` (the same
+        ``make`` for an id every time)."""
+        kept = self._previous.pop(ident, None)
+        if kept is None:
+            kept = self._current.get(ident)
+        if kept is None or kept[0] != row:
+            kept = (row, make(row))
+        self._current[ident] = kept
+        return kept[1]

@@ -155,18 +155,7 @@ class Plans:
 def _inputs(sessions: Sequence[SessionWindow]) -> Hashable:
     """Everything of ``sessions`` a plan depends on: no session id, only their order."""
     order = tuple(sorted(range(len(sessions)), key=lambda i: precedence(sessions[i])))
-    return order, tuple(
-        (
-            s.start,
-            s.end,
-            s.closed_at,
-            s.state.covered_from,
-            s.state.covered_until,
-            s.state.last_wake_number,
-            tuple(s.state.provisional.items()),
-        )
-        for s in sessions
-    )
+    return order, tuple(s.plan_inputs for s in sessions)
 
 
 def _owed_slots(

@@ -3,11 +3,13 @@ they overlap (the session that started last)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from uuid import UUID
 
+from snapwatch.schedule.cadence import session_phase
 from snapwatch.schedule.slots import Slot, Span, as_utc, grid_of
 
 # --- what is due -----------------------------------------------------------------------
@@ -57,6 +59,21 @@ class SessionWindow:
     session_id: UUID = field(kw_only=True)
     """Breaks the tie between overlapping sessions that start together (:func:`precedence`)."""
 
+    @cached_property
+    def plan_inputs(self) -> tuple[Hashable, ...]:
+        """Everything of the session a plan depends on but its id: its start and end, when
+        it was closed, and its snapshots so far (made once: a window is never changed)."""
+        state = self.state
+        return (
+            self.start,
+            self.end,
+            self.closed_at,
+            state.covered_from,
+            state.covered_until,
+            state.last_wake_number,
+            tuple(state.provisional.items()),
+        )
+
     @property
     def span(self) -> Span:
         """When the session was open: from its start to its end, or to its lock when it was
@@ -101,8 +118,12 @@ def sessions_still_owed(sessions: Sequence[SessionWindow], now: datetime) -> lis
     kept with it. Sessions that ended before it started are history
     (``cadence.md``, "History")."""
     now = as_utc(now, "now")
-    started = [i for i, s in enumerate(sessions) if as_utc(s.start, "session_start") <= now]
-    ended = [i for i in started if as_utc(sessions[i].end, "session_end") <= now]
+    phases = [
+        session_phase(as_utc(s.start, "session_start"), as_utc(s.end, "session_end"), now)
+        for s in sessions
+    ]
+    started = [i for i, (began, _) in enumerate(phases) if began]
+    ended = [i for i in started if phases[i][1]]
     previous = chosen_session(sessions, ended)
     if previous is None:
         return started

@@ -1,4 +1,4 @@
-"""Every site as snapwatch sees it at one instant, read set-based in four queries.
+"""Every site as snapwatch sees it at one instant, read set-based in three queries.
 
 The one place that says which company a site belongs to, which devices count, which
 sessions are open and still owed snapshots, and what a site selector (``--site``) means.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
@@ -21,10 +21,17 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import args_row
 
 from snapwatch.infra.config import SchedulerSettings
-from snapwatch.infra.db import dict_rows, uuid_array
+from snapwatch.infra.db import dict_rows
 from snapwatch.infra.errors import SnapwatchError
-from snapwatch.schedule.cadence import Cadence, Reason, choose_cadence, eligibility, session_is_open
-from snapwatch.schedule.memo import RowMemo
+from snapwatch.schedule.cadence import (
+    Cadence,
+    Reason,
+    choose_cadence,
+    eligibility,
+    session_is_open,
+    session_phase,
+)
+from snapwatch.schedule.memo import RowMemo, RowMemoById
 from snapwatch.schedule.pauses import PauseRecord, read_pauses
 from snapwatch.schedule.plan import PlannedSlot, Plans, SitePlan, plan_force, plan_site
 from snapwatch.schedule.sessions import (
@@ -82,50 +89,55 @@ SELECT s.site_id, s.name, s.site_code,
  ORDER BY s.name, s.site_id
 """
 
-# The recent sessions of each site that had started by now: the current ones and those
-# before (a previous session's last slot becomes due just after it ends), overlapping or
-# not. Which of them are still owed snapshots (sessions.sessions_still_owed) and which are
-# open (cadence.session_is_open) is decided in Python, never here.
-SESSIONS_SQL = """
-SELECT x.site_id, x.session_id, x.session_date, x.session_start_time, x.session_end_time,
-       x.status, x.expected_wake_count, x.locked_at
-  FROM unnest(%(sites)s::uuid[]) AS s(site_id)
-  CROSS JOIN LATERAL (
-        SELECT * FROM site_device_sessions ss
-         WHERE ss.site_id = s.site_id AND ss.session_start_time <= %(now)s
-           AND ss.session_start_time > %(started_since)s
-           AND ss.session_end_time > %(since)s) x
-"""
-
+# The recent sessions of each site (or of the one site given) that had started by now: the
+# current ones and those before (a previous session's last slot becomes due just after it
+# ends), overlapping or not, each with what its snapshots cover so far (no row joined: it
+# has none). Which of them are still owed snapshots (sessions.sessions_still_owed) and
+# which are open (cadence.session_is_open) is decided in Python, never here.
+#
 # Reads only the snapshot rows' keys and window columns (never the documents). Provisional
 # rows are rare: the sessions without any are aggregated over all their rows (a plain hash
-# aggregate, no join), and only the few with some are aggregated apart, their rows joined
-# with the provisional keys.
-SNAPSHOT_STATE_SQL = """
-WITH prov AS MATERIALIZED (
+# aggregate), and only the few with some are aggregated apart, their rows joined with the
+# provisional keys (their arrays are NULL for the others).
+SESSIONS_SQL = """
+WITH sess AS MATERIALIZED (
+    SELECT ss.site_id, ss.session_id, ss.session_date, ss.session_start_time,
+           ss.session_end_time, ss.status, ss.expected_wake_count, ss.locked_at
+      FROM site_device_sessions ss
+     WHERE (%(site)s::uuid IS NULL OR ss.site_id = %(site)s::uuid)
+       AND ss.session_start_time <= %(now)s AND ss.session_start_time > %(started_since)s
+       AND ss.session_end_time > %(since)s
+), prov AS MATERIALIZED (
     SELECT p.session_id, p.wake_number, w.wake_round_start
       FROM snapwatch.provisional_snapshots p
       JOIN session_wake_snapshots w USING (session_id, wake_number)
-     WHERE p.session_id = ANY(%(sessions)s::uuid[])
+     WHERE p.session_id IN (SELECT session_id FROM sess)
+), state AS (
+    SELECT w.session_id, min(w.wake_round_start) AS covered_from,
+           max(w.wake_round_end) AS covered_until, max(w.wake_number) AS last_wake_number,
+           NULL::timestamptz[] AS prov_starts, NULL::integer[] AS prov_wakes
+      FROM session_wake_snapshots w
+     WHERE w.session_id IN (SELECT session_id FROM sess)
+       AND w.session_id NOT IN (SELECT session_id FROM prov)
+     GROUP BY w.session_id
+    UNION ALL
+    SELECT w.session_id,
+           min(w.wake_round_start) FILTER (WHERE p.session_id IS NULL),
+           max(w.wake_round_end) FILTER (WHERE p.session_id IS NULL),
+           coalesce(max(w.wake_number) FILTER (WHERE p.session_id IS NULL), 0),
+           array_agg(p.wake_round_start ORDER BY p.wake_number)
+               FILTER (WHERE p.session_id IS NOT NULL),
+           array_agg(p.wake_number ORDER BY p.wake_number) FILTER (WHERE p.session_id IS NOT NULL)
+      FROM session_wake_snapshots w
+      LEFT JOIN prov p USING (session_id, wake_number)
+     WHERE w.session_id IN (SELECT session_id FROM prov)
+     GROUP BY w.session_id
 )
-SELECT w.session_id, min(w.wake_round_start) AS covered_from,
-       max(w.wake_round_end) AS covered_until, max(w.wake_number) AS last_wake_number,
-       '{}'::timestamptz[] AS prov_starts, '{}'::integer[] AS prov_wakes
-  FROM session_wake_snapshots w
- WHERE w.session_id = ANY(%(sessions)s::uuid[])
-   AND w.session_id NOT IN (SELECT session_id FROM prov)
- GROUP BY w.session_id
-UNION ALL
-SELECT w.session_id,
-       min(w.wake_round_start) FILTER (WHERE p.session_id IS NULL),
-       max(w.wake_round_end) FILTER (WHERE p.session_id IS NULL),
-       coalesce(max(w.wake_number) FILTER (WHERE p.session_id IS NULL), 0),
-       array_agg(p.wake_round_start ORDER BY p.wake_number) FILTER (WHERE p.session_id IS NOT NULL),
-       array_agg(p.wake_number ORDER BY p.wake_number) FILTER (WHERE p.session_id IS NOT NULL)
-  FROM session_wake_snapshots w
-  LEFT JOIN prov p USING (session_id, wake_number)
- WHERE w.session_id IN (SELECT session_id FROM prov)
- GROUP BY w.session_id
+SELECT s.site_id::text, s.session_id::text, s.session_date, s.session_start_time,
+       s.session_end_time, s.status, s.expected_wake_count, s.locked_at, st.covered_from,
+       st.covered_until, st.last_wake_number, st.prov_starts, st.prov_wakes
+  FROM sess s
+  LEFT JOIN state st USING (session_id)
 """
 
 
@@ -283,26 +295,28 @@ async def load_sites(
     everything else about its sites."""
     since = now - PREVIOUS_SESSION_LOOKBACK
     views = await read_site_views(conn, site, zones=zones)
-    sessions = await _read(
-        conn,
-        SESSIONS_SQL,
-        {
-            "sites": uuid_array(v.facts.site_id for v in views),
-            "now": now,
-            "since": since,
-            "started_since": since - PREVIOUS_SESSION_LOOKBACK,
-        },
-        SessionRow,
-    )
-    states = await _snapshot_states(conn, [r.session_id for r in sessions])
-    per_site: dict[UUID, list[SessionView]] = defaultdict(list)
+    params = {
+        "site": site,
+        "now": now,
+        "since": since,
+        "started_since": since - PREVIOUS_SESSION_LOOKBACK,
+    }
+    # Never prepared: a prepared statement's generic plan, made for any site filter and
+    # any instant, joins the fleet's snapshot rows session by session (several times
+    # slower than the plan made for the values given).
+    async with conn.cursor(row_factory=_session_rows) as cur:
+        await cur.execute(SESSIONS_SQL, params, binary=True, prepare=False)
+        rows = await cur.fetchall()
+    per_site: dict[str, list[SessionView]] = defaultdict(list)
     _SESSION_VIEWS.turn()
-    for r in sessions:
-        per_site[r.site_id].append(_SESSION_VIEWS.get((r, states.get(r.session_id))))
+    _ATTACHED.turn()
+    made = _SESSION_VIEWS.get
+    for row in rows:
+        per_site[row[0]].append(made(row[1], row, _session_view_of))
     if pauses is None:
         pauses = await read_site_pauses(conn, now)
     for view in views:
-        _attach_sessions(view, per_site.get(view.facts.site_id, []), now)
+        _attach_sessions(view, per_site.get(str(view.facts.site_id), []), now)
         if pauses:
             view.pauses = [p for p in pauses if p.covers(view.facts.site_id)]
         view.reason = eligibility(
@@ -392,34 +406,37 @@ class SessionRow(NamedTuple):
 
 
 class SnapshotState(NamedTuple):
-    """A :data:`SNAPSHOT_STATE_SQL` row: what a session's snapshots cover so far."""
+    """What a session's snapshots cover so far: the last columns of a :data:`SESSIONS_SQL`
+    row (the provisional rows' arrays are None when it has none)."""
 
-    session_id: UUID
     covered_from: datetime | None
     covered_until: datetime | None
     last_wake_number: int
-    prov_starts: tuple[datetime, ...]
-    prov_wakes: tuple[int, ...]
-
-    @classmethod
-    def of_row(cls, *row: Any) -> SnapshotState:
-        """The row as read, its arrays as tuples (a state is part of a key of
-        ``_SESSION_VIEWS``)."""
-        session_id, covered_from, covered_until, last_wake_number, starts, wakes = row
-        return cls(
-            session_id, covered_from, covered_until, last_wake_number, tuple(starts), tuple(wakes)
-        )
+    prov_starts: tuple[datetime, ...] | None
+    prov_wakes: tuple[int, ...] | None
 
 
-async def _snapshot_states(
-    conn: AsyncConnection[Any], session_ids: list[UUID]
-) -> dict[UUID, SnapshotState]:
-    if not session_ids:
-        return {}
-    rows = await _read(
-        conn, SNAPSHOT_STATE_SQL, {"sessions": uuid_array(session_ids)}, SnapshotState.of_row
-    )
-    return {r.session_id: r for r in rows}
+SessionKey = tuple[Any, ...]
+"""A :data:`SESSIONS_SQL` row as read: the columns of :class:`SessionRow` (its ids as
+text: the session's id is the key its view is kept under, and a uuid's text hashes
+several times faster than a :class:`~uuid.UUID`), then those of :class:`SnapshotState`
+(all None: the session has no snapshots). Its arrays are tuples."""
+
+
+def _session_key(values: Sequence[Any]) -> SessionKey:
+    row = values if type(values) is tuple else tuple(values)
+    if row[11] is None:
+        return row
+    return (*row[:11], tuple(row[11]), tuple(row[12]))
+
+
+def _session_rows(_cursor: object) -> Callable[[Sequence[Any]], SessionKey]:
+    return _session_key
+
+
+def _session_view_of(key: SessionKey) -> SessionView:
+    state = None if key[10] is None else SnapshotState(*key[8:])
+    return _session_view(SessionRow(UUID(key[0]), UUID(key[1]), *key[2:8]), state)
 
 
 async def _read(
@@ -435,14 +452,43 @@ async def _read(
 def _attach_sessions(view: SiteView, read: list[SessionView], now: datetime) -> None:
     """The sessions still owed, in order of precedence; the open one that gets the slots
     and the others open beside it."""
-    read.sort(key=lambda s: precedence(s.window()))
-    view.sessions = [read[i] for i in sessions_still_owed([s.window() for s in read], now)]
-    windows = [s.window() for s in view.sessions]
-    open_now = [i for i, s in enumerate(view.sessions) if s.is_open(now)]
+    if not read:
+        return
+    # The same views at an instant in the same phase of each (session_phase: all the rules
+    # ask of the instant) give the same answer. Each view is kept alive by the answer kept
+    # for it, so no other view has its id while that answer is kept.
+    key = (
+        tuple(map(id, read)),
+        tuple(session_phase(s.facts.start, s.facts.end, now) for s in read),
+    )
+    _, owed, chosen, others = _ATTACHED.get(key, lambda _: _attached(read, now))
+    view.sessions = list(owed)
+    view.open_session = chosen
+    view.other_open_sessions = list(others)
+
+
+Attached = tuple[
+    tuple[SessionView, ...], tuple[SessionView, ...], SessionView | None, tuple[SessionView, ...]
+]
+"""The views read (kept alive), the sessions still owed, the open session chosen and the
+others open beside it."""
+
+
+def _attached(read: list[SessionView], now: datetime) -> Attached:
+    ranked = sorted(read, key=lambda s: precedence(s.window()))
+    owed = [ranked[i] for i in sessions_still_owed([s.window() for s in ranked], now)]
+    windows = [s.window() for s in owed]
+    open_now = [i for i, s in enumerate(owed) if s.is_open(now)]
     chosen = chosen_session(windows, open_now)
-    if chosen is not None:
-        view.open_session = view.sessions[chosen]
-        view.other_open_sessions = [view.sessions[i] for i in open_now if i != chosen]
+    if chosen is None:
+        return tuple(read), tuple(owed), None, ()
+    others = tuple(owed[i] for i in open_now if i != chosen)
+    return tuple(read), tuple(owed), owed[chosen], others
+
+
+# Which of a site's sessions are owed and open, worked out again only when its sessions or
+# their phase at the instant changed.
+_ATTACHED: RowMemo[tuple[tuple[int, ...], tuple[tuple[bool, bool], ...]], Attached] = RowMemo()
 
 
 def session_view(r: Mapping[str, Any], state: SnapshotState | None) -> SessionView:
@@ -472,25 +518,25 @@ def _session_view(r: SessionRow, state: SnapshotState | None) -> SessionView:
     )
 
 
-# A session's view is made again only when its row or its snapshots' state changed.
-_SESSION_VIEWS: RowMemo[tuple[SessionRow, SnapshotState | None], SessionView] = RowMemo(
-    lambda key: _session_view(*key)
-)
+# A session's view is made again only when its row or its snapshots' state changed (kept
+# under its id's text).
+_SESSION_VIEWS: RowMemoById[str, SessionKey, SessionView] = RowMemoById()
 
 
 def _session_state(state: SnapshotState | None) -> SessionState:
     if state is None:
         return NO_SNAPSHOTS
     covered_from, covered_until = state.covered_from, state.covered_until
+    starts, wakes = state.prov_starts or (), state.prov_wakes or ()
     return SessionState(
         covered_from=None if covered_from is None else as_utc(covered_from, "covered_from"),
         covered_until=None if covered_until is None else as_utc(covered_until, "covered_until"),
         last_wake_number=int(state.last_wake_number),
         provisional={
             as_utc(start, "wake_round_start"): wake
-            for start, wake in zip(state.prov_starts, state.prov_wakes, strict=True)
+            for start, wake in zip(starts, wakes, strict=True)
         }
-        if state.prov_starts
+        if starts
         else NO_PROVISIONAL,
     )
 

@@ -1,0 +1,123 @@
+"""Sites judged read after read, with what earlier reads kept, are judged exactly as from
+scratch: at every instant around the sessions' starts, ends and locks, forwards and back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+from psycopg import AsyncConnection
+from support.overview_rows import Rows
+
+from snapwatch.infra.config import SchedulerSettings
+from snapwatch.schedule import sitestate
+from snapwatch.schedule.health import JudgedSite, judge_sites
+from snapwatch.schedule.memo import RowMemo, RowMemoById
+
+DAY = datetime(2026, 6, 10, tzinfo=UTC)
+H = timedelta(hours=1)
+OTHER = UUID("10000000-0000-4000-8000-000000000000")
+CHOSEN = UUID("f0000000-0000-4000-8000-000000000000")
+
+
+def fleet(rows: Rows) -> list[datetime]:
+    """Sites whose sessions overlap, start together, follow each other, are locked early
+    (with and without a lock time); the instants where any of them starts, ends or is
+    locked."""
+    program = rows.program(rows.company("Acme"), "Winter Watch")
+    boundaries: list[datetime] = []
+
+    def site(name: str, *sessions: tuple[datetime, datetime, str, dict[str, Any]]) -> None:
+        site_id = rows.site(program, name, snapshot_cadence_hours=1)
+        rows.device(site_id)
+        for n, (start, end, status, columns) in enumerate(sessions):
+            session = rows.session(
+                site_id, start, end, status, session_date=(DAY + n * 24 * H).date(), **columns
+            )
+            boundaries.extend([start, end, *[columns[k] for k in ("locked_at",) if k in columns]])
+            rows.conn.execute(
+                "INSERT INTO session_wake_snapshots (company_id, program_id, site_id, session_id,"
+                " wake_number, wake_round_start, wake_round_end, site_state)"
+                " SELECT company_id, program_id, site_id, session_id, 1, %(start)s,"
+                " %(start)s + interval '1 hour', '{}'::jsonb"
+                "   FROM site_device_sessions WHERE session_id = %(session)s",
+                {"session": session, "start": start},
+            )
+
+    site(
+        "Overlapping",
+        (DAY + 6 * H, DAY + 18 * H, "in_progress", {}),
+        (DAY + 9 * H, DAY + 12 * H, "pending", {}),
+    )
+    site(
+        "Together",
+        (DAY + 8 * H, DAY + 14 * H, "in_progress", {"session_id": OTHER}),
+        (DAY + 8 * H, DAY + 16 * H, "in_progress", {"session_id": CHOSEN}),
+    )
+    site(
+        "Back to back",
+        (DAY + 2 * H, DAY + 10 * H, "locked", {}),
+        (DAY + 10 * H, DAY + 20 * H, "pending", {}),
+    )
+    site(
+        "Locked early",
+        (
+            DAY + 4 * H,
+            DAY + 16 * H,
+            "locked",
+            {"locked_at": DAY + 7 * H + 30 * timedelta(minutes=1)},
+        ),
+        (DAY + 17 * H, DAY + 23 * H, "in_progress", {}),
+    )
+    return sorted(set(boundaries))
+
+
+def around(boundaries: list[datetime]) -> list[datetime]:
+    steps = [timedelta(0), timedelta(microseconds=1), timedelta(seconds=1), timedelta(minutes=20)]
+    return sorted({b + sign * step for b in boundaries for step in steps for sign in (-1, 1)})
+
+
+def judged(sites: list[JudgedSite]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            j.health,
+            j.last_error,
+            j.view.reason,
+            j.view.sessions,
+            j.view.open_session,
+            j.view.other_open_sessions,
+        )
+        for j in sites
+    ]
+
+
+async def test_kept_reads_judge_every_instant_as_a_read_from_scratch(
+    rows: Rows, conn: AsyncConnection[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instants = around(fleet(rows))
+    sched = SchedulerSettings()
+    worked_out = 0
+    attached = sitestate._attached
+
+    def counted(*args: Any) -> Any:
+        nonlocal worked_out
+        worked_out += 1
+        return attached(*args)
+
+    monkeypatch.setattr(sitestate, "_attached", counted)
+    kept = sitestate._SESSION_VIEWS, sitestate._ATTACHED
+    reads = 0
+    for t in [*instants, *reversed(instants), *instants]:
+        with_kept = judged(await judge_sites(conn, t, sched))
+        reads += 1
+        monkeypatch.setattr(sitestate, "_SESSION_VIEWS", RowMemoById())
+        monkeypatch.setattr(sitestate, "_ATTACHED", RowMemo())
+        from_scratch = judged(await judge_sites(conn, t, sched))
+        monkeypatch.setattr(sitestate, "_SESSION_VIEWS", kept[0])
+        monkeypatch.setattr(sitestate, "_ATTACHED", kept[1])
+        assert with_kept == from_scratch, t
+    # the reads with what was kept mostly reused it (4 sites a read; every read from
+    # scratch works out its 4)
+    assert worked_out - 4 * reads < reads
