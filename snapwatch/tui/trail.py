@@ -23,29 +23,6 @@ from snapwatch.tui.data import AppData, error_line
 log = logging.getLogger(__name__)
 
 
-async def note(
-    data: AppData,
-    kind: str,
-    *,
-    site_id: UUID | None = None,
-    scope: str = "",
-    detail: Mapping[str, Any] | None = None,
-    result: str = activity.OK,
-) -> None:
-    """Record one of the app's actions (nothing with ``--read-only``)."""
-    if data.read_only:
-        return
-    try:
-        await data.run(
-            lambda conn: activity.record(
-                conn, kind, site_id=site_id, scope=scope, detail=detail, result=result
-            )
-        )
-    except Exception as exc:
-        line = error_line(exc, data.target)
-        log_event(log, logging.WARNING, "activity_unrecorded", f"{kind} not recorded: {line}")
-
-
 def note_soon(
     node: DOMNode,
     data: AppData,
@@ -56,6 +33,20 @@ def note_soon(
     detail: Mapping[str, Any] | None = None,
     result: str = activity.OK,
 ) -> None:
-    """:func:`note` in a worker of ``node`` (the action goes on at once)."""
-    work = note(data, kind, site_id=site_id, scope=scope, detail=detail, result=result)
-    node.run_worker(work, group="activity", exit_on_error=False)
+    """Record one of the app's actions in a worker of ``node`` (the action goes on at
+    once; nothing with ``--read-only``)."""
+    if data.read_only:
+        return
+
+    async def record() -> None:
+        try:
+            await data.run(
+                lambda conn: activity.record(
+                    conn, kind, site_id=site_id, scope=scope, detail=detail, result=result
+                )
+            )
+        except Exception as exc:
+            line = error_line(exc, data.target)
+            log_event(log, logging.WARNING, "activity_unrecorded", f"{kind} not recorded: {line}")
+
+    node.run_worker(record(), group="activity", exit_on_error=False)
