@@ -28,6 +28,7 @@ from psycopg.types.json import Jsonb
 from snapwatch.infra.logs import log_event
 from snapwatch.schedule.instances import Identity
 from snapwatch.text.jsonvalues import json_values
+from snapwatch.text.labels import words
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,6 @@ async def record(
         log,
         logging.WARNING if result.startswith("failed") and _THIS.logged else level,
         "activity",
-        f"{kind} {scope} by {values['actor']}: {result}".replace("  ", " "),
+        f"{words(kind)} {scope} by {values['actor']}: {result}".replace("  ", " "),
         **values,
     )
