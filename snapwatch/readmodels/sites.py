@@ -19,8 +19,7 @@ from uuid import UUID
 from psycopg import AsyncConnection
 
 from snapwatch.infra.config import SchedulerSettings, Settings
-from snapwatch.schedule.health import SiteHealth, SiteState, judge_sites
-from snapwatch.schedule.sitestate import SiteView
+from snapwatch.schedule.health import JudgedSite, SiteState, judge_sites
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +69,24 @@ async def fetch_site_overview(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     sched = settings.scheduler if settings is not None else SchedulerSettings()
-    return [_overview(j.view, j.health, j.last_error) for j in await judge_sites(conn, now, sched)]
+    judged = await judge_sites(conn, now, sched)
+    made = {}
+    for j in judged:
+        site_id = j.view.facts.site_id
+        kept = _OVERVIEWS.get(site_id)
+        made[site_id] = kept if kept is not None and kept[0] is j else (j, _overview(j))
+    _OVERVIEWS.clear()
+    _OVERVIEWS.update(made)
+    return [row for _, row in made.values()]
 
 
-def _overview(view: SiteView, health: SiteHealth, last_error: str | None) -> SiteOverview:
+# The row made for each site's judgement the read before: a judgement kept from read to read
+# (judge_sites) keeps its row.
+_OVERVIEWS: dict[UUID, tuple[JudgedSite, SiteOverview]] = {}
+
+
+def _overview(judged: JudgedSite) -> SiteOverview:
+    view, health, last_error = judged.view, judged.health, judged.last_error
     facts = view.facts
     return SiteOverview(
         site_id=facts.site_id,

@@ -37,9 +37,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
@@ -48,13 +48,11 @@ from psycopg.rows import dict_row
 from snapwatch.infra.config import SchedulerSettings, Settings
 from snapwatch.schedule.cadence import Reason
 from snapwatch.schedule.instances import InstanceRow
+from snapwatch.schedule.memo import TimedMemoById
 from snapwatch.schedule.pauses import PauseRecord
-from snapwatch.schedule.plan import Plans
-from snapwatch.schedule.sitestate import SiteView, load_sites
+from snapwatch.schedule.plan import Plans, SitePlan
+from snapwatch.schedule.sitestate import SessionView, SiteView, read_site_inputs, site_view_at
 from snapwatch.text.durations import format_duration
-
-if TYPE_CHECKING:
-    pass
 
 DOWN_AFTER_TICKS = 3
 """Heartbeats missed (in tick intervals) before an instance counts as down."""
@@ -180,13 +178,12 @@ def site_health(
     now: datetime,
     sched: SchedulerSettings,
     last_error: str | None,
-    plans: Plans | None = None,
+    plan: SitePlan | None,
 ) -> SiteHealth:
     """Judge one site at ``now``. ``last_error`` is the error of the site's most recent
     run outcome when that outcome failed (None otherwise); a paused site's reason says who
-    paused it, why and for how long. ``plans``: those of the other sites judged at ``now``
-    (a plan is made once for the sites with the same inputs)."""
-    plan = view.plan(now, sched, plans)
+    paused it, why and for how long. ``plan``: the site's plan at ``now``
+    (:meth:`~snapwatch.schedule.sitestate.SiteView.plan`)."""
     waiting = plan.waiting_for if plan is not None else None
     late_by = None if waiting is None else max(0.0, (now - waiting.due_at).total_seconds())
     state, reason = _site_state(
@@ -316,16 +313,74 @@ async def judge_sites(
     """Every site (or the one given) read once and judged as of ``now``: a fixed number of
     queries whatever the number of sites (``pauses``: as :func:`read_site_pauses` read
     them, when the caller has them already). The views have no zones (no judgement reads
-    them)."""
-    views = await load_sites(conn, now, site, pauses=pauses, zones=False)
+    them).
+
+    A site read as before (its row, sessions, pauses and latest error) at an instant
+    where its judgement cannot have changed (:func:`steady_until`) keeps the judgement."""
+    inputs = await read_site_inputs(conn, now, site, pauses=pauses, zones=False)
     errors = await _last_errors(conn, site)
+    settings = (
+        sched.settle_seconds,
+        sched.catch_up,
+        sched.catch_up_max_slots,
+        sched.late_grace_seconds,
+    )
     judged = []
     plans = Plans()
-    for view in views:
-        error = errors.get(view.facts.site_id)
-        health = site_health(view, now, sched, error, plans)
-        judged.append(JudgedSite(view, health, error))
+    _JUDGED.turn()
+    for row in inputs.rows:
+        site_id = row.site_id
+        error = errors.get(site_id)
+        sessions = inputs.sessions_of(str(site_id))
+        site_pauses = inputs.pauses_of(site_id)
+        key = (row, tuple(sessions), site_pauses, error, settings)
+        kept = _JUDGED.get(site_id, key, now)
+        if kept is None:
+            view = site_view_at(row, sessions, site_pauses, now)
+            plan = view.plan(now, sched, plans)
+            kept = JudgedSite(view, site_health(view, now, sched, error, plan), error)
+            until = steady_until(view, sessions, plan, kept.health, now)
+            if until is not None:
+                _JUDGED.keep(site_id, key, now, until, kept)
+        judged.append(kept)
     return judged
+
+
+def steady_until(
+    view: SiteView,
+    sessions: Iterable[SessionView],
+    plan: SitePlan | None,
+    health: SiteHealth,
+    now: datetime,
+) -> datetime | None:
+    """The first instant after ``now`` at which the site's judgement made at ``now`` may
+    read differently, its inputs unchanged; None when it changes with every instant (a
+    slot waits, or a pause counts down). Every judgement of a site at an instant asks of
+    it only where it stands with these: its sessions' starts, ends and locks (their
+    phases), the pauses' beginnings and ends, and when the next slot becomes due."""
+    if health.late_by_seconds is not None:
+        return None
+    pause = view.paused_at(now)
+    if pause is not None and pause.expires_at is not None:
+        return None
+    instants = [FOREVER]
+    for session in sessions:
+        instants += (session.facts.start, session.facts.end)
+        if session.closed_at is not None:
+            instants.append(session.closed_at)
+    for held in view.pauses:
+        instants.append(held.paused_at)
+        if held.until is not None:
+            instants.append(held.until)
+    if plan is not None and plan.next_due_at is not None:
+        instants.append(plan.next_due_at)
+    return min(t for t in instants if t > now)
+
+
+FOREVER = datetime.max.replace(tzinfo=UTC)
+
+# Each site's judgement, kept while it reads the same and holds (steady_until).
+_JUDGED: TimedMemoById[UUID, tuple[Any, ...], JudgedSite] = TimedMemoById()
 
 
 async def read_site_health(

@@ -8,6 +8,7 @@ what changed since the read before. Only the values of the last two reads are ke
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -70,3 +71,35 @@ class RowMemoById(Generic[Id, R, V]):
             kept = (row, make(row))
         self._current[ident] = kept
         return kept[1]
+
+
+class TimedMemoById(Generic[Id, R, V]):
+    """As :class:`RowMemoById`, for values that also depend on an instant: each value is
+    kept with the stretch of instants ``[made_at, until)`` it holds for, and given again
+    for a row equal to the one it was made from at an instant in that stretch."""
+
+    def __init__(self) -> None:
+        self._previous: dict[Id, tuple[R, datetime, datetime, V]] = {}
+        self._current: dict[Id, tuple[R, datetime, datetime, V]] = {}
+
+    def turn(self) -> None:
+        """A new read begins: what the read before last used and the last did not, goes."""
+        if self._current:
+            self._previous, self._current = self._current, {}
+
+    def get(self, ident: Id, row: R, at: datetime) -> V | None:
+        """The value kept for ``row`` under ``ident`` that holds at ``at``, else None."""
+        kept = self._previous.pop(ident, None)
+        if kept is None:
+            kept = self._current.get(ident)
+            if kept is None:
+                return None
+        else:
+            self._current[ident] = kept
+        if kept[1] <= at < kept[2] and kept[0] == row:
+            return kept[3]
+        return None
+
+    def keep(self, ident: Id, row: R, made_at: datetime, until: datetime, value: V) -> None:
+        """Keep ``value``, made from ``row`` at ``made_at``, for the instants before ``until``."""
+        self._current[ident] = (row, made_at, until, value)

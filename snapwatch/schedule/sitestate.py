@@ -11,7 +11,7 @@ import difflib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple, TypeVar
@@ -95,10 +95,16 @@ SELECT s.site_id, s.name, s.site_code,
 # has none). Which of them are still owed snapshots (sessions.sessions_still_owed) and
 # which are open (cadence.session_is_open) is decided in Python, never here.
 #
-# Reads only the snapshot rows' keys and window columns (never the documents). Provisional
-# rows are rare: the sessions without any are aggregated over all their rows (a plain hash
-# aggregate), and only the few with some are aggregated apart, their rows joined with the
-# provisional keys (their arrays are NULL for the others).
+# Its instants are read as UTC wall-clock times (``timestamp``), whatever the session's
+# TimeZone: decoded several times faster than instants converted to that zone, and made
+# aware only for a session whose view is made again (_session_view_of).
+#
+# Reads only the snapshot rows' keys and window columns (never the documents), from the
+# index that holds them all (idx_session_wake_snapshots_coverage: one index range a
+# session, whatever the length of the history). Provisional rows are rare: the sessions
+# without any are aggregated over all their rows, and only the few with some are
+# aggregated apart, their rows joined with the provisional keys (their arrays are NULL for
+# the others).
 SESSIONS_SQL = """
 WITH sess AS MATERIALIZED (
     SELECT ss.site_id, ss.session_id, ss.session_date, ss.session_start_time,
@@ -113,19 +119,22 @@ WITH sess AS MATERIALIZED (
       JOIN session_wake_snapshots w USING (session_id, wake_number)
      WHERE p.session_id IN (SELECT session_id FROM sess)
 ), state AS (
-    SELECT w.session_id, min(w.wake_round_start) AS covered_from,
-           max(w.wake_round_end) AS covered_until, max(w.wake_number) AS last_wake_number,
-           NULL::timestamptz[] AS prov_starts, NULL::integer[] AS prov_wakes
-      FROM session_wake_snapshots w
-     WHERE w.session_id IN (SELECT session_id FROM sess)
-       AND w.session_id NOT IN (SELECT session_id FROM prov)
-     GROUP BY w.session_id
+    SELECT s.session_id, a.covered_from, a.covered_until, a.last_wake_number,
+           NULL::timestamp[] AS prov_starts, NULL::integer[] AS prov_wakes
+      FROM sess s
+     CROSS JOIN LATERAL (
+            SELECT min(w.wake_round_start) AS covered_from,
+                   max(w.wake_round_end) AS covered_until, max(w.wake_number) AS last_wake_number
+              FROM session_wake_snapshots w
+             WHERE w.session_id = s.session_id) a
+     WHERE a.last_wake_number IS NOT NULL
+       AND s.session_id NOT IN (SELECT session_id FROM prov)
     UNION ALL
     SELECT w.session_id,
            min(w.wake_round_start) FILTER (WHERE p.session_id IS NULL),
            max(w.wake_round_end) FILTER (WHERE p.session_id IS NULL),
            coalesce(max(w.wake_number) FILTER (WHERE p.session_id IS NULL), 0),
-           array_agg(p.wake_round_start ORDER BY p.wake_number)
+           array_agg(p.wake_round_start AT TIME ZONE 'UTC' ORDER BY p.wake_number)
                FILTER (WHERE p.session_id IS NOT NULL),
            array_agg(p.wake_number ORDER BY p.wake_number) FILTER (WHERE p.session_id IS NOT NULL)
       FROM session_wake_snapshots w
@@ -133,9 +142,11 @@ WITH sess AS MATERIALIZED (
      WHERE w.session_id IN (SELECT session_id FROM prov)
      GROUP BY w.session_id
 )
-SELECT s.site_id::text, s.session_id::text, s.session_date, s.session_start_time,
-       s.session_end_time, s.status, s.expected_wake_count, s.locked_at, st.covered_from,
-       st.covered_until, st.last_wake_number, st.prov_starts, st.prov_wakes
+SELECT s.site_id::text, s.session_id::text, s.session_date,
+       s.session_start_time AT TIME ZONE 'UTC', s.session_end_time AT TIME ZONE 'UTC',
+       s.status, s.expected_wake_count, s.locked_at AT TIME ZONE 'UTC',
+       st.covered_from AT TIME ZONE 'UTC', st.covered_until AT TIME ZONE 'UTC',
+       st.last_wake_number, st.prov_starts, st.prov_wakes
   FROM sess s
   LEFT JOIN state st USING (session_id)
 """
@@ -279,6 +290,64 @@ async def read_site_pauses(conn: AsyncConnection[Any], now: datetime) -> list[Pa
     return await read_pauses(conn, now - PREVIOUS_SESSION_LOOKBACK, now)
 
 
+@dataclass(frozen=True)
+class SiteInputs:
+    """One read of what sites are judged by: their rows, the sessions of each (under the
+    site id's text) and the pauses (every scope)."""
+
+    rows: list[SiteRow]
+    sessions: Mapping[str, list[SessionView]]
+    pauses: list[PauseRecord]
+
+    def sessions_of(self, site_key: str) -> list[SessionView]:
+        """The sessions read for the site whose id's text is ``site_key``."""
+        return self.sessions.get(site_key, NO_SESSIONS)
+
+    def pauses_of(self, site_id: UUID) -> tuple[PauseRecord, ...]:
+        """The pauses covering the site (its own and the global ones)."""
+        if not self.pauses:
+            return ()
+        return tuple(p for p in self.pauses if p.covers(site_id))
+
+
+NO_SESSIONS: list[SessionView] = []
+
+
+async def read_site_inputs(
+    conn: AsyncConnection[Any],
+    now: datetime,
+    site: UUID | None = None,
+    *,
+    pauses: list[PauseRecord] | None = None,
+    zones: bool = True,
+) -> SiteInputs:
+    """What :func:`load_sites` judges every site (or the one given) by at ``now``
+    (``pauses``, ``zones``: as there)."""
+    since = now - PREVIOUS_SESSION_LOOKBACK
+    rows = await _read(conn, SITES_SQL, {"site": site, "zones": zones}, SiteRow)
+    params = {
+        "site": site,
+        "now": now,
+        "since": since,
+        "started_since": since - PREVIOUS_SESSION_LOOKBACK,
+    }
+    # Never prepared: a prepared statement's generic plan, made for any site filter and
+    # any instant, joins the fleet's snapshot rows session by session (several times
+    # slower than the plan made for the values given).
+    async with conn.cursor(row_factory=_session_rows) as cur:
+        await cur.execute(SESSIONS_SQL, params, binary=True, prepare=False)
+        session_rows = await cur.fetchall()
+    per_site: dict[str, list[SessionView]] = defaultdict(list)
+    _SESSION_VIEWS.turn()
+    _ATTACHED.turn()
+    made = _SESSION_VIEWS.get
+    for row in session_rows:
+        per_site[row[0]].append(made(row[1], row, _session_view_of))
+    if pauses is None:
+        pauses = await read_site_pauses(conn, now)
+    return SiteInputs(rows, per_site, pauses)
+
+
 async def load_sites(
     conn: AsyncConnection[Any],
     now: datetime,
@@ -293,39 +362,32 @@ async def load_sites(
     ``zones=False`` leaves ``facts.zones`` None (not read, not decoded): for the reads
     that judge sites and never build a snapshot, where a fleet's zones cost more than
     everything else about its sites."""
-    since = now - PREVIOUS_SESSION_LOOKBACK
-    views = await read_site_views(conn, site, zones=zones)
-    params = {
-        "site": site,
-        "now": now,
-        "since": since,
-        "started_since": since - PREVIOUS_SESSION_LOOKBACK,
-    }
-    # Never prepared: a prepared statement's generic plan, made for any site filter and
-    # any instant, joins the fleet's snapshot rows session by session (several times
-    # slower than the plan made for the values given).
-    async with conn.cursor(row_factory=_session_rows) as cur:
-        await cur.execute(SESSIONS_SQL, params, binary=True, prepare=False)
-        rows = await cur.fetchall()
-    per_site: dict[str, list[SessionView]] = defaultdict(list)
-    _SESSION_VIEWS.turn()
-    _ATTACHED.turn()
-    made = _SESSION_VIEWS.get
-    for row in rows:
-        per_site[row[0]].append(made(row[1], row, _session_view_of))
-    if pauses is None:
-        pauses = await read_site_pauses(conn, now)
-    for view in views:
-        _attach_sessions(view, per_site.get(str(view.facts.site_id), []), now)
-        if pauses:
-            view.pauses = [p for p in pauses if p.covers(view.facts.site_id)]
-        view.reason = eligibility(
-            view.cadence_choice,
-            view.device_count,
-            view.open_session is not None,
-            view.paused_at(now) is not None,
-        )
-    return views
+    inputs = await read_site_inputs(conn, now, site, pauses=pauses, zones=zones)
+    return [
+        site_view_at(r, inputs.sessions_of(str(r.site_id)), inputs.pauses_of(r.site_id), now)
+        for r in inputs.rows
+    ]
+
+
+def site_view_at(
+    row: SiteRow,
+    sessions: list[SessionView],
+    pauses: Sequence[PauseRecord],
+    now: datetime,
+) -> SiteView:
+    """The site of ``row`` at ``now``: its sessions still owed, the open one, the pauses
+    covering it and its eligibility."""
+    view = _site_view(row)
+    _attach_sessions(view, sessions, now)
+    if pauses:
+        view.pauses = list(pauses)
+    view.reason = eligibility(
+        view.cadence_choice,
+        view.device_count,
+        view.open_session is not None,
+        view.paused_at(now) is not None,
+    )
+    return view
 
 
 async def read_site_views(
@@ -420,7 +482,8 @@ SessionKey = tuple[Any, ...]
 """A :data:`SESSIONS_SQL` row as read: the columns of :class:`SessionRow` (its ids as
 text: the session's id is the key its view is kept under, and a uuid's text hashes
 several times faster than a :class:`~uuid.UUID`), then those of :class:`SnapshotState`
-(all None: the session has no snapshots). Its arrays are tuples."""
+(all None: the session has no snapshots). Its arrays are tuples; its instants are UTC
+wall-clock times (naive)."""
 
 
 def _session_key(values: Sequence[Any]) -> SessionKey:
@@ -435,8 +498,48 @@ def _session_rows(_cursor: object) -> Callable[[Sequence[Any]], SessionKey]:
 
 
 def _session_view_of(key: SessionKey) -> SessionView:
-    state = None if key[10] is None else SnapshotState(*key[8:])
-    return _session_view(SessionRow(UUID(key[0]), UUID(key[1]), *key[2:8]), state)
+    (
+        site,
+        session,
+        day,
+        start,
+        end,
+        status,
+        wakes,
+        locked,
+        covered_from,
+        covered_until,
+        last_wake,
+        prov_starts,
+        prov_wakes,
+    ) = key
+    state = (
+        None
+        if last_wake is None
+        else SnapshotState(
+            _aware(covered_from),
+            _aware(covered_until),
+            last_wake,
+            None if prov_starts is None else tuple(t.replace(tzinfo=UTC) for t in prov_starts),
+            prov_wakes,
+        )
+    )
+    row = SessionRow(
+        UUID(site),
+        UUID(session),
+        day,
+        start.replace(tzinfo=UTC),
+        end.replace(tzinfo=UTC),
+        status,
+        wakes,
+        _aware(locked),
+    )
+    return _session_view(row, state)
+
+
+def _aware(utc: datetime | None) -> datetime | None:
+    """A UTC wall-clock time read (naive) as the instant it is."""
+    return None if utc is None else utc.replace(tzinfo=UTC)
 
 
 async def _read(

@@ -220,8 +220,8 @@ def site_view(
     return view
 
 
-def judge(view: SiteView, now: datetime = NOW, error: str | None = None, **kw: Any) -> SiteHealth:
-    return site_health(view, now, SCHED, error, **kw)
+def judge(view: SiteView, now: datetime = NOW, error: str | None = None) -> SiteHealth:
+    return site_health(view, now, SCHED, error, view.plan(now, SCHED))
 
 
 def test_a_site_with_its_latest_slot_written_is_on_time() -> None:

@@ -722,7 +722,7 @@ def test_pitfall_31_migrate_by_a_non_owner_changes_nothing_and_names_the_owner(
     assert done.returncode == 2
     assert done.stderr == (
         "snapwatch: error: migrate needs the owner of sites (postgres) for: add column"
-        " sites.last_snapshot_at (timestamptz) (and 11 more steps); run it as postgres, or"
+        " sites.last_snapshot_at (timestamptz) (and 12 more steps); run it as postgres, or"
         " have postgres run the SQL printed by snapwatch migrate --print-owner-sql\n"
     )
     assert (_catalog_fingerprint(platform_like_dsn), _data_fingerprint(platform_like_dsn)) == before
@@ -744,7 +744,7 @@ def test_a_non_owner_allowed_to_create_the_schema_still_creates_nothing_before_a
     [line] = done.stderr.splitlines()
     assert line.startswith(
         "snapwatch: error: migrate needs the owner of devices (postgres) for:"
-        " create index idx_devices_site on devices (site_id) (and 9 more steps);"
+        " create index idx_devices_site on devices (site_id) (and 10 more steps);"
     )
     assert line.endswith(
         "run it as postgres, or have postgres run the SQL printed by"

@@ -3,6 +3,7 @@ scratch: at every instant around the sessions' starts, ends and locks, forwards 
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -12,9 +13,9 @@ from psycopg import AsyncConnection
 from support.overview_rows import Rows
 
 from snapwatch.infra.config import SchedulerSettings
-from snapwatch.schedule import sitestate
+from snapwatch.schedule import health, sitestate
 from snapwatch.schedule.health import JudgedSite, judge_sites
-from snapwatch.schedule.memo import RowMemo, RowMemoById
+from snapwatch.schedule.memo import RowMemo, RowMemoById, TimedMemoById
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -29,7 +30,7 @@ def fleet(rows: Rows) -> list[datetime]:
     program = rows.program(rows.company("Acme"), "Winter Watch")
     boundaries: list[datetime] = []
 
-    def site(name: str, *sessions: tuple[datetime, datetime, str, dict[str, Any]]) -> None:
+    def site(name: str, *sessions: tuple[datetime, datetime, str, dict[str, Any]]) -> UUID:
         site_id = rows.site(program, name, snapshot_cadence_hours=1)
         rows.device(site_id)
         for n, (start, end, status, columns) in enumerate(sessions):
@@ -45,6 +46,7 @@ def fleet(rows: Rows) -> list[datetime]:
                 "   FROM site_device_sessions WHERE session_id = %(session)s",
                 {"session": session, "start": start},
             )
+        return site_id
 
     site(
         "Overlapping",
@@ -71,6 +73,33 @@ def fleet(rows: Rows) -> list[datetime]:
         ),
         (DAY + 17 * H, DAY + 23 * H, "in_progress", {}),
     )
+    # Sites with every slot written as soon as it is due (on time between due instants),
+    # one of them never paused, two paused for a while: with an expiry (the note counts
+    # down) and until resumed.
+    settle = timedelta(seconds=SchedulerSettings().settle_seconds)
+    for name, paused_at, expires_at, resumed_at in (
+        ("Kept up", None, None, None),
+        ("Paused with an expiry", DAY + 4 * H, DAY + 6 * H, None),
+        ("Paused until resumed", DAY + 5 * H, None, DAY + 8 * H),
+    ):
+        kept_up = site(name, (DAY + 3 * H, DAY + 9 * H, "in_progress", {}))
+        for wake in range(2, 7):
+            end = DAY + (3 + wake) * H
+            rows.conn.execute(
+                "INSERT INTO session_wake_snapshots (company_id, program_id, site_id,"
+                " session_id, wake_number, wake_round_start, wake_round_end, site_state)"
+                " SELECT company_id, program_id, site_id, session_id, %(wake)s, %(start)s,"
+                " %(end)s, '{}'::jsonb FROM site_device_sessions WHERE site_id = %(site)s",
+                {"wake": wake, "start": end - H, "end": end, "site": kept_up},
+            )
+            boundaries.append(end + settle)
+        if paused_at is not None:
+            rows.conn.execute(
+                "INSERT INTO snapwatch.pauses (site_id, paused_by, paused_at, expires_at,"
+                " resumed_at) VALUES (%s, 'ops', %s, %s, %s)",
+                (kept_up, paused_at, expires_at, resumed_at),
+            )
+            boundaries += [t for t in (paused_at, expires_at, resumed_at) if t is not None]
     return sorted(set(boundaries))
 
 
@@ -98,26 +127,38 @@ async def test_kept_reads_judge_every_instant_as_a_read_from_scratch(
 ) -> None:
     instants = around(fleet(rows))
     sched = SchedulerSettings()
-    worked_out = 0
-    attached = sitestate._attached
+    counts: Counter[str] = Counter()
+    counting = True
+    site_view_at, attached = health.site_view_at, sitestate._attached
 
-    def counted(*args: Any) -> Any:
-        nonlocal worked_out
-        worked_out += 1
+    def judged_again(row: sitestate.SiteRow, *args: Any) -> Any:
+        counts[row.site_name] += counting
+        return site_view_at(row, *args)
+
+    def attached_again(*args: Any) -> Any:
+        counts["attached"] += counting
         return attached(*args)
 
-    monkeypatch.setattr(sitestate, "_attached", counted)
-    kept = sitestate._SESSION_VIEWS, sitestate._ATTACHED
+    monkeypatch.setattr(health, "site_view_at", judged_again)
+    monkeypatch.setattr(sitestate, "_attached", attached_again)
+    kept = sitestate._SESSION_VIEWS, sitestate._ATTACHED, health._JUDGED
     reads = 0
     for t in [*instants, *reversed(instants), *instants]:
+        counting = True
         with_kept = judged(await judge_sites(conn, t, sched))
+        counting = False
         reads += 1
         monkeypatch.setattr(sitestate, "_SESSION_VIEWS", RowMemoById())
         monkeypatch.setattr(sitestate, "_ATTACHED", RowMemo())
+        monkeypatch.setattr(health, "_JUDGED", TimedMemoById())
         from_scratch = judged(await judge_sites(conn, t, sched))
         monkeypatch.setattr(sitestate, "_SESSION_VIEWS", kept[0])
         monkeypatch.setattr(sitestate, "_ATTACHED", kept[1])
+        monkeypatch.setattr(health, "_JUDGED", kept[2])
         assert with_kept == from_scratch, t
-    # the reads with what was kept mostly reused it (4 sites a read; every read from
-    # scratch works out its 4)
-    assert worked_out - 4 * reads < reads
+    # The reads with what was kept judged again only the sites whose judgement may have
+    # changed since: a site on time or paused until resumed mostly kept its judgement, and
+    # of the sites judged again, few had their owed sessions worked out again.
+    assert counts["Kept up"] < reads / 4, counts
+    assert counts["Paused until resumed"] < reads / 4, counts
+    assert counts["attached"] < (counts.total() - counts["attached"]) / 4, counts

@@ -193,3 +193,4 @@ CREATE INDEX idx_device_images_device_scored ON device_images (device_id, captur
 CREATE INDEX idx_device_alerts_site_triggered ON device_alerts (site_id, triggered_at);
 CREATE INDEX idx_session_wake_snapshots_site_round ON session_wake_snapshots (site_id, wake_round_start DESC);
 CREATE INDEX idx_session_wake_snapshots_created ON session_wake_snapshots (created_at DESC);
+CREATE INDEX idx_session_wake_snapshots_coverage ON session_wake_snapshots (session_id, wake_round_end, wake_round_start, wake_number);
