@@ -280,7 +280,7 @@ def count_instance_states(instances: Iterable[InstanceHealth]) -> dict[str, int]
 # error: a decisive outcome is a failure or a write (which clears a failure). Skips (not
 # due, paused, busy) say nothing about whether the site's writes work.
 LAST_FAILURE_SQL = """
-SELECT x.site_id, o.error
+SELECT x.site_id::text AS site_id, o.error
   FROM sites x
  CROSS JOIN LATERAL (
         SELECT r.outcome, r.error
@@ -329,17 +329,18 @@ async def judge_sites(
     plans = Plans()
     _JUDGED.turn()
     for row in inputs.rows:
-        site_id = row.site_id
+        site_id = row[0]
         error = errors.get(site_id)
-        sessions = inputs.sessions_of(str(site_id))
+        sessions = inputs.sessions_of(site_id)
         site_pauses = inputs.pauses_of(site_id)
-        key = (row, tuple(sessions), site_pauses, error, settings)
+        key = (row, sessions, site_pauses, error, settings)
         kept = _JUDGED.get(site_id, key, now)
         if kept is None:
-            view = site_view_at(row, sessions, site_pauses, now)
+            read = inputs.session_views(site_id)
+            view = site_view_at(row, read, site_pauses, now)
             plan = view.plan(now, sched, plans)
             kept = JudgedSite(view, site_health(view, now, sched, error, plan), error)
-            until = steady_until(view, sessions, plan, kept.health, now)
+            until = steady_until(view, read, plan, kept.health, now)
             if until is not None:
                 _JUDGED.keep(site_id, key, now, until, kept)
         judged.append(kept)
@@ -380,7 +381,7 @@ def steady_until(
 FOREVER = datetime.max.replace(tzinfo=UTC)
 
 # Each site's judgement, kept while it reads the same and holds (steady_until).
-_JUDGED: TimedMemoById[UUID, tuple[Any, ...], JudgedSite] = TimedMemoById()
+_JUDGED: TimedMemoById[str, tuple[Any, ...], JudgedSite] = TimedMemoById()
 
 
 async def read_site_health(
@@ -396,7 +397,8 @@ async def read_site_health(
     return [j.health for j in judged]
 
 
-async def _last_errors(conn: AsyncConnection[Any], site: UUID | None) -> dict[UUID, str]:
+async def _last_errors(conn: AsyncConnection[Any], site: UUID | None) -> dict[str, str]:
+    """The errors of :data:`LAST_FAILURE_SQL` under their site ids' text."""
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(LAST_FAILURE_SQL, {"site": site}, binary=True)
         rows = await cur.fetchall()

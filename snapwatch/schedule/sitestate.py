@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 from psycopg import AsyncConnection, sql
-from psycopg.rows import args_row
+from psycopg.rows import args_row, tuple_row
 
 from snapwatch.infra.config import SchedulerSettings
 from snapwatch.infra.db import dict_rows
@@ -61,13 +61,14 @@ def with_counting_devices(query: str) -> str:
 
 
 SITES_SQL = with_counting_devices("""
-SELECT s.site_id, s.name AS site_name, s.site_code, s.type AS site_type,
+SELECT s.site_id::text AS site_id, s.name AS site_name, s.site_code, s.type AS site_type,
        s.length::float8 AS length, s.width::float8 AS width, s.height::float8 AS height,
        s.timezone, CASE WHEN %(zones)s THEN s.zones END AS zones,
        s.snapshot_cadence_hours::float8 AS cadence_hours_raw,
-       s.snapshot_cadence_per_day, s.last_snapshot_at,
-       s.program_id, p.name AS program_name, p.start_date AS program_start_date,
-       p.end_date AS program_end_date, coalesce(s.company_id, p.company_id) AS company_id,
+       s.snapshot_cadence_per_day, s.last_snapshot_at AT TIME ZONE 'UTC' AS last_snapshot_at,
+       s.program_id::text AS program_id, p.name AS program_name,
+       p.start_date AS program_start_date, p.end_date AS program_end_date,
+       coalesce(s.company_id, p.company_id)::text AS company_id,
        c.name AS company_name, coalesce(n.device_count, 0) AS device_count
   FROM sites s
   JOIN pilot_programs p ON p.program_id = s.program_id
@@ -292,25 +293,35 @@ async def read_site_pauses(conn: AsyncConnection[Any], now: datetime) -> list[Pa
 
 @dataclass(frozen=True)
 class SiteInputs:
-    """One read of what sites are judged by: their rows, the sessions of each (under the
-    site id's text) and the pauses (every scope)."""
+    """One read of what sites are judged by, as read: the rows of :data:`SITES_SQL` (the
+    columns of :class:`SiteRow`), those of :data:`SESSIONS_SQL` of each site (under the
+    site id's text) and the pauses (every scope). Rows are compared with the read
+    before's and made into views only when they changed."""
 
-    rows: list[SiteRow]
-    sessions: Mapping[str, list[SessionView]]
+    rows: list[tuple[Any, ...]]
+    session_rows: Mapping[str, list[SessionKey]]
     pauses: list[PauseRecord]
 
-    def sessions_of(self, site_key: str) -> list[SessionView]:
-        """The sessions read for the site whose id's text is ``site_key``."""
-        return self.sessions.get(site_key, NO_SESSIONS)
+    def sessions_of(self, site_key: str) -> list[SessionKey]:
+        """The sessions read for the site whose id's text is ``site_key``, as read."""
+        return self.session_rows.get(site_key, NO_SESSIONS)
 
-    def pauses_of(self, site_id: UUID) -> tuple[PauseRecord, ...]:
-        """The pauses covering the site (its own and the global ones)."""
+    def session_views(self, site_key: str) -> list[SessionView]:
+        """The views of those sessions (each kept from read to read while it reads the
+        same)."""
+        made = _SESSION_VIEWS.get
+        return [made(r[1], r, _session_view_of) for r in self.sessions_of(site_key)]
+
+    def pauses_of(self, site_key: str) -> tuple[PauseRecord, ...]:
+        """The pauses covering the site whose id's text is ``site_key`` (its own and the
+        global ones)."""
         if not self.pauses:
             return ()
+        site_id = UUID(site_key)
         return tuple(p for p in self.pauses if p.covers(site_id))
 
 
-NO_SESSIONS: list[SessionView] = []
+NO_SESSIONS: list[SessionKey] = []
 
 
 async def read_site_inputs(
@@ -324,7 +335,9 @@ async def read_site_inputs(
     """What :func:`load_sites` judges every site (or the one given) by at ``now``
     (``pauses``, ``zones``: as there)."""
     since = now - PREVIOUS_SESSION_LOOKBACK
-    rows = await _read(conn, SITES_SQL, {"site": site, "zones": zones}, SiteRow)
+    async with conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(SITES_SQL, {"site": site, "zones": zones})
+        rows = await cur.fetchall()
     params = {
         "site": site,
         "now": now,
@@ -337,12 +350,11 @@ async def read_site_inputs(
     async with conn.cursor(row_factory=_session_rows) as cur:
         await cur.execute(SESSIONS_SQL, params, binary=True, prepare=False)
         session_rows = await cur.fetchall()
-    per_site: dict[str, list[SessionView]] = defaultdict(list)
+    per_site: dict[str, list[SessionKey]] = defaultdict(list)
+    for row in session_rows:
+        per_site[row[0]].append(row)
     _SESSION_VIEWS.turn()
     _ATTACHED.turn()
-    made = _SESSION_VIEWS.get
-    for row in session_rows:
-        per_site[row[0]].append(made(row[1], row, _session_view_of))
     if pauses is None:
         pauses = await read_site_pauses(conn, now)
     return SiteInputs(rows, per_site, pauses)
@@ -364,20 +376,21 @@ async def load_sites(
     everything else about its sites."""
     inputs = await read_site_inputs(conn, now, site, pauses=pauses, zones=zones)
     return [
-        site_view_at(r, inputs.sessions_of(str(r.site_id)), inputs.pauses_of(r.site_id), now)
+        site_view_at(r, inputs.session_views(r[0]), inputs.pauses_of(r[0]), now)
         for r in inputs.rows
     ]
 
 
 def site_view_at(
-    row: SiteRow,
+    row: Sequence[Any],
     sessions: list[SessionView],
     pauses: Sequence[PauseRecord],
     now: datetime,
 ) -> SiteView:
-    """The site of ``row`` at ``now``: its sessions still owed, the open one, the pauses
-    covering it and its eligibility."""
-    view = _site_view(row)
+    """The site of ``row`` (a :data:`SITES_SQL` row) at ``now`` with the sessions read
+    for it: its sessions still owed, the open one, the pauses covering it and its
+    eligibility."""
+    view = _site_view(SiteRow._make(row))
     _attach_sessions(view, sessions, now)
     if pauses:
         view.pauses = list(pauses)
@@ -405,9 +418,11 @@ _cadence = lru_cache(maxsize=256, typed=True)(choose_cadence)
 
 
 class SiteRow(NamedTuple):
-    """A :data:`SITES_SQL` row."""
+    """A :data:`SITES_SQL` row: its ids as text and its instant as a UTC wall-clock time
+    (naive), as :data:`SESSIONS_SQL` reads them (a fleet's rows are compared with the
+    read before's, and made into views only when they changed)."""
 
-    site_id: UUID
+    site_id: str
     site_name: str
     site_code: int | None
     site_type: str | None
@@ -419,18 +434,18 @@ class SiteRow(NamedTuple):
     cadence_hours_raw: float | None
     snapshot_cadence_per_day: int | None
     last_snapshot_at: datetime | None
-    program_id: UUID
+    program_id: str
     program_name: str
     program_start_date: date
     program_end_date: date
-    company_id: UUID | None
+    company_id: str | None
     company_name: str | None
     device_count: int
 
 
 def _site_view(r: SiteRow) -> SiteView:
     facts = SiteFacts(
-        site_id=r.site_id,
+        site_id=UUID(r.site_id),
         site_name=r.site_name,
         site_code=r.site_code,
         site_type=r.site_type,
@@ -439,18 +454,18 @@ def _site_view(r: SiteRow) -> SiteView:
         height=r.height,
         timezone=r.timezone,
         zones=r.zones,
-        program_id=r.program_id,
+        program_id=UUID(r.program_id),
         program_name=r.program_name,
         program_start_date=r.program_start_date,
         program_end_date=r.program_end_date,
-        company_id=r.company_id,
+        company_id=None if r.company_id is None else UUID(r.company_id),
         company_name=r.company_name,
     )
     return SiteView(
         facts=facts,
         cadence_choice=_cadence(r.cadence_hours_raw, r.snapshot_cadence_per_day),
         device_count=int(r.device_count),
-        last_snapshot_at=r.last_snapshot_at,
+        last_snapshot_at=_aware(r.last_snapshot_at),
     )
 
 

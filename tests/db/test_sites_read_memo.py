@@ -131,8 +131,8 @@ async def test_kept_reads_judge_every_instant_as_a_read_from_scratch(
     counting = True
     site_view_at, attached = health.site_view_at, sitestate._attached
 
-    def judged_again(row: sitestate.SiteRow, *args: Any) -> Any:
-        counts[row.site_name] += counting
+    def judged_again(row: tuple[Any, ...], *args: Any) -> Any:
+        counts[sitestate.SiteRow._make(row).site_name] += counting
         return site_view_at(row, *args)
 
     def attached_again(*args: Any) -> Any:

@@ -101,7 +101,7 @@ class SitesPane(Pane):
         for key, site in self.sites.items():
             before = self._built.get(key)
             current = self.table.row_of(key)
-            if before is not None and before == site and current is not None:
+            if before is not None and (before is site or before == site) and current is not None:
                 rows[key] = current  # unchanged: its time cells are kept by the ticker
                 continue
             row, change = site_row(site, now)
