@@ -14,6 +14,10 @@ watching only: the scheduler's work is measured by ``benchmarks/tick.py``) and m
 - a refresh cycle of the Sites pane inside the app: from the request to the table
   updated (the read model in a worker, the message, the rows updated by key), and of
   all four panes at once (what ``r`` does); medians of ``--rounds``;
+- the same refresh while every site waits for a due slot (the clock moved just past the
+  slot's due time, one second further each round): a site's judgement is kept from read
+  to read only while nothing about the instant can change it, so here every read judges
+  every site again (the minutes after each slot boundary before the schedulers wrote);
 - its two parts apart: the read model alone, and the table update alone;
 - the app's CPU over ``--idle`` seconds with nothing changing (``psutil`` cpu_times of
   this process: the app, not the database server), with the default 5 s polling and the
@@ -32,6 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -180,13 +185,34 @@ async def refreshed(pilot: Pilot[Any], feeds: list[Poller[Any]]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+async def refreshed_due(
+    pilot: Pilot[Any],
+    feed: Poller[Any],
+    *,
+    clock: FixedClock,
+    settings: Settings,
+    spec: FleetSpec,
+    rounds: int,
+) -> float:
+    """Median milliseconds of a refresh while every site waits for a due slot (the
+    minutes after a slot's due time before the schedulers have written it): each site's
+    judgement changes with the instant, so every read judges every site again."""
+    due = spec.anchor + timedelta(seconds=settings.scheduler.settle_seconds + 1)
+    times = []
+    for n in range(rounds + 1):
+        clock.set(due + timedelta(seconds=n))
+        times.append(await refreshed(pilot, [feed]))
+    return statistics.median(times[1:])  # the first read also judges every site anew
+
+
 async def in_app(
     target: Target, settings: Settings, spec: FleetSpec, args: argparse.Namespace
 ) -> dict[str, float]:
+    clock = FixedClock(spec.anchor)
     app = SnapwatchApp(
         target,
         settings,
-        FixedClock(spec.anchor),
+        clock,
         scheduler=False,
         log_path=Path(tempfile.gettempdir()) / "snapwatch-bench-app.log",
     )
@@ -205,6 +231,11 @@ async def in_app(
         out["refresh: all four panes"] = statistics.median(
             [await refreshed(pilot, main.feeds) for _ in range(args.rounds)]
         )
+        out["refresh: sites pane, every site due"] = await refreshed_due(
+            pilot, main.sites_feed, clock=clock, settings=settings, spec=spec, rounds=args.rounds
+        )
+        clock.set(spec.anchor)
+        await refreshed(pilot, [main.sites_feed])
         sites = list(main.sites_pane._read)
         times = []
         for _ in range(args.rounds):

@@ -36,8 +36,8 @@ Site states, checked in this order (the order of :func:`snapwatch.schedule.caden
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -185,7 +185,7 @@ def site_health(
     paused it, why and for how long. ``plan``: the site's plan at ``now``
     (:meth:`~snapwatch.schedule.sitestate.SiteView.plan`)."""
     waiting = plan.waiting_for if plan is not None else None
-    late_by = None if waiting is None else max(0.0, (now - waiting.due_at).total_seconds())
+    late_by = _late_by(None if waiting is None else waiting.due_at, now)
     state, reason = _site_state(
         view,
         now,
@@ -194,15 +194,15 @@ def site_health(
         no_plan=plan is None,
         late_by=late_by,
     )
-    if state is SiteState.DUE or state is SiteState.LATE:
-        assert waiting is not None and late_by is not None
-        reason = f"wake {waiting.wake_number} due {format_duration(late_by)} ago"
+    timed = _timed_reason(
+        state, view, now, None if waiting is None else waiting.wake_number, late_by
+    )
     return SiteHealth(
         site_id=view.facts.site_id,
         site_name=view.facts.site_name,
         program_name=view.facts.program_name,
         state=state,
-        reason=reason,
+        reason=reason if timed is None else timed,
         waiting_for_wake=None if waiting is None else waiting.wake_number,
         waiting_for_start=None if waiting is None else waiting.slot.start,
         waiting_for_end=None if waiting is None else waiting.slot.end,
@@ -216,6 +216,39 @@ def site_health(
         session_note=_session_note(view),
         overlapping_sessions=tuple(s.facts.session_id for s in view.other_open_sessions),
     )
+
+
+def at_instant(health: SiteHealth, view: SiteView, now: datetime) -> SiteHealth:
+    """``health``, judged earlier of ``view``, as it reads at ``now``, an instant before the
+    judgement may change (:func:`judged_until`): how long its slot has waited, and how long
+    its pause has left."""
+    late_by = _late_by(health.waiting_since, now)
+    timed = _timed_reason(health.state, view, now, health.waiting_for_wake, late_by)
+    if late_by == health.late_by_seconds and (timed is None or timed == health.reason):
+        return health
+    return replace(
+        health, late_by_seconds=late_by, reason=health.reason if timed is None else timed
+    )
+
+
+def _late_by(due_at: datetime | None, now: datetime) -> float | None:
+    """How long a slot due at ``due_at`` has waited at ``now`` (None: no slot waits)."""
+    return None if due_at is None else max(0.0, (now - due_at).total_seconds())
+
+
+def _timed_reason(
+    state: SiteState, view: SiteView, now: datetime, wake: int | None, late_by: float | None
+) -> str | None:
+    """The reason of a state whose words change with the instant (None for the others):
+    which wake waits and for how long; who paused the site, why and for how long yet."""
+    if state is SiteState.DUE or state is SiteState.LATE:
+        assert late_by is not None
+        return f"wake {wake} due {format_duration(late_by)} ago"
+    if state is SiteState.PAUSED:
+        pause = view.paused_at(now)
+        assert pause is not None
+        return pause.note(now)
+    return None
 
 
 def _session_note(view: SiteView) -> str | None:
@@ -245,9 +278,8 @@ def _site_state(
         return SiteState.NOT_ELIGIBLE, (view.reason or Reason.NO_OPEN_SESSION).value
     if late_by is None and view.open_session is None:
         return SiteState.NOT_ELIGIBLE, Reason.NO_OPEN_SESSION.value
-    pause = view.paused_at(now)
-    if pause is not None:
-        return SiteState.PAUSED, pause.note(now)
+    if view.paused_at(now) is not None:
+        return SiteState.PAUSED, None
     if late_by is None:
         return SiteState.ON_TIME, None
     if last_error is not None:
@@ -316,7 +348,8 @@ async def judge_sites(
     them).
 
     A site read as before (its row, sessions, pauses and latest error) at an instant
-    where its judgement cannot have changed (:func:`steady_until`) keeps the judgement."""
+    before its judgement may change (:func:`judged_until`) keeps the judgement, read at the
+    instant (:func:`at_instant`)."""
     inputs = await read_site_inputs(conn, now, site, pauses=pauses, zones=False)
     errors = await _last_errors(conn, site)
     settings = (
@@ -340,30 +373,34 @@ async def judge_sites(
             view = site_view_at(row, read, site_pauses, now)
             plan = view.plan(now, sched, plans)
             kept = JudgedSite(view, site_health(view, now, sched, error, plan), error)
-            until = steady_until(view, read, plan, kept.health, now)
-            if until is not None:
-                _JUDGED.keep(site_id, key, now, until, kept)
+            until = judged_until(
+                view, read, plan, kept.health, now, late_grace_seconds=sched.late_grace_seconds
+            )
+            _JUDGED.keep(site_id, key, now, until, kept)
+        else:
+            health = at_instant(kept.health, kept.view, now)
+            if health is not kept.health:
+                kept = JudgedSite(kept.view, health, error)
         judged.append(kept)
     return judged
 
 
-def steady_until(
+def judged_until(
     view: SiteView,
     sessions: Iterable[SessionView],
     plan: SitePlan | None,
     health: SiteHealth,
     now: datetime,
-) -> datetime | None:
+    *,
+    late_grace_seconds: float,
+) -> datetime:
     """The first instant after ``now`` at which the site's judgement made at ``now`` may
-    read differently, its inputs unchanged; None when it changes with every instant (a
-    slot waits, or a pause counts down). Every judgement of a site at an instant asks of
-    it only where it stands with these: its sessions' starts, ends and locks (their
-    phases), the pauses' beginnings and ends, and when the next slot becomes due."""
-    if health.late_by_seconds is not None:
-        return None
-    pause = view.paused_at(now)
-    if pause is not None and pause.expires_at is not None:
-        return None
+    change, its inputs unchanged (until then only what :func:`at_instant` reads again
+    changes). A judgement asks of an instant only where it stands with these: its
+    sessions' starts, ends and locks (their phases), the pauses' beginnings and ends,
+    when the next slot becomes due, and when the slot waiting has waited longer than the
+    grace (late from the first instant after it). ``sessions``: every session read for
+    the site, owed or not."""
     instants = [FOREVER]
     for session in sessions:
         instants += (session.facts.start, session.facts.end)
@@ -375,12 +412,17 @@ def steady_until(
             instants.append(held.until)
     if plan is not None and plan.next_due_at is not None:
         instants.append(plan.next_due_at)
+    if health.waiting_since is not None:
+        grace = timedelta(seconds=late_grace_seconds)
+        instants.append(health.waiting_since + grace + INSTANT)
     return min(t for t in instants if t > now)
 
 
 FOREVER = datetime.max.replace(tzinfo=UTC)
+INSTANT = timedelta(microseconds=1)
+"""The smallest step between two instants."""
 
-# Each site's judgement, kept while it reads the same and holds (steady_until).
+# Each site's judgement, kept while it reads the same and holds (judged_until).
 _JUDGED: TimedMemoById[str, tuple[Any, ...], JudgedSite] = TimedMemoById()
 
 

@@ -101,11 +101,12 @@ SELECT s.site_id, s.name, s.site_code,
 # aware only for a session whose view is made again (_session_view_of).
 #
 # Reads only the snapshot rows' keys and window columns (never the documents), from the
-# index that holds them all (idx_session_wake_snapshots_coverage: one index range a
-# session, whatever the length of the history). Provisional rows are rare: the sessions
-# without any are aggregated over all their rows, and only the few with some are
-# aggregated apart, their rows joined with the provisional keys (their arrays are NULL for
-# the others).
+# index that holds them all (idx_session_wake_snapshots_coverage), each session's range
+# found by one index scan given every session as one array: its cost follows the sessions
+# read, not the length of the history (a join or a subquery per session took half as long
+# again). Provisional rows are rare: the sessions without any are aggregated over all their
+# rows, and only the few with some are aggregated apart, their rows joined with the
+# provisional keys (their arrays are NULL for the others).
 SESSIONS_SQL = """
 WITH sess AS MATERIALIZED (
     SELECT ss.site_id, ss.session_id, ss.session_date, ss.session_start_time,
@@ -120,16 +121,13 @@ WITH sess AS MATERIALIZED (
       JOIN session_wake_snapshots w USING (session_id, wake_number)
      WHERE p.session_id IN (SELECT session_id FROM sess)
 ), state AS (
-    SELECT s.session_id, a.covered_from, a.covered_until, a.last_wake_number,
+    SELECT w.session_id, min(w.wake_round_start) AS covered_from,
+           max(w.wake_round_end) AS covered_until, max(w.wake_number) AS last_wake_number,
            NULL::timestamp[] AS prov_starts, NULL::integer[] AS prov_wakes
-      FROM sess s
-     CROSS JOIN LATERAL (
-            SELECT min(w.wake_round_start) AS covered_from,
-                   max(w.wake_round_end) AS covered_until, max(w.wake_number) AS last_wake_number
-              FROM session_wake_snapshots w
-             WHERE w.session_id = s.session_id) a
-     WHERE a.last_wake_number IS NOT NULL
-       AND s.session_id NOT IN (SELECT session_id FROM prov)
+      FROM session_wake_snapshots w
+     WHERE w.session_id = ANY (ARRAY(SELECT session_id FROM sess
+                                      WHERE session_id NOT IN (SELECT session_id FROM prov)))
+     GROUP BY w.session_id
     UNION ALL
     SELECT w.session_id,
            min(w.wake_round_start) FILTER (WHERE p.session_id IS NULL),

@@ -100,6 +100,10 @@ def fleet(rows: Rows) -> list[datetime]:
                 (kept_up, paused_at, expires_at, resumed_at),
             )
             boundaries += [t for t in (paused_at, expires_at, resumed_at) if t is not None]
+    # Where the hourly slots of the others become due, and late after the grace.
+    grace = timedelta(seconds=SchedulerSettings().late_grace_seconds)
+    for hour in range(3, 13):
+        boundaries += [DAY + hour * H + settle, DAY + hour * H + settle + grace]
     return sorted(set(boundaries))
 
 
@@ -129,7 +133,7 @@ async def test_kept_reads_judge_every_instant_as_a_read_from_scratch(
     sched = SchedulerSettings()
     counts: Counter[str] = Counter()
     counting = True
-    site_view_at, attached = health.site_view_at, sitestate._attached
+    site_view_at, attached = sitestate.site_view_at, sitestate._attached
 
     def judged_again(row: tuple[Any, ...], *args: Any) -> Any:
         counts[sitestate.SiteRow._make(row).site_name] += counting
