@@ -1,12 +1,13 @@
 """The sites overview: one row per site with what an operator checks first.
 
 A row joins two views of the same read: the site's facts (program, company, zone, open
-session) from :func:`snapwatch.schedule.sitestate.load_sites` and its judged health (state, reason,
-the slot it waits for) from :func:`snapwatch.schedule.health.site_health`, so the Sites pane, the
-``status`` command and the daemon's metrics can never disagree about a site's state. The
-sites are read once and judged by :func:`snapwatch.schedule.health.judge_sites` (the same reads
-:func:`snapwatch.schedule.health.read_site_health` makes), so a refresh is a fixed four queries
-whatever the number of sites.
+session, :func:`snapwatch.schedule.sitestate.site_view_at`) and its judged health (state,
+reason, the slot it waits for, :func:`snapwatch.schedule.health.site_health`), so the
+Sites pane, the ``status`` command and the daemon's metrics can never disagree about a
+site's state. The sites are read once and judged by
+:func:`snapwatch.schedule.judging.judge_sites` (the same reads
+:func:`snapwatch.schedule.judging.read_site_health` makes), so a refresh is a fixed four
+queries whatever the number of sites; a site judged as before keeps its row.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from uuid import UUID
 from psycopg import AsyncConnection
 
 from snapwatch.infra.config import SchedulerSettings, Settings
-from snapwatch.schedule.health import JudgedSite, SiteState, judge_sites
+from snapwatch.schedule.health import SiteState
+from snapwatch.schedule.judging import JudgedSite, judge_sites
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,14 +15,10 @@ from snapwatch.infra.access import AccessReport, check_access
 from snapwatch.infra.config import Settings
 from snapwatch.infra.pooler import Pooler
 from snapwatch.readmodels.activity import ActivityEntry, read_activity
-from snapwatch.schedule.health import (
-    InstanceHealth,
-    SiteHealth,
-    instance_health,
-    read_site_health,
-)
+from snapwatch.schedule.health import InstanceHealth, SiteHealth, instance_health
 from snapwatch.schedule.history.runs import BackfillRun, recent_backfills
 from snapwatch.schedule.instances import read_instances
+from snapwatch.schedule.judging import read_site_health
 from snapwatch.schedule.other_writers import OtherWriters, read_other_writers
 from snapwatch.schedule.pauses import PauseRecord, in_force
 from snapwatch.schedule.pgcron import CronReport, read_cron

@@ -52,8 +52,9 @@ from snapwatch.infra.dbsession import Conn, DbSession, DbState
 from snapwatch.infra.errors import EXIT_OK, ConfigError, DatabaseReadOnly
 from snapwatch.infra.logs import log_event
 from snapwatch.schedule.conflict_events import ConflictWatch
-from snapwatch.schedule.health import count_states, read_site_health
+from snapwatch.schedule.health import count_states
 from snapwatch.schedule.instances import Identity
+from snapwatch.schedule.judging import read_site_health
 from snapwatch.schedule.scheduler import Scheduler
 from snapwatch.schedule.tick_events import instance_process
 from snapwatch.schedule.tick_report import TickReport

@@ -23,10 +23,10 @@ from snapwatch.schedule.health import (
     count_instance_states,
     count_states,
     instance_health,
-    read_site_health,
     site_health,
 )
 from snapwatch.schedule.instances import InstanceRow
+from snapwatch.schedule.judging import read_site_health
 from snapwatch.schedule.pauses import PauseRecord
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.sessions import SessionState

@@ -26,7 +26,8 @@ from snapwatch.infra.db import connect, resolve_target
 from snapwatch.readmodels.sites import fetch_site_overview
 from snapwatch.readmodels.status import read_status
 from snapwatch.schedule import tick as tick_module
-from snapwatch.schedule.health import SiteState, read_site_health
+from snapwatch.schedule.health import SiteState
+from snapwatch.schedule.judging import read_site_health
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.sitestate import load_sites
 from snapwatch.schedule.tick import run_tick

@@ -20,8 +20,9 @@ from snapwatch.readmodels.health import job_health
 from snapwatch.readmodels.sites import SiteOverview, fetch_site_overview
 from snapwatch.readmodels.status import read_status
 from snapwatch.schedule.actions import pause
-from snapwatch.schedule.health import InstanceState, SiteState, read_site_health
+from snapwatch.schedule.health import InstanceState, SiteState
 from snapwatch.schedule.instances import Identity, mark_stopped, register
+from snapwatch.schedule.judging import read_site_health
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.tick import run_tick
 from snapwatch.text.times import age_text

@@ -11,7 +11,7 @@ from psycopg.types.json import Jsonb
 from support.overview_rows import Rows
 
 from snapwatch.infra.config import SchedulerSettings
-from snapwatch.schedule.health import judge_sites
+from snapwatch.schedule.judging import judge_sites
 from snapwatch.schedule.sitestate import load_sites
 
 NOW = datetime(2025, 3, 10, 15, 30, tzinfo=UTC)

@@ -13,8 +13,8 @@ from psycopg import AsyncConnection
 from support.overview_rows import Rows
 
 from snapwatch.infra.config import SchedulerSettings
-from snapwatch.schedule import health, sitestate
-from snapwatch.schedule.health import JudgedSite, judge_sites
+from snapwatch.schedule import judging, sitestate
+from snapwatch.schedule.judging import JudgedSite, judge_sites
 from snapwatch.schedule.memo import RowMemo, RowMemoById, TimedMemoById
 
 DAY = datetime(2026, 6, 10, tzinfo=UTC)
@@ -143,9 +143,9 @@ async def test_kept_reads_judge_every_instant_as_a_read_from_scratch(
         counts["attached"] += counting
         return attached(*args)
 
-    monkeypatch.setattr(health, "site_view_at", judged_again)
+    monkeypatch.setattr(judging, "site_view_at", judged_again)
     monkeypatch.setattr(sitestate, "_attached", attached_again)
-    kept = sitestate._SESSION_VIEWS, sitestate._ATTACHED, health._JUDGED
+    kept = sitestate._SESSION_VIEWS, sitestate._ATTACHED, judging._JUDGED
     reads = 0
     for t in [*instants, *reversed(instants), *instants]:
         counting = True
@@ -154,11 +154,11 @@ async def test_kept_reads_judge_every_instant_as_a_read_from_scratch(
         reads += 1
         monkeypatch.setattr(sitestate, "_SESSION_VIEWS", RowMemoById())
         monkeypatch.setattr(sitestate, "_ATTACHED", RowMemo())
-        monkeypatch.setattr(health, "_JUDGED", TimedMemoById())
+        monkeypatch.setattr(judging, "_JUDGED", TimedMemoById())
         from_scratch = judged(await judge_sites(conn, t, sched))
         monkeypatch.setattr(sitestate, "_SESSION_VIEWS", kept[0])
         monkeypatch.setattr(sitestate, "_ATTACHED", kept[1])
-        monkeypatch.setattr(health, "_JUDGED", kept[2])
+        monkeypatch.setattr(judging, "_JUDGED", kept[2])
         assert with_kept == from_scratch, t
     # The reads with what was kept judged again only the sites whose judgement may have
     # changed since: a site on time or paused until resumed mostly kept its judgement, and

@@ -23,8 +23,9 @@ from snapwatch.infra.clock import SystemClock
 from snapwatch.infra.config import Settings, load_settings
 from snapwatch.infra.db import Target
 from snapwatch.infra.migrations import migrate
-from snapwatch.schedule.health import InstanceState, SiteState, instance_health, read_site_health
+from snapwatch.schedule.health import InstanceState, SiteState, instance_health
 from snapwatch.schedule.instances import read_instances, record_tick, register
+from snapwatch.schedule.judging import read_site_health
 from snapwatch.schedule.runlog import record_run
 from snapwatch.schedule.tick import run_tick
 
