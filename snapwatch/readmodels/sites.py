@@ -12,8 +12,9 @@ queries whatever the number of sites; a site judged as before keeps its row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
@@ -80,6 +81,19 @@ async def fetch_site_overview(
     _OVERVIEWS.clear()
     _OVERVIEWS.update(made)
     return [row for _, row in made.values()]
+
+
+TIMED_FIELDS = ("late_by_seconds", "reason")
+"""The fields of a row whose site is judged as before but read at a later instant
+(:func:`snapwatch.schedule.health.at_instant`): how long its slot has waited, and the
+reason that says so or how long its pause has left."""
+
+_untimed = attrgetter(*(f.name for f in fields(SiteOverview) if f.name not in TIMED_FIELDS))
+
+
+def only_timed_changed(before: SiteOverview, after: SiteOverview) -> bool:
+    """The two rows differ at most in :data:`TIMED_FIELDS`."""
+    return bool(_untimed(before) == _untimed(after))
 
 
 # The row made for each site's judgement the read before: a judgement kept from read to read

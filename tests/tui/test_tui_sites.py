@@ -24,6 +24,7 @@ from textual.widgets.data_table import ColumnKey
 
 from snapwatch.infra.clock import FixedClock
 from snapwatch.infra.db import Target, resolve_target
+from snapwatch.text.durations import format_duration
 from snapwatch.tui.app import SnapwatchApp
 from snapwatch.tui.columns import GAP, ColumnSpec, fit, plan_layout, truncate_middle
 from snapwatch.tui.panes.sites import SitesTable
@@ -231,6 +232,36 @@ async def test_the_next_due_countdown_ticks_every_second_without_a_query(
         await wait_for(pilot, lambda: cell(table, pier, "next") == "1m ago", timeout=3)
         assert cell(table, pier, "last") != "5m ago"  # the age moved on too
         assert main_of(pilot).sites_feed.reads == reads  # no read: only the clock moved
+
+
+async def test_a_waiting_site_says_at_each_read_how_long_its_slot_has_waited(
+    migrated_dsn: str, fleet: dict[UUID, tuple[str, str, int]]
+) -> None:
+    # The site's judgement is kept from read to read: only its wait and reason move, and
+    # the row follows, until the grace passes and the site is late.
+    pier = by_name(fleet)["Pier 4 Cold Room"]
+    clock = FixedClock(NOW)
+    app = make_app(migrated_dsn, clock=clock)
+    async with app.run_test(size=(240, 50)) as pilot:  # wide enough for the reason
+        table = await loaded(pilot, len(fleet))
+        main = main_of(pilot)
+        waited_at_start = main.sites_pane.sites[str(pier)].late_by_seconds
+        assert waited_at_start is not None
+        due = NOW - timedelta(seconds=waited_at_start)  # when the oldest unwritten slot fell due
+        grace = main.services.settings.scheduler.late_grace_seconds
+        program = cell(table, pier, "program")
+        for waited, state in ((61, "due"), (125, "due"), (grace, "due"), (grace + 1, "late")):
+            clock.set(due + timedelta(seconds=waited))
+            main.sites_feed.request()
+            words = f"due {format_duration(waited)} ago"
+
+            def shows(state: str = state, words: str = words) -> bool:
+                return cell(table, pier, "state") == state and cell(table, pier, "reason").endswith(
+                    words
+                )
+
+            await wait_for(pilot, shows, timeout=5)
+            assert cell(table, pier, "program") == program
 
 
 async def test_header_says_watching_and_names_the_database_without_its_password(

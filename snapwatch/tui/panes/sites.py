@@ -20,16 +20,18 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
-from snapwatch.readmodels.sites import SiteOverview
+from snapwatch.readmodels.sites import SiteOverview, only_timed_changed
 from snapwatch.tui.countdown import Ticker
 from snapwatch.tui.panes.pane import Pane
 from snapwatch.tui.panes.sites_model import (
     LAST,
     NEXT,
+    REASON,
     SORTS,
     SPECS,
     arrange,
     detail_line,
+    reason_cell,
     site_row,
     time_cells,
 )
@@ -101,9 +103,14 @@ class SitesPane(Pane):
         for key, site in self.sites.items():
             before = self._built.get(key)
             current = self.table.row_of(key)
-            if before is not None and (before is site or before == site) and current is not None:
-                rows[key] = current  # unchanged: its time cells are kept by the ticker
-                continue
+            if before is not None and current is not None:
+                if before is site or before == site:
+                    rows[key] = current  # unchanged: its time cells are kept by the ticker
+                    continue
+                if only_timed_changed(before, site):  # judged as before, a later instant
+                    rows[key] = (*current[:REASON], reason_cell(site))
+                    self._built[key] = site
+                    continue
             row, change = site_row(site, now)
             rows[key] = row
             self._built[key] = site

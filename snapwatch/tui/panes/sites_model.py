@@ -31,7 +31,7 @@ SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec("state", "State", min_width=7, stable_width=10, shrink_rank=7),
     ColumnSpec("reason", "Reason", "Why", min_width=12, shrink_rank=0, hideable=True, grow=True),
 )
-LAST, NEXT, STATE = 4, 5, 6
+LAST, NEXT, STATE, REASON = 4, 5, 6, 7
 
 STATE_LABELS = {
     SiteState.ON_TIME: "on time",
@@ -101,9 +101,13 @@ def site_row(site: SiteOverview, now: datetime) -> tuple[Row, datetime]:
         last,
         nxt,
         Cell(state_label(site), STATE_STYLES.get(site.state, "")),
-        Cell(reason_text(site), "dim" if site.state is SiteState.NOT_ELIGIBLE else ""),
+        reason_cell(site),
     )
     return row, change
+
+
+def reason_cell(site: SiteOverview) -> Cell:
+    return Cell(reason_text(site), "dim" if site.state is SiteState.NOT_ELIGIBLE else "")
 
 
 def _cadence_cell(site: SiteOverview) -> Cell:
