@@ -345,7 +345,7 @@ async def read_site_inputs(
     # Never prepared: a prepared statement's generic plan, made for any site filter and
     # any instant, joins the fleet's snapshot rows session by session (several times
     # slower than the plan made for the values given).
-    async with conn.cursor(row_factory=_session_rows) as cur:
+    async with conn.cursor(row_factory=tuple_row) as cur:
         await cur.execute(SESSIONS_SQL, params, binary=True, prepare=False)
         session_rows = await cur.fetchall()
     per_site: dict[str, list[SessionKey]] = defaultdict(list)
@@ -495,19 +495,8 @@ SessionKey = tuple[Any, ...]
 """A :data:`SESSIONS_SQL` row as read: the columns of :class:`SessionRow` (its ids as
 text: the session's id is the key its view is kept under, and a uuid's text hashes
 several times faster than a :class:`~uuid.UUID`), then those of :class:`SnapshotState`
-(all None: the session has no snapshots). Its arrays are tuples; its instants are UTC
-wall-clock times (naive)."""
-
-
-def _session_key(values: Sequence[Any]) -> SessionKey:
-    row = values if type(values) is tuple else tuple(values)
-    if row[11] is None:
-        return row
-    return (*row[:11], tuple(row[11]), tuple(row[12]))
-
-
-def _session_rows(_cursor: object) -> Callable[[Sequence[Any]], SessionKey]:
-    return _session_key
+(all None: the session has no snapshots). Its arrays are lists; its instants are UTC
+wall-clock times (naive). Rows are compared, never hashed."""
 
 
 def _session_view_of(key: SessionKey) -> SessionView:
@@ -534,7 +523,7 @@ def _session_view_of(key: SessionKey) -> SessionView:
             _aware(covered_until),
             last_wake,
             None if prov_starts is None else tuple(t.replace(tzinfo=UTC) for t in prov_starts),
-            prov_wakes,
+            None if prov_wakes is None else tuple(prov_wakes),
         )
     )
     row = SessionRow(
