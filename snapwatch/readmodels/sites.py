@@ -75,9 +75,8 @@ async def fetch_site_overview(
     judged = await judge_sites(conn, now, sched)
     made = {}
     for j in judged:
-        site_id = j.view.facts.site_id
-        kept = _OVERVIEWS.get(site_id)
-        made[site_id] = kept if kept is not None and kept[0] is j else (j, _overview(j))
+        kept = _OVERVIEWS.get(id(j))
+        made[id(j)] = kept if kept is not None else (j, _overview(j))
     _OVERVIEWS.clear()
     _OVERVIEWS.update(made)
     return [row for _, row in made.values()]
@@ -96,9 +95,10 @@ def only_timed_changed(before: SiteOverview, after: SiteOverview) -> bool:
     return bool(_untimed(before) == _untimed(after))
 
 
-# The row made for each site's judgement the read before: a judgement kept from read to read
-# (judge_sites) keeps its row.
-_OVERVIEWS: dict[UUID, tuple[JudgedSite, SiteOverview]] = {}
+# The row made for each judgement of the read before, under the judgement's identity (each
+# kept alive by its entry, so no other object has its id meanwhile): a judgement kept from
+# read to read (judge_sites) keeps its row.
+_OVERVIEWS: dict[int, tuple[JudgedSite, SiteOverview]] = {}
 
 
 def _overview(judged: JudgedSite) -> SiteOverview:

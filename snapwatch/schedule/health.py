@@ -216,6 +216,8 @@ def at_instant(health: SiteHealth, view: SiteView, now: datetime) -> SiteHealth:
     """``health``, judged earlier of ``view``, as it reads at ``now``, an instant before the
     judgement may change (:func:`judged_until`): how long its slot has waited, and how long
     its pause has left."""
+    if not reads_by_instant(health):
+        return health
     late_by = _late_by(health.waiting_since, now)
     timed = _timed_reason(health.state, view, now, health.waiting_for_wake, late_by)
     if late_by == health.late_by_seconds and (timed is None or timed == health.reason):
@@ -227,6 +229,12 @@ def at_instant(health: SiteHealth, view: SiteView, now: datetime) -> SiteHealth:
         health.__dict__, late_by_seconds=late_by, reason=health.reason if timed is None else timed
     )
     return waited
+
+
+def reads_by_instant(health: SiteHealth) -> bool:
+    """Whether the judgement's words change from one instant to the next (a slot waits,
+    or the site is paused): what :func:`at_instant` reads again."""
+    return health.waiting_since is not None or health.state is SiteState.PAUSED
 
 
 def _late_by(due_at: datetime | None, now: datetime) -> float | None:

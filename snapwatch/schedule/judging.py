@@ -21,7 +21,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from snapwatch.infra.config import SchedulerSettings, Settings
-from snapwatch.schedule.health import SiteHealth, at_instant, site_health
+from snapwatch.schedule.health import SiteHealth, at_instant, reads_by_instant, site_health
 from snapwatch.schedule.memo import TimedMemoById
 from snapwatch.schedule.pauses import PauseRecord
 from snapwatch.schedule.plan import Plans, SitePlan
@@ -96,7 +96,7 @@ async def judge_sites(
                 view, read, plan, kept.health, now, late_grace_seconds=sched.late_grace_seconds
             )
             _JUDGED.keep(site_id, key, now, until, kept)
-        else:
+        elif reads_by_instant(kept.health):
             health = at_instant(kept.health, kept.view, now)
             if health is not kept.health:
                 kept = JudgedSite(kept.view, health, error)
