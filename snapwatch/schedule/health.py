@@ -1,9 +1,10 @@
 """Health in the vocabulary of cron monitors: scheduler instances and sites.
 
-Pure judgements over plain values (``cadence.md``, "Ticks and health"), plus one read that
-gathers what the site judgement needs. Health comes from what the database shows, never
-from configuration: an instance is judged at the database's ``now()`` read with its row
-(``InstanceRow.db_now``), never at the local clock, so hosts with skewed clocks agree.
+Pure judgements over plain values (``cadence.md``, "Ticks and health"); the reads that
+gather what they need for every site are :mod:`snapwatch.schedule.judging`'s. Health
+comes from what the database shows, never from configuration: an instance is judged at
+the database's ``now()`` read with its row (``InstanceRow.db_now``), never at the local
+clock, so hosts with skewed clocks agree.
 
 Instance states, checked in this order:
 
