@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property, lru_cache
 from types import MappingProxyType
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from psycopg import AsyncConnection, sql
-from psycopg.rows import args_row, tuple_row
+from psycopg.rows import tuple_row
 
 from snapwatch.infra.config import SchedulerSettings
 from snapwatch.infra.db import dict_rows
@@ -51,8 +51,6 @@ from snapwatch.snapshot.reader import COUNTING_DEVICE
 # one that ended more than this long ago, or started more than twice this long ago, is
 # not read at all.
 PREVIOUS_SESSION_LOOKBACK = timedelta(hours=48)
-
-T = TypeVar("T")
 
 
 def with_counting_devices(query: str) -> str:
@@ -333,9 +331,7 @@ async def read_site_inputs(
     """What :func:`load_sites` judges every site (or the one given) by at ``now``
     (``pauses``, ``zones``: as there)."""
     since = now - PREVIOUS_SESSION_LOOKBACK
-    async with conn.cursor(row_factory=tuple_row) as cur:
-        await cur.execute(SITES_SQL, {"site": site, "zones": zones})
-        rows = await cur.fetchall()
+    rows = await _site_rows(conn, site, zones)
     params = {
         "site": site,
         "now": now,
@@ -406,8 +402,17 @@ async def read_site_views(
 ) -> list[SiteView]:
     """Every site (or the one given) with its facts, cadence and device count; no sessions
     (``zones=False``: as :func:`load_sites` says)."""
-    rows = await _read(conn, SITES_SQL, {"site": site, "zones": zones}, SiteRow)
-    return [_site_view(r) for r in rows]
+    return [_site_view(SiteRow._make(r)) for r in await _site_rows(conn, site, zones)]
+
+
+async def _site_rows(
+    conn: AsyncConnection[Any], site: UUID | None, zones: bool
+) -> list[tuple[Any, ...]]:
+    """The rows of :data:`SITES_SQL` as plain tuples (no row is made an object first: a
+    fleet is thousands of rows a read)."""
+    async with conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(SITES_SQL, {"site": site, "zones": zones})
+        return await cur.fetchall()
 
 
 # A fleet has a handful of distinct cadence columns: each pair is chosen once (the columns
@@ -542,16 +547,6 @@ def _session_view_of(key: SessionKey) -> SessionView:
 def _aware(utc: datetime | None) -> datetime | None:
     """A UTC wall-clock time read (naive) as the instant it is."""
     return None if utc is None else utc.replace(tzinfo=UTC)
-
-
-async def _read(
-    conn: AsyncConnection[Any], query: str, params: dict[str, Any], make: Callable[..., T]
-) -> list[T]:
-    """The rows of ``query``, each made by ``make`` from its columns in order (no row is
-    first made a dict: a fleet is tens of thousands of rows a read)."""
-    async with conn.cursor(row_factory=args_row(make)) as cur:
-        await cur.execute(query, params)
-        return await cur.fetchall()
 
 
 def _attach_sessions(view: SiteView, read: list[SessionView], now: datetime) -> None:
